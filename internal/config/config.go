@@ -1,0 +1,160 @@
+// Package config turns flags, PLINK_* environment variables and the config
+// file (with AWS-CLI-like named profiles) into one typed Config. It owns the
+// only viper instance in plink; no other package imports viper.
+//
+// Precedence, highest first: flag, environment, the selected profile's
+// entry, the file's top-level entry, the built-in default.
+//
+//	# $XDG_CONFIG_HOME/plink/config.yaml
+//	region: us-east-1
+//	profiles:
+//	  provider:
+//	    account: "111111111111"
+//	  consumer:
+//	    account: "222222222222"
+//	    principal: arn:aws:iam::222222222222:role/app
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is the caller's identity and where plink keeps its state.
+type Config struct {
+	Account   string // 12 digits
+	Principal string // ARN; arn:aws:iam::<account>:root unless set
+	Region    string
+	DB        string // path of the SQLite store
+	Profile   string
+	Output    string // json | yaml | table | wide | text
+	Query     string // JMESPath
+	Resolver  string // host:port used for private DNS name verification; "" = the system's
+	File      string // the config file that was read, if any
+}
+
+// Keys are the settings that flags, environment and file can all set.
+var keys = []string{"account", "principal", "region", "db", "output", "query", "resolver"}
+
+var (
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// Load reads the settings. flags holds the root command's persistent flags
+// (those named in keys, plus "profile" and "config").
+func Load(flags *pflag.FlagSet) (*Config, error) {
+	v := viper.New()
+	v.SetEnvPrefix("PLINK")
+	v.AutomaticEnv()
+	v.SetDefault("account", "000000000000")
+	v.SetDefault("region", "us-east-1")
+	v.SetDefault("output", "json")
+
+	file := flagOr(flags, "config", os.Getenv("PLINK_CONFIG"))
+	if file == "" {
+		file = filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "plink", "config.yaml")
+	}
+	read := ""
+	if _, err := os.Stat(file); err == nil {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("reading config file %s: %w", file, err)
+		}
+		read = file
+	}
+
+	profile := flagOr(flags, "profile", os.Getenv("PLINK_PROFILE"))
+	if profile != "" && profile != "default" {
+		if read == "" || !v.IsSet("profiles."+profile) {
+			return nil, fmt.Errorf("the config profile (%s) could not be found", profile)
+		}
+	}
+	get := func(key string) string {
+		if flags != nil {
+			if f := flags.Lookup(key); f != nil && f.Changed {
+				return f.Value.String()
+			}
+		}
+		if env, ok := os.LookupEnv("PLINK_" + upper(key)); ok && env != "" {
+			return env
+		}
+		if profile != "" && v.IsSet("profiles."+profile+"."+key) {
+			return v.GetString("profiles." + profile + "." + key)
+		}
+		return v.GetString(key)
+	}
+	c := &Config{Profile: profile, File: read}
+	for _, k := range keys {
+		val := get(k)
+		switch k {
+		case "account":
+			c.Account = val
+		case "principal":
+			c.Principal = val
+		case "region":
+			c.Region = val
+		case "db":
+			c.DB = val
+		case "output":
+			c.Output = val
+		case "query":
+			c.Query = val
+		case "resolver":
+			c.Resolver = val
+		}
+	}
+	if !accountRE.MatchString(c.Account) {
+		return nil, fmt.Errorf("invalid account %q: an account ID is 12 digits", c.Account)
+	}
+	if !regionRE.MatchString(c.Region) {
+		return nil, fmt.Errorf("invalid region %q: expected a name such as us-east-1", c.Region)
+	}
+	if c.Principal == "" {
+		c.Principal = "arn:aws:iam::" + c.Account + ":root"
+	}
+	if c.DB == "" {
+		c.DB = DefaultDBPath()
+	}
+	return c, nil
+}
+
+// DefaultDBPath is $XDG_STATE_HOME/plink/plink.db.
+func DefaultDBPath() string {
+	return filepath.Join(xdgDir("XDG_STATE_HOME", filepath.Join(".local", "state")), "plink", "plink.db")
+}
+
+func xdgDir(env, fallback string) string {
+	if d := os.Getenv(env); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return filepath.Join(home, fallback)
+}
+
+func flagOr(flags *pflag.FlagSet, name, fallback string) string {
+	if flags != nil {
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			return f.Value.String()
+		}
+	}
+	return fallback
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
