@@ -1,0 +1,110 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/dns"
+	"github.com/plink-dev/plink/internal/output"
+)
+
+// OpAnnotation names the AWS operation a command mirrors; errors print it.
+const OpAnnotation = "aws-operation"
+
+// API returns the control plane acting as the configured caller.
+func (f *Factory) API(ctx context.Context) (*control.API, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resolver := cfg.Resolver
+	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
+	return control.New(st, control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region},
+		control.WithTXTLookup(lookup), control.WithClock(f.Now)), nil
+}
+
+// Print writes v in the configured output format; t says how to tabulate it.
+func (f *Factory) Print(v any, t *output.Table) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	p, err := output.New(cfg.Output, cfg.Query)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	return p.Print(f.IO.Out, v, t)
+}
+
+// Op sets the AWS operation name of a command and returns it.
+func Op(cmd *cobra.Command, op string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[OpAnnotation] = op
+	return cmd
+}
+
+// Filters parses repeated --filters arguments.
+func Filters(args []string) ([]control.Filter, error) {
+	fs, err := DecodeShorthandList[control.Filter](args)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--filters: %w", err)}
+	}
+	return fs, nil
+}
+
+// TagSpecs parses repeated --tag-specifications arguments.
+func TagSpecs(args []string) ([]control.TagSpecification, error) {
+	ts, err := DecodeShorthandList[control.TagSpecification](args)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--tag-specifications: %w", err)}
+	}
+	return ts, nil
+}
+
+// Tags parses --tags Key=a,Value=b ... arguments.
+func Tags(args []string) ([]control.Tag, error) {
+	ts, err := DecodeShorthandList[control.Tag](args)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	}
+	return ts, nil
+}
+
+// SplitList accepts list flags given either as repeated values or as one
+// space- or comma-separated value, as scripts write them.
+func SplitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BoolPair resolves a --x/--no-x flag pair into nil (neither given), true
+// or false; both given is a usage error.
+func BoolPair(cmd *cobra.Command, yes, no string) (*bool, error) {
+	y, n := cmd.Flags().Changed(yes), cmd.Flags().Changed(no)
+	switch {
+	case y && n:
+		return nil, &UsageError{Err: fmt.Errorf("--%s and --%s cannot be used together", yes, no)}
+	case y:
+		t := true
+		return &t, nil
+	case n:
+		f := false
+		return &f, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,372 @@
+// Package endpoint holds the consumer's commands: the services it may see,
+// interface endpoints and their network interfaces, connection
+// notifications (both sides) and the event log.
+package endpoint
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/output"
+)
+
+// Commands returns the consumer commands.
+func Commands(f *cmdutil.Factory) []*cobra.Command {
+	return []*cobra.Command{
+		newDescribeServices(f), newCreate(f), newModify(f), newDescribe(f), newDelete(f), newDescribeENIs(f),
+		newCreateNotification(f), newDescribeNotifications(f), newModifyNotification(f), newDeleteNotifications(f),
+		newEvents(f),
+	}
+}
+
+var (
+	endpointColumns = []output.Column{
+		{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "VPC ID", Path: "VpcId"}, {Header: "SERVICE NAME", Path: "ServiceName"},
+		{Header: "STATE", Path: "State"}, {Header: "IP TYPE", Path: "IpAddressType"}, {Header: "PRIVATE DNS", Path: "PrivateDnsEnabled"},
+		{Header: "DNS NAME", Path: "DnsEntries[0].DnsName", Wide: true}, {Header: "SUBNETS", Path: "SubnetIds", Wide: true},
+		{Header: "ENIS", Path: "NetworkInterfaceIds", Wide: true}}
+	notificationColumns = []output.Column{
+		{Header: "NOTIFICATION ID", Path: "ConnectionNotificationId"}, {Header: "SERVICE ID", Path: "ServiceId"},
+		{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "TARGET", Path: "ConnectionNotificationArn"},
+		{Header: "EVENTS", Path: "ConnectionEvents"}, {Header: "STATE", Path: "ConnectionNotificationState", Wide: true}}
+	batchTable = &output.Table{List: "Unsuccessful", Columns: []output.Column{
+		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "CODE", Path: "Error.Code"}, {Header: "MESSAGE", Path: "Error.Message"}}}
+)
+
+func run[T any](f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) (T, error), t *output.Table) error {
+	api, err := f.API(cmd.Context())
+	if err != nil {
+		return err
+	}
+	out, err := call(api)
+	if err != nil {
+		return err
+	}
+	return f.Print(out, t)
+}
+
+func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
+	var in control.DescribeEndpointServicesInput
+	var svcNames, filters []string
+	cmd := &cobra.Command{
+		Use:   "describe-endpoint-services [--service-names NAME...] [--filters ...]",
+		Short: "List the endpoint services you may connect to (ec2 describe-vpc-endpoint-services)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			in.ServiceNames = cmdutil.SplitList(svcNames)
+			if in.Filters, err = cmdutil.Filters(filters); err != nil {
+				return err
+			}
+			return run(f, cmd, func(api *control.API) (*control.DescribeEndpointServicesOutput, error) {
+				return api.DescribeVpcEndpointServices(cmd.Context(), in)
+			}, &output.Table{List: "ServiceDetails", Columns: []output.Column{
+				{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
+				{Header: "ACCEPTANCE", Path: "AcceptanceRequired"}, {Header: "IP TYPES", Path: "SupportedIpAddressTypes"},
+				{Header: "PRIVATE DNS", Path: "PrivateDnsName", Wide: true}, {Header: "VERIFICATION", Path: "PrivateDnsNameVerificationState", Wide: true}}})
+		},
+	}
+	cmd.Flags().StringArrayVar(&svcNames, "service-names", nil, "service names")
+	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=service-name|service-id|service-type|owner|supported-ip-address-types,Values=...")
+	return cmdutil.Op(cmd, "DescribeVpcEndpointServices")
+}
+
+func newCreate(f *cmdutil.Factory) *cobra.Command {
+	var in control.CreateEndpointInput
+	var subnets, groups, tagSpecs []string
+	var dnsOptions string
+	cmd := &cobra.Command{
+		Use:   "create-endpoint --vpc-id ID --service-name NAME --subnet-ids ID... [flags]",
+		Short: "Create an interface endpoint to a service (ec2 create-vpc-endpoint)",
+		Long: `Create an interface endpoint: one network interface per subnet (one subnet per
+zone, in zones the service offers), with addresses from the subnets.
+
+The endpoint is pendingAcceptance until the provider accepts it when the service
+requires acceptance, else available at once. Private DNS is on by default when
+the service has a verified private DNS name. Only Interface endpoints exist here.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if in.PrivateDNSEnabled, err = cmdutil.BoolPair(cmd, "private-dns-enabled", "no-private-dns-enabled"); err != nil {
+				return err
+			}
+			if in.TagSpecifications, err = cmdutil.TagSpecs(tagSpecs); err != nil {
+				return err
+			}
+			if in.DNSRecordIPType, err = dnsRecordType(dnsOptions); err != nil {
+				return err
+			}
+			in.SubnetIDs, in.SecurityGroupIDs = cmdutil.SplitList(subnets), cmdutil.SplitList(groups)
+			return run(f, cmd, func(api *control.API) (*control.CreateEndpointOutput, error) {
+				return api.CreateVpcEndpoint(cmd.Context(), in)
+			}, &output.Table{List: "VpcEndpoint", Columns: endpointColumns})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&in.VpcEndpointType, "vpc-endpoint-type", "Interface", "Interface (the only type plink serves)")
+	fl.StringVar(&in.VpcID, "vpc-id", "", "VPC ID")
+	fl.StringVar(&in.ServiceName, "service-name", "", "com.amazonaws.vpce.<region>.vpce-svc-...")
+	fl.StringArrayVar(&subnets, "subnet-ids", nil, "subnets, one per zone")
+	fl.StringArrayVar(&groups, "security-group-ids", nil, "security groups (default: the VPC's default group)")
+	fl.StringVar(&in.IPAddressType, "ip-address-type", "", "ipv4, ipv6 or dualstack")
+	fl.StringVar(&dnsOptions, "dns-options", "", "DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")
+	fl.Bool("private-dns-enabled", false, "answer the service's private DNS name inside the VPC")
+	fl.Bool("no-private-dns-enabled", false, "do not answer the private DNS name")
+	fl.StringArrayVar(&tagSpecs, "tag-specifications", nil, "ResourceType=vpc-endpoint,Tags=[{Key=k,Value=v}]")
+	return cmdutil.Op(cmd, "CreateVpcEndpoint")
+}
+
+// dnsRecordType reads --dns-options DnsRecordIpType=...
+func dnsRecordType(arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	var o struct {
+		DNSRecordIPType string `json:"DnsRecordIpType"`
+	}
+	if err := cmdutil.DecodeShorthand(arg, &o); err != nil {
+		return "", &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: %w", err)}
+	}
+	if o.DNSRecordIPType == "" {
+		return "", &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: expected DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")}
+	}
+	return o.DNSRecordIPType, nil
+}
+
+func newModify(f *cmdutil.Factory) *cobra.Command {
+	var in control.ModifyEndpointInput
+	var addSubnets, rmSubnets, addGroups, rmGroups []string
+	var dnsOptions string
+	cmd := &cobra.Command{
+		Use:   "modify-endpoint --vpc-endpoint-id ID [flags]",
+		Short: "Change an endpoint's subnets, groups, private DNS or IP types (ec2 modify-vpc-endpoint)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if in.PrivateDNSEnabled, err = cmdutil.BoolPair(cmd, "private-dns-enabled", "no-private-dns-enabled"); err != nil {
+				return err
+			}
+			if in.DNSRecordIPType, err = dnsRecordType(dnsOptions); err != nil {
+				return err
+			}
+			in.AddSubnetIDs, in.RemoveSubnetIDs = cmdutil.SplitList(addSubnets), cmdutil.SplitList(rmSubnets)
+			in.AddSecurityGroupIDs, in.RemoveSecurityGroupIDs = cmdutil.SplitList(addGroups), cmdutil.SplitList(rmGroups)
+			return run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
+				return api.ModifyVpcEndpoint(cmd.Context(), in)
+			}, nil)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&in.VpcEndpointID, "vpc-endpoint-id", "", "endpoint ID")
+	fl.StringArrayVar(&addSubnets, "add-subnet-ids", nil, "subnets to add")
+	fl.StringArrayVar(&rmSubnets, "remove-subnet-ids", nil, "subnets to remove")
+	fl.StringArrayVar(&addGroups, "add-security-group-ids", nil, "security groups to add")
+	fl.StringArrayVar(&rmGroups, "remove-security-group-ids", nil, "security groups to remove")
+	fl.StringVar(&in.IPAddressType, "ip-address-type", "", "ipv4, ipv6 or dualstack")
+	fl.StringVar(&dnsOptions, "dns-options", "", "DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")
+	fl.Bool("private-dns-enabled", false, "enable private DNS")
+	fl.Bool("no-private-dns-enabled", false, "disable private DNS")
+	cmd.MarkFlagRequired("vpc-endpoint-id")
+	return cmdutil.Op(cmd, "ModifyVpcEndpoint")
+}
+
+func newDescribe(f *cmdutil.Factory) *cobra.Command {
+	var in control.DescribeEndpointsInput
+	var ids, filters []string
+	cmd := &cobra.Command{
+		Use:   "describe-endpoints [--vpc-endpoint-ids ID...] [--filters ...]",
+		Short: "List your endpoints (ec2 describe-vpc-endpoints)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			in.VpcEndpointIDs = cmdutil.SplitList(ids)
+			if in.Filters, err = cmdutil.Filters(filters); err != nil {
+				return err
+			}
+			return run(f, cmd, func(api *control.API) (*control.DescribeEndpointsOutput, error) {
+				return api.DescribeVpcEndpoints(cmd.Context(), in)
+			}, &output.Table{List: "VpcEndpoints", Columns: endpointColumns})
+		},
+	}
+	cmd.Flags().StringArrayVar(&ids, "vpc-endpoint-ids", nil, "endpoint IDs")
+	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=vpc-endpoint-id|vpc-id|service-name|vpc-endpoint-state|vpc-endpoint-type|ip-address-type|tag:<key>,Values=...")
+	return cmdutil.Op(cmd, "DescribeVpcEndpoints")
+}
+
+func newDelete(f *cmdutil.Factory) *cobra.Command {
+	var ids []string
+	cmd := &cobra.Command{
+		Use:   "delete-endpoints --vpc-endpoint-ids ID...",
+		Short: "Delete your endpoints (ec2 delete-vpc-endpoints)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+				return api.DeleteVpcEndpoints(cmd.Context(), cmdutil.SplitList(ids))
+			}, batchTable)
+		},
+	}
+	cmd.Flags().StringArrayVar(&ids, "vpc-endpoint-ids", nil, "endpoint IDs")
+	cmd.MarkFlagRequired("vpc-endpoint-ids")
+	return cmdutil.Op(cmd, "DeleteVpcEndpoints")
+}
+
+func newDescribeENIs(f *cmdutil.Factory) *cobra.Command {
+	var in control.DescribeNetworkInterfacesInput
+	var ids, filters []string
+	cmd := &cobra.Command{
+		Use:   "describe-network-interfaces [--network-interface-ids ID...] [--filters ...]",
+		Short: "List your endpoints' network interfaces and their addresses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			in.NetworkInterfaceIDs = cmdutil.SplitList(ids)
+			if in.Filters, err = cmdutil.Filters(filters); err != nil {
+				return err
+			}
+			return run(f, cmd, func(api *control.API) (*control.DescribeNetworkInterfacesOutput, error) {
+				return api.DescribeNetworkInterfaces(cmd.Context(), in)
+			}, &output.Table{List: "NetworkInterfaces", Columns: []output.Column{
+				{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},
+				{Header: "IPV4", Path: "PrivateIpAddress"}, {Header: "IPV6", Path: "Ipv6Address"}, {Header: "DESCRIPTION", Path: "Description", Wide: true}}})
+		},
+	}
+	cmd.Flags().StringArrayVar(&ids, "network-interface-ids", nil, "ENI IDs")
+	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=network-interface-id|vpc-id|subnet-id|availability-zone|interface-type|description|private-ip-address,Values=...")
+	return cmdutil.Op(cmd, "DescribeNetworkInterfaces")
+}
+
+func newCreateNotification(f *cmdutil.Factory) *cobra.Command {
+	var in control.CreateNotificationInput
+	var events []string
+	cmd := &cobra.Command{
+		Use:   "create-endpoint-connection-notification (--service-id ID | --vpc-endpoint-id ID) --connection-notification-arn TARGET --connection-events Connect Accept Reject Delete",
+		Short: "Be told of connection events (ec2 create-vpc-endpoint-connection-notification)",
+		Long: `Be told of an endpoint service's or an endpoint's connection events.
+
+TARGET is an SNS topic ARN (the message is recorded in the store: see 'plink
+events'), an http:// or https:// URL (POSTed as JSON), or file:///path
+(appended as one JSON line per event).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.ConnectionEvents = cmdutil.SplitList(events)
+			return run(f, cmd, func(api *control.API) (*control.CreateNotificationOutput, error) {
+				return api.CreateVpcEndpointConnectionNotification(cmd.Context(), in)
+			}, &output.Table{List: "ConnectionNotification", Columns: notificationColumns})
+		},
+	}
+	cmd.Flags().StringVar(&in.ServiceID, "service-id", "", "service ID (provider)")
+	cmd.Flags().StringVar(&in.VpcEndpointID, "vpc-endpoint-id", "", "endpoint ID (consumer)")
+	cmd.Flags().StringVar(&in.ConnectionNotificationArn, "connection-notification-arn", "", "SNS topic ARN, http(s) URL or file:// path")
+	cmd.Flags().StringArrayVar(&events, "connection-events", nil, "Connect, Accept, Reject, Delete")
+	return cmdutil.Op(cmd, "CreateVpcEndpointConnectionNotification")
+}
+
+func newDescribeNotifications(f *cmdutil.Factory) *cobra.Command {
+	var id string
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "describe-endpoint-connection-notifications [--connection-notification-id ID] [--filters ...]",
+		Short: "List your connection notifications",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fs, err := cmdutil.Filters(filters)
+			if err != nil {
+				return err
+			}
+			return run(f, cmd, func(api *control.API) (*control.DescribeNotificationsOutput, error) {
+				return api.DescribeVpcEndpointConnectionNotifications(cmd.Context(), id, fs)
+			}, &output.Table{List: "ConnectionNotificationSet", Columns: notificationColumns})
+		},
+	}
+	cmd.Flags().StringVar(&id, "connection-notification-id", "", "notification ID")
+	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=connection-notification-arn|connection-notification-id|connection-notification-state|connection-notification-type|service-id|vpc-endpoint-id,Values=...")
+	return cmdutil.Op(cmd, "DescribeVpcEndpointConnectionNotifications")
+}
+
+func newModifyNotification(f *cmdutil.Factory) *cobra.Command {
+	var in control.ModifyNotificationInput
+	var events []string
+	cmd := &cobra.Command{
+		Use:   "modify-endpoint-connection-notification --connection-notification-id ID [--connection-notification-arn TARGET] [--connection-events ...]",
+		Short: "Change a connection notification's target or events",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.ConnectionEvents = cmdutil.SplitList(events)
+			return run(f, cmd, func(api *control.API) (*control.ReturnValueOutput, error) {
+				return api.ModifyVpcEndpointConnectionNotification(cmd.Context(), in)
+			}, nil)
+		},
+	}
+	cmd.Flags().StringVar(&in.ConnectionNotificationID, "connection-notification-id", "", "notification ID")
+	cmd.Flags().StringVar(&in.ConnectionNotificationArn, "connection-notification-arn", "", "SNS topic ARN, http(s) URL or file:// path")
+	cmd.Flags().StringArrayVar(&events, "connection-events", nil, "Connect, Accept, Reject, Delete")
+	cmd.MarkFlagRequired("connection-notification-id")
+	return cmdutil.Op(cmd, "ModifyVpcEndpointConnectionNotification")
+}
+
+func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
+	var ids []string
+	cmd := &cobra.Command{
+		Use:   "delete-endpoint-connection-notifications --connection-notification-ids ID...",
+		Short: "Delete connection notifications",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+				return api.DeleteVpcEndpointConnectionNotifications(cmd.Context(), cmdutil.SplitList(ids))
+			}, batchTable)
+		},
+	}
+	cmd.Flags().StringArrayVar(&ids, "connection-notification-ids", nil, "notification IDs")
+	cmd.MarkFlagRequired("connection-notification-ids")
+	return cmdutil.Op(cmd, "DeleteVpcEndpointConnectionNotifications")
+}
+
+func newEvents(f *cmdutil.Factory) *cobra.Command {
+	var watch bool
+	var after int64
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "events [--watch] [--after SEQ]",
+		Short: "Print the connection events that concern your account, one JSON object per line",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := f.API(cmd.Context())
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(f.IO.Out)
+			for {
+				evs, err := api.Events(cmd.Context(), after, 1000)
+				if err != nil {
+					if cmd.Context().Err() != nil {
+						return nil
+					}
+					return err
+				}
+				for _, e := range evs {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+					after = e.Seq
+				}
+				if !watch {
+					return nil
+				}
+				select {
+				case <-cmd.Context().Done():
+					return nil
+				case <-time.After(interval):
+				}
+			}
+		},
+	}
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep printing new events until interrupted")
+	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
+	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls")
+	return cmd
+}

@@ -1,0 +1,345 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// TargetDescription is one target: an IP address, a port (default: the
+// group's) and an Availability Zone ("all" or a zone name).
+type TargetDescription struct {
+	ID               string `json:"Id"`
+	Port             *int   `json:"Port,omitempty"`
+	AvailabilityZone string `json:"AvailabilityZone,omitempty"`
+}
+
+// TargetsInput is elbv2 register-targets and deregister-targets.
+type TargetsInput struct {
+	TargetGroupARN string
+	Targets        []TargetDescription
+}
+
+// TargetHealthDescription is one target's health.
+type TargetHealthDescription struct {
+	Target          TargetDescription `json:"Target"`
+	HealthCheckPort string            `json:"HealthCheckPort"`
+	TargetHealth    TargetHealth      `json:"TargetHealth"`
+}
+
+// TargetHealth is {State, Reason, Description}.
+type TargetHealth struct {
+	State       string `json:"State"`
+	Reason      string `json:"Reason,omitempty"`
+	Description string `json:"Description,omitempty"`
+}
+
+// DescribeTargetHealthOutput is {"TargetHealthDescriptions": [...]}.
+type DescribeTargetHealthOutput struct {
+	TargetHealthDescriptions []TargetHealthDescription `json:"TargetHealthDescriptions"`
+}
+
+// elbTarget is a parsed target of a request.
+type elbTarget struct {
+	key  store.TargetKey
+	zone string // as given
+}
+
+// elbParseTargets checks the targets of a request against the group.
+func elbParseTargets(g store.TargetGroup, ts []TargetDescription, code string) ([]elbTarget, error) {
+	if len(ts) == 0 {
+		return nil, elbValidation("At least one target must be specified")
+	}
+	var out []elbTarget
+	for _, t := range ts {
+		ip, ok := elbParseIP(t.ID)
+		if !ok {
+			return nil, Errorf(code, "The target ID '%s' is not a valid IP address: plink target groups take IP targets only", t.ID)
+		}
+		if ip.Is4() != (g.IPAddressType == "ipv4") {
+			return nil, Errorf(code, "The IP address '%s' is not an %s address, as target group '%s' requires", t.ID, g.IPAddressType, g.Name)
+		}
+		port := g.Port
+		if t.Port != nil {
+			port = *t.Port
+		}
+		if err := elbCheckPort("Target port", port); err != nil {
+			return nil, err
+		}
+		out = append(out, elbTarget{key: store.TargetKey{IP: ip, Port: port}, zone: t.AvailabilityZone})
+	}
+	return out, nil
+}
+
+func elbTargetName(k store.TargetKey) string {
+	if k.IP.Is6() {
+		return fmt.Sprintf("[%s]:%d", k.IP, k.Port)
+	}
+	return fmt.Sprintf("%s:%d", k.IP, k.Port)
+}
+
+// elbTargetZone is the zone a target is registered in: the zone of the VPC
+// subnet holding its IP, or "all" for an IP outside the VPC. AWS requires
+// AvailabilityZone=all for an IP outside the VPC; plink also takes none.
+func elbTargetZone(ip netip.Addr, given string, v store.VPC, subnets []store.Subnet) (string, error) {
+	inVPC := v.CIDR.Contains(ip) || (v.IPv6CIDR.IsValid() && v.IPv6CIDR.Contains(ip))
+	if !inVPC {
+		if given != "" && given != "all" {
+			return "", elbValidation("The IP address '%s' is outside the VPC %s of the target group: its Availability Zone must be 'all'", ip, v.ID)
+		}
+		return "all", nil
+	}
+	for _, s := range subnets {
+		if (s.CIDR.IsValid() && s.CIDR.Contains(ip)) || (s.IPv6CIDR.IsValid() && s.IPv6CIDR.Contains(ip)) {
+			if given != "" && given != s.Zone {
+				return "", elbValidation("The Availability Zone '%s' of target '%s' does not match the zone %s of its subnet %s", given, ip, s.Zone, s.ID)
+			}
+			return s.Zone, nil
+		}
+	}
+	return "", elbValidation("The IP address '%s' is inside the CIDR of VPC %s but in none of its subnets", ip, v.ID)
+}
+
+// elbDelay is a group's deregistration_delay.timeout_seconds.
+func elbDelay(attrs map[string]string) time.Duration {
+	s := attrs["deregistration_delay.timeout_seconds"]
+	if s == "" {
+		s = "300"
+	}
+	n, _ := strconv.Atoi(s)
+	return time.Duration(n) * time.Second
+}
+
+// elbPurgeDrained deletes the group's targets whose drain time has passed.
+func (a *API) elbPurgeDrained(tx *store.Tx, tgARN string) error {
+	attrs, err := tx.Attributes(tgARN)
+	if err != nil {
+		return err
+	}
+	return tx.PurgeDrainedTargets(tgARN, timestamp(a.now().Add(-elbDelay(attrs))))
+}
+
+// RegisterTargets registers IP targets with a group, or registers again
+// targets that are draining. Registering a registered target is a no-op.
+func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
+		if err != nil {
+			return err
+		}
+		ts, err := elbParseTargets(g, in.Targets, CodeValidationError)
+		if err != nil {
+			return err
+		}
+		if err := a.elbPurgeDrained(tx, g.ARN); err != nil {
+			return err
+		}
+		v, err := tx.VPC(g.VPCID)
+		if err != nil {
+			return err
+		}
+		subnets, err := tx.SubnetsOfVPC(g.VPCID)
+		if err != nil {
+			return err
+		}
+		existing, err := elbTargetMap(tx, g.ARN)
+		if err != nil {
+			return err
+		}
+		now := timestamp(a.now())
+		for _, t := range ts {
+			zone, err := elbTargetZone(t.key.IP, t.zone, v, subnets)
+			if err != nil {
+				return err
+			}
+			if old, ok := existing[t.key]; ok && old.DeregisteredAt == "" && old.Zone == zone {
+				continue
+			}
+			row := store.Target{TGARN: g.ARN, IP: t.key.IP, Port: t.key.Port, Zone: zone, RegisteredAt: now}
+			if err := tx.PutTarget(row); err != nil {
+				return err
+			}
+			existing[t.key] = row
+		}
+		return nil
+	})
+}
+
+func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target, error) {
+	rows, err := tx.Targets(tgARN)
+	if err != nil {
+		return nil, err
+	}
+	out := map[store.TargetKey]store.Target{}
+	for _, r := range rows {
+		out[store.TargetKey{IP: r.IP, Port: r.Port}] = r
+	}
+	return out, nil
+}
+
+// DeregisterTargets starts draining targets: the data plane sends them no
+// new connections and ends open ones after the group's deregistration
+// delay; the next write to the group after that removes them.
+// Deregistering a target that is not registered is InvalidTarget.
+func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
+		if err != nil {
+			return err
+		}
+		ts, err := elbParseTargets(g, in.Targets, CodeValidationError)
+		if err != nil {
+			return err
+		}
+		if err := a.elbPurgeDrained(tx, g.ARN); err != nil {
+			return err
+		}
+		existing, err := elbTargetMap(tx, g.ARN)
+		if err != nil {
+			return err
+		}
+		var unknown []string
+		for _, t := range ts {
+			if _, ok := existing[t.key]; !ok {
+				unknown = append(unknown, elbTargetName(t.key))
+			}
+		}
+		if len(unknown) > 0 {
+			return Errorf(elbInvalidTarget, "The following targets are not registered in target group '%s': '%s'", g.ARN, strings.Join(unknown, "', '"))
+		}
+		now := timestamp(a.now())
+		for _, t := range ts {
+			if old := existing[t.key]; old.DeregisteredAt != "" {
+				continue // already draining
+			}
+			if err := tx.DeregisterTarget(g.ARN, t.key, now); err != nil {
+				return err
+			}
+			old := existing[t.key]
+			old.DeregisteredAt = now
+			existing[t.key] = old
+		}
+		return nil
+	})
+}
+
+// DescribeTargetHealth reports each target's health: draining while it is
+// deregistered and within the delay; unused when no listener forwards to
+// the group or its zone is not one of the load balancer's; unavailable when
+// health checks are disabled; else what `plink serve` last observed, or
+// initial before its first observation.
+func (a *API) DescribeTargetHealth(ctx context.Context, in TargetsInput) (*DescribeTargetHealthOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	out := &DescribeTargetHealthOutput{TargetHealthDescriptions: []TargetHealthDescription{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
+		if err != nil {
+			return err
+		}
+		var want []elbTarget
+		if len(in.Targets) > 0 {
+			if want, err = elbParseTargets(g, in.Targets, elbInvalidTarget); err != nil {
+				return err
+			}
+		}
+		attrs, err := tx.Attributes(g.ARN)
+		if err != nil {
+			return err
+		}
+		cutoff := timestamp(a.now().Add(-elbDelay(attrs)))
+		rows, err := tx.Targets(g.ARN)
+		if err != nil {
+			return err
+		}
+		var live []store.Target
+		for _, r := range rows {
+			if r.DeregisteredAt == "" || r.DeregisteredAt > cutoff {
+				live = append(live, r)
+			}
+		}
+		lbs, err := tx.TargetGroupLoadBalancers(g.ARN)
+		if err != nil {
+			return err
+		}
+		zones := map[string]bool{}
+		for _, arn := range lbs {
+			nodes, err := tx.LBNodes(arn)
+			if err != nil {
+				return err
+			}
+			for _, n := range nodes {
+				zones[n.Zone] = true
+			}
+		}
+		health, err := tx.TargetHealths(g.ARN)
+		if err != nil {
+			return err
+		}
+		describe := func(r store.Target) TargetHealthDescription {
+			port := r.Port
+			d := TargetHealthDescription{Target: TargetDescription{ID: r.IP.String(), Port: &port, AvailabilityZone: r.Zone},
+				HealthCheckPort: g.HCPort}
+			if g.HCPort == "traffic-port" {
+				d.HealthCheckPort = strconv.Itoa(r.Port)
+			}
+			h, seen := health[store.TargetKey{IP: r.IP, Port: r.Port}]
+			switch {
+			case r.DeregisteredAt != "":
+				d.TargetHealth = TargetHealth{"draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"}
+			case len(lbs) == 0:
+				d.TargetHealth = TargetHealth{"unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"}
+			case r.Zone != "all" && !zones[r.Zone]:
+				d.TargetHealth = TargetHealth{"unused", "Target.NotInUse", "Target is in an Availability Zone that is not enabled for the load balancer"}
+			case !g.HCEnabled:
+				d.TargetHealth = TargetHealth{"unavailable", "Target.HealthCheckDisabled", "Health checks are disabled"}
+			case seen:
+				d.TargetHealth = TargetHealth{h.State, h.Reason, h.Description}
+			default:
+				d.TargetHealth = TargetHealth{"initial", "Elb.RegistrationInProgress", "Target registration is in progress"}
+			}
+			return d
+		}
+		if len(want) == 0 {
+			for _, r := range live {
+				out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, describe(r))
+			}
+			return nil
+		}
+		byKey := map[store.TargetKey]store.Target{}
+		for _, r := range live {
+			byKey[store.TargetKey{IP: r.IP, Port: r.Port}] = r
+		}
+		for _, t := range want {
+			if r, ok := byKey[t.key]; ok {
+				out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, describe(r))
+				continue
+			}
+			port := t.key.Port
+			d := TargetHealthDescription{Target: TargetDescription{ID: t.key.IP.String(), Port: &port, AvailabilityZone: t.zone},
+				HealthCheckPort: g.HCPort,
+				TargetHealth:    TargetHealth{"unused", "Target.NotRegistered", "Target is not registered to the target group"}}
+			if g.HCPort == "traffic-port" {
+				d.HealthCheckPort = strconv.Itoa(port)
+			}
+			out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,1032 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/plink-dev/plink/internal/names"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// VpcEndpoint is the EC2 VpcEndpoint shape.
+type VpcEndpoint struct {
+	VpcEndpointID       string            `json:"VpcEndpointId"`
+	VpcEndpointType     string            `json:"VpcEndpointType"`
+	VpcID               string            `json:"VpcId"`
+	ServiceName         string            `json:"ServiceName"`
+	State               string            `json:"State"`
+	RouteTableIDs       []string          `json:"RouteTableIds"`
+	SubnetIDs           []string          `json:"SubnetIds"`
+	Groups              []GroupIdentifier `json:"Groups"`
+	IPAddressType       string            `json:"IpAddressType"`
+	DNSOptions          DNSOptions        `json:"DnsOptions"`
+	PrivateDNSEnabled   bool              `json:"PrivateDnsEnabled"`
+	RequesterManaged    bool              `json:"RequesterManaged"`
+	NetworkInterfaceIDs []string          `json:"NetworkInterfaceIds"`
+	DNSEntries          []DNSEntry        `json:"DnsEntries"`
+	CreationTimestamp   string            `json:"CreationTimestamp"`
+	Tags                []Tag             `json:"Tags"`
+	OwnerID             string            `json:"OwnerId"`
+}
+
+// GroupIdentifier names a security group.
+type GroupIdentifier struct {
+	GroupID   string `json:"GroupId"`
+	GroupName string `json:"GroupName"`
+}
+
+// DNSOptions is {"DnsRecordIpType": ...}.
+type DNSOptions struct {
+	DNSRecordIPType string `json:"DnsRecordIpType"`
+}
+
+// DNSEntry is one DNS name of an endpoint.
+type DNSEntry struct {
+	DNSName      string `json:"DnsName"`
+	HostedZoneID string `json:"HostedZoneId"`
+}
+
+// endpointContext is what building an endpoint's view needs from outside it.
+type endpointContext struct {
+	svc    *store.Service // nil once the service is deleted
+	groups map[string]string
+	tags   []Tag
+}
+
+func (a *API) endpointView(e store.Endpoint, c endpointContext) VpcEndpoint {
+	v := VpcEndpoint{VpcEndpointID: e.ID, VpcEndpointType: "Interface", VpcID: e.VPCID, ServiceName: e.ServiceName, State: e.State,
+		RouteTableIDs: []string{}, SubnetIDs: []string{}, Groups: []GroupIdentifier{}, IPAddressType: e.IPAddressType,
+		DNSOptions: DNSOptions{e.DNSRecordIPType}, PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: []string{},
+		DNSEntries: dnsEntries(e, c.svc), CreationTimestamp: e.CreatedAt, Tags: c.tags, OwnerID: e.Account}
+	if v.Tags == nil {
+		v.Tags = []Tag{}
+	}
+	for _, n := range e.ENIs {
+		v.SubnetIDs = append(v.SubnetIDs, n.SubnetID)
+		v.NetworkInterfaceIDs = append(v.NetworkInterfaceIDs, n.ID)
+	}
+	for _, g := range e.GroupIDs {
+		v.Groups = append(v.Groups, GroupIdentifier{GroupID: g, GroupName: c.groups[g]})
+	}
+	return v
+}
+
+// dnsEntries: the regional name first, then one per zone, then the private
+// name when enabled and verified; as AWS lists them.
+func dnsEntries(e store.Endpoint, svc *store.Service) []DNSEntry {
+	out := []DNSEntry{}
+	if e.State == "rejected" || e.State == "deleted" || e.State == "failed" {
+		return out
+	}
+	zone := names.HostedZoneID(e.Region)
+	out = append(out, DNSEntry{names.EndpointDNSName(e.ID, e.DNSSuffix, "", e.Region, e.ServiceID), zone})
+	for _, n := range e.ENIs {
+		out = append(out, DNSEntry{names.EndpointDNSName(e.ID, e.DNSSuffix, n.Zone, e.Region, e.ServiceID), zone})
+	}
+	if e.PrivateDNSEnabled && svc != nil && svc.PrivateDNSName != "" && svc.PDNSState == "verified" {
+		out = append(out, DNSEntry{svc.PrivateDNSName, "Z" + privateZoneID(e.VPCID, svc.PrivateDNSName)})
+	}
+	return out
+}
+
+// privateZoneID is a stable ID for the private hosted zone of a name in a VPC.
+func privateZoneID(vpcID, name string) string {
+	h := uint64(1469598103934665603)
+	for _, c := range []byte(vpcID + name) {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return fmt.Sprintf("%020X", h)[:20]
+}
+
+// loadEndpointContexts loads services, group names and tags for a list of endpoints.
+func (a *API) loadEndpointContexts(tx *store.Tx, es []store.Endpoint, withTags bool) (map[string]endpointContext, error) {
+	svcs := map[string]*store.Service{}
+	groups := map[string]string{}
+	out := map[string]endpointContext{}
+	for _, e := range es {
+		if _, ok := svcs[e.ServiceID]; !ok {
+			s, err := tx.Service(e.ServiceID)
+			if err == nil {
+				svcs[e.ServiceID] = &s
+			} else if errors.Is(err, store.ErrNotFound) {
+				svcs[e.ServiceID] = nil
+			} else {
+				return nil, err
+			}
+		}
+		for _, g := range e.GroupIDs {
+			if _, ok := groups[g]; !ok {
+				sg, err := tx.SecurityGroup(g)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return nil, err
+				}
+				groups[g] = sg.Name
+			}
+		}
+		c := endpointContext{svc: svcs[e.ServiceID], groups: groups}
+		if withTags {
+			t, err := a.tags(tx, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			c.tags = t
+		}
+		out[e.ID] = c
+	}
+	return out, nil
+}
+
+// visibleService finds the service a consumer names, as the consumer may
+// see it: owned, or allowed for its principal or account, or for '*'.
+// Others get the same not-found error AWS gives.
+func (a *API) visibleService(tx *store.Tx, serviceName string) (store.Service, error) {
+	notFound := Errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", serviceName)
+	id := names.ServiceIDFromName(a.caller.Region, serviceName)
+	if id == "" {
+		return store.Service{}, notFound
+	}
+	s, err := tx.Service(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return s, notFound
+	}
+	if err != nil {
+		return s, err
+	}
+	if s.Account == a.caller.Account {
+		return s, nil
+	}
+	ok, err := tx.ServiceAllows(s.ID, a.caller.Account, a.caller.Principal)
+	if err != nil {
+		return s, err
+	}
+	if !ok {
+		return s, notFound
+	}
+	return s, nil
+}
+
+// CreateEndpointInput is ec2 create-vpc-endpoint.
+type CreateEndpointInput struct {
+	VpcEndpointType   string
+	VpcID             string
+	ServiceName       string
+	SubnetIDs         []string
+	SecurityGroupIDs  []string
+	IPAddressType     string
+	DNSRecordIPType   string
+	PrivateDNSEnabled *bool
+	TagSpecifications []TagSpecification
+}
+
+// CreateEndpointOutput is {"VpcEndpoint": {...}}.
+type CreateEndpointOutput struct {
+	VpcEndpoint VpcEndpoint `json:"VpcEndpoint"`
+}
+
+// CreateVpcEndpoint creates an interface endpoint: one ENI per subnet, with
+// addresses from the subnets, pendingAcceptance when the service requires
+// acceptance and available otherwise.
+func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*CreateEndpointOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	switch in.VpcEndpointType {
+	case "", "Interface":
+	case "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork":
+		return nil, Errorf("InvalidParameter", "plink supports Interface endpoints only, not %s.", in.VpcEndpointType)
+	default:
+		return nil, Errorf("InvalidVpcEndpointType", "The VPC endpoint type '%s' is invalid: Interface, Gateway or GatewayLoadBalancer.", in.VpcEndpointType)
+	}
+	if in.ServiceName == "" {
+		return nil, missing("ServiceName")
+	}
+	if len(in.SubnetIDs) == 0 {
+		return nil, missing("SubnetIds")
+	}
+	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
+	if err != nil {
+		return nil, err
+	}
+	now := timestamp(a.now())
+	var out *CreateEndpointOutput
+	var ds []delivery
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		v, err := a.ownedVPC(tx, in.VpcID)
+		if err != nil {
+			return err
+		}
+		svc, err := a.visibleService(tx, in.ServiceName)
+		if err != nil {
+			return err
+		}
+		zones, _, err := serviceZones(tx, svc)
+		if err != nil {
+			return err
+		}
+		subnets, err := a.endpointSubnets(tx, v, svc, zones, in.SubnetIDs, nil)
+		if err != nil {
+			return err
+		}
+		e := store.Endpoint{ID: names.NewID(names.Endpoint), Account: a.caller.Account, Region: a.caller.Region, VPCID: v.ID,
+			ServiceID: svc.ID, ServiceName: names.ServiceName(svc.Region, svc.ID), IPAddressType: in.IPAddressType,
+			DNSRecordIPType: in.DNSRecordIPType, DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now}
+		if e.IPAddressType == "" {
+			e.IPAddressType = defaultIPType(subnets, svc)
+		}
+		if e.DNSRecordIPType == "" {
+			e.DNSRecordIPType = e.IPAddressType
+		}
+		if err := checkIPTypes(e.IPAddressType, e.DNSRecordIPType, subnets, svc); err != nil {
+			return err
+		}
+		if e.GroupIDs, err = a.endpointGroups(tx, v, in.SecurityGroupIDs); err != nil {
+			return err
+		}
+		verified := svc.PrivateDNSName != "" && svc.PDNSState == "verified"
+		e.PrivateDNSEnabled = verified
+		if in.PrivateDNSEnabled != nil {
+			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
+		}
+		if e.PrivateDNSEnabled {
+			if err := a.checkPrivateDNS(tx, e, svc); err != nil {
+				return err
+			}
+		}
+		e.State = "available"
+		if svc.AcceptanceRequired && svc.Account != a.caller.Account {
+			e.State = "pendingAcceptance"
+		}
+		for _, s := range subnets {
+			n := store.ENI{ID: names.NewID(names.ENI), EndpointID: e.ID, SubnetID: s.ID, Account: e.Account, Region: e.Region, Zone: s.Zone, CreatedAt: now}
+			if e.IPAddressType != "ipv6" {
+				if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
+					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+				}
+			}
+			if e.IPAddressType != "ipv4" {
+				if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
+					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+				}
+			}
+			e.ENIs = append(e.ENIs, n)
+		}
+		if err := tx.InsertEndpoint(e); err != nil {
+			return err
+		}
+		if err := tx.SetTags(e.ID, tags); err != nil {
+			return err
+		}
+		if ds, err = a.recordEvent(tx, "Connect", e, svc); err != nil {
+			return err
+		}
+		cs, err := a.loadEndpointContexts(tx, []store.Endpoint{e}, true)
+		if err != nil {
+			return err
+		}
+		out = &CreateEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID])}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.send(ctx, ds)
+	return out, nil
+}
+
+// endpointSubnets checks the subnets of an endpoint: the caller's, in its
+// VPC, one per zone, each in a zone the service offers. keep are subnets
+// the endpoint already has (for modify).
+func (a *API) endpointSubnets(tx *store.Tx, v store.VPC, svc store.Service, zones []string, ids []string, keep []store.Subnet) ([]store.Subnet, error) {
+	byZone := map[string]string{}
+	out := append([]store.Subnet{}, keep...)
+	for _, s := range keep {
+		byZone[s.Zone] = s.ID
+	}
+	for _, id := range ids {
+		s, err := a.ownedSubnet(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if s.VPCID != v.ID {
+			return nil, Errorf(CodeInvalidParameter, "The subnet %s does not belong to the VPC %s.", id, v.ID)
+		}
+		if other, ok := byZone[s.Zone]; ok {
+			if other == s.ID {
+				continue
+			}
+			return nil, Errorf("DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", id)
+		}
+		if !contains(zones, s.Zone) {
+			return nil, Errorf(CodeInvalidParameter, "The VPC endpoint service %s does not support the availability zone of the subnet: %s.", svc.ID, id)
+		}
+		byZone[s.Zone] = s.ID
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Zone < out[j].Zone })
+	return out, nil
+}
+
+func defaultIPType(subnets []store.Subnet, svc store.Service) string {
+	all6 := true
+	for _, s := range subnets {
+		if s.CIDR.IsValid() {
+			all6 = false
+		}
+	}
+	if all6 && svc.SupportedIPv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+// checkIPTypes enforces the IP rules: the endpoint's type must fit every
+// subnet and the service; the DNS record type must fit the endpoint's type
+// and the service.
+func checkIPTypes(ipType, recordType string, subnets []store.Subnet, svc store.Service) error {
+	switch ipType {
+	case "ipv4", "ipv6", "dualstack":
+	default:
+		return invalidValue("Invalid IP address type '%s': ipv4, ipv6 or dualstack.", ipType)
+	}
+	for _, s := range subnets {
+		has4, has6 := s.CIDR.IsValid(), s.IPv6CIDR.IsValid()
+		switch {
+		case ipType == "ipv4" && !has4:
+			return Errorf(CodeInvalidParameter, "The subnet %s has no IPv4 CIDR block: an ipv4 endpoint needs IPv4 in every subnet.", s.ID)
+		case ipType == "ipv6" && (has4 || !has6):
+			return Errorf(CodeInvalidParameter, "The subnet %s is not IPv6-only: an ipv6 endpoint needs IPv6-only subnets.", s.ID)
+		case ipType == "dualstack" && !(has4 && has6):
+			return Errorf(CodeInvalidParameter, "The subnet %s does not have both IPv4 and IPv6 CIDR blocks: a dualstack endpoint needs both in every subnet.", s.ID)
+		}
+	}
+	if (ipType != "ipv6" && !svc.SupportedIPv4) || (ipType != "ipv4" && !svc.SupportedIPv6) {
+		return Errorf(CodeInvalidParameter, "The VPC endpoint service %s does not support the IP address type %s (it supports %v).", svc.ID, ipType, supportedTypes(svc))
+	}
+	fits := map[string][]string{"ipv4": {"ipv4", "dualstack"}, "ipv6": {"ipv6", "dualstack"}, "dualstack": {"dualstack"}, "service-defined": {"ipv4", "ipv6", "dualstack"}}
+	allowed, ok := fits[recordType]
+	if !ok {
+		return invalidValue("Invalid DNS record IP type '%s': ipv4, ipv6, dualstack or service-defined.", recordType)
+	}
+	if !contains(allowed, ipType) {
+		return Errorf(CodeInvalidParameter, "The DNS record IP type %s is not compatible with the endpoint IP address type %s.", recordType, ipType)
+	}
+	if (recordType == "ipv6" || recordType == "dualstack") && !svc.SupportedIPv6 || (recordType == "ipv4" || recordType == "dualstack") && !svc.SupportedIPv4 {
+		return Errorf(CodeInvalidParameter, "The DNS record IP type %s is not supported by the VPC endpoint service %s.", recordType, svc.ID)
+	}
+	return nil
+}
+
+// endpointGroups checks security groups (default: the VPC's default group).
+func (a *API) endpointGroups(tx *store.Tx, v store.VPC, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		g, err := tx.SecurityGroupByName(v.ID, "default")
+		if err != nil {
+			return nil, err
+		}
+		return []string{g.ID}, nil
+	}
+	var out []string
+	for _, id := range ids {
+		g, err := a.ownedGroup(tx, id, "")
+		if err != nil {
+			return nil, err
+		}
+		if g.VPCID != v.ID {
+			return nil, Errorf(CodeInvalidParameter, "The security group %s does not belong to the VPC %s.", id, v.ID)
+		}
+		if !contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// checkPrivateDNS: private DNS needs a verified name, and only one endpoint
+// per VPC may claim a name.
+func (a *API) checkPrivateDNS(tx *store.Tx, e store.Endpoint, svc store.Service) error {
+	if svc.PrivateDNSName == "" {
+		return Errorf(CodeInvalidParameter, "Private DNS can't be enabled because the service %s does not provide a private DNS name.", svc.ID)
+	}
+	if svc.PDNSState != "verified" {
+		return Errorf(CodeInvalidParameter, "Private DNS can't be enabled because the private DNS name %s of service %s is not verified (state %s).", svc.PrivateDNSName, svc.ID, svc.PDNSState)
+	}
+	other, err := tx.PrivateNameClaim(e.VPCID, svc.PrivateDNSName, e.ID)
+	if err != nil {
+		return err
+	}
+	if other != "" {
+		return Errorf(CodeInvalidParameter, "private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s (endpoint %s).", svc.PrivateDNSName, e.VPCID, other)
+	}
+	return nil
+}
+
+// ownedEndpoint loads an endpoint the caller owns.
+func (a *API) ownedEndpoint(tx *store.Tx, id string) (store.Endpoint, error) {
+	if id == "" {
+		return store.Endpoint{}, missing("VpcEndpointId")
+	}
+	if !names.ValidID(names.Endpoint, id) {
+		return store.Endpoint{}, malformed("VpcEndpoint", id)
+	}
+	e, err := tx.Endpoint(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (e.Account != a.caller.Account || e.Region != a.caller.Region)) {
+		return store.Endpoint{}, Errorf("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id)
+	}
+	return e, err
+}
+
+// ModifyEndpointInput is ec2 modify-vpc-endpoint.
+type ModifyEndpointInput struct {
+	VpcEndpointID          string
+	AddSubnetIDs           []string
+	RemoveSubnetIDs        []string
+	AddSecurityGroupIDs    []string
+	RemoveSecurityGroupIDs []string
+	PrivateDNSEnabled      *bool
+	IPAddressType          string
+	DNSRecordIPType        string
+}
+
+// ModifyVpcEndpoint changes an endpoint's subnets, groups, private DNS and
+// IP types; every rule of create applies to the result.
+func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*ReturnOutput, error) {
+	now := timestamp(a.now())
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
+		if err != nil {
+			return err
+		}
+		if e.State == "rejected" || e.State == "deleted" || e.State == "failed" {
+			return Errorf("IncorrectState", "The VPC endpoint %s is in state %s and cannot be modified.", e.ID, e.State)
+		}
+		v, err := tx.VPC(e.VPCID)
+		if err != nil {
+			return err
+		}
+		svc, err := tx.Service(e.ServiceID)
+		if err != nil {
+			return err
+		}
+		zones, _, err := serviceZones(tx, svc)
+		if err != nil {
+			return err
+		}
+		var keep []store.Subnet
+		var drop []store.ENI
+		for _, n := range e.ENIs {
+			if contains(in.RemoveSubnetIDs, n.SubnetID) {
+				drop = append(drop, n)
+				continue
+			}
+			s, err := tx.Subnet(n.SubnetID)
+			if err != nil {
+				return err
+			}
+			keep = append(keep, s)
+		}
+		for _, id := range in.RemoveSubnetIDs {
+			if !containsFunc(e.ENIs, func(n store.ENI) bool { return n.SubnetID == id }) {
+				return Errorf(CodeInvalidParameter, "The subnet %s is not part of the VPC endpoint %s.", id, e.ID)
+			}
+		}
+		subnets, err := a.endpointSubnets(tx, v, svc, zones, in.AddSubnetIDs, keep)
+		if err != nil {
+			return err
+		}
+		if len(subnets) == 0 {
+			return Errorf(CodeInvalidParameter, "An interface endpoint needs at least one subnet.")
+		}
+		ipChanged := in.IPAddressType != "" && in.IPAddressType != e.IPAddressType
+		if in.IPAddressType != "" {
+			e.IPAddressType = in.IPAddressType
+		}
+		if in.DNSRecordIPType != "" {
+			e.DNSRecordIPType = in.DNSRecordIPType
+		} else if ipChanged {
+			e.DNSRecordIPType = e.IPAddressType
+		}
+		if err := checkIPTypes(e.IPAddressType, e.DNSRecordIPType, subnets, svc); err != nil {
+			return err
+		}
+		groups := append([]string{}, e.GroupIDs...)
+		if len(in.AddSecurityGroupIDs) > 0 {
+			added, err := a.endpointGroups(tx, v, in.AddSecurityGroupIDs)
+			if err != nil {
+				return err
+			}
+			groups = union(groups, added)
+		}
+		for _, g := range in.RemoveSecurityGroupIDs {
+			if !contains(groups, g) {
+				return Errorf(CodeInvalidParameter, "The security group %s is not associated with the VPC endpoint %s.", g, e.ID)
+			}
+			groups = remove(groups, g)
+		}
+		if len(groups) == 0 {
+			return Errorf(CodeInvalidParameter, "An interface endpoint needs at least one security group.")
+		}
+		if in.PrivateDNSEnabled != nil {
+			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
+			if e.PrivateDNSEnabled {
+				if err := a.checkPrivateDNS(tx, e, svc); err != nil {
+					return err
+				}
+			}
+		}
+		// ENIs: drop the removed subnets' (and all of them when the IP
+		// type changed), then create the missing ones.
+		if ipChanged {
+			drop = e.ENIs
+		}
+		for _, n := range drop {
+			if err := tx.DeleteENI(n.ID); err != nil {
+				return err
+			}
+		}
+		have := map[string]bool{}
+		if !ipChanged {
+			for _, n := range e.ENIs {
+				if !containsFunc(drop, func(d store.ENI) bool { return d.ID == n.ID }) {
+					have[n.SubnetID] = true
+				}
+			}
+		}
+		for _, s := range subnets {
+			if have[s.ID] {
+				continue
+			}
+			n := store.ENI{ID: names.NewID(names.ENI), EndpointID: e.ID, SubnetID: s.ID, Account: e.Account, Region: e.Region, Zone: s.Zone, CreatedAt: now}
+			if e.IPAddressType != "ipv6" {
+				if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
+					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+				}
+			}
+			if e.IPAddressType != "ipv4" {
+				if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
+					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+				}
+			}
+			if err := tx.InsertENI(n); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetEndpointGroups(e.ID, groups); err != nil {
+			return err
+		}
+		e.UpdatedAt = now
+		return tx.UpdateEndpoint(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReturnOutput{Return: true}, nil
+}
+
+func containsFunc[T any](list []T, f func(T) bool) bool {
+	for _, x := range list {
+		if f(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// DescribeEndpointsInput is ec2 describe-vpc-endpoints.
+type DescribeEndpointsInput struct {
+	VpcEndpointIDs []string
+	Filters        []Filter
+}
+
+// DescribeEndpointsOutput is {"VpcEndpoints": [...]}.
+type DescribeEndpointsOutput struct {
+	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints"`
+}
+
+// DescribeVpcEndpoints lists the caller's endpoints.
+func (a *API) DescribeVpcEndpoints(ctx context.Context, in DescribeEndpointsInput) (*DescribeEndpointsOutput, error) {
+	if err := checkIDs(names.Endpoint, "VpcEndpoint", in.VpcEndpointIDs); err != nil {
+		return nil, err
+	}
+	out := &DescribeEndpointsOutput{VpcEndpoints: []VpcEndpoint{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.VpcEndpointIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist"); err != nil {
+			return err
+		}
+		cs, err := a.loadEndpointContexts(tx, rows, true)
+		if err != nil {
+			return err
+		}
+		for _, e := range rows {
+			out.VpcEndpoints = append(out.VpcEndpoints, a.endpointView(e, cs[e.ID]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, map[string]fieldFunc[VpcEndpoint]{
+		"vpc-endpoint-id":    func(e VpcEndpoint) []string { return one(e.VpcEndpointID) },
+		"vpc-id":             func(e VpcEndpoint) []string { return one(e.VpcID) },
+		"service-name":       func(e VpcEndpoint) []string { return one(e.ServiceName) },
+		"vpc-endpoint-state": func(e VpcEndpoint) []string { return one(e.State) },
+		"vpc-endpoint-type":  func(e VpcEndpoint) []string { return one(e.VpcEndpointType) },
+		"ip-address-type":    func(e VpcEndpoint) []string { return one(e.IPAddressType) },
+		"owner-id":           func(e VpcEndpoint) []string { return one(e.OwnerID) },
+		"tags":               func(e VpcEndpoint) []string { return tagStrings(e.Tags) },
+	})
+	return out, err
+}
+
+// DeleteVpcEndpoints deletes the caller's endpoints (only the consumer can
+// delete an endpoint); unknown IDs come back in Unsuccessful.
+func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResult, error) {
+	if len(ids) == 0 {
+		return nil, missing("VpcEndpointIds")
+	}
+	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	var ds []delivery
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if !names.ValidID(names.Endpoint, id) {
+				out.fail(id, malformed("VpcEndpoint", id))
+				continue
+			}
+			e, err := a.ownedEndpoint(tx, id)
+			if err != nil {
+				if _, ok := AsError(err); ok {
+					out.fail(id, Errorf("InvalidVpcEndpoint.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
+					continue
+				}
+				return err
+			}
+			svc, err := tx.Service(e.ServiceID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			e.State = "deleted"
+			d, err := a.recordEvent(tx, "Delete", e, svc)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d...)
+			if err := tx.DeleteEndpoint(e.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.send(ctx, ds)
+	return out, nil
+}
+
+// AcceptVpcEndpointConnections accepts pendingAcceptance endpoints of a
+// service the caller owns.
+func (a *API) AcceptVpcEndpointConnections(ctx context.Context, serviceID string, ids []string) (*BatchResult, error) {
+	return a.decide(ctx, serviceID, ids, "Accept")
+}
+
+// RejectVpcEndpointConnections rejects pendingAcceptance or available
+// endpoints of a service the caller owns.
+func (a *API) RejectVpcEndpointConnections(ctx context.Context, serviceID string, ids []string) (*BatchResult, error) {
+	return a.decide(ctx, serviceID, ids, "Reject")
+}
+
+func (a *API) decide(ctx context.Context, serviceID string, ids []string, action string) (*BatchResult, error) {
+	if len(ids) == 0 {
+		return nil, missing("VpcEndpointIds")
+	}
+	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	var ds []delivery
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		svc, err := a.serviceOwned(tx, serviceID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			e, err := tx.Endpoint(id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && e.ServiceID != svc.ID) || !names.ValidID(names.Endpoint, id) {
+				out.fail(id, Errorf("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			switch {
+			case action == "Accept" && e.State == "pendingAcceptance":
+				e.State = "available"
+			case action == "Reject" && (e.State == "pendingAcceptance" || e.State == "available" || e.State == "pending"):
+				e.State = "rejected"
+			default:
+				out.fail(id, Errorf("InvalidState", "The VpcEndpoint '%s' is in state %s and cannot be %sed.", id, e.State, lower(action)))
+				continue
+			}
+			e.UpdatedAt = timestamp(a.now())
+			if err := tx.UpdateEndpoint(e); err != nil {
+				return err
+			}
+			d, err := a.recordEvent(tx, action, e, svc)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.send(ctx, ds)
+	return out, nil
+}
+
+func lower(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]+32) + s[1:]
+}
+
+// VpcEndpointConnection is one endpoint as the provider sees it.
+type VpcEndpointConnection struct {
+	ServiceID               string     `json:"ServiceId"`
+	VpcEndpointID           string     `json:"VpcEndpointId"`
+	VpcEndpointOwner        string     `json:"VpcEndpointOwner"`
+	VpcEndpointState        string     `json:"VpcEndpointState"`
+	CreationTimestamp       string     `json:"CreationTimestamp"`
+	DNSEntries              []DNSEntry `json:"DnsEntries"`
+	NetworkLoadBalancerArns []string   `json:"NetworkLoadBalancerArns"`
+	IPAddressType           string     `json:"IpAddressType"`
+	VpcEndpointConnectionID string     `json:"VpcEndpointConnectionId"`
+	Tags                    []Tag      `json:"Tags"`
+}
+
+// DescribeEndpointConnectionsOutput is {"VpcEndpointConnections": [...]}.
+type DescribeEndpointConnectionsOutput struct {
+	VpcEndpointConnections []VpcEndpointConnection `json:"VpcEndpointConnections"`
+}
+
+// DescribeVpcEndpointConnections lists the endpoints connected to the
+// caller's services.
+func (a *API) DescribeVpcEndpointConnections(ctx context.Context, filters []Filter) (*DescribeEndpointConnectionsOutput, error) {
+	out := &DescribeEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		svcs, err := tx.Services(a.caller.Account, a.caller.Region, nil)
+		if err != nil {
+			return err
+		}
+		for _, s := range svcs {
+			es, err := tx.EndpointsOfService(s.ID, nil)
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				out.VpcEndpointConnections = append(out.VpcEndpointConnections, VpcEndpointConnection{
+					ServiceID: s.ID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Account, VpcEndpointState: e.State,
+					CreationTimestamp: e.CreatedAt, DNSEntries: dnsEntries(e, &s), NetworkLoadBalancerArns: append([]string{}, s.LBARNs...),
+					IPAddressType: e.IPAddressType, VpcEndpointConnectionID: "vpce-con-" + e.ID[5:], Tags: []Tag{}})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, map[string]fieldFunc[VpcEndpointConnection]{
+		"service-id":         func(c VpcEndpointConnection) []string { return one(c.ServiceID) },
+		"vpc-endpoint-owner": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointOwner) },
+		"vpc-endpoint-state": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointState) },
+		"vpc-endpoint-id":    func(c VpcEndpointConnection) []string { return one(c.VpcEndpointID) },
+		"ip-address-type":    func(c VpcEndpointConnection) []string { return one(c.IPAddressType) },
+	})
+	return out, err
+}
+
+// ServiceDetail is one service as a consumer sees it.
+type ServiceDetail struct {
+	ServiceName                     string              `json:"ServiceName"`
+	ServiceID                       string              `json:"ServiceId"`
+	ServiceType                     []ServiceTypeDetail `json:"ServiceType"`
+	AvailabilityZones               []string            `json:"AvailabilityZones"`
+	Owner                           string              `json:"Owner"`
+	BaseEndpointDNSNames            []string            `json:"BaseEndpointDnsNames"`
+	PrivateDNSName                  string              `json:"PrivateDnsName,omitempty"`
+	PrivateDNSNames                 []PrivateDNSDetail  `json:"PrivateDnsNames,omitempty"`
+	VpcEndpointPolicySupported      bool                `json:"VpcEndpointPolicySupported"`
+	AcceptanceRequired              bool                `json:"AcceptanceRequired"`
+	ManagesVpcEndpoints             bool                `json:"ManagesVpcEndpoints"`
+	Tags                            []Tag               `json:"Tags"`
+	PrivateDNSNameVerificationState string              `json:"PrivateDnsNameVerificationState,omitempty"`
+	SupportedIPAddressTypes         []string            `json:"SupportedIpAddressTypes"`
+}
+
+// PrivateDNSDetail is {"PrivateDnsName": ...}.
+type PrivateDNSDetail struct {
+	PrivateDNSName string `json:"PrivateDnsName"`
+}
+
+// DescribeEndpointServicesInput is ec2 describe-vpc-endpoint-services.
+type DescribeEndpointServicesInput struct {
+	ServiceNames []string
+	Filters      []Filter
+}
+
+// DescribeEndpointServicesOutput is {"ServiceNames": [...], "ServiceDetails": [...]}.
+type DescribeEndpointServicesOutput struct {
+	ServiceNames   []string        `json:"ServiceNames"`
+	ServiceDetails []ServiceDetail `json:"ServiceDetails"`
+}
+
+// DescribeVpcEndpointServices lists the services the caller may connect to.
+func (a *API) DescribeVpcEndpointServices(ctx context.Context, in DescribeEndpointServicesInput) (*DescribeEndpointServicesOutput, error) {
+	out := &DescribeEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		svcs, err := tx.VisibleServices(a.caller.Account, a.caller.Principal, a.caller.Region)
+		if err != nil {
+			return err
+		}
+		for _, s := range svcs {
+			zones, _, err := serviceZones(tx, s)
+			if err != nil {
+				return err
+			}
+			tags := []Tag{}
+			if s.Account == a.caller.Account {
+				if tags, err = a.tags(tx, s.ID); err != nil {
+					return err
+				}
+			}
+			d := ServiceDetail{ServiceName: names.ServiceName(s.Region, s.ID), ServiceID: s.ID, ServiceType: []ServiceTypeDetail{{"Interface"}},
+				AvailabilityZones: zones, Owner: s.Account, BaseEndpointDNSNames: []string{names.ServiceBaseDNSName(s.Region, s.ID)},
+				AcceptanceRequired: s.AcceptanceRequired, Tags: tags, SupportedIPAddressTypes: supportedTypes(s)}
+			if s.PrivateDNSName != "" {
+				d.PrivateDNSName = s.PrivateDNSName
+				d.PrivateDNSNames = []PrivateDNSDetail{{s.PrivateDNSName}}
+				d.PrivateDNSNameVerificationState = s.PDNSState
+			}
+			out.ServiceDetails = append(out.ServiceDetails, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(in.ServiceNames) > 0 {
+		for _, n := range in.ServiceNames {
+			if !containsFunc(out.ServiceDetails, func(d ServiceDetail) bool { return d.ServiceName == n }) {
+				return nil, Errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", n)
+			}
+		}
+		in.Filters = append(in.Filters, Filter{Name: "service-name", Values: in.ServiceNames})
+	}
+	out.ServiceDetails, err = applyFilters(out.ServiceDetails, in.Filters, map[string]fieldFunc[ServiceDetail]{
+		"service-name":               func(d ServiceDetail) []string { return one(d.ServiceName) },
+		"service-id":                 func(d ServiceDetail) []string { return one(d.ServiceID) },
+		"service-type":               func(d ServiceDetail) []string { return one("Interface") },
+		"owner":                      func(d ServiceDetail) []string { return one(d.Owner) },
+		"supported-ip-address-types": func(d ServiceDetail) []string { return d.SupportedIPAddressTypes },
+		"tags":                       func(d ServiceDetail) []string { return tagStrings(d.Tags) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range out.ServiceDetails {
+		out.ServiceNames = append(out.ServiceNames, d.ServiceName)
+	}
+	sort.Strings(out.ServiceNames)
+	return out, nil
+}
+
+// NetworkInterface is the EC2 NetworkInterface shape (endpoint ENIs).
+type NetworkInterface struct {
+	AvailabilityZone   string            `json:"AvailabilityZone"`
+	Description        string            `json:"Description"`
+	Groups             []GroupIdentifier `json:"Groups"`
+	InterfaceType      string            `json:"InterfaceType"`
+	Ipv6Addresses      []Ipv6Address     `json:"Ipv6Addresses"`
+	NetworkInterfaceID string            `json:"NetworkInterfaceId"`
+	OwnerID            string            `json:"OwnerId"`
+	PrivateIPAddress   string            `json:"PrivateIpAddress,omitempty"`
+	PrivateIPAddresses []PrivateIP       `json:"PrivateIpAddresses"`
+	RequesterID        string            `json:"RequesterId"`
+	RequesterManaged   bool              `json:"RequesterManaged"`
+	Status             string            `json:"Status"`
+	SubnetID           string            `json:"SubnetId"`
+	VpcID              string            `json:"VpcId"`
+	DenyAllIgwTraffic  *bool             `json:"DenyAllIgwTraffic,omitempty"`
+	Ipv6Native         bool              `json:"Ipv6Native"`
+	Ipv6Address        string            `json:"Ipv6Address,omitempty"`
+	TagSet             []Tag             `json:"TagSet"`
+}
+
+// Ipv6Address is one IPv6 address of an ENI.
+type Ipv6Address struct {
+	Ipv6Address   string `json:"Ipv6Address"`
+	IsPrimaryIpv6 bool   `json:"IsPrimaryIpv6"`
+}
+
+// PrivateIP is one IPv4 address of an ENI.
+type PrivateIP struct {
+	Primary          bool   `json:"Primary"`
+	PrivateIPAddress string `json:"PrivateIpAddress"`
+}
+
+// DescribeNetworkInterfacesInput is ec2 describe-network-interfaces.
+type DescribeNetworkInterfacesInput struct {
+	NetworkInterfaceIDs []string
+	Filters             []Filter
+}
+
+// DescribeNetworkInterfacesOutput is {"NetworkInterfaces": [...]}.
+type DescribeNetworkInterfacesOutput struct {
+	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces"`
+}
+
+// DescribeNetworkInterfaces lists the caller's endpoint network interfaces.
+func (a *API) DescribeNetworkInterfaces(ctx context.Context, in DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
+	if err := checkIDs(names.ENI, "NetworkInterface", in.NetworkInterfaceIDs); err != nil {
+		return nil, err
+	}
+	out := &DescribeNetworkInterfacesOutput{NetworkInterfaces: []NetworkInterface{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ENIs(a.caller.Account, a.caller.Region, in.NetworkInterfaceIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.NetworkInterfaceIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist"); err != nil {
+			return err
+		}
+		eps := map[string]store.Endpoint{}
+		for _, n := range rows {
+			e, ok := eps[n.EndpointID]
+			if !ok {
+				if e, err = tx.Endpoint(n.EndpointID); err != nil {
+					return err
+				}
+				eps[n.EndpointID] = e
+			}
+			cs, err := a.loadEndpointContexts(tx, []store.Endpoint{e}, false)
+			if err != nil {
+				return err
+			}
+			ni := NetworkInterface{AvailabilityZone: n.Zone, Description: "VPC Endpoint Interface " + e.ID, Groups: []GroupIdentifier{},
+				InterfaceType: "vpc_endpoint", Ipv6Addresses: []Ipv6Address{}, NetworkInterfaceID: n.ID, OwnerID: n.Account,
+				PrivateIPAddresses: []PrivateIP{}, RequesterID: "727180483921", RequesterManaged: true, Status: "in-use",
+				SubnetID: n.SubnetID, VpcID: e.VPCID, TagSet: []Tag{}, Ipv6Native: e.IPAddressType == "ipv6"}
+			for _, g := range e.GroupIDs {
+				ni.Groups = append(ni.Groups, GroupIdentifier{GroupID: g, GroupName: cs[e.ID].groups[g]})
+			}
+			if n.IPv4.IsValid() {
+				ni.PrivateIPAddress = n.IPv4.String()
+				ni.PrivateIPAddresses = append(ni.PrivateIPAddresses, PrivateIP{Primary: true, PrivateIPAddress: n.IPv4.String()})
+			}
+			if n.IPv6.IsValid() {
+				deny := true // as AWS shows for endpoint ENIs with IPv6
+				ni.DenyAllIgwTraffic = &deny
+				ni.Ipv6Address = n.IPv6.String()
+				ni.Ipv6Addresses = append(ni.Ipv6Addresses, Ipv6Address{Ipv6Address: n.IPv6.String(), IsPrimaryIpv6: false})
+			}
+			out.NetworkInterfaces = append(out.NetworkInterfaces, ni)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, map[string]fieldFunc[NetworkInterface]{
+		"network-interface-id": func(n NetworkInterface) []string { return one(n.NetworkInterfaceID) },
+		"vpc-id":               func(n NetworkInterface) []string { return one(n.VpcID) },
+		"subnet-id":            func(n NetworkInterface) []string { return one(n.SubnetID) },
+		"availability-zone":    func(n NetworkInterface) []string { return one(n.AvailabilityZone) },
+		"interface-type":       func(n NetworkInterface) []string { return one(n.InterfaceType) },
+		"description":          func(n NetworkInterface) []string { return one(n.Description) },
+		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
+	})
+	return out, err
+}
+
+// eventDetail is the JSON of an event and of its notification message.
+type eventDetail struct {
+	Event            string   `json:"Event"`
+	Time             string   `json:"Time"`
+	ServiceID        string   `json:"ServiceId"`
+	VpcEndpointID    string   `json:"VpcEndpointId"`
+	VpcEndpointOwner string   `json:"VpcEndpointOwner"`
+	VpcEndpointState string   `json:"VpcEndpointState"`
+	Accounts         []string `json:"Accounts"`
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

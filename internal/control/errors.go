@@ -1,0 +1,54 @@
+package control
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is an AWS API error: a code such as InvalidVpcEndpointId.NotFound and
+// a message. The CLI prints it as the AWS CLI does:
+// "An error occurred (<Code>) when calling the <Op> operation: <Message>".
+type Error struct {
+	Code    string `json:"Code"`
+	Message string `json:"Message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf builds an Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns the *Error inside err, if any.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Error codes used across the API.
+const (
+	CodeInvalidParameter            = "InvalidParameter"
+	CodeInvalidParameterValue       = "InvalidParameterValue"
+	CodeInvalidParameterCombination = "InvalidParameterCombination"
+	CodeMissingParameter            = "MissingParameter"
+	CodeInvalidFilter               = "InvalidFilter"
+	CodeValidationError             = "ValidationError" // elbv2
+)
+
+func missing(name string) *Error {
+	return Errorf(CodeMissingParameter, "The request must contain the parameter %s", name)
+}
+
+func invalidValue(format string, args ...any) *Error {
+	return Errorf(CodeInvalidParameterValue, format, args...)
+}
+
+func notFound(code, format string, args ...any) *Error {
+	return Errorf(code, format, args...)
+}
+
+func malformed(kind, id string) *Error {
+	return Errorf("Invalid"+kind+"Id.Malformed", "Invalid id: \"%s\"", id)
+}

@@ -1,0 +1,94 @@
+package control
+
+import (
+	"path"
+	"strings"
+)
+
+// fieldFunc returns the values of one filterable field of an item.
+type fieldFunc[T any] func(T) []string
+
+// applyFilters keeps the items that match every filter (a filter matches
+// when any of its values matches any of the item's values; values may use
+// the * and ? wildcards, as on EC2). Unknown filter names are refused as
+// EC2 refuses them. tag:<key> and tag-key work on every resource whose
+// fields include "tags" (values "key=value").
+func applyFilters[T any](items []T, filters []Filter, fields map[string]fieldFunc[T]) ([]T, error) {
+	for _, f := range filters {
+		if f.Name == "" {
+			return nil, missing("Filter.Name")
+		}
+		if _, ok := fields[f.Name]; !ok && !(strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key") {
+			return nil, invalidValue("The filter '%s' is invalid", f.Name)
+		}
+		if (strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key") && fields["tags"] == nil {
+			return nil, invalidValue("The filter '%s' is invalid", f.Name)
+		}
+	}
+	out := items[:0:0]
+	for _, it := range items {
+		if matchesAll(it, filters, fields) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func matchesAll[T any](it T, filters []Filter, fields map[string]fieldFunc[T]) bool {
+	for _, f := range filters {
+		var have []string
+		switch {
+		case strings.HasPrefix(f.Name, "tag:"):
+			key := strings.TrimPrefix(f.Name, "tag:")
+			for _, kv := range fields["tags"](it) {
+				if k, v, _ := strings.Cut(kv, "="); k == key {
+					have = append(have, v)
+				}
+			}
+		case f.Name == "tag-key":
+			for _, kv := range fields["tags"](it) {
+				k, _, _ := strings.Cut(kv, "=")
+				have = append(have, k)
+			}
+		default:
+			have = fields[f.Name](it)
+		}
+		if !anyMatch(f.Values, have) {
+			return false
+		}
+	}
+	return true
+}
+
+func anyMatch(patterns, values []string) bool {
+	for _, p := range patterns {
+		for _, v := range values {
+			if p == v {
+				return true
+			}
+			if strings.ContainsAny(p, "*?") {
+				if ok, _ := path.Match(p, v); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func one(s string) []string { return []string{s} }
+
+func boolStr(b bool) []string {
+	if b {
+		return one("true")
+	}
+	return one("false")
+}
+
+func tagStrings(tags []Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.Key + "=" + t.Value
+	}
+	return out
+}

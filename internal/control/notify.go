@@ -1,0 +1,368 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/plink-dev/plink/internal/names"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// delivery is one notification message to send after the commit.
+type delivery struct {
+	target string // http(s)://... or file://...
+	body   string
+}
+
+var connectionEvents = []string{"Connect", "Accept", "Reject", "Delete"}
+
+// recordEvent writes the event of an endpoint's state change and returns
+// the notifications to deliver once the transaction commits. SNS-style ARNs
+// are recorded as events in the store (readable with `plink events`).
+func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc store.Service) ([]delivery, error) {
+	now := timestamp(a.now())
+	d := eventDetail{Event: event, Time: now, ServiceID: e.ServiceID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Account,
+		VpcEndpointState: e.State, Accounts: []string{e.Account}}
+	if svc.Account != "" && svc.Account != e.Account {
+		d.Accounts = append(d.Accounts, svc.Account)
+	}
+	body := mustJSON(d)
+	if err := tx.InsertEvent(store.Event{Time: now, Account: a.caller.Account, Type: "VpcEndpointConnection." + event, ResourceID: e.ID,
+		ServiceID: e.ServiceID, EndpointID: e.ID, State: e.State, Detail: body}); err != nil {
+		return nil, err
+	}
+	ns, err := tx.NotificationsFor(e.ServiceID, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []delivery
+	for _, n := range ns {
+		if n.State != "Enabled" || !contains(n.Events, event) {
+			continue
+		}
+		if strings.HasPrefix(n.ARN, "arn:") {
+			if err := tx.InsertEvent(store.Event{Time: now, Account: n.Account, Type: "Notification.Published", ResourceID: n.ARN,
+				ServiceID: e.ServiceID, EndpointID: e.ID, State: e.State, NotificationID: n.ID, Detail: body}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, delivery{target: n.ARN, body: body})
+	}
+	return out, nil
+}
+
+// send delivers notifications: POST to http(s) URLs (2 s timeout) and JSON
+// lines appended to file:// paths. A failed delivery is logged, never fails
+// the command that already committed.
+func (a *API) send(ctx context.Context, ds []delivery) {
+	for _, d := range ds {
+		var err error
+		switch {
+		case strings.HasPrefix(d.target, "file://"):
+			err = appendLine(strings.TrimPrefix(d.target, "file://"), d.body)
+		default:
+			err = post(ctx, d.target, d.body)
+		}
+		if err != nil {
+			a.log.Warn("connection notification not delivered", "target", d.target, "err", err)
+		}
+	}
+}
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func post(ctx context.Context, target, body string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewBufferString(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s answered %s", target, resp.Status)
+	}
+	return nil
+}
+
+var snsARN = regexp.MustCompile(`^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+
+// checkNotificationTarget accepts an SNS topic ARN, an http(s) URL or a
+// file:// path (absolute).
+func checkNotificationTarget(t string) error {
+	switch {
+	case snsARN.MatchString(t):
+		return nil
+	case strings.HasPrefix(t, "http://"), strings.HasPrefix(t, "https://"):
+		u, err := url.Parse(t)
+		if err == nil && u.Host != "" {
+			return nil
+		}
+	case strings.HasPrefix(t, "file://"):
+		if strings.HasPrefix(strings.TrimPrefix(t, "file://"), "/") {
+			return nil
+		}
+	}
+	return invalidValue("Invalid connection notification ARN '%s': an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), an http:// or https:// URL, or file:///absolute/path.", t)
+}
+
+func checkEvents(events []string) ([]string, error) {
+	if len(events) == 0 {
+		return nil, missing("ConnectionEvents")
+	}
+	var out []string
+	for _, e := range events {
+		if !contains(connectionEvents, e) {
+			return nil, invalidValue("Invalid connection event '%s': Connect, Accept, Reject or Delete.", e)
+		}
+		if !contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ConnectionNotification is the EC2 ConnectionNotification shape.
+type ConnectionNotification struct {
+	ConnectionNotificationID    string   `json:"ConnectionNotificationId"`
+	ServiceID                   string   `json:"ServiceId,omitempty"`
+	VpcEndpointID               string   `json:"VpcEndpointId,omitempty"`
+	ConnectionNotificationType  string   `json:"ConnectionNotificationType"`
+	ConnectionNotificationArn   string   `json:"ConnectionNotificationArn"`
+	ConnectionEvents            []string `json:"ConnectionEvents"`
+	ConnectionNotificationState string   `json:"ConnectionNotificationState"`
+}
+
+func notificationView(n store.Notification) ConnectionNotification {
+	return ConnectionNotification{ConnectionNotificationID: n.ID, ServiceID: n.ServiceID, VpcEndpointID: n.EndpointID,
+		ConnectionNotificationType: "Topic", ConnectionNotificationArn: n.ARN, ConnectionEvents: append([]string{}, n.Events...),
+		ConnectionNotificationState: n.State}
+}
+
+// CreateNotificationInput is ec2 create-vpc-endpoint-connection-notification.
+type CreateNotificationInput struct {
+	ServiceID                 string
+	VpcEndpointID             string
+	ConnectionNotificationArn string
+	ConnectionEvents          []string
+}
+
+// CreateNotificationOutput is {"ConnectionNotification": {...}}.
+type CreateNotificationOutput struct {
+	ConnectionNotification ConnectionNotification `json:"ConnectionNotification"`
+}
+
+// CreateVpcEndpointConnectionNotification watches a service (provider) or an
+// endpoint (consumer).
+func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in CreateNotificationInput) (*CreateNotificationOutput, error) {
+	if (in.ServiceID == "") == (in.VpcEndpointID == "") {
+		return nil, Errorf(CodeInvalidParameterCombination, "Specify exactly one of ServiceId and VpcEndpointId.")
+	}
+	if in.ConnectionNotificationArn == "" {
+		return nil, missing("ConnectionNotificationArn")
+	}
+	if err := checkNotificationTarget(in.ConnectionNotificationArn); err != nil {
+		return nil, err
+	}
+	events, err := checkEvents(in.ConnectionEvents)
+	if err != nil {
+		return nil, err
+	}
+	n := store.Notification{ID: names.NewID(names.Notification), Account: a.caller.Account, Region: a.caller.Region,
+		ARN: in.ConnectionNotificationArn, Events: events, State: "Enabled", CreatedAt: timestamp(a.now())}
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		if in.ServiceID != "" {
+			s, err := a.serviceOwned(tx, in.ServiceID)
+			if err != nil {
+				return err
+			}
+			n.ServiceID = s.ID
+		} else {
+			e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
+			if err != nil {
+				return err
+			}
+			n.EndpointID = e.ID
+		}
+		return tx.InsertNotification(n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreateNotificationOutput{ConnectionNotification: notificationView(n)}, nil
+}
+
+// DescribeNotificationsOutput is {"ConnectionNotificationSet": [...]}.
+type DescribeNotificationsOutput struct {
+	ConnectionNotificationSet []ConnectionNotification `json:"ConnectionNotificationSet"`
+}
+
+// DescribeVpcEndpointConnectionNotifications lists the caller's notifications.
+func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, id string, filters []Filter) (*DescribeNotificationsOutput, error) {
+	var ids []string
+	if id != "" {
+		if !names.ValidID(names.Notification, id) {
+			return nil, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' is malformed", id)
+		}
+		ids = []string{id}
+	}
+	out := &DescribeNotificationsOutput{ConnectionNotificationSet: []ConnectionNotification{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		ns, err := tx.Notifications(a.caller.Account, a.caller.Region, ids)
+		if err != nil {
+			return err
+		}
+		if id != "" && len(ns) == 0 {
+			return Errorf("InvalidConnectionNotification", "The connection notification ID '%s' does not exist", id)
+		}
+		for _, n := range ns {
+			out.ConnectionNotificationSet = append(out.ConnectionNotificationSet, notificationView(n))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, map[string]fieldFunc[ConnectionNotification]{
+		"connection-notification-arn":   func(n ConnectionNotification) []string { return one(n.ConnectionNotificationArn) },
+		"connection-notification-id":    func(n ConnectionNotification) []string { return one(n.ConnectionNotificationID) },
+		"connection-notification-state": func(n ConnectionNotification) []string { return one(n.ConnectionNotificationState) },
+		"connection-notification-type":  func(n ConnectionNotification) []string { return one(n.ConnectionNotificationType) },
+		"service-id":                    func(n ConnectionNotification) []string { return one(n.ServiceID) },
+		"vpc-endpoint-id":               func(n ConnectionNotification) []string { return one(n.VpcEndpointID) },
+	})
+	return out, err
+}
+
+// ModifyNotificationInput is ec2 modify-vpc-endpoint-connection-notification.
+type ModifyNotificationInput struct {
+	ConnectionNotificationID  string
+	ConnectionNotificationArn string
+	ConnectionEvents          []string
+}
+
+// ReturnValueOutput is {"ReturnValue": true}.
+type ReturnValueOutput struct {
+	ReturnValue bool `json:"ReturnValue"`
+}
+
+func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, error) {
+	if !names.ValidID(names.Notification, id) {
+		return store.Notification{}, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' is malformed", id)
+	}
+	n, err := tx.Notification(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (n.Account != a.caller.Account || n.Region != a.caller.Region)) {
+		return n, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' does not exist", id)
+	}
+	return n, err
+}
+
+// ModifyVpcEndpointConnectionNotification changes the target or events.
+func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in ModifyNotificationInput) (*ReturnValueOutput, error) {
+	if in.ConnectionNotificationArn == "" && len(in.ConnectionEvents) == 0 {
+		return nil, missing("ConnectionNotificationArn or ConnectionEvents")
+	}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		n, err := a.ownedNotification(tx, in.ConnectionNotificationID)
+		if err != nil {
+			return err
+		}
+		if in.ConnectionNotificationArn != "" {
+			if err := checkNotificationTarget(in.ConnectionNotificationArn); err != nil {
+				return err
+			}
+			n.ARN = in.ConnectionNotificationArn
+		}
+		if len(in.ConnectionEvents) > 0 {
+			if n.Events, err = checkEvents(in.ConnectionEvents); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateNotification(n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReturnValueOutput{ReturnValue: true}, nil
+}
+
+// DeleteVpcEndpointConnectionNotifications deletes notifications; unknown
+// IDs come back in Unsuccessful.
+func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, ids []string) (*BatchResult, error) {
+	if len(ids) == 0 {
+		return nil, missing("ConnectionNotificationIds")
+	}
+	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			n, err := a.ownedNotification(tx, id)
+			if e, ok := AsError(err); ok {
+				out.fail(id, e)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteNotification(n.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EventRecord is one line of `plink events`.
+type EventRecord struct {
+	Seq            int64  `json:"Seq"`
+	Time           string `json:"Time"`
+	Type           string `json:"Type"`
+	ResourceID     string `json:"ResourceId"`
+	ServiceID      string `json:"ServiceId,omitempty"`
+	VpcEndpointID  string `json:"VpcEndpointId,omitempty"`
+	State          string `json:"State,omitempty"`
+	NotificationID string `json:"ConnectionNotificationId,omitempty"`
+	Caller         string `json:"Caller"`
+	Detail         string `json:"Detail"`
+}
+
+// Events lists the events that concern the caller after seq.
+func (a *API) Events(ctx context.Context, after int64, limit int) ([]EventRecord, error) {
+	out := []EventRecord{}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		evs, err := tx.Events(a.caller.Account, after, limit)
+		for _, e := range evs {
+			out = append(out, EventRecord{Seq: e.Seq, Time: e.Time, Type: e.Type, ResourceID: e.ResourceID, ServiceID: e.ServiceID,
+				VpcEndpointID: e.EndpointID, State: e.State, NotificationID: e.NotificationID, Caller: e.Account, Detail: e.Detail})
+		}
+		return err
+	})
+	return out, err
+}

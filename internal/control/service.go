@@ -1,0 +1,685 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/plink-dev/plink/internal/names"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// ServiceConfiguration is the EC2 ServiceConfiguration shape (provider view).
+type ServiceConfiguration struct {
+	ServiceType                 []ServiceTypeDetail         `json:"ServiceType"`
+	ServiceID                   string                      `json:"ServiceId"`
+	ServiceName                 string                      `json:"ServiceName"`
+	ServiceState                string                      `json:"ServiceState"`
+	AvailabilityZones           []string                    `json:"AvailabilityZones"`
+	AcceptanceRequired          bool                        `json:"AcceptanceRequired"`
+	ManagesVpcEndpoints         bool                        `json:"ManagesVpcEndpoints"`
+	NetworkLoadBalancerArns     []string                    `json:"NetworkLoadBalancerArns"`
+	SupportedIPAddressTypes     []string                    `json:"SupportedIpAddressTypes"`
+	BaseEndpointDNSNames        []string                    `json:"BaseEndpointDnsNames"`
+	PrivateDNSName              string                      `json:"PrivateDnsName,omitempty"`
+	PrivateDNSNameConfiguration PrivateDNSNameConfiguration `json:"PrivateDnsNameConfiguration"`
+	Tags                        []Tag                       `json:"Tags"`
+}
+
+// ServiceTypeDetail is {"ServiceType": "Interface"}.
+type ServiceTypeDetail struct {
+	ServiceType string `json:"ServiceType"`
+}
+
+// PrivateDNSNameConfiguration is the TXT record a provider publishes to
+// prove it owns the private DNS name; {} when there is no name.
+type PrivateDNSNameConfiguration struct {
+	State string `json:"State,omitempty"`
+	Type  string `json:"Type,omitempty"`
+	Value string `json:"Value,omitempty"`
+	Name  string `json:"Name,omitempty"`
+}
+
+// serviceOwned loads a service the caller owns.
+func (a *API) serviceOwned(tx *store.Tx, id string) (store.Service, error) {
+	if id == "" {
+		return store.Service{}, missing("ServiceId")
+	}
+	if !names.ValidID(names.Service, id) {
+		return store.Service{}, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)
+	}
+	s, err := tx.Service(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (s.Account != a.caller.Account || s.Region != a.caller.Region)) {
+		return store.Service{}, Errorf("InvalidVpcEndpointServiceId.NotFound", "The VpcEndpointService Id '%s' does not exist", id)
+	}
+	return s, err
+}
+
+// serviceZones is the union of the service's load balancers' zones.
+func serviceZones(tx *store.Tx, s store.Service) ([]string, []store.LBInfo, error) {
+	zones := map[string]bool{}
+	var lbs []store.LBInfo
+	for _, arn := range s.LBARNs {
+		li, err := tx.LBInfo(arn)
+		if err != nil {
+			return nil, nil, err
+		}
+		lbs = append(lbs, li)
+		for _, z := range li.Zones {
+			zones[z] = true
+		}
+	}
+	out := make([]string, 0, len(zones))
+	for z := range zones {
+		out = append(out, z)
+	}
+	sort.Strings(out)
+	return out, lbs, nil
+}
+
+func (a *API) serviceView(tx *store.Tx, s store.Service) (*ServiceConfiguration, error) {
+	zones, _, err := serviceZones(tx, s)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := a.tags(tx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &ServiceConfiguration{
+		ServiceType: []ServiceTypeDetail{{"Interface"}}, ServiceID: s.ID, ServiceName: names.ServiceName(s.Region, s.ID),
+		ServiceState: s.State, AvailabilityZones: zones, AcceptanceRequired: s.AcceptanceRequired,
+		NetworkLoadBalancerArns: append([]string{}, s.LBARNs...), SupportedIPAddressTypes: supportedTypes(s),
+		BaseEndpointDNSNames: []string{names.ServiceBaseDNSName(s.Region, s.ID)}, PrivateDNSName: s.PrivateDNSName, Tags: tags,
+	}
+	if s.PrivateDNSName != "" {
+		out.PrivateDNSNameConfiguration = PrivateDNSNameConfiguration{State: s.PDNSState, Type: "TXT", Value: s.PDNSValue, Name: s.PDNSName}
+	}
+	return out, nil
+}
+
+func supportedTypes(s store.Service) []string {
+	out := []string{}
+	if s.SupportedIPv4 {
+		out = append(out, "ipv4")
+	}
+	if s.SupportedIPv6 {
+		out = append(out, "ipv6")
+	}
+	return out
+}
+
+// CreateServiceInput is ec2 create-vpc-endpoint-service-configuration.
+type CreateServiceInput struct {
+	NetworkLoadBalancerArns []string
+	AcceptanceRequired      *bool // nil: true, as the console's default
+	PrivateDNSName          string
+	SupportedIPAddressTypes []string
+	TagSpecifications       []TagSpecification
+}
+
+// CreateServiceOutput is {"ServiceConfiguration": {...}}.
+type CreateServiceOutput struct {
+	ServiceConfiguration *ServiceConfiguration `json:"ServiceConfiguration"`
+}
+
+// CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
+// endpoint service.
+func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in CreateServiceInput) (*CreateServiceOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if len(in.NetworkLoadBalancerArns) == 0 {
+		return nil, Errorf(CodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
+	}
+	v4, v6, err := ipTypes(in.SupportedIPAddressTypes)
+	if err != nil {
+		return nil, err
+	}
+	if in.PrivateDNSName != "" {
+		if err := validDNSName(in.PrivateDNSName); err != nil {
+			return nil, err
+		}
+	}
+	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint-service")
+	if err != nil {
+		return nil, err
+	}
+	s := store.Service{ID: names.NewID(names.Service), Account: a.caller.Account, Region: a.caller.Region, State: "Available",
+		AcceptanceRequired: in.AcceptanceRequired == nil || *in.AcceptanceRequired, SupportedIPv4: v4, SupportedIPv6: v6,
+		CreatedAt: timestamp(a.now())}
+	var out *ServiceConfiguration
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		lbs, err := a.checkServiceLBs(tx, in.NetworkLoadBalancerArns, "")
+		if err != nil {
+			return err
+		}
+		s.LBARNs = lbs
+		if err := checkIPv6Support(tx, s); err != nil {
+			return err
+		}
+		if in.PrivateDNSName != "" {
+			if err := a.setPrivateName(tx, &s, in.PrivateDNSName); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertService(s); err != nil {
+			return err
+		}
+		if err := tx.SetTags(s.ID, tags); err != nil {
+			return err
+		}
+		out, err = a.serviceView(tx, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreateServiceOutput{ServiceConfiguration: out}, nil
+}
+
+func ipTypes(types []string) (v4, v6 bool, err error) {
+	if len(types) == 0 {
+		return true, false, nil
+	}
+	for _, t := range types {
+		switch t {
+		case "ipv4":
+			v4 = true
+		case "ipv6":
+			v6 = true
+		default:
+			return false, false, invalidValue("Invalid supported IP address type '%s': expected ipv4 or ipv6.", t)
+		}
+	}
+	return v4, v6, nil
+}
+
+// checkServiceLBs checks that every ARN is a network load balancer the
+// caller owns and no other service uses; it returns them sorted, deduplicated.
+func (a *API) checkServiceLBs(tx *store.Tx, arns []string, serviceID string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, arn := range arns {
+		if seen[arn] {
+			continue
+		}
+		seen[arn] = true
+		if !strings.HasPrefix(arn, "arn:aws:elasticloadbalancing:") || !strings.Contains(arn, ":loadbalancer/net/") {
+			return nil, invalidValue("The load balancer ARN '%s' is not a valid network load balancer ARN.", arn)
+		}
+		li, err := tx.LBInfo(arn)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (li.Account != a.caller.Account || li.Region != a.caller.Region)) {
+			return nil, invalidValue("The load balancer '%s' could not be found.", arn)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if li.ServiceID != "" && li.ServiceID != serviceID {
+			return nil, Errorf(CodeInvalidParameter, "The load balancer '%s' is already associated with the VPC endpoint service %s.", arn, li.ServiceID)
+		}
+		out = append(out, arn)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// checkIPv6Support: a service supports IPv6 only if all its NLBs are dualstack.
+func checkIPv6Support(tx *store.Tx, s store.Service) error {
+	if !s.SupportedIPv4 && !s.SupportedIPv6 {
+		return Errorf(CodeInvalidParameter, "A service must support at least one IP address type.")
+	}
+	if !s.SupportedIPv6 {
+		return nil
+	}
+	for _, arn := range s.LBARNs {
+		li, err := tx.LBInfo(arn)
+		if err != nil {
+			return err
+		}
+		if li.IPAddressType != "dualstack" {
+			return Errorf(CodeInvalidParameter, "The service cannot support the IP address type ipv6 because load balancer %s is not dualstack.", arn)
+		}
+	}
+	return nil
+}
+
+var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validDNSName checks a private DNS name: a lowercase domain, optionally with
+// a leading "*." wildcard, labels up to 63 characters, up to 255 in all.
+func validDNSName(name string) error {
+	bad := invalidValue("The private DNS name '%s' is invalid: a domain such as api.example.com or *.example.com.", name)
+	n := strings.TrimPrefix(name, "*.")
+	if len(name) > 255 || !strings.Contains(n, ".") || strings.HasSuffix(n, ".") {
+		return bad
+	}
+	for _, l := range strings.Split(n, ".") {
+		if !labelRE.MatchString(l) {
+			return bad
+		}
+	}
+	if strings.HasSuffix(n, "amazonaws.com") {
+		return Errorf(CodeInvalidParameter, "The private DNS name '%s' is reserved by AWS.", name)
+	}
+	return nil
+}
+
+// setPrivateName gives a service a private DNS name, pending verification,
+// with a fresh TXT challenge.
+func (a *API) setPrivateName(tx *store.Tx, s *store.Service, name string) error {
+	if other, err := tx.ServiceWithPrivateName(name, s.ID); err != nil {
+		return err
+	} else if other != "" {
+		return Errorf(CodeInvalidParameter, "The private DNS name '%s' is already used by endpoint service %s.", name, other)
+	}
+	if s.PrivateDNSName == name && s.PDNSState != "" {
+		return nil
+	}
+	s.PrivateDNSName, s.PDNSState = name, "pendingVerification"
+	s.PDNSName = "_" + names.RandomAlnum(12)
+	s.PDNSValue = "vpce:" + names.RandomAlnum(20)
+	return nil
+}
+
+// ModifyServiceInput is ec2 modify-vpc-endpoint-service-configuration.
+type ModifyServiceInput struct {
+	ServiceID                     string
+	PrivateDNSName                string
+	RemovePrivateDNSName          bool
+	AcceptanceRequired            *bool
+	AddNetworkLoadBalancerArns    []string
+	RemoveNetworkLoadBalancerArns []string
+	AddSupportedIPAddressTypes    []string
+	RemoveSupportedIPAddressTypes []string
+}
+
+// ReturnOutput is {"Return": true}.
+type ReturnOutput struct {
+	Return bool `json:"Return"`
+}
+
+// ModifyVpcEndpointServiceConfiguration changes a service.
+func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in ModifyServiceInput) (*ReturnOutput, error) {
+	if in.PrivateDNSName != "" && in.RemovePrivateDNSName {
+		return nil, Errorf(CodeInvalidParameterCombination, "PrivateDnsName and RemovePrivateDnsName cannot be used together.")
+	}
+	if in.PrivateDNSName != "" {
+		if err := validDNSName(in.PrivateDNSName); err != nil {
+			return nil, err
+		}
+	}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		s, err := a.serviceOwned(tx, in.ServiceID)
+		if err != nil {
+			return err
+		}
+		if in.AcceptanceRequired != nil {
+			s.AcceptanceRequired = *in.AcceptanceRequired
+		}
+		if len(in.AddNetworkLoadBalancerArns) > 0 {
+			added, err := a.checkServiceLBs(tx, in.AddNetworkLoadBalancerArns, s.ID)
+			if err != nil {
+				return err
+			}
+			s.LBARNs = union(s.LBARNs, added)
+		}
+		for _, arn := range in.RemoveNetworkLoadBalancerArns {
+			if !contains(s.LBARNs, arn) {
+				return invalidValue("The load balancer '%s' is not associated with the service %s.", arn, s.ID)
+			}
+			s.LBARNs = remove(s.LBARNs, arn)
+		}
+		if len(s.LBARNs) == 0 {
+			return Errorf(CodeInvalidParameter, "A service must keep at least one network load balancer.")
+		}
+		for _, t := range in.AddSupportedIPAddressTypes {
+			v4, v6, err := ipTypes([]string{t})
+			if err != nil {
+				return err
+			}
+			s.SupportedIPv4, s.SupportedIPv6 = s.SupportedIPv4 || v4, s.SupportedIPv6 || v6
+		}
+		for _, t := range in.RemoveSupportedIPAddressTypes {
+			v4, v6, err := ipTypes([]string{t})
+			if err != nil {
+				return err
+			}
+			s.SupportedIPv4, s.SupportedIPv6 = s.SupportedIPv4 && !v4, s.SupportedIPv6 && !v6
+		}
+		if err := checkIPv6Support(tx, s); err != nil {
+			return err
+		}
+		if in.RemovePrivateDNSName {
+			s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue = "", "", "", ""
+		}
+		if in.PrivateDNSName != "" {
+			if err := a.setPrivateName(tx, &s, in.PrivateDNSName); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateService(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReturnOutput{Return: true}, nil
+}
+
+func union(a, b []string) []string {
+	out := append([]string{}, a...)
+	for _, s := range b {
+		if !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// DescribeServiceConfigurationsInput is ec2 describe-vpc-endpoint-service-configurations.
+type DescribeServiceConfigurationsInput struct {
+	ServiceIDs []string
+	Filters    []Filter
+}
+
+// DescribeServiceConfigurationsOutput is {"ServiceConfigurations": [...]}.
+type DescribeServiceConfigurationsOutput struct {
+	ServiceConfigurations []ServiceConfiguration `json:"ServiceConfigurations"`
+}
+
+// DescribeVpcEndpointServiceConfigurations lists the caller's services.
+func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in DescribeServiceConfigurationsInput) (*DescribeServiceConfigurationsOutput, error) {
+	for _, id := range in.ServiceIDs {
+		if !names.ValidID(names.Service, id) {
+			return nil, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)
+		}
+	}
+	out := &DescribeServiceConfigurationsOutput{ServiceConfigurations: []ServiceConfiguration{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Services(a.caller.Account, a.caller.Region, in.ServiceIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.ServiceIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcEndpointServiceId.NotFound", "The VpcEndpointService Id '%s' does not exist"); err != nil {
+			return err
+		}
+		for _, s := range rows {
+			v, err := a.serviceView(tx, s)
+			if err != nil {
+				return err
+			}
+			out.ServiceConfigurations = append(out.ServiceConfigurations, *v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, map[string]fieldFunc[ServiceConfiguration]{
+		"service-name":               func(s ServiceConfiguration) []string { return one(s.ServiceName) },
+		"service-id":                 func(s ServiceConfiguration) []string { return one(s.ServiceID) },
+		"service-state":              func(s ServiceConfiguration) []string { return one(s.ServiceState) },
+		"supported-ip-address-types": func(s ServiceConfiguration) []string { return s.SupportedIPAddressTypes },
+		"private-dns-name":           func(s ServiceConfiguration) []string { return one(s.PrivateDNSName) },
+		"tags":                       func(s ServiceConfiguration) []string { return tagStrings(s.Tags) },
+	})
+	return out, err
+}
+
+// DeleteVpcEndpointServiceConfigurations deletes services; a service with
+// available or pendingAcceptance connections stays, reported in
+// Unsuccessful as ExistingVpcEndpointConnections, as on AWS.
+func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []string) (*BatchResult, error) {
+	if len(ids) == 0 {
+		return nil, missing("ServiceIds")
+	}
+	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			s, err := a.serviceOwned(tx, id)
+			if err != nil {
+				if e, ok := AsError(err); ok {
+					out.fail(id, Errorf("InvalidVpcEndpointService.NotFound", "The VpcEndpointService Id '%s' does not exist", id))
+					_ = e
+					continue
+				}
+				return err
+			}
+			n, err := tx.ActiveConnections(s.ID)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				out.fail(id, Errorf("ExistingVpcEndpointConnections", "Service has existing active VPC Endpoint connections!"))
+				continue
+			}
+			if err := tx.DeleteService(s.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AllowedPrincipal is one entry of describe-vpc-endpoint-service-permissions.
+type AllowedPrincipal struct {
+	PrincipalType       string `json:"PrincipalType"`
+	Principal           string `json:"Principal"`
+	ServicePermissionID string `json:"ServicePermissionId"`
+	ServiceID           string `json:"ServiceId"`
+}
+
+// ModifyPermissionsInput is ec2 modify-vpc-endpoint-service-permissions.
+type ModifyPermissionsInput struct {
+	ServiceID               string
+	AddAllowedPrincipals    []string
+	RemoveAllowedPrincipals []string
+}
+
+// ModifyPermissionsOutput is the AWS answer.
+type ModifyPermissionsOutput struct {
+	AddedPrincipals []AllowedPrincipal `json:"AddedPrincipals,omitempty"`
+	ReturnValue     bool               `json:"ReturnValue"`
+}
+
+func principalType(p string) string {
+	switch {
+	case p == "*":
+		return "All"
+	case strings.HasSuffix(p, ":root"):
+		return "Account"
+	case strings.Contains(p, ":role/"), strings.Contains(p, ":assumed-role/"):
+		return "Role"
+	default:
+		return "User"
+	}
+}
+
+// permissionID is a stable ID for a permission row.
+func permissionID(serviceID, principal string) string {
+	h := uint64(14695981039346656037)
+	for _, c := range []byte(serviceID + "|" + principal) {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return "vpce-svc-perm-" + strings.ToLower(strings.TrimLeft(strings.ToUpper(hex17(h)), " "))
+}
+
+func hex17(h uint64) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 17)
+	for i := range b {
+		b[i] = digits[h&0xf]
+		h = h>>4 | h<<60
+	}
+	return string(b)
+}
+
+// ModifyVpcEndpointServicePermissions adds and removes allowed principals.
+// Removing a principal leaves its existing endpoints connected, as on AWS.
+func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in ModifyPermissionsInput) (*ModifyPermissionsOutput, error) {
+	if len(in.AddAllowedPrincipals) == 0 && len(in.RemoveAllowedPrincipals) == 0 {
+		return nil, missing("AddAllowedPrincipals or RemoveAllowedPrincipals")
+	}
+	for _, p := range append(append([]string{}, in.AddAllowedPrincipals...), in.RemoveAllowedPrincipals...) {
+		if p == "*" {
+			continue
+		}
+		if _, ok := names.PrincipalAccount(p); !ok {
+			return nil, invalidValue("Invalid principal '%s': expected '*' or an IAM ARN such as arn:aws:iam::123456789012:root.", p)
+		}
+	}
+	out := &ModifyPermissionsOutput{ReturnValue: true}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		s, err := a.serviceOwned(tx, in.ServiceID)
+		if err != nil {
+			return err
+		}
+		for _, p := range in.AddAllowedPrincipals {
+			if _, err := tx.AddPermission(store.Permission{ServiceID: s.ID, Principal: p, CreatedAt: timestamp(a.now())}); err != nil {
+				return err
+			}
+			out.AddedPrincipals = append(out.AddedPrincipals, AllowedPrincipal{PrincipalType: principalType(p), Principal: p,
+				ServicePermissionID: permissionID(s.ID, p), ServiceID: s.ID})
+		}
+		for _, p := range in.RemoveAllowedPrincipals {
+			gone, err := tx.RemovePermission(s.ID, p)
+			if err != nil {
+				return err
+			}
+			if !gone {
+				return invalidValue("The principal '%s' is not allowed on service %s.", p, s.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DescribePermissionsOutput is {"AllowedPrincipals": [...]}.
+type DescribePermissionsOutput struct {
+	AllowedPrincipals []AllowedPrincipal `json:"AllowedPrincipals"`
+}
+
+// DescribeVpcEndpointServicePermissions lists a service's allowed principals.
+func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, serviceID string, filters []Filter) (*DescribePermissionsOutput, error) {
+	out := &DescribePermissionsOutput{AllowedPrincipals: []AllowedPrincipal{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		s, err := a.serviceOwned(tx, serviceID)
+		if err != nil {
+			return err
+		}
+		ps, err := tx.Permissions(s.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			out.AllowedPrincipals = append(out.AllowedPrincipals, AllowedPrincipal{PrincipalType: principalType(p.Principal),
+				Principal: p.Principal, ServicePermissionID: permissionID(s.ID, p.Principal), ServiceID: s.ID})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, map[string]fieldFunc[AllowedPrincipal]{
+		"principal":      func(p AllowedPrincipal) []string { return one(p.Principal) },
+		"principal-type": func(p AllowedPrincipal) []string { return one(p.PrincipalType) },
+	})
+	return out, err
+}
+
+// StartPrivateDNSVerificationOutput is {"ReturnValue": true}.
+type StartPrivateDNSVerificationOutput struct {
+	ReturnValue bool `json:"ReturnValue"`
+}
+
+// StartVpcEndpointServicePrivateDnsVerification looks up the service's TXT
+// challenge (at <Name>.<domain>, or at the domain itself for DNS providers
+// that refuse underscores) through the configured resolver and moves the
+// name to verified, or to failed when the record is missing or wrong.
+// AWS checks asynchronously; plink checks before it answers, so the state is
+// final when the command returns.
+func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, serviceID string) (*StartPrivateDNSVerificationOutput, error) {
+	var s store.Service
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		s, err = a.serviceOwned(tx, serviceID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.PrivateDNSName == "" {
+		return nil, Errorf(CodeInvalidParameter, "The service %s has no private DNS name to verify.", s.ID)
+	}
+	if s.PDNSState == "verified" {
+		return nil, Errorf(CodeInvalidParameter, "The private DNS name of service %s is already verified.", s.ID)
+	}
+	verified := false
+	if a.txt != nil {
+		domain := strings.TrimPrefix(s.PrivateDNSName, "*.")
+		for _, name := range []string{s.PDNSName + "." + domain, domain} {
+			vals, err := a.txt(ctx, name)
+			if err != nil {
+				a.log.Debug("private DNS verification lookup failed", "name", name, "err", err)
+				continue
+			}
+			for _, v := range vals {
+				if strings.TrimSpace(v) == s.PDNSValue {
+					verified = true
+				}
+			}
+			if verified {
+				break
+			}
+		}
+	}
+	state := "failed"
+	if verified {
+		state = "verified"
+	}
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := a.serviceOwned(tx, serviceID)
+		if err != nil {
+			return err
+		}
+		if cur.PrivateDNSName != s.PrivateDNSName || cur.PDNSValue != s.PDNSValue {
+			return Errorf("IncorrectState", "The private DNS name of service %s changed during verification; try again.", s.ID)
+		}
+		cur.PDNSState = state
+		return tx.UpdateService(cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &StartPrivateDNSVerificationOutput{ReturnValue: true}, nil
+}

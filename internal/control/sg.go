@@ -1,0 +1,412 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/plink-dev/plink/internal/names"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// SecurityGroup is the EC2 SecurityGroup shape.
+type SecurityGroup struct {
+	Description         string         `json:"Description"`
+	GroupName           string         `json:"GroupName"`
+	IPPermissions       []IPPermission `json:"IpPermissions"`
+	OwnerID             string         `json:"OwnerId"`
+	GroupID             string         `json:"GroupId"`
+	IPPermissionsEgress []IPPermission `json:"IpPermissionsEgress"`
+	VpcID               string         `json:"VpcId"`
+	Tags                []Tag          `json:"Tags"`
+}
+
+// IPPermission is one rule set: protocol, ports, source ranges.
+type IPPermission struct {
+	FromPort         *int        `json:"FromPort,omitempty"`
+	IPProtocol       string      `json:"IpProtocol"`
+	IPRanges         []IPRange   `json:"IpRanges"`
+	Ipv6Ranges       []Ipv6Range `json:"Ipv6Ranges"`
+	PrefixListIDs    []string    `json:"PrefixListIds"`
+	ToPort           *int        `json:"ToPort,omitempty"`
+	UserIDGroupPairs []string    `json:"UserIdGroupPairs"`
+}
+
+// IPRange is an IPv4 source.
+type IPRange struct {
+	CidrIP      string `json:"CidrIp"`
+	Description string `json:"Description,omitempty"`
+}
+
+// Ipv6Range is an IPv6 source.
+type Ipv6Range struct {
+	CidrIpv6    string `json:"CidrIpv6"`
+	Description string `json:"Description,omitempty"`
+}
+
+// CreateSecurityGroupInput is ec2 create-security-group.
+type CreateSecurityGroupInput struct {
+	GroupName         string
+	Description       string
+	VpcID             string // default: the caller's default VPC
+	TagSpecifications []TagSpecification
+}
+
+// CreateSecurityGroupOutput is {"GroupId": ...}.
+type CreateSecurityGroupOutput struct {
+	GroupID string `json:"GroupId"`
+	Tags    []Tag  `json:"Tags,omitempty"`
+}
+
+// CreateSecurityGroup creates a group with no inbound rules.
+func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if in.GroupName == "" {
+		return nil, missing("GroupName")
+	}
+	if in.Description == "" {
+		return nil, missing("GroupDescription")
+	}
+	if len(in.GroupName) > 255 || strings.HasPrefix(in.GroupName, "sg-") || in.GroupName == "default" {
+		return nil, invalidValue("Group name '%s' is invalid: up to 255 characters, not 'default' and not starting with sg-.", in.GroupName)
+	}
+	tags, err := tagsFor(in.TagSpecifications, "security-group")
+	if err != nil {
+		return nil, err
+	}
+	var out *CreateSecurityGroupOutput
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		var v store.VPC
+		var err error
+		if in.VpcID == "" {
+			v, err = tx.DefaultVPC(a.caller.Account, a.caller.Region)
+		} else {
+			v, err = a.ownedVPC(tx, in.VpcID)
+		}
+		if err != nil {
+			return err
+		}
+		taken, err := tx.SecurityGroupNameTaken(v.ID, in.GroupName)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", in.GroupName, v.ID)
+		}
+		g := store.SecurityGroup{ID: names.NewID(names.SecurityGroup), VPCID: v.ID, Account: v.Account, Region: v.Region,
+			Name: in.GroupName, Description: in.Description, CreatedAt: timestamp(a.now())}
+		if err := tx.InsertSecurityGroup(g); err != nil {
+			return err
+		}
+		if err := tx.SetTags(g.ID, tags); err != nil {
+			return err
+		}
+		t, err := a.tags(tx, g.ID)
+		out = &CreateSecurityGroupOutput{GroupID: g.ID, Tags: t}
+		return err
+	})
+	return out, err
+}
+
+// IngressInput is authorize- and revoke-security-group-ingress: either the
+// shorthand (Protocol, Port, CIDR) or IPPermissions.
+type IngressInput struct {
+	GroupID       string
+	GroupName     string // in the default VPC, when GroupID is empty
+	Protocol      string
+	Port          string // "80" or "8000-8100"; "-1" or "" means all
+	CIDR          string
+	IPPermissions []IPPermission
+}
+
+// IngressOutput is the answer of authorize/revoke.
+type IngressOutput struct {
+	Return bool `json:"Return"`
+}
+
+// ownedGroup loads a group the caller owns.
+func (a *API) ownedGroup(tx *store.Tx, id, name string) (store.SecurityGroup, error) {
+	if id == "" && name != "" {
+		v, err := tx.DefaultVPC(a.caller.Account, a.caller.Region)
+		if err != nil {
+			return store.SecurityGroup{}, err
+		}
+		g, err := tx.SecurityGroupByName(v.ID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return g, Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, v.ID)
+		}
+		return g, err
+	}
+	if id == "" {
+		return store.SecurityGroup{}, missing("GroupId")
+	}
+	if !names.ValidID(names.SecurityGroup, id) {
+		return store.SecurityGroup{}, malformed("Group", id)
+	}
+	g, err := tx.SecurityGroup(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (g.Account != a.caller.Account || g.Region != a.caller.Region)) {
+		return store.SecurityGroup{}, Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	}
+	return g, err
+}
+
+// rules turns the input into store rules.
+func (in IngressInput) rules(groupID string) ([]store.SGRule, error) {
+	perms := in.IPPermissions
+	if len(perms) == 0 {
+		if in.Protocol == "" {
+			return nil, missing("IpProtocol")
+		}
+		if in.CIDR == "" {
+			return nil, missing("CidrIp")
+		}
+		p := IPPermission{IPProtocol: in.Protocol}
+		if in.Port != "" && in.Port != "-1" {
+			lo, hi, err := parsePortRange(in.Port)
+			if err != nil {
+				return nil, err
+			}
+			p.FromPort, p.ToPort = &lo, &hi
+		}
+		if strings.Contains(in.CIDR, ":") {
+			p.Ipv6Ranges = []Ipv6Range{{CidrIpv6: in.CIDR}}
+		} else {
+			p.IPRanges = []IPRange{{CidrIP: in.CIDR}}
+		}
+		perms = []IPPermission{p}
+	}
+	var out []store.SGRule
+	for _, p := range perms {
+		proto := strings.ToLower(p.IPProtocol)
+		switch proto {
+		case "tcp", "6":
+			proto = "tcp"
+		case "udp", "17":
+			proto = "udp"
+		case "icmp", "1":
+			proto = "icmp"
+		case "-1", "all":
+			proto = "-1"
+		default:
+			return nil, invalidValue("Invalid value '%s' for IP protocol. Unknown protocol.", p.IPProtocol)
+		}
+		from, to := 0, 65535
+		if proto == "-1" {
+			from, to = -1, -1
+		} else if p.FromPort != nil || p.ToPort != nil {
+			if p.FromPort == nil || p.ToPort == nil {
+				return nil, missing("FromPort and ToPort")
+			}
+			from, to = *p.FromPort, *p.ToPort
+			if proto != "icmp" && (from < 0 || to > 65535 || from > to) {
+				return nil, Errorf("InvalidParameterValue", "Invalid port range %d-%d: ports are 0-65535, from <= to.", from, to)
+			}
+		} else if proto == "tcp" || proto == "udp" {
+			return nil, Errorf(CodeInvalidParameterValue, "Invalid TCP/UDP port range: give --port.")
+		}
+		var cidrs []string
+		for _, r := range p.IPRanges {
+			cidrs = append(cidrs, r.CidrIP)
+		}
+		for _, r := range p.Ipv6Ranges {
+			cidrs = append(cidrs, r.CidrIpv6)
+		}
+		if len(cidrs) == 0 {
+			return nil, missing("IpRanges")
+		}
+		for _, c := range cidrs {
+			pre, err := netip.ParsePrefix(c)
+			if err != nil {
+				return nil, invalidValue("Value (%s) for parameter cidrIp is invalid. This is not a valid CIDR block.", c)
+			}
+			out = append(out, store.SGRule{ID: names.NewID(names.SGRule), GroupID: groupID, Protocol: proto, FromPort: from, ToPort: to, CIDR: pre.Masked()})
+		}
+	}
+	return out, nil
+}
+
+func parsePortRange(s string) (int, int, error) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	if !isRange {
+		hi = lo
+	}
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if err1 != nil || err2 != nil || a < 0 || b > 65535 || a > b {
+		return 0, 0, invalidValue("Invalid port '%s': a port or range within 0-65535.", s)
+	}
+	return a, b, nil
+}
+
+// AuthorizeSecurityGroupIngress adds inbound rules.
+func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
+		if err != nil {
+			return err
+		}
+		rules, err := in.rules(g.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rules {
+			added, err := tx.InsertSGRule(r)
+			if err != nil {
+				return err
+			}
+			if !added {
+				return Errorf("InvalidPermission.Duplicate", "the specified rule \"peer: %s, %s, from port: %d, to port: %d, ALLOW\" already exists", r.CIDR, strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &IngressOutput{Return: true}, nil
+}
+
+// RevokeSecurityGroupIngress removes inbound rules.
+func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	err := a.st.Write(ctx, func(tx *store.Tx) error {
+		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
+		if err != nil {
+			return err
+		}
+		rules, err := in.rules(g.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rules {
+			gone, err := tx.DeleteSGRule(r)
+			if err != nil {
+				return err
+			}
+			if !gone {
+				return Errorf("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &IngressOutput{Return: true}, nil
+}
+
+// DescribeSecurityGroupsInput is ec2 describe-security-groups.
+type DescribeSecurityGroupsInput struct {
+	GroupIDs   []string
+	GroupNames []string
+	Filters    []Filter
+}
+
+// DescribeSecurityGroupsOutput is {"SecurityGroups": [...]}.
+type DescribeSecurityGroupsOutput struct {
+	SecurityGroups []SecurityGroup `json:"SecurityGroups"`
+}
+
+// DescribeSecurityGroups lists the caller's groups.
+func (a *API) DescribeSecurityGroups(ctx context.Context, in DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkIDs(names.SecurityGroup, "Group", in.GroupIDs); err != nil {
+		return nil, err
+	}
+	out := &DescribeSecurityGroupsOutput{SecurityGroups: []SecurityGroup{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.SecurityGroups(a.caller.Account, a.caller.Region, in.GroupIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.GroupIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidGroup.NotFound", "The security group '%s' does not exist"); err != nil {
+			return err
+		}
+		for _, g := range rows {
+			v, err := a.groupView(tx, g)
+			if err != nil {
+				return err
+			}
+			out.SecurityGroups = append(out.SecurityGroups, *v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	filters := in.Filters
+	if len(in.GroupNames) > 0 {
+		filters = append(filters, Filter{Name: "group-name", Values: in.GroupNames})
+	}
+	out.SecurityGroups, err = applyFilters(out.SecurityGroups, filters, map[string]fieldFunc[SecurityGroup]{
+		"group-id":    func(g SecurityGroup) []string { return one(g.GroupID) },
+		"group-name":  func(g SecurityGroup) []string { return one(g.GroupName) },
+		"vpc-id":      func(g SecurityGroup) []string { return one(g.VpcID) },
+		"owner-id":    func(g SecurityGroup) []string { return one(g.OwnerID) },
+		"description": func(g SecurityGroup) []string { return one(g.Description) },
+		"tags":        func(g SecurityGroup) []string { return tagStrings(g.Tags) },
+	})
+	if err == nil && len(in.GroupNames) > 0 && len(out.SecurityGroups) == 0 {
+		err = Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", in.GroupNames[0])
+	}
+	return out, err
+}
+
+func (a *API) groupView(tx *store.Tx, g store.SecurityGroup) (*SecurityGroup, error) {
+	tags, err := a.tags(tx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &SecurityGroup{Description: g.Description, GroupName: g.Name, OwnerID: g.Account, GroupID: g.ID, VpcID: g.VPCID, Tags: tags,
+		IPPermissions: []IPPermission{}, IPPermissionsEgress: []IPPermission{{IPProtocol: "-1", IPRanges: []IPRange{{CidrIP: "0.0.0.0/0"}},
+			Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []string{}, UserIDGroupPairs: []string{}}}}
+	for _, r := range g.Rules {
+		p := IPPermission{IPProtocol: r.Protocol, IPRanges: []IPRange{}, Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []string{}, UserIDGroupPairs: []string{}}
+		if r.Protocol != "-1" {
+			from, to := r.FromPort, r.ToPort
+			p.FromPort, p.ToPort = &from, &to
+		}
+		if r.CIDR.Addr().Is4() {
+			p.IPRanges = append(p.IPRanges, IPRange{CidrIP: r.CIDR.String(), Description: r.Description})
+		} else {
+			p.Ipv6Ranges = append(p.Ipv6Ranges, Ipv6Range{CidrIpv6: r.CIDR.String(), Description: r.Description})
+		}
+		out.IPPermissions = append(out.IPPermissions, p)
+	}
+	return out, nil
+}
+
+// DeleteSecurityGroup deletes a group no endpoint uses.
+func (a *API) DeleteSecurityGroup(ctx context.Context, id, name string) error {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		g, err := a.ownedGroup(tx, id, name)
+		if err != nil {
+			return err
+		}
+		if g.Name == "default" {
+			return Errorf("CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.ID)
+		}
+		ep, err := tx.SecurityGroupInUse(g.ID)
+		if err != nil {
+			return err
+		}
+		if ep != "" {
+			return Errorf("DependencyViolation", "resource %s has a dependent object (%s)", g.ID, ep)
+		}
+		return tx.DeleteSecurityGroup(g.ID)
+	})
+}

@@ -1,0 +1,586 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/plink-dev/plink/internal/names"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// Vpc is the EC2 Vpc shape.
+type Vpc struct {
+	CidrBlock                   string                 `json:"CidrBlock"`
+	DhcpOptionsID               string                 `json:"DhcpOptionsId"`
+	State                       string                 `json:"State"`
+	VpcID                       string                 `json:"VpcId"`
+	OwnerID                     string                 `json:"OwnerId"`
+	InstanceTenancy             string                 `json:"InstanceTenancy"`
+	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation  `json:"Ipv6CidrBlockAssociationSet"`
+	CidrBlockAssociationSet     []CidrBlockAssociation `json:"CidrBlockAssociationSet"`
+	IsDefault                   bool                   `json:"IsDefault"`
+	Tags                        []Tag                  `json:"Tags"`
+}
+
+// Ipv6CidrAssociation is an IPv6 block of a VPC or subnet.
+type Ipv6CidrAssociation struct {
+	AssociationID      string     `json:"AssociationId"`
+	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
+	Ipv6CidrBlockState BlockState `json:"Ipv6CidrBlockState"`
+	NetworkBorderGroup string     `json:"NetworkBorderGroup,omitempty"`
+	Ipv6Pool           string     `json:"Ipv6Pool,omitempty"`
+}
+
+// CidrBlockAssociation is an IPv4 block of a VPC.
+type CidrBlockAssociation struct {
+	AssociationID  string     `json:"AssociationId"`
+	CidrBlock      string     `json:"CidrBlock"`
+	CidrBlockState BlockState `json:"CidrBlockState"`
+}
+
+// BlockState is {"State": "associated"}.
+type BlockState struct {
+	State string `json:"State"`
+}
+
+// Subnet is the EC2 Subnet shape.
+type Subnet struct {
+	AvailabilityZone            string                `json:"AvailabilityZone"`
+	AvailabilityZoneID          string                `json:"AvailabilityZoneId"`
+	AvailableIPAddressCount     int                   `json:"AvailableIpAddressCount"`
+	CidrBlock                   string                `json:"CidrBlock,omitempty"`
+	DefaultForAz                bool                  `json:"DefaultForAz"`
+	MapPublicIPOnLaunch         bool                  `json:"MapPublicIpOnLaunch"`
+	State                       string                `json:"State"`
+	SubnetID                    string                `json:"SubnetId"`
+	VpcID                       string                `json:"VpcId"`
+	OwnerID                     string                `json:"OwnerId"`
+	AssignIpv6AddressOnCreation bool                  `json:"AssignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation `json:"Ipv6CidrBlockAssociationSet"`
+	SubnetArn                   string                `json:"SubnetArn"`
+	Ipv6Native                  bool                  `json:"Ipv6Native"`
+	Tags                        []Tag                 `json:"Tags"`
+}
+
+// ensureDefaultVPC creates the caller's default VPC on first use: a free
+// 127.N.0.0/16 (N from 16 up) with one /20 subnet per zone and the default
+// security group.
+func (a *API) ensureDefaultVPC(ctx context.Context) error {
+	found := false
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		_, err := tx.DefaultVPC(a.caller.Account, a.caller.Region)
+		if err == nil {
+			found = true
+			return nil
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil || found {
+		return err
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.DefaultVPC(a.caller.Account, a.caller.Region); err == nil {
+			return nil // another process made it meanwhile
+		}
+		for n := 16; n < 256; n++ {
+			p := netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(n), 0, 0}), 16)
+			if id, err := tx.OverlappingVPC(p); err != nil {
+				return err
+			} else if id != "" {
+				continue
+			}
+			_, err := a.createVPC(tx, p, false, true)
+			return err
+		}
+		return Errorf("VpcLimitExceeded", "no free 127.N.0.0/16 block is left for a default VPC")
+	})
+}
+
+// createVPC inserts a VPC, its default security group and, for a default
+// VPC, its subnets.
+func (a *API) createVPC(tx *store.Tx, p netip.Prefix, ipv6, isDefault bool) (store.VPC, error) {
+	v := store.VPC{ID: names.NewID(names.VPC), Account: a.caller.Account, Region: a.caller.Region, CIDR: p,
+		IsDefault: isDefault, State: "available", CreatedAt: timestamp(a.now())}
+	if ipv6 {
+		for {
+			var b [16]byte
+			b[0] = 0xfd
+			copy(b[1:], mustHexBytes(names.RandomHex(10)))
+			b[6] &= 0 // the /56: the seventh byte is the subnet range
+			c := netip.PrefixFrom(netip.AddrFrom16(b), 56)
+			used, err := tx.VPCIPv6InUse(c)
+			if err != nil {
+				return v, err
+			}
+			if !used {
+				v.IPv6CIDR = c
+				break
+			}
+		}
+	}
+	if err := tx.InsertVPC(v); err != nil {
+		return v, err
+	}
+	sg := store.SecurityGroup{ID: names.NewID(names.SecurityGroup), VPCID: v.ID, Account: v.Account, Region: v.Region,
+		Name: "default", Description: "default VPC security group", CreatedAt: v.CreatedAt}
+	if err := tx.InsertSecurityGroup(sg); err != nil {
+		return v, err
+	}
+	// plink's default group admits all inbound TCP, so a new endpoint works
+	// out of the box; AWS's admits only the group itself.
+	for _, c := range []string{"0.0.0.0/0", "::/0"} {
+		r := store.SGRule{ID: names.NewID(names.SGRule), GroupID: sg.ID, Protocol: "tcp", FromPort: 0, ToPort: 65535, CIDR: netip.MustParsePrefix(c)}
+		if _, err := tx.InsertSGRule(r); err != nil {
+			return v, err
+		}
+	}
+	if isDefault {
+		base := p.Addr().As4()
+		for i, z := range names.Zones {
+			sp := netip.PrefixFrom(netip.AddrFrom4([4]byte{base[0], base[1], byte(16 * i), 0}), 20)
+			s := store.Subnet{ID: names.NewID(names.Subnet), VPCID: v.ID, Account: v.Account, Region: v.Region,
+				Zone: v.Region + z, CIDR: sp, IsDefault: true, CreatedAt: v.CreatedAt}
+			if err := tx.InsertSubnet(s); err != nil {
+				return v, err
+			}
+		}
+	}
+	return v, nil
+}
+
+func mustHexBytes(h string) []byte {
+	out := make([]byte, len(h)/2)
+	for i := range out {
+		n, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		out[i] = byte(n)
+	}
+	return out
+}
+
+// CreateVpcInput is ec2 create-vpc.
+type CreateVpcInput struct {
+	CidrBlock                   string
+	AmazonProvidedIpv6CidrBlock bool
+	TagSpecifications           []TagSpecification
+}
+
+// CreateVpc creates a VPC. Its IPv4 block must not overlap any VPC in the
+// store: every address here is a real address on one host.
+func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if in.CidrBlock == "" {
+		return nil, missing("CidrBlock")
+	}
+	p, err := netip.ParsePrefix(in.CidrBlock)
+	if err != nil || !p.Addr().Is4() {
+		return nil, invalidValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", in.CidrBlock)
+	}
+	if p.Masked() != p {
+		return nil, invalidValue("Value (%s) for parameter cidrBlock is invalid. The CIDR has bits set beyond its prefix length; did you mean %s?", in.CidrBlock, p.Masked())
+	}
+	if p.Bits() < 16 || p.Bits() > 28 {
+		return nil, Errorf("InvalidVpc.Range", "The CIDR '%s' is invalid: a VPC block is between /16 and /28.", in.CidrBlock)
+	}
+	tags, err := tagsFor(in.TagSpecifications, "vpc")
+	if err != nil {
+		return nil, err
+	}
+	var out *Vpc
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		if id, err := tx.OverlappingVPC(p); err != nil {
+			return err
+		} else if id != "" {
+			return Errorf("InvalidVpc.Range", "The CIDR '%s' overlaps %s: VPC blocks in one plink store must not overlap (every address is a real address on this host).", in.CidrBlock, id)
+		}
+		v, err := a.createVPC(tx, p, in.AmazonProvidedIpv6CidrBlock, false)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetTags(v.ID, tags); err != nil {
+			return err
+		}
+		out, err = a.vpcView(tx, v)
+		return err
+	})
+	return out, err
+}
+
+func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
+	tags, err := a.tags(tx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Vpc{CidrBlock: v.CIDR.String(), DhcpOptionsID: "default", State: v.State, VpcID: v.ID, OwnerID: v.Account,
+		InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags, Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{},
+		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{"associated"}}}}
+	if v.IPv6CIDR.IsValid() {
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
+			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{"associated"},
+			NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"})
+	}
+	return out, nil
+}
+
+func (a *API) tags(tx *store.Tx, id string) ([]Tag, error) {
+	kvs, err := tx.Tags(id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Tag, len(kvs))
+	for i, kv := range kvs {
+		out[i] = Tag{Key: kv[0], Value: kv[1]}
+	}
+	return out, nil
+}
+
+// tagsFor collects the tags of the specifications for resourceType.
+func tagsFor(specs []TagSpecification, resourceType string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, s := range specs {
+		if s.ResourceType != "" && s.ResourceType != resourceType {
+			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", s.ResourceType)
+		}
+		for _, t := range s.Tags {
+			if t.Key == "" || len(t.Key) > 128 || strings.HasPrefix(t.Key, "aws:") {
+				return nil, Errorf("InvalidParameterValue", "Tag key '%s' is invalid: 1 to 128 characters, not starting with aws:", t.Key)
+			}
+			out[t.Key] = t.Value
+		}
+	}
+	return out, nil
+}
+
+// DescribeVpcsInput is ec2 describe-vpcs.
+type DescribeVpcsInput struct {
+	VpcIDs  []string
+	Filters []Filter
+}
+
+// DescribeVpcsOutput is {"Vpcs": [...]}.
+type DescribeVpcsOutput struct {
+	Vpcs []Vpc `json:"Vpcs"`
+}
+
+// DescribeVpcs lists the caller's VPCs.
+func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkIDs(names.VPC, "Vpc", in.VpcIDs); err != nil {
+		return nil, err
+	}
+	out := &DescribeVpcsOutput{Vpcs: []Vpc{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.VPCs(a.caller.Account, a.caller.Region, in.VpcIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.VpcIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist"); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			v, err := a.vpcView(tx, r)
+			if err != nil {
+				return err
+			}
+			out.Vpcs = append(out.Vpcs, *v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Vpcs, err = applyFilters(out.Vpcs, in.Filters, map[string]fieldFunc[Vpc]{
+		"vpc-id":     func(v Vpc) []string { return one(v.VpcID) },
+		"cidr":       func(v Vpc) []string { return one(v.CidrBlock) },
+		"cidr-block": func(v Vpc) []string { return one(v.CidrBlock) },
+		"is-default": func(v Vpc) []string { return boolStr(v.IsDefault) },
+		"state":      func(v Vpc) []string { return one(v.State) },
+		"owner-id":   func(v Vpc) []string { return one(v.OwnerID) },
+		"ipv6-cidr-block-association.ipv6-cidr-block": func(v Vpc) []string {
+			var s []string
+			for _, x := range v.Ipv6CidrBlockAssociationSet {
+				s = append(s, x.Ipv6CidrBlock)
+			}
+			return s
+		},
+		"tags": func(v Vpc) []string { return tagStrings(v.Tags) },
+	})
+	return out, err
+}
+
+// checkIDs refuses malformed IDs with Invalid<kind>Id.Malformed.
+func checkIDs(prefix, kind string, ids []string) error {
+	for _, id := range ids {
+		if !names.ValidID(prefix, id) {
+			return malformed(kind, id)
+		}
+	}
+	return nil
+}
+
+// missingIDs reports the first requested ID that was not found.
+func missingIDs(want []string, n int, got func(int) string, code, format string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	have := map[string]bool{}
+	for i := 0; i < n; i++ {
+		have[got(i)] = true
+	}
+	for _, id := range want {
+		if !have[id] {
+			return Errorf(code, format, id)
+		}
+	}
+	return nil
+}
+
+// ownedVPC loads a VPC the caller owns.
+func (a *API) ownedVPC(tx *store.Tx, id string) (store.VPC, error) {
+	if id == "" {
+		return store.VPC{}, missing("VpcId")
+	}
+	if !names.ValidID(names.VPC, id) {
+		return store.VPC{}, malformed("Vpc", id)
+	}
+	v, err := tx.VPC(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (v.Account != a.caller.Account || v.Region != a.caller.Region)) {
+		return store.VPC{}, Errorf("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	}
+	return v, err
+}
+
+// DeleteVpc deletes an empty VPC.
+func (a *API) DeleteVpc(ctx context.Context, id string) error {
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		v, err := a.ownedVPC(tx, id)
+		if err != nil {
+			return err
+		}
+		dep, err := tx.VPCDependencies(v.ID)
+		if err != nil {
+			return err
+		}
+		if dep != "" {
+			return Errorf("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted (%s).", id, dep)
+		}
+		return tx.DeleteVPC(v.ID)
+	})
+}
+
+// CreateSubnetInput is ec2 create-subnet.
+type CreateSubnetInput struct {
+	VpcID             string
+	CidrBlock         string
+	Ipv6CidrBlock     string
+	Ipv6Native        bool
+	AvailabilityZone  string
+	TagSpecifications []TagSpecification
+}
+
+// CreateSubnet creates a subnet inside a VPC's blocks.
+func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	tags, err := tagsFor(in.TagSpecifications, "subnet")
+	if err != nil {
+		return nil, err
+	}
+	var out *Subnet
+	err = a.st.Write(ctx, func(tx *store.Tx) error {
+		v, err := a.ownedVPC(tx, in.VpcID)
+		if err != nil {
+			return err
+		}
+		zone := in.AvailabilityZone
+		if zone == "" {
+			zone = a.caller.Region + "a"
+		}
+		if !validZone(a.caller.Region, zone) {
+			return invalidValue("Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", zone, a.caller.Region, a.caller.Region, a.caller.Region)
+		}
+		s := store.Subnet{ID: names.NewID(names.Subnet), VPCID: v.ID, Account: v.Account, Region: v.Region, Zone: zone,
+			IPv6Native: in.Ipv6Native, CreatedAt: timestamp(a.now())}
+		existing, err := tx.SubnetsOfVPC(v.ID)
+		if err != nil {
+			return err
+		}
+		if in.Ipv6Native {
+			if in.CidrBlock != "" {
+				return Errorf(CodeInvalidParameterCombination, "An IPv6-native subnet cannot have an IPv4 CIDR block.")
+			}
+			if in.Ipv6CidrBlock == "" {
+				return Errorf(CodeInvalidParameterCombination, "An IPv6-native subnet needs an IPv6 CIDR block (--ipv6-cidr-block).")
+			}
+		} else {
+			if in.CidrBlock == "" {
+				return missing("CidrBlock")
+			}
+			p, err := netip.ParsePrefix(in.CidrBlock)
+			if err != nil || !p.Addr().Is4() || p.Masked() != p {
+				return invalidValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", in.CidrBlock)
+			}
+			if p.Bits() > 28 || !v.CIDR.Contains(p.Addr()) || p.Bits() < v.CIDR.Bits() {
+				return Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+			}
+			for _, e := range existing {
+				if e.CIDR.IsValid() && e.CIDR.Overlaps(p) {
+					return Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.CidrBlock)
+				}
+			}
+			s.CIDR = p
+		}
+		if in.Ipv6CidrBlock != "" {
+			p, err := netip.ParsePrefix(in.Ipv6CidrBlock)
+			if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() || p.Masked() != p {
+				return invalidValue("Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", in.Ipv6CidrBlock)
+			}
+			if !v.IPv6CIDR.IsValid() {
+				return Errorf("InvalidSubnet.Range", "The VPC %s has no IPv6 CIDR block; create it with --amazon-provided-ipv6-cidr-block.", v.ID)
+			}
+			if p.Bits() != 64 || !v.IPv6CIDR.Contains(p.Addr()) {
+				return Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid: a subnet's IPv6 block is a /64 inside the VPC's %s.", in.Ipv6CidrBlock, v.IPv6CIDR)
+			}
+			for _, e := range existing {
+				if e.IPv6CIDR == p {
+					return Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.Ipv6CidrBlock)
+				}
+			}
+			s.IPv6CIDR = p
+		}
+		if err := tx.InsertSubnet(s); err != nil {
+			return err
+		}
+		if err := tx.SetTags(s.ID, tags); err != nil {
+			return err
+		}
+		out, err = a.subnetView(tx, s)
+		return err
+	})
+	return out, err
+}
+
+func validZone(region, zone string) bool {
+	for _, z := range names.Zones {
+		if zone == region+z {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *API) subnetView(tx *store.Tx, s store.Subnet) (*Subnet, error) {
+	tags, err := a.tags(tx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Subnet{AvailabilityZone: s.Zone, AvailabilityZoneID: names.ZoneID(s.Zone), DefaultForAz: s.IsDefault,
+		MapPublicIPOnLaunch: false, State: "available", SubnetID: s.ID, VpcID: s.VPCID, OwnerID: s.Account,
+		SubnetArn: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.Region, s.Account, s.ID), Ipv6Native: s.IPv6Native, Tags: tags,
+		Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
+	if s.CIDR.IsValid() {
+		out.CidrBlock = s.CIDR.String()
+		out.AvailableIPAddressCount = (1 << (32 - s.CIDR.Bits())) - 5
+	}
+	if s.IPv6CIDR.IsValid() {
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
+			AssociationID: "subnet-cidr-assoc-" + s.ID[7:], Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{"associated"}})
+	}
+	return out, nil
+}
+
+// DescribeSubnetsInput is ec2 describe-subnets.
+type DescribeSubnetsInput struct {
+	SubnetIDs []string
+	Filters   []Filter
+}
+
+// DescribeSubnetsOutput is {"Subnets": [...]}.
+type DescribeSubnetsOutput struct {
+	Subnets []Subnet `json:"Subnets"`
+}
+
+// DescribeSubnets lists the caller's subnets.
+func (a *API) DescribeSubnets(ctx context.Context, in DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkIDs(names.Subnet, "Subnet", in.SubnetIDs); err != nil {
+		return nil, err
+	}
+	out := &DescribeSubnetsOutput{Subnets: []Subnet{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Subnets(a.caller.Account, a.caller.Region, in.SubnetIDs)
+		if err != nil {
+			return err
+		}
+		if err := missingIDs(in.SubnetIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist"); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			s, err := a.subnetView(tx, r)
+			if err != nil {
+				return err
+			}
+			out.Subnets = append(out.Subnets, *s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Subnets, err = applyFilters(out.Subnets, in.Filters, map[string]fieldFunc[Subnet]{
+		"subnet-id":            func(s Subnet) []string { return one(s.SubnetID) },
+		"vpc-id":               func(s Subnet) []string { return one(s.VpcID) },
+		"availability-zone":    func(s Subnet) []string { return one(s.AvailabilityZone) },
+		"availability-zone-id": func(s Subnet) []string { return one(s.AvailabilityZoneID) },
+		"cidr-block":           func(s Subnet) []string { return one(s.CidrBlock) },
+		"default-for-az":       func(s Subnet) []string { return boolStr(s.DefaultForAz) },
+		"ipv6-native":          func(s Subnet) []string { return boolStr(s.Ipv6Native) },
+		"owner-id":             func(s Subnet) []string { return one(s.OwnerID) },
+		"state":                func(s Subnet) []string { return one(s.State) },
+		"tags":                 func(s Subnet) []string { return tagStrings(s.Tags) },
+	})
+	return out, err
+}
+
+// ownedSubnet loads a subnet the caller owns.
+func (a *API) ownedSubnet(tx *store.Tx, id string) (store.Subnet, error) {
+	if !names.ValidID(names.Subnet, id) {
+		return store.Subnet{}, malformed("Subnet", id)
+	}
+	s, err := tx.Subnet(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (s.Account != a.caller.Account || s.Region != a.caller.Region)) {
+		return store.Subnet{}, Errorf("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+	}
+	return s, err
+}
+
+// DeleteSubnet deletes a subnet nothing uses.
+func (a *API) DeleteSubnet(ctx context.Context, id string) error {
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		s, err := a.ownedSubnet(tx, id)
+		if err != nil {
+			return err
+		}
+		owner, err := tx.SubnetInUse(s.ID)
+		if err != nil {
+			return err
+		}
+		if owner != "" {
+			return Errorf("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted (%s).", id, owner)
+		}
+		return tx.DeleteSubnet(s.ID)
+	})
+}

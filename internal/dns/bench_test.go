@@ -1,0 +1,83 @@
+package dns
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/internal/snapshot"
+)
+
+// benchSnapshot builds n available endpoints with three zonal ENIs each,
+// one service per 10 endpoints, in one VPC.
+func benchSnapshot(n int) *snapshot.Snapshot {
+	snap := &snapshot.Snapshot{
+		VPCs: []snapshot.VPC{{ID: "vpc-bench", Region: region, CIDR: netip.MustParsePrefix("127.32.0.0/11"),
+			Resolver: netip.MustParseAddr("127.32.0.2")}},
+		Services: map[string]*snapshot.Service{},
+	}
+	for i := range n {
+		svc := fmt.Sprintf("vpce-svc-%017x", i/10)
+		if snap.Services[svc] == nil {
+			snap.Services[svc] = &snapshot.Service{ID: svc, PrivateDNSName: fmt.Sprintf("svc%d.example.com", i/10), PrivateDNSVerified: true}
+		}
+		id := fmt.Sprintf("vpce-%017x", i)
+		e := snapshot.Endpoint{ID: id, Region: region, VPCID: "vpc-bench", ServiceID: svc, State: "available",
+			IPAddressType: "ipv4", DNSRecordIPType: "ipv4", PrivateDNSEnabled: i%10 == 0,
+			RegionalDNSName: fmt.Sprintf("%s-abcd1234.%s.%s.vpce.amazonaws.com", id, svc, region)}
+		for z, zone := range []string{"a", "b", "c"} {
+			ip := netip.AddrFrom4([4]byte{127, byte(32 + z), byte(i >> 8), byte(i)})
+			e.ENIs = append(e.ENIs, snapshot.ENI{ID: fmt.Sprintf("eni-%d%s", i, zone), Zone: region + zone, IPv4: ip,
+				ZonalDNSName: fmt.Sprintf("%s-abcd1234-%s%s.%s.%s.vpce.amazonaws.com", id, region, zone, svc, region)})
+		}
+		snap.Endpoints = append(snap.Endpoints, e)
+	}
+	return snap
+}
+
+// BenchmarkBuild10k measures the rebuild Apply does for 10,000 endpoints
+// (goal: at most 200 ms).
+func BenchmarkBuild10k(b *testing.B) {
+	snap := benchSnapshot(10000)
+	log := slog.New(slog.DiscardHandler)
+	b.ReportAllocs()
+	for b.Loop() {
+		buildZone(snap, log)
+	}
+}
+
+// BenchmarkHandle measures one query through handle, without sockets.
+func BenchmarkHandle(b *testing.B) {
+	snap := benchSnapshot(10000)
+	z := buildZone(snap, slog.New(slog.DiscardHandler))
+	for _, c := range []struct {
+		name  string
+		qname string
+		qtype uint16
+		edns  bool
+	}{
+		{"fast/A", snap.Endpoints[1234].RegionalDNSName, dns.TypeA, false},
+		{"fast/A+EDNS", snap.Endpoints[1234].RegionalDNSName, dns.TypeA, true},
+		{"general/NODATA", snap.Endpoints[1234].RegionalDNSName, dns.TypeAAAA, false},
+		{"general/private", "svc5.example.com", dns.TypeA, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m := new(dns.Msg)
+			m.SetQuestion(dns.Fqdn(c.qname), c.qtype)
+			if c.edns {
+				m.SetEdns0(1232, false)
+			}
+			q := query{raw: packQuery(b, m), local: netip.MustParseAddr("127.32.0.2"), src: netip.MustParseAddr("127.0.0.1")}
+			out := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			for b.Loop() {
+				if r, _ := handle(z, q, false, out); r == nil {
+					b.Fatal("no reply")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,312 @@
+package dns
+
+import (
+	"encoding/binary"
+	"log/slog"
+	"net/netip"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/internal/snapshot"
+)
+
+// ttl is the TTL of every record plink serves, and the negative TTL.
+const ttl = 60
+
+// nsName is the name server named in SOA and NS records: plink is not
+// reachable by a public name, so it uses the reserved .invalid TLD.
+const nsName = "ns.plink.invalid."
+
+// zone is the immutable lookup structure built from one snapshot. Every
+// name key is a lower-case FQDN.
+type zone struct {
+	apexes     map[string]*apex // authoritative zones in every view
+	names      map[string]*node // names in those zones, empty non-terminals included
+	views      []*view          // one per VPC
+	byResolver map[netip.Addr]*view
+}
+
+// apex is the top of a zone plink is authoritative for.
+type apex struct {
+	soa *dns.SOA
+	ns  *dns.NS
+}
+
+// node is a name and its address records. a and aaaa are empty when the
+// name has no records of that type (NODATA). wireA and wireAAAA are the
+// same records packed for the answer section, with the owner name a
+// compression pointer to the question (offset 12).
+type node struct {
+	zone     *apex // the zone the name belongs to
+	isApex   bool
+	a, aaaa  []netip.Addr
+	wireA    []byte
+	wireAAAA []byte
+}
+
+// view is what one VPC sees on top of the shared zones: its private DNS
+// names.
+type view struct {
+	vpcID  string
+	cidr   netip.Prefix
+	cidr6  netip.Prefix
+	apexes map[string]*apex // private hosted zones
+	exact  map[string]*node // exact private names and private zone apexes
+	wild   map[string]*node // *.example.com stored under "example.com."
+}
+
+// buildZone turns a snapshot into a zone. It never fails: records it cannot
+// place are logged and skipped.
+func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
+	z := &zone{
+		apexes:     make(map[string]*apex),
+		names:      make(map[string]*node, 4*len(snap.Endpoints)+len(snap.LoadBalancers)),
+		byResolver: make(map[netip.Addr]*view, len(snap.VPCs)),
+	}
+	serial := uint32(snap.Revision)
+	addApex := func(name string) {
+		if _, ok := z.apexes[name]; ok {
+			return
+		}
+		ap := newApex(name, serial)
+		z.apexes[name] = ap
+		z.names[name] = &node{zone: ap, isApex: true}
+	}
+	regions := map[string]bool{}
+	for _, v := range snap.VPCs {
+		regions[v.Region] = true
+	}
+	for _, e := range snap.Endpoints {
+		regions[e.Region] = true
+	}
+	for _, lb := range snap.LoadBalancers {
+		regions[lb.Region] = true
+	}
+	addApex("vpce.amazonaws.com.")
+	addApex("elb.amazonaws.com.")
+	for r := range regions {
+		if r != "" {
+			addApex(strings.ToLower(r) + ".vpce.amazonaws.com.")
+			addApex(strings.ToLower(r) + ".elb.amazonaws.com.")
+			addApex("elb." + strings.ToLower(r) + ".amazonaws.com.") // NLB names: name-id.elb.<region>.amazonaws.com
+		}
+	}
+
+	views := make(map[string]*view, len(snap.VPCs))
+	for _, v := range snap.VPCs {
+		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR,
+			apexes: map[string]*apex{}, exact: map[string]*node{}, wild: map[string]*node{}}
+		views[v.ID] = vw
+		z.views = append(z.views, vw)
+		if v.Resolver.IsValid() {
+			z.byResolver[v.Resolver.Unmap()] = vw
+		}
+	}
+
+	for i := range snap.Endpoints {
+		e := &snap.Endpoints[i]
+		if !e.Available() {
+			continue
+		}
+		wantA, wantAAAA := recordTypes(e)
+		var a, aaaa []netip.Addr
+		for _, eni := range e.ENIs {
+			var za, zaaaa []netip.Addr
+			if wantA && eni.IPv4.IsValid() {
+				za = []netip.Addr{eni.IPv4.Unmap()}
+				a = append(a, za...)
+			}
+			if wantAAAA && eni.IPv6.IsValid() {
+				zaaaa = []netip.Addr{eni.IPv6}
+				aaaa = append(aaaa, zaaaa...)
+			}
+			z.add(eni.ZonalDNSName, za, zaaaa, log)
+		}
+		z.add(e.RegionalDNSName, a, aaaa, log)
+
+		svc := snap.Services[e.ServiceID]
+		if !e.PrivateDNSEnabled || svc == nil || !svc.PrivateDNSVerified || svc.PrivateDNSName == "" {
+			continue
+		}
+		vw := views[e.VPCID]
+		if vw == nil {
+			log.Warn("dns: endpoint's VPC is not in the snapshot", "endpoint", e.ID, "vpc", e.VPCID)
+			continue
+		}
+		z.addPrivate(vw, svc.PrivateDNSName, a, aaaa, serial, log)
+	}
+
+	for _, lb := range snap.LoadBalancers {
+		var a, aaaa []netip.Addr
+		for _, n := range lb.Nodes {
+			if n.IPv4.IsValid() {
+				a = append(a, n.IPv4.Unmap())
+			}
+			if lb.IPAddressType == "dualstack" && n.IPv6.IsValid() {
+				aaaa = append(aaaa, n.IPv6)
+			}
+		}
+		z.add(lb.DNSName, a, aaaa, log)
+	}
+	return z
+}
+
+// recordTypes says which address records an endpoint's names carry.
+func recordTypes(e *snapshot.Endpoint) (a, aaaa bool) {
+	t := e.DNSRecordIPType
+	if t == "" || t == "service-defined" {
+		t = e.IPAddressType
+	}
+	switch t {
+	case "ipv6":
+		return false, true
+	case "dualstack":
+		return true, true
+	default:
+		return true, false
+	}
+}
+
+func newApex(name string, serial uint32) *apex {
+	return &apex{
+		soa: &dns.SOA{
+			Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
+			Ns:      nsName,
+			Mbox:    "hostmaster.plink.invalid.",
+			Serial:  serial,
+			Refresh: 7200, Retry: 900, Expire: 1209600, Minttl: ttl,
+		},
+		ns: &dns.NS{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: ttl}, Ns: nsName},
+	}
+}
+
+// add places a name with its addresses in the closest shared zone, and its
+// ancestors up to that apex as empty non-terminals.
+func (z *zone) add(name string, a, aaaa []netip.Addr, log *slog.Logger) {
+	if name == "" {
+		return
+	}
+	name = canonical(name)
+	ap := z.closestApex(name)
+	if ap == nil {
+		log.Warn("dns: name outside plink's zones, not served", "name", name)
+		return
+	}
+	n := z.names[name]
+	if n == nil {
+		n = &node{zone: ap}
+		z.names[name] = n
+		for p := parent(name); p != "" && z.names[p] == nil; p = parent(p) {
+			z.names[p] = &node{zone: ap}
+		}
+	}
+	n.setAddrs(a, aaaa)
+}
+
+// addPrivate places a private DNS name in a VPC view.
+func (z *zone) addPrivate(vw *view, name string, a, aaaa []netip.Addr, serial uint32, log *slog.Logger) {
+	name = canonical(name)
+	wildcard := strings.HasPrefix(name, "*.")
+	apexName := name
+	if wildcard {
+		apexName = name[2:]
+	}
+	if z.closestApex(apexName) != nil {
+		log.Warn("dns: private DNS name inside plink's amazonaws.com zones, ignored", "name", name, "vpc", vw.vpcID)
+		return
+	}
+	if _, dup := vw.apexes[apexName]; dup {
+		log.Warn("dns: private DNS name already served in this VPC, ignored", "name", name, "vpc", vw.vpcID)
+		return
+	}
+	ap := newApex(apexName, serial)
+	vw.apexes[apexName] = ap
+	n := &node{zone: ap}
+	n.setAddrs(a, aaaa)
+	if wildcard {
+		vw.exact[apexName] = &node{zone: ap, isApex: true}
+		vw.wild[apexName] = n
+	} else {
+		n.isApex = true
+		vw.exact[apexName] = n
+	}
+}
+
+func (n *node) setAddrs(a, aaaa []netip.Addr) {
+	n.a, n.aaaa = a, aaaa
+	n.wireA = packAddrs(dns.TypeA, a)
+	n.wireAAAA = packAddrs(dns.TypeAAAA, aaaa)
+}
+
+// packAddrs packs address records for the answer section, each owner name a
+// pointer to the question name at offset 12.
+func packAddrs(t uint16, addrs []netip.Addr) []byte {
+	if len(addrs) == 0 {
+		return nil
+	}
+	rdlen := 4
+	if t == dns.TypeAAAA {
+		rdlen = 16
+	}
+	b := make([]byte, 0, len(addrs)*(12+rdlen))
+	for _, ad := range addrs {
+		b = append(b, 0xC0, 12)
+		b = binary.BigEndian.AppendUint16(b, t)
+		b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
+		b = binary.BigEndian.AppendUint32(b, ttl)
+		b = binary.BigEndian.AppendUint16(b, uint16(rdlen))
+		if t == dns.TypeA {
+			v4 := ad.As4()
+			b = append(b, v4[:]...)
+		} else {
+			v6 := ad.As16()
+			b = append(b, v6[:]...)
+		}
+	}
+	return b
+}
+
+// closestApex returns the shared zone that holds name, or nil.
+func (z *zone) closestApex(name string) *apex {
+	for s := name; s != ""; s = parent(s) {
+		if ap := z.apexes[s]; ap != nil {
+			return ap
+		}
+	}
+	return nil
+}
+
+// viewFor returns the VPC view of a query that arrived on local from src,
+// or nil when the query comes from outside every VPC.
+func (z *zone) viewFor(local, src netip.Addr) *view {
+	if v := z.byResolver[local.Unmap()]; v != nil {
+		return v
+	}
+	src = src.Unmap()
+	for _, v := range z.views {
+		if v.cidr.Contains(src) || v.cidr6.Contains(src) {
+			return v
+		}
+	}
+	return nil
+}
+
+// canonical returns the lower-case FQDN form of name.
+func canonical(name string) string {
+	return strings.ToLower(dns.Fqdn(name))
+}
+
+// parent strips the first label of an FQDN in presentation format (where
+// a dot inside a label is escaped); the parent of a TLD or the root is "".
+func parent(name string) string {
+	for i := 0; i < len(name)-1; i++ {
+		switch name[i] {
+		case '\\':
+			i++
+		case '.':
+			return name[i+1:]
+		}
+	}
+	return ""
+}

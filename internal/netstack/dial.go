@@ -1,0 +1,81 @@
+package netstack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultDialTimeout bounds a connection attempt to a target.
+const DefaultDialTimeout = 10 * time.Second
+
+// sourceDialer dials targets from a load balancer node address, as an NLB
+// does, and falls back to the kernel's choice when that address is not
+// local (logged once per address).
+type sourceDialer struct {
+	timeout time.Duration
+	log     *slog.Logger
+
+	mu         sync.Mutex
+	unbindable map[netip.Addr]bool
+}
+
+func newSourceDialer(timeout time.Duration, log *slog.Logger) *sourceDialer {
+	return &sourceDialer{timeout: timeout, log: log, unbindable: map[netip.Addr]bool{}}
+}
+
+// reset forgets which source addresses failed: a reconcile may have made
+// them local.
+func (d *sourceDialer) reset() {
+	d.mu.Lock()
+	clear(d.unbindable)
+	d.mu.Unlock()
+}
+
+// dial connects to dst from src (when src is valid, of dst's family and
+// bindable) within timeout (the dialer's own when zero).
+func (d *sourceDialer) dial(ctx context.Context, src netip.Addr, dst netip.AddrPort, timeout time.Duration) (*net.TCPConn, error) {
+	if timeout <= 0 {
+		timeout = d.timeout
+	}
+	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
+	src = src.Unmap()
+	if src.IsValid() && src.Is4() == dst.Addr().Is4() {
+		d.mu.Lock()
+		bad := d.unbindable[src]
+		d.mu.Unlock()
+		if !bad {
+			c, err := dialFrom(ctx, src, dst, timeout)
+			if err == nil || !errors.Is(err, syscall.EADDRNOTAVAIL) {
+				return c, err
+			}
+			d.mu.Lock()
+			first := !d.unbindable[src]
+			d.unbindable[src] = true
+			d.mu.Unlock()
+			if first {
+				d.log.Warn("load balancer node address is not local; targets will see another source address",
+					"source", src, "err", err)
+			}
+		}
+	}
+	return dialFrom(ctx, netip.Addr{}, dst, timeout)
+}
+
+func dialFrom(ctx context.Context, src netip.Addr, dst netip.AddrPort, timeout time.Duration) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: timeout}
+	if src.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0))
+		d.Control = bindNoPort
+	}
+	c, err := d.DialContext(ctx, "tcp", dst.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
+}

@@ -1,0 +1,404 @@
+package netstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plink-dev/plink/internal/snapshot"
+)
+
+// Options configure a Forwarder. The zero value works: no metrics
+// registry, a discarding logger, no address management.
+type Options struct {
+	Logger *slog.Logger
+	// Registerer receives the forwarder's metrics; nil keeps them private.
+	Registerer prometheus.Registerer
+	// AddAddresses, when set, is called once per Apply with the addresses
+	// the kernel refused to bind (EADDRNOTAVAIL); those binds are retried
+	// once after it. serve passes LocalAddrs.AddAll when running as root.
+	AddAddresses func([]netip.Addr) error
+	// DialTimeout bounds a connection attempt to a target (default 10 s).
+	DialTimeout time.Duration
+	// OnHealth receives target health changes. It is called with an
+	// internal lock held: it must be quick and must not call the Forwarder.
+	OnHealth func([]snapshot.HealthReport)
+}
+
+// ListenerInfo describes one bound listener.
+type ListenerInfo struct {
+	Address      string `json:"address"`
+	Endpoint     string `json:"endpoint"`      // endpoint ID; "" for load balancer nodes
+	LoadBalancer string `json:"load_balancer"` // load balancer name
+	Kind         string `json:"kind"`          // endpoint | load-balancer
+}
+
+// BindError is a listener that could not be bound; the others still serve.
+type BindError struct {
+	Kind         string
+	Endpoint     string
+	LoadBalancer string
+	Address      string
+	Err          error
+	Remedy       string
+}
+
+func (e BindError) Error() string {
+	who := e.Endpoint
+	if who == "" {
+		who = e.LoadBalancer
+	}
+	s := fmt.Sprintf("%s %s: listen %s: %v", e.Kind, who, e.Address, e.Err)
+	if e.Remedy != "" {
+		s += " (" + e.Remedy + ")"
+	}
+	return s
+}
+
+func (e BindError) Unwrap() error { return e.Err }
+
+// Result is what one Apply did.
+type Result struct {
+	Listeners []ListenerInfo // every listener running after the apply
+	Errors    []BindError
+}
+
+// Forwarder is the data plane: listeners, connections and health checks
+// for the latest snapshot applied.
+type Forwarder struct {
+	log    *slog.Logger
+	opts   Options
+	m      *metrics
+	dialer *sourceDialer
+	health *healthChecker
+	ctx    context.Context // cancelled by Close: aborts dials
+	cancel context.CancelFunc
+
+	mu        sync.Mutex // serialises Apply, StopAccepting and Close
+	listeners map[netip.AddrPort]*listener
+	stopped   bool
+	acceptWG  sync.WaitGroup
+
+	connMu sync.Mutex
+	conns  map[*conn]struct{}
+	connWG sync.WaitGroup
+	plan   *plan  // last applied, guarded by connMu
+	seq    uint64 // plans applied, guarded by mu
+}
+
+// listener is one bound socket and its current route.
+type listener struct {
+	ln    *net.TCPListener
+	route atomic.Pointer[route]
+	gone  atomic.Bool // removed by a reconcile: its connections end
+}
+
+// New returns a forwarder with no listeners; Apply gives it some.
+func New(opts Options) *Forwarder {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = DefaultDialTimeout
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &Forwarder{
+		log: log, opts: opts, m: newMetrics(opts.Registerer),
+		dialer:    newSourceDialer(opts.DialTimeout, log),
+		ctx:       ctx,
+		cancel:    cancel,
+		listeners: map[netip.AddrPort]*listener{},
+		conns:     map[*conn]struct{}{},
+	}
+	f.health = newHealthChecker(log, f.dialer, f.m, opts.OnHealth, f.terminateUnhealthy)
+	return f
+}
+
+// Apply makes the running listeners, routes and health checks match snap.
+// New listeners are bound before removed ones close; listeners whose
+// address stays get the new route atomically and keep their connections.
+// Connections to targets gone from the snapshot, and to listeners removed,
+// are closed; connections to draining targets get their deadline.
+func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
+	start := time.Now()
+	p := buildPlan(snap)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return Result{Errors: []BindError{{Err: errors.New("forwarder stopped")}}}
+	}
+	f.seq++
+	p.seq = f.seq
+	f.dialer.reset()
+	var todo []netip.AddrPort
+	for _, addr := range p.order {
+		if l, ok := f.listeners[addr]; ok {
+			l.route.Store(p.routes[addr])
+			continue
+		}
+		todo = append(todo, addr)
+	}
+	lns, errs := bindAll(p, todo, f.opts.AddAddresses)
+	for addr, ln := range lns {
+		l := &listener{ln: ln}
+		l.route.Store(p.routes[addr])
+		f.listeners[addr] = l
+		f.acceptWG.Add(1)
+		go f.acceptLoop(l)
+	}
+	for addr, l := range f.listeners {
+		if _, ok := p.routes[addr]; !ok {
+			l.gone.Store(true)
+			l.ln.Close()
+			delete(f.listeners, addr)
+		}
+	}
+	f.health.apply(p)
+	f.reconcileConns(p)
+	f.m.reconcile.Observe(time.Since(start).Seconds())
+	return Result{Listeners: f.infosLocked(), Errors: errs}
+}
+
+// Listeners describes the running listeners.
+func (f *Forwarder) Listeners() []ListenerInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.infosLocked()
+}
+
+func (f *Forwarder) infosLocked() []ListenerInfo {
+	out := make([]ListenerInfo, 0, len(f.listeners))
+	for addr, l := range f.listeners {
+		r := l.route.Load()
+		out = append(out, ListenerInfo{Address: addr.String(), Endpoint: r.endpointID, LoadBalancer: r.lbName, Kind: r.kind})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out
+}
+
+// bindAll binds addrs; addresses the kernel says are not local are handed
+// to addAddrs in one batch and bound again.
+func bindAll(p *plan, addrs []netip.AddrPort, addAddrs func([]netip.Addr) error) (map[netip.AddrPort]*net.TCPListener, []BindError) {
+	lns := make(map[netip.AddrPort]*net.TCPListener, len(addrs))
+	errs := append([]BindError(nil), p.errs...)
+	var retry []netip.AddrPort
+	var missing []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for _, addr := range addrs {
+		ln, err := listenTCP(addr)
+		switch {
+		case err == nil:
+			lns[addr] = ln
+		case addAddrs != nil && errors.Is(err, syscall.EADDRNOTAVAIL):
+			retry = append(retry, addr)
+			if !seen[addr.Addr()] {
+				seen[addr.Addr()] = true
+				missing = append(missing, addr.Addr())
+			}
+		default:
+			errs = append(errs, bindError(p.routes[addr], err))
+		}
+	}
+	if len(retry) == 0 {
+		return lns, errs
+	}
+	addErr := addAddrs(missing)
+	for _, addr := range retry {
+		ln, err := listenTCP(addr)
+		if err != nil {
+			if addErr != nil {
+				err = fmt.Errorf("%w (%v)", err, addErr)
+			}
+			errs = append(errs, bindError(p.routes[addr], err))
+			continue
+		}
+		lns[addr] = ln
+	}
+	return lns, errs
+}
+
+func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
+	if !addr.Addr().IsValid() || addr.Addr().IsUnspecified() {
+		return nil, fmt.Errorf("refusing to listen on the unspecified address %s", addr)
+	}
+	return net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+}
+
+func bindError(r *route, err error) BindError {
+	be := BindError{Kind: r.kind, Endpoint: r.endpointID, LoadBalancer: r.lbName, Address: r.addr.String(), Err: err}
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		be.Remedy = "port in use"
+	case errors.Is(err, syscall.EACCES):
+		be.Remedy = "privileged port: run as root or use setcap cap_net_bind_service"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		be.Remedy = "address not local: run as root so plink adds it on lo"
+	}
+	return be
+}
+
+// Check binds every listener snap asks for and closes it at once, to tell
+// whether `plink serve` could start. addAddrs may be nil; it is used as
+// Options.AddAddresses is by Apply.
+func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
+	p := buildPlan(snap)
+	lns, errs := bindAll(p, p.order, addAddrs)
+	res := Result{Listeners: []ListenerInfo{}, Errors: errs}
+	for _, addr := range p.order {
+		if ln, ok := lns[addr]; ok {
+			ln.Close()
+			r := p.routes[addr]
+			res.Listeners = append(res.Listeners, ListenerInfo{Address: addr.String(), Endpoint: r.endpointID, LoadBalancer: r.lbName, Kind: r.kind})
+		}
+	}
+	return res
+}
+
+// StopAccepting closes every listener; open connections continue.
+func (f *Forwarder) StopAccepting() {
+	f.mu.Lock()
+	f.stopped = true
+	for addr, l := range f.listeners {
+		l.ln.Close()
+		delete(f.listeners, addr)
+	}
+	f.mu.Unlock()
+	f.acceptWG.Wait()
+}
+
+// Shutdown stops accepting, waits for open connections to finish until ctx
+// is done, then closes the rest and stops health checks. It returns
+// ctx.Err() when connections had to be cut.
+func (f *Forwarder) Shutdown(ctx context.Context) error {
+	f.StopAccepting()
+	done := make(chan struct{})
+	go func() { f.connWG.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		f.abortAll("shutdown")
+		<-done
+	}
+	f.cancel()
+	f.health.close()
+	return err
+}
+
+// Close stops everything at once.
+func (f *Forwarder) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.Shutdown(ctx)
+	return nil
+}
+
+func (f *Forwarder) abortAll(reason string) {
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	for c := range f.conns {
+		c.abort(reason)
+	}
+}
+
+func (f *Forwarder) acceptLoop(l *listener) {
+	defer f.acceptWG.Done()
+	var backoff time.Duration
+	for {
+		c, err := l.ln.AcceptTCP()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			f.log.Warn("accept failed", "listener", l.ln.Addr().String(), "err", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		f.connWG.Add(1)
+		go f.handle(l, c)
+	}
+}
+
+// reconcileConns closes connections whose listener or target is gone and
+// sets the deadline of connections to draining targets.
+func (f *Forwarder) reconcileConns(p *plan) {
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	f.plan = p
+	for c := range f.conns {
+		f.reconcileConnLocked(c, p)
+	}
+}
+
+func (f *Forwarder) reconcileConnLocked(c *conn, p *plan) {
+	if c.l.gone.Load() {
+		c.abort("listener removed")
+		return
+	}
+	t, ok := p.targets[c.target]
+	if !ok {
+		c.abort("target deregistered")
+		return
+	}
+	if !t.Draining() {
+		c.setDrainDeadline(time.Time{})
+		return
+	}
+	delay := 300 * time.Second
+	if tg := p.tgs[c.target.tg]; tg != nil {
+		delay = tg.DeregistrationDelay
+	}
+	c.setDrainDeadline(t.DeregisteredAt.Add(delay))
+}
+
+// terminateUnhealthy resets connections to a target that just turned
+// unhealthy, as NLB's default connection termination does, except on
+// listeners that are failing open (no healthy target to move to).
+func (f *Forwarder) terminateUnhealthy(key targetKey) {
+	view := f.health.current()
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	for c := range f.conns {
+		if c.target != key {
+			continue
+		}
+		if r := c.l.route.Load(); r.tg != nil && r.tg.ARN == key.tg && r.hasHealthy(view) {
+			c.abort("target unhealthy")
+		}
+	}
+}
+
+// track registers a connection and checks it against the newest plan, in
+// case a reconcile ran while it was being dialled.
+func (f *Forwarder) track(c *conn) {
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	f.conns[c] = struct{}{}
+	p := c.route.plan
+	if f.plan != nil && f.plan.seq > p.seq {
+		p = f.plan
+	}
+	f.reconcileConnLocked(c, p)
+}
+
+func (f *Forwarder) untrack(c *conn) {
+	f.connMu.Lock()
+	delete(f.conns, c)
+	c.setDrainDeadline(time.Time{})
+	f.connMu.Unlock()
+}

@@ -1,0 +1,141 @@
+package netstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// LocalAddrs puts addresses the kernel does not consider local on the
+// loopback interface with iproute2 (`ip addr add ADDR/32 dev lo` for IPv4
+// outside 127/8, `ip -6 addr add ADDR/128 dev lo nodad` for IPv6), remembers
+// what it added and removes exactly that on Close. It needs root
+// (CAP_NET_ADMIN).
+type LocalAddrs struct {
+	log *slog.Logger
+	// IP is the ip(8) binary; "ip" from PATH when empty.
+	IP string
+
+	mu    sync.Mutex
+	added []netip.Addr
+}
+
+// NewLocalAddrs returns an empty LocalAddrs.
+func NewLocalAddrs(log *slog.Logger) *LocalAddrs {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &LocalAddrs{log: log}
+}
+
+// IsLocal reports whether a socket can bind addr now.
+func IsLocal(addr netip.Addr) bool {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+	if err != nil {
+		return !errors.Is(err, syscall.EADDRNOTAVAIL)
+	}
+	c.Close()
+	return true
+}
+
+// Ensure adds addr on lo unless it is already local.
+func (l *LocalAddrs) Ensure(addr netip.Addr) error {
+	if IsLocal(addr) {
+		return nil
+	}
+	return l.Add(addr)
+}
+
+// Add puts addr on lo.
+func (l *LocalAddrs) Add(addr netip.Addr) error { return l.AddAll([]netip.Addr{addr}) }
+
+// AddAll puts addrs on lo with one `ip -batch` run, so a reconcile of many
+// IPv6 endpoints does not fork once per address. Addresses in 127/8 and
+// addresses already local are skipped (and, not being ours, are not removed
+// by Close).
+func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
+	var todo []netip.Addr
+	var batch strings.Builder
+	for _, a := range addrs {
+		a = a.Unmap()
+		if !a.IsValid() || (a.Is4() && a.IsLoopback()) || IsLocal(a) {
+			continue
+		}
+		todo = append(todo, a)
+		batch.WriteString(strings.Join(addArgs(a, "add"), " ") + "\n")
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out, err := l.ip(batch.String(), "-force", "-batch", "-")
+	var missing []string
+	for _, a := range todo {
+		if IsLocal(a) {
+			l.added = append(l.added, a)
+			l.log.Info("added address on lo", "address", a)
+		} else {
+			missing = append(missing, a.String())
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("adding %s on lo: %v: %s", strings.Join(missing, ", "), err, strings.TrimSpace(out))
+	}
+	return nil
+}
+
+// Added lists the addresses Add put on lo.
+func (l *LocalAddrs) Added() []netip.Addr {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]netip.Addr(nil), l.added...)
+}
+
+// Close removes every address Add put on lo.
+func (l *LocalAddrs) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var errs []error
+	for _, addr := range l.added {
+		if out, err := l.ip("", addArgs(addr, "del")...); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s from lo: %v: %s", addr, err, strings.TrimSpace(out)))
+			continue
+		}
+		l.log.Info("removed address from lo", "address", addr)
+	}
+	l.added = nil
+	return errors.Join(errs...)
+}
+
+func addArgs(addr netip.Addr, verb string) []string {
+	if addr.Is4() {
+		return []string{"addr", verb, addr.String() + "/32", "dev", "lo"}
+	}
+	args := []string{"addr", verb, addr.String() + "/128", "dev", "lo"} // ip infers -6
+	if verb == "add" {
+		args = append(args, "nodad")
+	}
+	return args
+}
+
+func (l *LocalAddrs) ip(stdin string, args ...string) (string, error) {
+	bin := l.IP
+	if bin == "" {
+		bin = "ip"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}

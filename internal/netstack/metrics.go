@@ -1,0 +1,56 @@
+package netstack
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the forwarder's Prometheus collectors. The "endpoint" label
+// is the endpoint ID, or the load balancer name for node listeners.
+type metrics struct {
+	conns     *prometheus.CounterVec
+	active    *prometheus.GaugeVec
+	bytes     *prometheus.CounterVec
+	rejects   *prometheus.CounterVec
+	health    *prometheus.GaugeVec
+	reconcile prometheus.Histogram
+}
+
+// Reject reasons, the "reason" label of plink_forwarder_rejects_total.
+const (
+	rejectSecurityGroup = "security-group"
+	rejectNoTarget      = "no-target"
+	rejectDial          = "dial"
+)
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		conns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "plink_forwarder_connections_total",
+			Help: "Connections accepted, by endpoint (or load balancer for node listeners).",
+		}, []string{"endpoint"}),
+		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "plink_forwarder_active_connections",
+			Help: "Connections being forwarded now.",
+		}, []string{"endpoint"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "plink_forwarder_bytes_total",
+			Help: "Bytes forwarded; direction in = client to target, out = target to client.",
+		}, []string{"endpoint", "direction"}),
+		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "plink_forwarder_rejects_total",
+			Help: "Connections refused, by reason (security-group, no-target, dial).",
+		}, []string{"endpoint", "reason"}),
+		health: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "plink_target_healthy",
+			Help: "1 when the target passes its health checks, else 0.",
+		}, []string{"target_group", "target"}),
+		reconcile: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "plink_forwarder_reconcile_duration_seconds",
+			Help:    "Time to apply a snapshot to the forwarder.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry() // private, thrown away
+	}
+	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile)
+	return m
+}

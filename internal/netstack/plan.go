@@ -1,0 +1,341 @@
+package netstack
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/plink-dev/plink/internal/snapshot"
+)
+
+// Listener kinds, as reported in ListenerInfo.Kind.
+const (
+	KindEndpoint     = "endpoint"
+	KindLoadBalancer = "load-balancer"
+)
+
+// DefaultIdleTimeout is the NLB idle timeout for TCP flows.
+const DefaultIdleTimeout = 350 * time.Second
+
+// targetKey names one registered target of one target group: the unit of
+// health checking, draining and connection termination.
+type targetKey struct {
+	tg string
+	ap netip.AddrPort
+}
+
+func (k targetKey) String() string { return k.ap.String() }
+
+// route is everything a listener needs to handle a connection. It is built
+// from one snapshot and never changed: a reconcile stores a new one.
+type route struct {
+	kind       string
+	endpointID string // "" for load balancer node listeners
+	lbARN      string
+	lbName     string
+	listener   snapshot.Listener
+	addr       netip.AddrPort // where the listener is bound
+	zone       string         // zone of the ENI or node
+	tg         *snapshot.TargetGroup
+	crossZone  bool
+	srcV4      netip.Addr // the LB node's addresses in zone, used as source
+	srcV6      netip.Addr
+	sgs        []*snapshot.SecurityGroup // endpoint listeners only
+	idle       time.Duration
+
+	// cands are the non-draining targets this listener's zone may use
+	// (every zone with cross-zone on); all are every non-draining target,
+	// the fail-open set when the zone has none.
+	cands []snapshot.Target
+	all   []snapshot.Target
+
+	plan *plan // the plan the route belongs to
+}
+
+// metricName is the "endpoint" label of the listener's metrics.
+func (r *route) metricName() string {
+	if r.endpointID != "" {
+		return r.endpointID
+	}
+	return r.lbName
+}
+
+// source is the local address to dial target from: the node address of the
+// target's family, or the zero Addr when there is none.
+func (r *route) source(target netip.Addr) netip.Addr {
+	if target.Unmap().Is4() {
+		return r.srcV4
+	}
+	return r.srcV6
+}
+
+// allows reports whether the endpoint's security groups admit a connection
+// from src to the listener port. Load balancer node listeners are not
+// checked.
+func (r *route) allows(src netip.Addr) bool {
+	if r.kind != KindEndpoint {
+		return true
+	}
+	for _, sg := range r.sgs {
+		for _, rule := range sg.Rules {
+			if rule.Allows(src, r.addr.Port()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkSpec is what one health check of one target needs.
+type checkSpec struct {
+	key  targetKey
+	hc   snapshot.HealthCheck
+	ppv2 bool
+	src  netip.Addr // node address used as source; zero = none
+	host string     // HTTP Host header: node address + listener port
+}
+
+// plan is the wanted state computed from one snapshot.
+type plan struct {
+	routes  map[netip.AddrPort]*route
+	order   []netip.AddrPort // deterministic bind order
+	errs    []BindError      // conflicts found while planning
+	targets map[targetKey]snapshot.Target
+	tgs     map[string]*snapshot.TargetGroup
+	checks  map[targetKey]*checkSpec
+	static  map[targetKey]healthState // draining / unused targets: no checks
+	seq     uint64                    // set by Forwarder.Apply: later plans are larger
+}
+
+// buildPlan computes every listener, route and health check a snapshot
+// asks for. It is pure: no sockets.
+func buildPlan(snap *snapshot.Snapshot) *plan {
+	p := &plan{
+		routes:  map[netip.AddrPort]*route{},
+		targets: map[targetKey]snapshot.Target{},
+		tgs:     map[string]*snapshot.TargetGroup{},
+		checks:  map[targetKey]*checkSpec{},
+		static:  map[targetKey]healthState{},
+	}
+	if snap == nil {
+		return p
+	}
+	lbs := make(map[string]*snapshot.LoadBalancer, len(snap.LoadBalancers))
+	for i := range snap.LoadBalancers {
+		lbs[snap.LoadBalancers[i].ARN] = &snap.LoadBalancers[i]
+	}
+	for arn, tg := range snap.TargetGroups {
+		p.tgs[arn] = tg
+		for _, t := range tg.Targets {
+			p.targets[targetKey{arn, netip.AddrPortFrom(t.IP.Unmap(), t.Port)}] = t
+		}
+	}
+
+	for _, ep := range snap.Endpoints {
+		if !ep.Available() {
+			continue
+		}
+		svc := snap.Services[ep.ServiceID]
+		if svc == nil {
+			continue
+		}
+		var sgs []*snapshot.SecurityGroup
+		for _, id := range ep.SecurityGroupIDs {
+			if sg := snap.SecurityGroups[id]; sg != nil {
+				sgs = append(sgs, sg)
+			}
+		}
+		for _, eni := range ep.ENIs {
+			for _, a := range []netip.Addr{eni.IPv4, eni.IPv6} {
+				if !a.IsValid() {
+					continue
+				}
+				for _, lbARN := range svc.LoadBalancerARNs {
+					lb := lbs[lbARN]
+					if lb == nil {
+						continue
+					}
+					node := nodeIn(lb, eni.Zone)
+					for _, l := range lb.Listeners {
+						p.add(snap, &route{
+							kind: KindEndpoint, endpointID: ep.ID,
+							lbARN: lb.ARN, lbName: lb.Name, listener: l,
+							addr: netip.AddrPortFrom(a.Unmap(), l.Port), zone: eni.Zone,
+							srcV4: node.IPv4, srcV6: node.IPv6, sgs: sgs,
+						}, lb)
+					}
+				}
+			}
+		}
+	}
+	for i := range snap.LoadBalancers {
+		lb := &snap.LoadBalancers[i]
+		for _, node := range lb.Nodes {
+			for _, a := range []netip.Addr{node.IPv4, node.IPv6} {
+				if !a.IsValid() {
+					continue
+				}
+				for _, l := range lb.Listeners {
+					p.add(snap, &route{
+						kind: KindLoadBalancer, lbARN: lb.ARN, lbName: lb.Name, listener: l,
+						addr: netip.AddrPortFrom(a.Unmap(), l.Port), zone: node.Zone,
+						srcV4: node.IPv4, srcV6: node.IPv6,
+					}, lb)
+				}
+			}
+		}
+		p.planChecks(lb)
+	}
+	// Targets of groups no listener uses are "unused"; deregistered ones
+	// "draining". Neither is checked.
+	for key, t := range p.targets {
+		if _, ok := p.checks[key]; ok {
+			continue
+		}
+		if _, ok := p.static[key]; ok {
+			continue
+		}
+		switch {
+		case t.Draining():
+			p.static[key] = healthState{State: "draining", Reason: "Target.DeregistrationInProgress",
+				Description: "Target deregistration is in progress"}
+		default:
+			p.static[key] = healthState{State: "unused", Reason: "Target.NotInUse",
+				Description: "Target group is not configured to receive traffic from the load balancer"}
+		}
+	}
+	sort.Slice(p.order, func(i, j int) bool { return p.order[i].String() < p.order[j].String() })
+	return p
+}
+
+// add records a route unless its address is already taken.
+func (p *plan) add(snap *snapshot.Snapshot, r *route, lb *snapshot.LoadBalancer) {
+	if old, ok := p.routes[r.addr]; ok {
+		p.errs = append(p.errs, BindError{
+			Kind: r.kind, Endpoint: r.endpointID, LoadBalancer: r.lbName, Address: r.addr.String(),
+			Err:    fmt.Errorf("address already used by %s %s", old.kind, old.metricName()),
+			Remedy: "give the listeners distinct addresses or ports",
+		})
+		return
+	}
+	r.idle = r.listener.IdleTimeout
+	if r.idle <= 0 {
+		r.idle = DefaultIdleTimeout
+	}
+	r.tg = snap.TargetGroups[r.listener.TargetGroupARN]
+	if r.tg != nil {
+		r.crossZone = lb.CrossZone
+		switch r.tg.CrossZone {
+		case "true":
+			r.crossZone = true
+		case "false":
+			r.crossZone = false
+		}
+		for _, t := range r.tg.Targets {
+			if t.Draining() {
+				continue
+			}
+			r.all = append(r.all, t)
+			if r.crossZone || t.Zone == r.zone || t.Zone == "all" {
+				r.cands = append(r.cands, t)
+			}
+		}
+	}
+	r.plan = p
+	p.routes[r.addr] = r
+	p.order = append(p.order, r.addr)
+}
+
+// planChecks adds a health check for every non-draining target of every
+// group a listener of lb forwards to, checked from the node of the
+// target's zone.
+func (p *plan) planChecks(lb *snapshot.LoadBalancer) {
+	for _, l := range lb.Listeners {
+		tg := p.tgs[l.TargetGroupARN]
+		if tg == nil {
+			continue
+		}
+		for _, t := range tg.Targets {
+			key := targetKey{tg.ARN, netip.AddrPortFrom(t.IP.Unmap(), t.Port)}
+			if t.Draining() {
+				continue
+			}
+			if _, ok := p.checks[key]; ok {
+				continue
+			}
+			if !tg.HealthCheck.Enabled {
+				p.static[key] = healthState{State: "healthy", Description: "Health checks are disabled"}
+				continue
+			}
+			node := nodeIn(lb, t.Zone)
+			if !node.IPv4.IsValid() && !node.IPv6.IsValid() && len(lb.Nodes) > 0 {
+				node = lb.Nodes[0]
+			}
+			src := node.IPv4
+			if !key.ap.Addr().Is4() {
+				src = node.IPv6
+			}
+			host := ""
+			if src.IsValid() {
+				host = netip.AddrPortFrom(src, l.Port).String()
+			} else {
+				host = key.ap.String()
+			}
+			hc := withDefaults(tg.HealthCheck)
+			p.checks[key] = &checkSpec{key: key, hc: hc, ppv2: tg.ProxyProtocolV2, src: src, host: host}
+		}
+	}
+}
+
+// nodeIn returns lb's node in zone, or the zero Node.
+func nodeIn(lb *snapshot.LoadBalancer, zone string) snapshot.Node {
+	for _, n := range lb.Nodes {
+		if n.Zone == zone {
+			return n
+		}
+	}
+	return snapshot.Node{}
+}
+
+// withDefaults fills the NLB defaults into unset health check fields.
+func withDefaults(hc snapshot.HealthCheck) snapshot.HealthCheck {
+	if hc.Protocol == "" {
+		hc.Protocol = "TCP"
+	}
+	if hc.Port == "" {
+		hc.Port = "traffic-port"
+	}
+	if hc.Path == "" {
+		hc.Path = "/"
+	}
+	if hc.Matcher == "" {
+		hc.Matcher = "200-399"
+	}
+	if hc.Interval <= 0 {
+		hc.Interval = 30 * time.Second
+	}
+	if hc.Timeout <= 0 {
+		hc.Timeout = 10 * time.Second
+	}
+	if hc.HealthyThreshold <= 0 {
+		hc.HealthyThreshold = 5
+	}
+	if hc.UnhealthyThreshold <= 0 {
+		hc.UnhealthyThreshold = 2
+	}
+	return hc
+}
+
+// checkPort is the port a health check connects to.
+func checkPort(hc snapshot.HealthCheck, target uint16) uint16 {
+	if hc.Port == "" || hc.Port == "traffic-port" {
+		return target
+	}
+	n, err := strconv.ParseUint(hc.Port, 10, 16)
+	if err != nil || n == 0 {
+		return target
+	}
+	return uint16(n)
+}

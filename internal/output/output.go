@@ -1,0 +1,225 @@
+// Package output is plink's one printer: it owns the -o formats (json, yaml,
+// table, wide, text) and --query (JMESPath), and it is the only package in
+// plink that imports tablewriter.
+//
+// A command hands Print the Go value it would return from the AWS API (structs
+// with AWS JSON tags, e.g. struct{ VpcEndpoints []VpcEndpoint
+// `json:"VpcEndpoints"` }). Print turns that value into a generic JSON value
+// with encoding/json, so struct tags decide field names, applies --query to
+// the whole response as the AWS CLI does, and renders the result:
+//
+//   - json: indented with 4 spaces and ending in a newline, like the AWS CLI.
+//     Object keys keep the order of the struct fields (the order of the AWS
+//     API shapes); objects built by the query itself (multi-select hashes)
+//     come out with sorted keys. A query result that is a string prints as a
+//     JSON string ("vpce-123" in quotes), exactly like the AWS CLI.
+//   - yaml: the same value through sigs.k8s.io/yaml (keys sorted).
+//   - text: the AWS CLI text format: tab-separated scalars, one line per
+//     object, nested lists and objects on their own lines prefixed by their
+//     key in upper case, a list of scalars on one line, and a bare scalar
+//     printed as is — so `--query X.Id --output text` prints just the ID.
+//     Like the AWS CLI, null prints as None and booleans as True/False.
+//   - table and wide: kubectl-style columns without borders. With a Table
+//     spec and no --query, rows come from Table.List and cells from
+//     Table.Columns; wide adds the Wide columns. With a --query, or without
+//     a spec, a generic table is built from whatever value there is.
+//
+// Lists are always arrays: a nil slice or map anywhere in the value (through
+// exported struct fields, pointers, interfaces, slices, maps) is printed as []
+// or {} because Print replaces it on a copy before marshalling. Callers should
+// still build empty slices, not nil ones, so that the values they return are
+// correct for every other consumer; the printer only guarantees its own
+// output. A value that marshals itself (json.Marshaler, encoding.TextMarshaler,
+// json.RawMessage) is printed as it marshals: the printer cannot turn a null
+// produced by a custom marshaller into [].
+//
+// Numbers: without a query, integers print exactly as encoding/json wrote them.
+// JMESPath works on float64, so once a --query or a table column is evaluated
+// numbers become float64: integers up to 2^53 stay exact and print without a
+// decimal point.
+//
+// Empty tables: table and wide print the header line only (kubectl prints
+// "No resources found" on stderr; the printer has only stdout, so a caller
+// that wants such a message checks for an empty list itself).
+package output
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	jmespath "github.com/jmespath-community/go-jmespath"
+	"sigs.k8s.io/yaml"
+)
+
+// The output formats accepted by New.
+const (
+	FormatJSON  = "json"
+	FormatYAML  = "yaml"
+	FormatTable = "table"
+	FormatWide  = "wide"
+	FormatText  = "text"
+)
+
+// formats lists the allowed formats in the order error messages show them.
+var formats = []string{FormatJSON, FormatText, FormatTable, FormatWide, FormatYAML}
+
+// Formats returns the allowed output formats (for flag help and shell
+// completion).
+func Formats() []string { return slices.Clone(formats) }
+
+// ErrUnknownFormat is wrapped by New when the format is not one of Formats.
+// Callers map it to a usage error (exit 2).
+var ErrUnknownFormat = errors.New("unknown output format")
+
+// ErrInvalidQuery is wrapped by New when --query does not compile, and by
+// Print when it cannot be evaluated on the value (for example a function
+// given the wrong type). Callers map it to a usage error (exit 2).
+var ErrInvalidQuery = errors.New("invalid --query")
+
+// Column is one table column: Header, and Path, a JMESPath expression
+// evaluated on one list item (e.g. "VpcEndpointId",
+// "Groups[].GroupId | join(',', @)", "DnsEntries[0].DnsName"). Wide columns
+// show only with -o wide.
+//
+// Headers are printed upper-case ("VPC Endpoint ID" -> "VPC ENDPOINT ID").
+// A cell that is null, missing, an empty string or an empty list prints as
+// <none>; a list of scalars prints comma-separated; an object or a list of
+// objects prints as compact JSON.
+type Column struct {
+	Header, Path string
+	Wide         bool
+}
+
+// Table says how to tabulate a value: List is the JMESPath of the rows (e.g.
+// "VpcEndpoints", or "ServiceConfiguration" for a single object — a single
+// object gives one row, null gives no rows); Columns the columns.
+//
+// Each resource declares its Table once; the paths are compiled on every
+// Print, so an invalid path is reported as an error by Print (a programming
+// error, tested by the resource's own tests).
+type Table struct {
+	List    string
+	Columns []Column
+}
+
+// Printer renders command results in one output format, after an optional
+// JMESPath query. A Printer holds no mutable state; it may be reused and
+// used from several goroutines.
+type Printer struct {
+	format string
+	query  string
+	expr   jmespath.JMESPath // nil without a query
+}
+
+// New returns a printer for format (json, yaml, table, wide, text; "" means
+// json) and query (a JMESPath expression; "" means none). An unknown format
+// gives an error wrapping ErrUnknownFormat that lists the allowed formats; a
+// query that does not compile gives an error wrapping ErrInvalidQuery that
+// shows where the expression is wrong.
+func New(format, query string) (*Printer, error) {
+	if format == "" {
+		format = FormatJSON
+	}
+	if !slices.Contains(formats, format) {
+		return nil, &kindError{kind: ErrUnknownFormat, msg: fmt.Sprintf(
+			"unable to match a printer suitable for the output format %q, allowed formats are: %s",
+			format, strings.Join(formats, ","))}
+	}
+	p := &Printer{format: format, query: query}
+	if strings.TrimSpace(query) != "" {
+		expr, err := compile(query)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %s", ErrInvalidQuery, query, describeSyntaxError(err))
+		}
+		p.expr = expr
+	}
+	return p, nil
+}
+
+// Format returns the printer's output format (never "").
+func (p *Printer) Format() string { return p.format }
+
+// Query returns the printer's --query expression ("" for none).
+func (p *Printer) Query() string { return p.query }
+
+// Print writes v to w in the printer's format. v is anything encoding/json can
+// marshal; t describes the table for -o table and -o wide and may be nil (a
+// generic table is printed then). Output is written only once it is complete:
+// on error nothing is written to w.
+func (p *Printer) Print(w io.Writer, v any, t *Table) error {
+	doc, err := toDocument(v)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := p.render(&buf, doc, t); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (p *Printer) render(buf *bytes.Buffer, doc *document, t *Table) error {
+	value := doc.root
+	if p.expr != nil || (t != nil && (p.format == FormatTable || p.format == FormatWide)) {
+		// JMESPath compares and computes on float64 only.
+		value = numbersToFloat(value)
+	}
+	if p.expr != nil {
+		res, err := p.expr.Search(value)
+		if err != nil {
+			return fmt.Errorf("%w %q: %v", ErrInvalidQuery, p.query, err)
+		}
+		value = res
+	}
+	switch p.format {
+	case FormatJSON:
+		if err := doc.writeJSON(buf, value); err != nil {
+			return err
+		}
+	case FormatYAML:
+		out, err := yaml.Marshal(value)
+		if err != nil {
+			return fmt.Errorf("printing yaml: %w", err)
+		}
+		buf.Write(out)
+	case FormatText:
+		writeText(buf, value)
+	case FormatTable, FormatWide:
+		wide := p.format == FormatWide
+		if t != nil && p.expr == nil {
+			return writeSpecTable(buf, doc, value, t, wide)
+		}
+		return writeGenericTable(buf, doc, value)
+	}
+	return nil
+}
+
+// kindError is an error with its own message that matches a sentinel with
+// errors.Is.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// compile compiles a JMESPath expression.
+func compile(expr string) (jmespath.JMESPath, error) {
+	return jmespath.Compile(expr)
+}
+
+// describeSyntaxError turns a JMESPath syntax error into a message that
+// points at the offending position.
+func describeSyntaxError(err error) string {
+	var se jmespath.SyntaxError
+	if errors.As(err, &se) {
+		return err.Error() + "\n" + se.HighlightLocation()
+	}
+	return err.Error()
+}

@@ -1,0 +1,463 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"net/netip"
+	"strings"
+)
+
+// Service is a row of services with its load balancers.
+type Service struct {
+	ID, Account, Region, State string
+	AcceptanceRequired         bool
+	SupportedIPv4              bool
+	SupportedIPv6              bool
+	PrivateDNSName             string
+	PDNSState                  string // pendingVerification | verified | failed, "" without a name
+	PDNSName                   string // _<token>
+	PDNSValue                  string // vpce:<token>
+	CreatedAt                  string
+	LBARNs                     []string
+}
+
+// Endpoint is a row of endpoints with its ENIs and security groups.
+type Endpoint struct {
+	ID, Account, Region, VPCID, ServiceID, ServiceName, State string
+	IPAddressType, DNSRecordIPType                            string
+	PrivateDNSEnabled                                         bool
+	DNSSuffix                                                 string
+	CreatedAt, UpdatedAt                                      string
+	ENIs                                                      []ENI
+	GroupIDs                                                  []string
+}
+
+// ENI is a row of enis.
+type ENI struct {
+	ID, EndpointID, SubnetID, Account, Region, Zone string
+	IPv4, IPv6                                      netip.Addr
+	CreatedAt                                       string
+}
+
+// LBInfo is what endpoint services need to know of a load balancer.
+type LBInfo struct {
+	ARN, Account, Region, IPAddressType string
+	Zones                               []string
+	ServiceID                           string // the service using it, if any
+}
+
+// LBInfo returns a load balancer's owner, type and zones.
+func (t *Tx) LBInfo(arn string) (LBInfo, error) {
+	li := LBInfo{ARN: arn}
+	err := t.queryRow(`SELECT account, region, ip_address_type, coalesce((SELECT service_id FROM service_lbs WHERE lb_arn = l.arn), '') FROM load_balancers l WHERE arn = ?`, arn).
+		Scan(&li.Account, &li.Region, &li.IPAddressType, &li.ServiceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return li, ErrNotFound
+	}
+	if err != nil {
+		return li, err
+	}
+	rows, err := t.query(`SELECT DISTINCT zone FROM lb_nodes WHERE lb_arn = ? ORDER BY zone`, arn)
+	if err != nil {
+		return li, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var z string
+		if err := rows.Scan(&z); err != nil {
+			return li, err
+		}
+		li.Zones = append(li.Zones, z)
+	}
+	return li, rows.Err()
+}
+
+// InsertService adds a service and its load balancers.
+func (t *Tx) InsertService(s Service) error {
+	if _, err := t.exec(`INSERT INTO services (id, account, region, state, acceptance_required, supported_ipv4, supported_ipv6,
+		private_dns_name, pdns_state, pdns_name, pdns_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.Account, s.Region, s.State, b2i(s.AcceptanceRequired), b2i(s.SupportedIPv4), b2i(s.SupportedIPv6),
+		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.CreatedAt); err != nil {
+		return err
+	}
+	return t.SetServiceLBs(s.ID, s.LBARNs)
+}
+
+// UpdateService writes a service's settings and load balancers.
+func (t *Tx) UpdateService(s Service) error {
+	if _, err := t.exec(`UPDATE services SET state = ?, acceptance_required = ?, supported_ipv4 = ?, supported_ipv6 = ?,
+		private_dns_name = ?, pdns_state = ?, pdns_name = ?, pdns_value = ? WHERE id = ?`,
+		s.State, b2i(s.AcceptanceRequired), b2i(s.SupportedIPv4), b2i(s.SupportedIPv6),
+		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.ID); err != nil {
+		return err
+	}
+	return t.SetServiceLBs(s.ID, s.LBARNs)
+}
+
+// SetServiceLBs replaces a service's load balancers.
+func (t *Tx) SetServiceLBs(id string, arns []string) error {
+	if _, err := t.exec(`DELETE FROM service_lbs WHERE service_id = ?`, id); err != nil {
+		return err
+	}
+	for _, arn := range arns {
+		if _, err := t.exec(`INSERT INTO service_lbs (service_id, lb_arn) VALUES (?, ?)`, id, arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const serviceCols = `id, account, region, state, acceptance_required, supported_ipv4, supported_ipv6, private_dns_name, pdns_state, pdns_name, pdns_value, created_at`
+
+func (t *Tx) services(q string, args ...any) ([]Service, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Service
+	for rows.Next() {
+		var s Service
+		var acc, v4, v6 int
+		if err := rows.Scan(&s.ID, &s.Account, &s.Region, &s.State, &acc, &v4, &v6, &s.PrivateDNSName, &s.PDNSState, &s.PDNSName, &s.PDNSValue, &s.CreatedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.AcceptanceRequired, s.SupportedIPv4, s.SupportedIPv6 = acc == 1, v4 == 1, v6 == 1
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].LBARNs, err = t.strings(`SELECT lb_arn FROM service_lbs WHERE service_id = ? ORDER BY lb_arn`, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *Tx) strings(q string, args ...any) ([]string, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Service returns one service by ID, whoever owns it.
+func (t *Tx) Service(id string) (Service, error) {
+	ss, err := t.services(`SELECT `+serviceCols+` FROM services WHERE id = ?`, id)
+	if err != nil {
+		return Service{}, err
+	}
+	if len(ss) == 0 {
+		return Service{}, ErrNotFound
+	}
+	return ss[0], nil
+}
+
+// Services lists an account's services in a region; ids narrows the list.
+func (t *Tx) Services(account, region string, ids []string) ([]Service, error) {
+	q, args := inList(`SELECT `+serviceCols+` FROM services WHERE account = ? AND region = ?`, "id", ids, []any{account, region})
+	return t.services(q+` ORDER BY created_at, id`, args...)
+}
+
+// VisibleServices lists the services of a region that the caller owns or
+// is allowed to use: its account, its principal, its account's root, or '*'.
+func (t *Tx) VisibleServices(account, principal, region string) ([]Service, error) {
+	return t.services(`SELECT `+serviceCols+` FROM services s WHERE region = ? AND (account = ? OR EXISTS (
+		SELECT 1 FROM service_permissions p WHERE p.service_id = s.id AND p.principal IN ('*', ?, ?))) ORDER BY id`,
+		region, account, principal, "arn:aws:iam::"+account+":root")
+}
+
+// ServiceAllows reports whether the service's permissions admit principal.
+func (t *Tx) ServiceAllows(serviceID, account, principal string) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM service_permissions WHERE service_id = ? AND principal IN ('*', ?, ?)`,
+		serviceID, principal, "arn:aws:iam::"+account+":root").Scan(&n)
+	return n > 0, err
+}
+
+// DeleteService removes a service, its permissions and notifications.
+func (t *Tx) DeleteService(id string) error {
+	for _, q := range []string{`DELETE FROM notifications WHERE service_id = ?`, `DELETE FROM tags WHERE resource_id = ?`, `DELETE FROM services WHERE id = ?`} {
+		if _, err := t.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Permission is a row of service_permissions.
+type Permission struct{ ServiceID, Principal, CreatedAt string }
+
+// AddPermission allows a principal; it reports false if it already was.
+func (t *Tx) AddPermission(p Permission) (bool, error) {
+	res, err := t.exec(`INSERT OR IGNORE INTO service_permissions (service_id, principal, created_at) VALUES (?, ?, ?)`, p.ServiceID, p.Principal, p.CreatedAt)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RemovePermission removes a principal; it reports false if it was not there.
+func (t *Tx) RemovePermission(serviceID, principal string) (bool, error) {
+	res, err := t.exec(`DELETE FROM service_permissions WHERE service_id = ? AND principal = ?`, serviceID, principal)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Permissions lists a service's allowed principals.
+func (t *Tx) Permissions(serviceID string) ([]Permission, error) {
+	rows, err := t.query(`SELECT service_id, principal, created_at FROM service_permissions WHERE service_id = ? ORDER BY created_at, principal`, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Permission
+	for rows.Next() {
+		var p Permission
+		if err := rows.Scan(&p.ServiceID, &p.Principal, &p.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ServiceWithPrivateName returns the ID of another service that already has
+// the private DNS name (whatever its verification state), or "".
+func (t *Tx) ServiceWithPrivateName(name, except string) (string, error) {
+	var id string
+	err := t.queryRow(`SELECT id FROM services WHERE private_dns_name = ? AND id <> ? LIMIT 1`, name, except).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// InsertEndpoint adds an endpoint with its ENIs and groups.
+func (t *Tx) InsertEndpoint(e Endpoint) error {
+	if _, err := t.exec(`INSERT INTO endpoints (id, account, region, vpc_id, service_id, service_name, state, ip_address_type,
+		dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Account, e.Region, e.VPCID, e.ServiceID, e.ServiceName, e.State, e.IPAddressType, e.DNSRecordIPType,
+		b2i(e.PrivateDNSEnabled), e.DNSSuffix, e.CreatedAt, e.UpdatedAt); err != nil {
+		return err
+	}
+	for _, n := range e.ENIs {
+		if err := t.InsertENI(n); err != nil {
+			return err
+		}
+	}
+	return t.SetEndpointGroups(e.ID, e.GroupIDs)
+}
+
+// UpdateEndpoint writes an endpoint's mutable columns.
+func (t *Tx) UpdateEndpoint(e Endpoint) error {
+	_, err := t.exec(`UPDATE endpoints SET state = ?, ip_address_type = ?, dns_record_ip_type = ?, private_dns_enabled = ?, updated_at = ? WHERE id = ?`,
+		e.State, e.IPAddressType, e.DNSRecordIPType, b2i(e.PrivateDNSEnabled), e.UpdatedAt, e.ID)
+	return err
+}
+
+// InsertENI adds a network interface.
+func (t *Tx) InsertENI(n ENI) error {
+	_, err := t.exec(`INSERT INTO enis (id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.EndpointID, n.SubnetID, n.Account, n.Region, n.Zone, addrString(n.IPv4), addrString(n.IPv6), n.CreatedAt)
+	return err
+}
+
+// DeleteENI removes a network interface and frees its addresses.
+func (t *Tx) DeleteENI(id string) error {
+	if err := t.ReleaseAddresses(id); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM enis WHERE id = ?`, id)
+	return err
+}
+
+// SetEndpointGroups replaces an endpoint's security groups.
+func (t *Tx) SetEndpointGroups(id string, groups []string) error {
+	if _, err := t.exec(`DELETE FROM endpoint_groups WHERE endpoint_id = ?`, id); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if _, err := t.exec(`INSERT INTO endpoint_groups (endpoint_id, group_id) VALUES (?, ?)`, id, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteEndpoint removes an endpoint, its ENIs (freeing their addresses),
+// groups, notifications and tags.
+func (t *Tx) DeleteEndpoint(id string) error {
+	if _, err := t.exec(`DELETE FROM addresses WHERE owner_id IN (SELECT id FROM enis WHERE endpoint_id = ?)`, id); err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM notifications WHERE endpoint_id = ?`, `DELETE FROM tags WHERE resource_id = ?`, `DELETE FROM endpoints WHERE id = ?`} {
+		if _, err := t.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+func parseAddr(s string) netip.Addr {
+	a, _ := netip.ParseAddr(s)
+	return a
+}
+
+const endpointCols = `id, account, region, vpc_id, service_id, service_name, state, ip_address_type, dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at`
+
+// endpoints runs an endpoint query and loads ENIs and groups of the result
+// with one query each (not one per endpoint).
+func (t *Tx) endpoints(q string, args ...any) ([]Endpoint, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Endpoint
+	idx := map[string]int{}
+	for rows.Next() {
+		var e Endpoint
+		var pd int
+		if err := rows.Scan(&e.ID, &e.Account, &e.Region, &e.VPCID, &e.ServiceID, &e.ServiceName, &e.State, &e.IPAddressType,
+			&e.DNSRecordIPType, &pd, &e.DNSSuffix, &e.CreatedAt, &e.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.PrivateDNSEnabled = pd == 1
+		e.GroupIDs = []string{}
+		idx[e.ID] = len(out)
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, 0, len(out))
+	for _, e := range out {
+		ids = append(ids, e.ID)
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + ")"
+		cargs := make([]any, len(chunk))
+		for i, id := range chunk {
+			cargs[i] = id
+		}
+		enis, err := t.enis(`SELECT id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at FROM enis WHERE endpoint_id IN `+in+` ORDER BY zone`, cargs...)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range enis {
+			e := &out[idx[n.EndpointID]]
+			e.ENIs = append(e.ENIs, n)
+		}
+		grows, err := t.query(`SELECT endpoint_id, group_id FROM endpoint_groups WHERE endpoint_id IN `+in+` ORDER BY group_id`, cargs...)
+		if err != nil {
+			return nil, err
+		}
+		for grows.Next() {
+			var eid, gid string
+			if err := grows.Scan(&eid, &gid); err != nil {
+				grows.Close()
+				return nil, err
+			}
+			e := &out[idx[eid]]
+			e.GroupIDs = append(e.GroupIDs, gid)
+		}
+		grows.Close()
+	}
+	return out, nil
+}
+
+func (t *Tx) enis(q string, args ...any) ([]ENI, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ENI
+	for rows.Next() {
+		var n ENI
+		var v4, v6 string
+		if err := rows.Scan(&n.ID, &n.EndpointID, &n.SubnetID, &n.Account, &n.Region, &n.Zone, &v4, &v6, &n.CreatedAt); err != nil {
+			return nil, err
+		}
+		n.IPv4, n.IPv6 = parseAddr(v4), parseAddr(v6)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Endpoint returns one endpoint by ID, whoever owns it.
+func (t *Tx) Endpoint(id string) (Endpoint, error) {
+	es, err := t.endpoints(`SELECT `+endpointCols+` FROM endpoints WHERE id = ?`, id)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if len(es) == 0 {
+		return Endpoint{}, ErrNotFound
+	}
+	return es[0], nil
+}
+
+// Endpoints lists an account's endpoints in a region; ids narrows the list.
+func (t *Tx) Endpoints(account, region string, ids []string) ([]Endpoint, error) {
+	q, args := inList(`SELECT `+endpointCols+` FROM endpoints WHERE account = ? AND region = ?`, "id", ids, []any{account, region})
+	return t.endpoints(q+` ORDER BY created_at, id`, args...)
+}
+
+// EndpointsOfService lists the endpoints connected to a service; ids narrows the list.
+func (t *Tx) EndpointsOfService(serviceID string, ids []string) ([]Endpoint, error) {
+	q, args := inList(`SELECT `+endpointCols+` FROM endpoints WHERE service_id = ?`, "id", ids, []any{serviceID})
+	return t.endpoints(q+` ORDER BY created_at, id`, args...)
+}
+
+// ActiveConnections counts a service's available or pendingAcceptance endpoints.
+func (t *Tx) ActiveConnections(serviceID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM endpoints WHERE service_id = ? AND state IN ('available', 'pendingAcceptance', 'pending')`, serviceID).Scan(&n)
+	return n, err
+}
+
+// PrivateNameClaim returns the endpoint in vpcID that has private DNS
+// enabled for a service whose private name is name, or "".
+func (t *Tx) PrivateNameClaim(vpcID, name, except string) (string, error) {
+	var id string
+	err := t.queryRow(`SELECT e.id FROM endpoints e JOIN services s ON s.id = e.service_id
+		WHERE e.vpc_id = ? AND e.private_dns_enabled = 1 AND s.private_dns_name = ? AND e.id <> ?
+		AND e.state NOT IN ('rejected', 'deleted', 'failed') LIMIT 1`, vpcID, name, except).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// ENIs lists an account's network interfaces; ids narrows the list.
+func (t *Tx) ENIs(account, region string, ids []string) ([]ENI, error) {
+	q, args := inList(`SELECT id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at FROM enis WHERE account = ? AND region = ?`, "id", ids, []any{account, region})
+	return t.enis(q+` ORDER BY created_at, id`, args...)
+}
