@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/plink-dev/plink/internal/store"
@@ -179,8 +178,6 @@ func elbParseIP(s string) (netip.Addr, bool) {
 	}
 	return a, true
 }
-
-func elbItoa(n int) string { return strconv.Itoa(n) }
 
 func elbStrings(kind string, missingOnes []string) string {
 	return fmt.Sprintf("%s '%s' not found", kind, strings.Join(missingOnes, "', '"))

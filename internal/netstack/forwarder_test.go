@@ -88,8 +88,7 @@ func TestProxyProtocolV2(t *testing.T) {
 			if g, err := c.greeting(); err != nil || g != "b1" {
 				t.Fatalf("greeting %q, %v", g, err)
 			}
-			hs := b.snapshotHeaders()
-			h := hs[len(hs)-1]
+			h := b.lastProxyHeader()
 			if !h.Command.IsProxy() || !h.TransportProtocol.IsIPv4() {
 				t.Fatalf("header command %v protocol %v", h.Command, h.TransportProtocol)
 			}

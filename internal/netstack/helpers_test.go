@@ -133,6 +133,18 @@ func (b *backend) snapshotHeaders() []*proxyproto.Header {
 	return append([]*proxyproto.Header(nil), b.headers...)
 }
 
+// lastProxyHeader is the last PROXY (not LOCAL) header received.
+func (b *backend) lastProxyHeader() *proxyproto.Header {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := len(b.headers) - 1; i >= 0; i-- {
+		if b.headers[i].Command.IsProxy() {
+			return b.headers[i]
+		}
+	}
+	return &proxyproto.Header{}
+}
+
 func (b *backend) lastPeer() netip.AddrPort {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -80,7 +80,7 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 	out, err := l.ip(batch.String(), "-force", "-batch", "-")
 	var missing []string
 	for _, a := range todo {
-		if IsLocal(a) {
+		if IsLocal(a) && l.waitRoutable(a) {
 			l.added = append(l.added, a)
 			l.log.Info("added address on lo", "address", a)
 		} else {
@@ -93,6 +93,30 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 	return nil
 }
 
+// waitRoutable waits (at most 2 s) until the kernel routes to a, which
+// for IPv6 happens asynchronously after `ip addr add`; when the local route
+// does not come, it is added by hand.
+func (l *LocalAddrs) waitRoutable(a netip.Addr) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	fixed := false
+	for {
+		c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, 9)))
+		if err == nil {
+			c.Close()
+			return true
+		}
+		if !fixed && time.Until(deadline) < time.Second {
+			fixed = true
+			l.log.Debug("no local route after adding the address; adding it", "address", a)
+			l.ip("", "route", "replace", "local", a.String(), "dev", "lo", "table", "local")
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // Added lists the addresses Add put on lo.
 func (l *LocalAddrs) Added() []netip.Addr {
 	l.mu.Lock()
@@ -100,20 +124,33 @@ func (l *LocalAddrs) Added() []netip.Addr {
 	return append([]netip.Addr(nil), l.added...)
 }
 
-// Close removes every address Add put on lo.
+// Close removes every address Add put on lo (and any local route it had
+// to add by hand), in one `ip -batch` run.
 func (l *LocalAddrs) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var errs []error
-	for _, addr := range l.added {
-		if out, err := l.ip("", addArgs(addr, "del")...); err != nil {
-			errs = append(errs, fmt.Errorf("removing %s from lo: %v: %s", addr, err, strings.TrimSpace(out)))
-			continue
+	if len(l.added) == 0 {
+		return nil
+	}
+	var batch strings.Builder
+	for _, a := range l.added {
+		batch.WriteString(strings.Join(addArgs(a, "del"), " ") + "\n")
+		batch.WriteString("route del local " + a.String() + " dev lo table local\n")
+	}
+	out, err := l.ip(batch.String(), "-force", "-batch", "-")
+	var left []string
+	for _, a := range l.added {
+		if IsLocal(a) {
+			left = append(left, a.String())
+		} else {
+			l.log.Info("removed address from lo", "address", a)
 		}
-		l.log.Info("removed address from lo", "address", addr)
 	}
 	l.added = nil
-	return errors.Join(errs...)
+	if len(left) > 0 {
+		return fmt.Errorf("removing %s from lo: %v: %s", strings.Join(left, ", "), err, strings.TrimSpace(out))
+	}
+	return nil
 }
 
 func addArgs(addr netip.Addr, verb string) []string {

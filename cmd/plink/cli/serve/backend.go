@@ -1,0 +1,114 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/serve"
+)
+
+// BackendOptions are the flags of `plink backend`.
+type BackendOptions struct {
+	Listen    string
+	Name      string
+	ReadyFile string
+	LogFormat string
+	LogLevel  string
+}
+
+// NewCmdBackend builds `plink backend`.
+func NewCmdBackend(f *cmdutil.Factory) *cobra.Command {
+	return newCmdBackend(f, runBackend)
+}
+
+func newCmdBackend(f *cmdutil.Factory, runF func(context.Context, *cmdutil.Factory, *BackendOptions) error) *cobra.Command {
+	opts := &BackendOptions{}
+	cmd := &cobra.Command{
+		Use:   "backend --listen ADDR [--name NAME]",
+		Short: "Run a test target that answers with what it received (PROXY header included)",
+		Long: `Run a small HTTP server to register as a target. It accepts an optional PROXY
+protocol header (v1 or v2) and answers every request, health checks included,
+with JSON: {"backend", "peer" (the TCP peer, i.e. the load balancer node),
+"proxy" (null, or version, command, source, destination and vpce_id from the
+PROXY v2 header), "method", "path", "host"}. Bare TCP connections (TCP health
+checks) are accepted too. Use --listen 127.0.0.1:0 and --ready-file to learn
+the port.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Listen == "" {
+				return &cmdutil.UsageError{Err: errors.New("--listen is required")}
+			}
+			if _, err := parseLevel(opts.LogLevel); err != nil {
+				return &cmdutil.UsageError{Err: err}
+			}
+			return runF(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Listen, "listen", "", "`host:port` to listen on")
+	fl.StringVar(&opts.Name, "name", "", "name to answer with (default: the listen address)")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", `write {"pid","address"} as JSON to `+"`PATH`"+` once listening`)
+	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) error {
+	level, _ := parseLevel(opts.LogLevel)
+	log := f.Logger(opts.LogFormat, level)
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	name := opts.Name
+	if name == "" {
+		name = ln.Addr().String()
+	}
+	b := serve.NewBackend(name, log)
+	log.Info("backend listening", "address", ln.Addr().String(), "name", name)
+	if opts.ReadyFile != "" {
+		if err := writeReady(opts.ReadyFile, map[string]any{"pid": os.Getpid(), "address": ln.Addr().String()}); err != nil {
+			ln.Close()
+			return fmt.Errorf("writing the ready file: %w", err)
+		}
+		defer os.Remove(opts.ReadyFile)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- b.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		b.Shutdown(sctx)
+		<-errc
+		return nil
+	}
+}
+
+// writeReady writes v as JSON to path through a temporary file and rename.
+func writeReady(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

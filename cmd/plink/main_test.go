@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	jmespath "github.com/jmespath-community/go-jmespath"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/plink-dev/plink/cmd/plink/cli"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// TestMain lets the testscript scripts run "plink" in this test binary.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"plink": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: end-to-end stories of the plink
+// binary with a store of their own.
+//
+// Commands added to the script language:
+//
+//	capture VAR             set $VAR to the trimmed stdout of the last command
+//	jsonq FILE EXPR WANT    the JMESPath EXPR over the JSON in FILE is WANT
+//	                        (strings compare bare, other values as JSON)
+//	dbmark                  remember the store's revision and content
+//	dbsame                  fail unless the store is as at the last dbmark
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PLINK_DB", env.WorkDir+"/plink.db")
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/.state")
+			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG"} {
+				env.Setenv(k, "")
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"capture": cmdCapture,
+			"jsonq":   cmdJSONQ,
+			"dbmark":  cmdDBMark,
+			"dbsame":  cmdDBSame,
+		},
+		RequireExplicitExec: false,
+	})
+}
+
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: capture VAR")
+	}
+	v := strings.TrimSpace(ts.ReadFile("stdout"))
+	if v == "" || strings.Contains(v, "\n") {
+		ts.Fatalf("capture %s: stdout is not one value: %q", args[0], v)
+	}
+	ts.Setenv(args[0], v)
+}
+
+func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonq FILE EXPR WANT")
+	}
+	var data any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &data); err != nil {
+		ts.Fatalf("jsonq: %s is not JSON: %v", args[0], err)
+	}
+	got, err := jmespath.Search(args[1], data)
+	if err != nil {
+		ts.Fatalf("jsonq: %s: %v", args[1], err)
+	}
+	s, ok := got.(string)
+	if !ok {
+		b, _ := json.Marshal(got)
+		s = string(b)
+	}
+	if (s == args[2]) == neg {
+		ts.Fatalf("jsonq %s: got %s, want %s%s", args[1], s, map[bool]string{true: "not ", false: ""}[neg], args[2])
+	}
+}
+
+// storeState is the revision and a hash of every row of the script's store.
+func storeState(ts *testscript.TestScript) string {
+	ctx := context.Background()
+	st, err := store.Open(ctx, ts.Getenv("PLINK_DB"))
+	ts.Check(err)
+	defer st.Close()
+	rev, err := st.Revision(ctx)
+	ts.Check(err)
+	db := st.DB()
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	ts.Check(err)
+	var tables []string
+	for rows.Next() {
+		var n string
+		ts.Check(rows.Scan(&n))
+		tables = append(tables, n)
+	}
+	rows.Close()
+	h := sha256.New()
+	for _, tb := range tables {
+		fmt.Fprintf(h, "table %s\n", tb)
+		r, err := db.Query(`SELECT * FROM "` + tb + `" ORDER BY 1`)
+		ts.Check(err)
+		cols, _ := r.Columns()
+		for r.Next() {
+			vals := make([]sql.RawBytes, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			ts.Check(r.Scan(ptrs...))
+			for _, v := range vals {
+				fmt.Fprintf(h, "%q,", v)
+			}
+			h.Write([]byte("\n"))
+		}
+		r.Close()
+	}
+	return fmt.Sprintf("rev %d sha256 %s", rev, hex.EncodeToString(h.Sum(nil)))
+}
+
+func cmdDBMark(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: dbmark")
+	}
+	ts.Setenv("DBMARK", storeState(ts))
+}
+
+func cmdDBSame(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: dbsame")
+	}
+	mark := ts.Getenv("DBMARK")
+	if mark == "" {
+		ts.Fatalf("dbsame without dbmark")
+	}
+	if now := storeState(ts); now != mark {
+		ts.Fatalf("the store changed: %s, was %s", now, mark)
+	}
+}

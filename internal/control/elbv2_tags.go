@@ -1,0 +1,136 @@
+package control
+
+import (
+	"context"
+	"strings"
+
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// TagDescription is one resource's tags.
+type TagDescription struct {
+	ResourceARN string `json:"ResourceArn"`
+	Tags        []Tag  `json:"Tags"`
+}
+
+// DescribeTagsOutput is {"TagDescriptions": [...]}.
+type DescribeTagsOutput struct {
+	TagDescriptions []TagDescription `json:"TagDescriptions"`
+}
+
+// ELBTagsInput is elbv2 add-tags (Tags) and remove-tags (TagKeys).
+type ELBTagsInput struct {
+	ResourceARNs []string
+	Tags         []Tag
+	TagKeys      []string
+}
+
+// elbOwnedResource checks that arn is a load balancer, target group or
+// listener of the caller.
+func (a *API) elbOwnedResource(tx *store.Tx, arn string) error {
+	var err error
+	switch {
+	case strings.Contains(arn, ":loadbalancer/"):
+		_, err = a.elbOwnedLB(tx, arn)
+	case strings.Contains(arn, ":targetgroup/"):
+		_, err = a.elbOwnedTG(tx, arn)
+	case strings.Contains(arn, ":listener/"):
+		_, err = a.elbOwnedListener(tx, arn)
+	default:
+		err = elbValidation("'%s' is not a valid load balancer, target group or listener ARN", arn)
+	}
+	return err
+}
+
+func elbCheckResourceARNs(arns []string) error {
+	if len(arns) == 0 {
+		return elbValidation("At least one resource ARN must be specified")
+	}
+	if len(arns) > 20 {
+		return elbValidation("At most 20 resource ARNs can be specified")
+	}
+	return nil
+}
+
+// AddTags adds or replaces tags on load balancers, target groups and
+// listeners.
+func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
+		return err
+	}
+	if len(in.Tags) == 0 {
+		return elbValidation("At least one tag must be specified")
+	}
+	tags, err := elbTags(in.Tags)
+	if err != nil {
+		return err
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		for _, arn := range in.ResourceARNs {
+			if err := a.elbOwnedResource(tx, arn); err != nil {
+				return err
+			}
+			if err := tx.SetTags(arn, tags); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveTags removes tag keys from load balancers, target groups and
+// listeners.
+func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
+		return err
+	}
+	if len(in.TagKeys) == 0 {
+		return elbValidation("At least one tag key must be specified")
+	}
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		for _, arn := range in.ResourceARNs {
+			if err := a.elbOwnedResource(tx, arn); err != nil {
+				return err
+			}
+			if err := tx.RemoveTags(arn, in.TagKeys); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DescribeTags lists the tags of load balancers, target groups and
+// listeners.
+func (a *API) DescribeTags(ctx context.Context, arns []string) (*DescribeTagsOutput, error) {
+	if err := a.ensureDefaultVPC(ctx); err != nil {
+		return nil, err
+	}
+	if err := elbCheckResourceARNs(arns); err != nil {
+		return nil, err
+	}
+	out := &DescribeTagsOutput{TagDescriptions: []TagDescription{}}
+	err := a.st.Read(ctx, func(tx *store.Tx) error {
+		for _, arn := range arns {
+			if err := a.elbOwnedResource(tx, arn); err != nil {
+				return err
+			}
+			tags, err := a.tags(tx, arn)
+			if err != nil {
+				return err
+			}
+			out.TagDescriptions = append(out.TagDescriptions, TagDescription{ResourceARN: arn, Tags: tags})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,295 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plink-dev/plink/internal/snapshot"
+)
+
+// fakeSource is an in-memory Source.
+type fakeSource struct {
+	mu      sync.Mutex
+	snap    *snapshot.Snapshot
+	reports map[string]snapshot.HealthReport
+}
+
+func (f *fakeSource) set(s *snapshot.Snapshot) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.snap != nil {
+		s.Revision = f.snap.Revision + 1
+	}
+	f.snap = s
+}
+
+func (f *fakeSource) Revision(context.Context) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.snap.Revision, nil
+}
+
+func (f *fakeSource) Snapshot(context.Context) (*snapshot.Snapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.snap, nil
+}
+
+func (f *fakeSource) ReportHealth(_ context.Context, rs []snapshot.HealthReport) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.reports == nil {
+		f.reports = map[string]snapshot.HealthReport{}
+	}
+	for _, r := range rs {
+		f.reports[netip.AddrPortFrom(r.IP, r.Port).String()] = r
+	}
+	return nil
+}
+
+func (f *fakeSource) health(ap string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reports[ap].State
+}
+
+// world builds a one-endpoint snapshot on 127.250.<n>.0/24 whose only
+// target is addr.
+func world(n byte, port uint16, target netip.AddrPort, endpoints int) *snapshot.Snapshot {
+	ip := func(h byte) netip.Addr { return netip.AddrFrom4([4]byte{127, 250, n, h}) }
+	tg := &snapshot.TargetGroup{ARN: "tg", ProxyProtocolV2: true, DeregistrationDelay: time.Second,
+		HealthCheck: snapshot.HealthCheck{Enabled: true, Protocol: "HTTP", Path: "/ping", Interval: 20 * time.Millisecond,
+			Timeout: time.Second, HealthyThreshold: 2, UnhealthyThreshold: 2},
+		Targets: []snapshot.Target{{IP: target.Addr(), Port: target.Port(), Zone: "all"}}}
+	s := &snapshot.Snapshot{
+		Revision: 1,
+		LoadBalancers: []snapshot.LoadBalancer{{ARN: "lb", Name: "nlb",
+			Nodes:     []snapshot.Node{{Zone: "za", IPv4: ip(5)}},
+			Listeners: []snapshot.Listener{{Port: port, TargetGroupARN: "tg"}}}},
+		TargetGroups:   map[string]*snapshot.TargetGroup{"tg": tg},
+		Services:       map[string]*snapshot.Service{"svc": {ID: "svc", LoadBalancerARNs: []string{"lb"}}},
+		SecurityGroups: map[string]*snapshot.SecurityGroup{"sg": {ID: "sg", Rules: []snapshot.Rule{{Protocol: "-1", Prefix: netip.MustParsePrefix("127.0.0.0/8")}}}},
+	}
+	for i := 0; i < endpoints; i++ {
+		s.Endpoints = append(s.Endpoints, snapshot.Endpoint{ID: fmt.Sprintf("vpce-%017x", i), ServiceID: "svc", State: "available",
+			SecurityGroupIDs: []string{"sg"}, ENIs: []snapshot.ENI{{Zone: "za", IPv4: ip(byte(10 + i))}}})
+	}
+	return s
+}
+
+func startBackend(t *testing.T, name string) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBackend(name, nil)
+	go b.Serve(ln)
+	t.Cleanup(func() { b.Close() })
+	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
+func freePort(t *testing.T) uint16 {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return uint16(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func readReady(t *testing.T, path string, cond func(ReadyInfo) bool) ReadyInfo {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var info ReadyInfo
+		b, err := os.ReadFile(path)
+		if err == nil && json.Unmarshal(b, &info) == nil && cond(info) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ready file %s never matched: %s", path, b)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func get(t *testing.T, addr string) BackendReply {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + addr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r BackendReply
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRunLifecycle(t *testing.T) {
+	target := startBackend(t, "web")
+	port := freePort(t)
+	src := &fakeSource{}
+	src.set(world(1, port, target, 1))
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	srv := New(Options{Source: src, ReadyFile: ready, MetricsAddr: "127.0.0.1:0", Grace: 5 * time.Second,
+		DNS: DNSOptions{Addr: "127.0.0.1:0"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reload := make(chan os.Signal, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, reload) }()
+
+	info := readReady(t, ready, func(ReadyInfo) bool { return true })
+	t.Logf("ready: %+v", info)
+	if info.PID != os.Getpid() || len(info.Listeners) != 2 || info.Metrics == "" || len(info.DNS) == 0 {
+		t.Fatalf("ready file = %+v", info)
+	}
+	ep := "127.250.1.10:" + fmt.Sprint(port)
+
+	t.Run("forwards with PROXY v2", func(t *testing.T) {
+		r := get(t, ep)
+		if r.Backend != "web" || r.Proxy == nil || r.Proxy.Command != "PROXY" || r.Proxy.Destination != ep ||
+			r.Proxy.VPCEID != "vpce-00000000000000000" || !strings.HasPrefix(r.Peer, "127.250.1.5:") {
+			t.Fatalf("reply = %+v proxy %+v", r, r.Proxy)
+		}
+	})
+	t.Run("health reaches the store", func(t *testing.T) {
+		deadline := time.Now().Add(10 * time.Second)
+		for src.health(target.String()) != "healthy" {
+			if time.Now().After(deadline) {
+				t.Fatal("target never reported healthy")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	t.Run("a store change adds a listener", func(t *testing.T) {
+		src.set(world(1, port, target, 2))
+		readReady(t, ready, func(i ReadyInfo) bool { return len(i.Listeners) == 3 })
+		if r := get(t, "127.250.1.11:"+fmt.Sprint(port)); r.Backend != "web" {
+			t.Fatalf("reply = %+v", r)
+		}
+	})
+	t.Run("SIGHUP reloads", func(t *testing.T) {
+		src.mu.Lock()
+		src.snap = world(1, port, target, 1) // same revision: only a reload sees it
+		src.snap.Revision = 2
+		src.mu.Unlock()
+		reload <- syscall.SIGHUP
+		readReady(t, ready, func(i ReadyInfo) bool { return len(i.Listeners) == 2 })
+	})
+	t.Run("metrics", func(t *testing.T) {
+		resp, err := http.Get("http://" + info.Metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "plink_forwarder_connections_total") {
+			t.Fatalf("metrics lack the forwarder counters")
+		}
+	})
+	t.Run("cancel drains and exits nil", func(t *testing.T) {
+		c, err := net.Dial("tcp", ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		// The open connection still works during the grace period.
+		fmt.Fprintf(c, "GET /late HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || !strings.Contains(string(b), `"/late"`) {
+			t.Fatalf("draining connection: %q %v", b, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+		if _, err := os.Stat(ready); !os.IsNotExist(err) {
+			t.Errorf("ready file left behind: %v", err)
+		}
+	})
+}
+
+func TestReconcileThousandEndpoints(t *testing.T) {
+	target := startBackend(t, "web")
+	port := freePort(t)
+	snap := world(2, port, target, 1)
+	ep := snap.Endpoints[0]
+	snap.Endpoints = nil
+	for i := 0; i < 1000; i++ {
+		e := ep
+		e.ID = fmt.Sprintf("vpce-%017x", i)
+		e.ENIs = []snapshot.ENI{{Zone: "za", IPv4: netip.AddrFrom4([4]byte{127, 251, byte(i / 250), byte(1 + i%250)})}}
+		snap.Endpoints = append(snap.Endpoints, e)
+	}
+	src := &fakeSource{}
+	src.set(snap)
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	srv := New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- srv.Run(ctx, nil) }()
+	info := readReady(t, ready, func(ReadyInfo) bool { return true })
+	t.Logf("1,000 endpoints bound in %v", time.Since(start)) // the goal (< 1 s) is checked by eye, not asserted
+	if len(info.Listeners) != 1001 || len(info.Errors) != 0 {
+		t.Fatalf("listeners %d errors %v", len(info.Listeners), info.Errors)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	target := startBackend(t, "web")
+	port := freePort(t)
+	src := &fakeSource{}
+	src.set(world(3, port, target, 1))
+	rep, err := Check(context.Background(), Options{Source: src, DNS: DNSOptions{Disabled: true}})
+	if err != nil || !rep.OK || len(rep.Listeners) != 2 {
+		t.Fatalf("Check = %+v, %v", rep, err)
+	}
+	squat, err := net.Listen("tcp", fmt.Sprintf("127.250.3.10:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer squat.Close()
+	rep, err = Check(context.Background(), Options{Source: src, DNS: DNSOptions{Disabled: true}})
+	if err != nil || rep.OK || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "port in use") {
+		t.Fatalf("Check = %+v, %v", rep, err)
+	}
+}
+
+func TestBackendAnswersWithoutProxyHeader(t *testing.T) {
+	addr := startBackend(t, "plain")
+	r := get(t, addr.String())
+	if r.Backend != "plain" || r.Proxy != nil || r.Path != "/hello" || r.Method != "GET" {
+		t.Fatalf("reply = %+v", r)
+	}
+	// A bare TCP connect and close (a TCP health check) is fine too.
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if r := get(t, addr.String()); r.Backend != "plain" {
+		t.Fatalf("reply after a bare connection = %+v", r)
+	}
+}
