@@ -6,8 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,6 +36,8 @@ func TestMain(m *testing.M) {
 //	capture VAR             set $VAR to the trimmed stdout of the last command
 //	jsonq FILE EXPR WANT    the JMESPath EXPR over the JSON in FILE is WANT
 //	                        (strings compare bare, other values as JSON)
+//	exits N CMD ARGS...     run CMD; its exit code must be N (stdout and
+//	                        stderr are kept for the stdout/stderr checks)
 //	dbmark                  remember the store's revision and content
 //	dbsame                  fail unless the store is as at the last dbmark
 func TestScripts(t *testing.T) {
@@ -50,6 +55,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"capture": cmdCapture,
+			"exits":   cmdExits,
 			"jsonq":   cmdJSONQ,
 			"dbmark":  cmdDBMark,
 			"dbsame":  cmdDBSame,
@@ -67,6 +73,26 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture %s: stdout is not one value: %q", args[0], v)
 	}
 	ts.Setenv(args[0], v)
+}
+
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N CMD ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
 }
 
 func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {
