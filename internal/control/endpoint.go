@@ -260,16 +260,9 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 			e.State = "pendingAcceptance"
 		}
 		for _, s := range subnets {
-			n := store.ENI{ID: names.NewID(names.ENI), EndpointID: e.ID, SubnetID: s.ID, Account: e.Account, Region: e.Region, Zone: s.Zone, CreatedAt: now}
-			if e.IPAddressType != "ipv6" {
-				if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
-					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
-				}
-			}
-			if e.IPAddressType != "ipv4" {
-				if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
-					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
-				}
+			n, err := newENI(tx, e, s, now)
+			if err != nil {
+				return err
 			}
 			e.ENIs = append(e.ENIs, n)
 		}
@@ -294,6 +287,24 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 	}
 	a.send(ctx, ds)
 	return out, nil
+}
+
+// newENI makes an endpoint's interface in subnet s with the addresses its
+// IP address type needs, allocated from the subnet.
+func newENI(tx *store.Tx, e store.Endpoint, s store.Subnet, now string) (store.ENI, error) {
+	n := store.ENI{ID: names.NewID(names.ENI), EndpointID: e.ID, SubnetID: s.ID, Account: e.Account, Region: e.Region, Zone: s.Zone, CreatedAt: now}
+	var err error
+	if e.IPAddressType != "ipv6" {
+		if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
+			return n, Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+		}
+	}
+	if e.IPAddressType != "ipv4" {
+		if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
+			return n, Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+		}
+	}
+	return n, nil
 }
 
 // endpointSubnets checks the subnets of an endpoint: the caller's, in its
@@ -559,16 +570,9 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 			if have[s.ID] {
 				continue
 			}
-			n := store.ENI{ID: names.NewID(names.ENI), EndpointID: e.ID, SubnetID: s.ID, Account: e.Account, Region: e.Region, Zone: s.Zone, CreatedAt: now}
-			if e.IPAddressType != "ipv6" {
-				if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
-					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
-				}
-			}
-			if e.IPAddressType != "ipv4" {
-				if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
-					return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
-				}
+			n, err := newENI(tx, e, s, now)
+			if err != nil {
+				return err
 			}
 			if err := tx.InsertENI(n); err != nil {
 				return err

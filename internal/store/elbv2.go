@@ -84,24 +84,14 @@ func (t *Tx) InsertLoadBalancer(lb LoadBalancer) error {
 	}
 	for _, n := range lb.Nodes {
 		if _, err := t.exec(`INSERT INTO lb_nodes (lb_arn, subnet_id, zone, ipv4, ipv6) VALUES (?, ?, ?, ?, ?)`,
-			lb.ARN, n.SubnetID, n.Zone, lbAddrString(n.IPv4), lbAddrString(n.IPv6)); err != nil {
+			lb.ARN, n.SubnetID, n.Zone, addrString(n.IPv4), addrString(n.IPv6)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func lbAddrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
-}
 
-func lbParseAddr(s string) netip.Addr {
-	a, _ := netip.ParseAddr(s)
-	return a
-}
 
 const lbCols = `arn, name, account, region, vpc_id, scheme, ip_address_type, dns_name, cross_zone, deletion_protection, state, created_at`
 
@@ -172,7 +162,7 @@ func (t *Tx) LBNodes(lbARN string) ([]LBNode, error) {
 		if err := rows.Scan(&n.LBARN, &n.SubnetID, &n.Zone, &v4, &v6); err != nil {
 			return nil, err
 		}
-		n.IPv4, n.IPv6 = lbParseAddr(v4), lbParseAddr(v6)
+		n.IPv4, n.IPv6 = parseAddr(v4), parseAddr(v6)
 		out = append(out, n)
 	}
 	return out, rows.Err()
@@ -385,7 +375,7 @@ func (t *Tx) Targets(tgARN string) ([]Target, error) {
 		if err := rows.Scan(&tg.TGARN, &ip, &tg.Port, &tg.Zone, &tg.RegisteredAt, &tg.DeregisteredAt); err != nil {
 			return nil, err
 		}
-		tg.IP = lbParseAddr(ip)
+		tg.IP = parseAddr(ip)
 		out = append(out, tg)
 	}
 	return out, rows.Err()
@@ -443,7 +433,7 @@ func (t *Tx) TargetHealths(tgARN string) (map[TargetKey]TargetHealth, error) {
 		if err := rows.Scan(&ip, &k.Port, &h.State, &h.Reason, &h.Description, &h.UpdatedAt); err != nil {
 			return nil, err
 		}
-		k.IP = lbParseAddr(ip)
+		k.IP = parseAddr(ip)
 		out[k] = h
 	}
 	return out, rows.Err()

@@ -108,3 +108,17 @@ func BoolPair(cmd *cobra.Command, yes, no string) (*bool, error) {
 	}
 	return nil, nil
 }
+
+// Run is the body of most commands: the API as the configured caller, one
+// call, its answer printed with t.
+func Run[T any](f *Factory, cmd *cobra.Command, call func(*control.API) (T, error), t *output.Table) error {
+	api, err := f.API(cmd.Context())
+	if err != nil {
+		return err
+	}
+	out, err := call(api)
+	if err != nil {
+		return err
+	}
+	return f.Print(out, t)
+}

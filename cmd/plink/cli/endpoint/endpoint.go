@@ -38,17 +38,6 @@ var (
 		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "CODE", Path: "Error.Code"}, {Header: "MESSAGE", Path: "Error.Message"}}}
 )
 
-func run[T any](f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) (T, error), t *output.Table) error {
-	api, err := f.API(cmd.Context())
-	if err != nil {
-		return err
-	}
-	out, err := call(api)
-	if err != nil {
-		return err
-	}
-	return f.Print(out, t)
-}
 
 func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
 	var in control.DescribeEndpointServicesInput
@@ -63,7 +52,7 @@ func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeEndpointServicesOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointServicesOutput, error) {
 				return api.DescribeVpcEndpointServices(cmd.Context(), in)
 			}, &output.Table{List: "ServiceDetails", Columns: []output.Column{
 				{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
@@ -102,7 +91,7 @@ the service has a verified private DNS name. Only Interface endpoints exist here
 				return err
 			}
 			in.SubnetIDs, in.SecurityGroupIDs = cmdutil.SplitList(subnets), cmdutil.SplitList(groups)
-			return run(f, cmd, func(api *control.API) (*control.CreateEndpointOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateEndpointOutput, error) {
 				return api.CreateVpcEndpoint(cmd.Context(), in)
 			}, &output.Table{List: "VpcEndpoint", Columns: endpointColumns})
 		},
@@ -156,7 +145,7 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 			}
 			in.AddSubnetIDs, in.RemoveSubnetIDs = cmdutil.SplitList(addSubnets), cmdutil.SplitList(rmSubnets)
 			in.AddSecurityGroupIDs, in.RemoveSecurityGroupIDs = cmdutil.SplitList(addGroups), cmdutil.SplitList(rmGroups)
-			return run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
 				return api.ModifyVpcEndpoint(cmd.Context(), in)
 			}, nil)
 		},
@@ -188,7 +177,7 @@ func newDescribe(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeEndpointsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointsOutput, error) {
 				return api.DescribeVpcEndpoints(cmd.Context(), in)
 			}, &output.Table{List: "VpcEndpoints", Columns: endpointColumns})
 		},
@@ -205,7 +194,7 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete your endpoints (ec2 delete-vpc-endpoints)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
 				return api.DeleteVpcEndpoints(cmd.Context(), cmdutil.SplitList(ids))
 			}, batchTable)
 		},
@@ -228,7 +217,7 @@ func newDescribeENIs(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeNetworkInterfacesOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeNetworkInterfacesOutput, error) {
 				return api.DescribeNetworkInterfaces(cmd.Context(), in)
 			}, &output.Table{List: "NetworkInterfaces", Columns: []output.Column{
 				{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},
@@ -254,7 +243,7 @@ events'), an http:// or https:// URL (POSTed as JSON), or file:///path
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
-			return run(f, cmd, func(api *control.API) (*control.CreateNotificationOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateNotificationOutput, error) {
 				return api.CreateVpcEndpointConnectionNotification(cmd.Context(), in)
 			}, &output.Table{List: "ConnectionNotification", Columns: notificationColumns})
 		},
@@ -278,7 +267,7 @@ func newDescribeNotifications(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeNotificationsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeNotificationsOutput, error) {
 				return api.DescribeVpcEndpointConnectionNotifications(cmd.Context(), id, fs)
 			}, &output.Table{List: "ConnectionNotificationSet", Columns: notificationColumns})
 		},
@@ -297,7 +286,7 @@ func newModifyNotification(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
-			return run(f, cmd, func(api *control.API) (*control.ReturnValueOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnValueOutput, error) {
 				return api.ModifyVpcEndpointConnectionNotification(cmd.Context(), in)
 			}, nil)
 		},
@@ -316,7 +305,7 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete connection notifications",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
 				return api.DeleteVpcEndpointConnectionNotifications(cmd.Context(), cmdutil.SplitList(ids))
 			}, batchTable)
 		},

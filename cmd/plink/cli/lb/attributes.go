@@ -45,7 +45,7 @@ func newDescribeAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
 		Long:  "Show every attribute of a " + k.title + " with its value:\n" + k.keys,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.AttributesOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.AttributesOutput, error) {
 				return k.describe(api, cmd.Context(), arn)
 			}, attrTable)
 		},
@@ -68,7 +68,7 @@ func newModifyAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
 			if in.Attributes, err = decode[control.ELBAttribute]("attributes", attrs); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.AttributesOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.AttributesOutput, error) {
 				return k.modify(api, cmd.Context(), in)
 			}, attrTable)
 		},
@@ -123,7 +123,7 @@ func newDescribeTags(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show the tags of load balancers, target groups and listeners (elbv2 describe-tags)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.DescribeTagsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeTagsOutput, error) {
 				return api.DescribeTags(cmd.Context(), cmdutil.SplitList(arns))
 			}, tagsTable)
 		},

@@ -59,18 +59,6 @@ var (
 		{Header: "RESOURCE", Path: "ResourceArn"}, {Header: "TAGS", Path: "join(',', Tags[].join('=', [Key, Value]))"}}}
 )
 
-// run calls the API as the configured caller and prints the answer.
-func run[T any](f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) (T, error), t *output.Table) error {
-	api, err := f.API(cmd.Context())
-	if err != nil {
-		return err
-	}
-	out, err := call(api)
-	if err != nil {
-		return err
-	}
-	return f.Print(out, t)
-}
 
 // exec calls an API method that answers nothing.
 func exec(f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) error) error {

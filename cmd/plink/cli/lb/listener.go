@@ -26,7 +26,7 @@ existing one; another listener on the port is DuplicateListener.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
 				return api.CreateListener(cmd.Context(), in)
 			}, listenerTable)
 		},
@@ -50,7 +50,7 @@ func newDescribeListeners(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ListenerARNs = cmdutil.SplitList(arns)
-			return run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
 				return api.DescribeListeners(cmd.Context(), in)
 			}, listenerTable)
 		},
@@ -74,7 +74,7 @@ func newModifyListener(f *cmdutil.Factory) *cobra.Command {
 			if in.DefaultActions, err = decode[control.Action]("default-actions", actions); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
 				return api.ModifyListener(cmd.Context(), in)
 			}, listenerTable)
 		},

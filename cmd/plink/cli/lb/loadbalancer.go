@@ -31,7 +31,7 @@ balancer again with the same settings answers the existing one.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
 				return api.CreateLoadBalancer(cmd.Context(), in)
 			}, lbTable)
 		},
@@ -56,7 +56,7 @@ func newDescribeLoadBalancers(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := control.DescribeLoadBalancersInput{LoadBalancerARNs: cmdutil.SplitList(arns), Names: cmdutil.SplitList(names)}
-			return run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
 				return api.DescribeLoadBalancers(cmd.Context(), in)
 			}, lbTable)
 		},

@@ -66,7 +66,7 @@ Creating a target group again with the same settings answers the existing one.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
 				return api.CreateTargetGroup(cmd.Context(), in)
 			}, tgTable)
 		},
@@ -93,7 +93,7 @@ func newDescribeTargetGroups(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.TargetGroupARNs, in.Names = cmdutil.SplitList(arns), cmdutil.SplitList(names)
-			return run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
 				return api.DescribeTargetGroups(cmd.Context(), in)
 			}, tgTable)
 		},
@@ -116,7 +116,7 @@ func newModifyTargetGroup(f *cmdutil.Factory) *cobra.Command {
 			if in.HealthCheckSettings, err = hc.settings(cmd); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
 				return api.ModifyTargetGroup(cmd.Context(), in)
 			}, tgTable)
 		},

@@ -39,7 +39,7 @@ func newTargets(f *cmdutil.Factory, register bool) *cobra.Command {
 			if in.Targets, err = decode[control.TargetDescription]("targets", targets); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (struct{}, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (struct{}, error) {
 				if register {
 					return struct{}{}, api.RegisterTargets(cmd.Context(), in)
 				}
@@ -70,7 +70,7 @@ after deregistration; unavailable when health checks are disabled.`,
 			if in.Targets, err = decode[control.TargetDescription]("targets", targets); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeTargetHealthOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeTargetHealthOutput, error) {
 				return api.DescribeTargetHealth(cmd.Context(), in)
 			}, healthTable)
 		},

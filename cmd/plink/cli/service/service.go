@@ -30,17 +30,6 @@ var (
 		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "CODE", Path: "Error.Code"}, {Header: "MESSAGE", Path: "Error.Message"}}}
 )
 
-func run[T any](f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) (T, error), t *output.Table) error {
-	api, err := f.API(cmd.Context())
-	if err != nil {
-		return err
-	}
-	out, err := call(api)
-	if err != nil {
-		return err
-	}
-	return f.Print(out, t)
-}
 
 func newCreate(f *cmdutil.Factory) *cobra.Command {
 	var in control.CreateServiceInput
@@ -62,7 +51,7 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 				return err
 			}
 			in.NetworkLoadBalancerArns, in.SupportedIPAddressTypes = cmdutil.SplitList(nlbs), cmdutil.SplitList(types)
-			return run(f, cmd, func(api *control.API) (*control.CreateServiceOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateServiceOutput, error) {
 				return api.CreateVpcEndpointServiceConfiguration(cmd.Context(), in)
 			}, &output.Table{List: "ServiceConfiguration", Columns: serviceColumns})
 		},
@@ -91,7 +80,7 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 			}
 			in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns = cmdutil.SplitList(addNLB), cmdutil.SplitList(rmNLB)
 			in.AddSupportedIPAddressTypes, in.RemoveSupportedIPAddressTypes = cmdutil.SplitList(addTypes), cmdutil.SplitList(rmTypes)
-			return run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
 				return api.ModifyVpcEndpointServiceConfiguration(cmd.Context(), in)
 			}, nil)
 		},
@@ -123,7 +112,7 @@ func newDescribe(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeServiceConfigurationsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeServiceConfigurationsOutput, error) {
 				return api.DescribeVpcEndpointServiceConfigurations(cmd.Context(), in)
 			}, &output.Table{List: "ServiceConfigurations", Columns: serviceColumns})
 		},
@@ -140,7 +129,7 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete endpoint services without active connections (ec2 delete-vpc-endpoint-service-configurations)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
 				return api.DeleteVpcEndpointServiceConfigurations(cmd.Context(), cmdutil.SplitList(ids))
 			}, batchTable)
 		},
@@ -164,7 +153,7 @@ leaves its existing endpoints connected, as on AWS.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.AddAllowedPrincipals, in.RemoveAllowedPrincipals = cmdutil.SplitList(add), cmdutil.SplitList(rm)
-			return run(f, cmd, func(api *control.API) (*control.ModifyPermissionsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyPermissionsOutput, error) {
 				return api.ModifyVpcEndpointServicePermissions(cmd.Context(), in)
 			}, nil)
 		},
@@ -188,7 +177,7 @@ func newDescribePermissions(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribePermissionsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribePermissionsOutput, error) {
 				return api.DescribeVpcEndpointServicePermissions(cmd.Context(), id, fs)
 			}, &output.Table{List: "AllowedPrincipals", Columns: []output.Column{{Header: "PRINCIPAL", Path: "Principal"}, {Header: "TYPE", Path: "PrincipalType"}}})
 		},
@@ -211,7 +200,7 @@ system's resolver) and move the name to verified, or to failed.
 Unlike AWS, plink checks before it answers, so the state is final on return.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.StartPrivateDNSVerificationOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.StartPrivateDNSVerificationOutput, error) {
 				return api.StartVpcEndpointServicePrivateDnsVerification(cmd.Context(), id)
 			}, nil)
 		},
@@ -233,7 +222,7 @@ func newDecide(f *cmdutil.Factory, accept bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
 				if accept {
 					return api.AcceptVpcEndpointConnections(cmd.Context(), id, cmdutil.SplitList(ids))
 				}
@@ -259,7 +248,7 @@ func newDescribeConnections(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return run(f, cmd, func(api *control.API) (*control.DescribeEndpointConnectionsOutput, error) {
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointConnectionsOutput, error) {
 				return api.DescribeVpcEndpointConnections(cmd.Context(), fs)
 			}, &output.Table{List: "VpcEndpointConnections", Columns: []output.Column{
 				{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "SERVICE ID", Path: "ServiceId"},

@@ -1,0 +1,59 @@
+package demo
+
+import (
+	"context"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/plink-dev/plink/internal/store"
+)
+
+// TestSetup builds the demo's story on a real store and checks what the
+// demo prints is there: an accepted endpoint with one address per zone in
+// the consumer's default VPC, and its DNS names.
+func TestSetup(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "plink.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	topo, err := Setup(ctx, st, netip.MustParseAddrPort("127.0.0.1:9"), 8080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(topo.ENIAddrs) != 3 || len(topo.ZonalNames) != 3 {
+		t.Fatalf("want 3 ENIs and 3 zonal names, got %v %v", topo.ENIAddrs, topo.ZonalNames)
+	}
+	if !strings.HasPrefix(topo.RegionalName, topo.EndpointID+"-") || !strings.HasSuffix(topo.RegionalName, "."+topo.ServiceID+".us-east-1.vpce.amazonaws.com") {
+		t.Errorf("regional name %q does not follow AWS's format", topo.RegionalName)
+	}
+	snap, err := st.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range snap.Endpoints {
+		if e.ID == topo.EndpointID {
+			found = true
+			if !e.Available() {
+				t.Errorf("endpoint state %s, want available", e.State)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("endpoint missing from the snapshot")
+	}
+	tg := false
+	for _, g := range snap.TargetGroups {
+		tg = g.ProxyProtocolV2
+	}
+	if !tg {
+		t.Error("the demo's target group should have PROXY protocol v2 on")
+	}
+	if topo.Resolver != netip.MustParseAddr("127.17.0.2") {
+		t.Errorf("consumer resolver %s, want 127.17.0.2", topo.Resolver)
+	}
+}
