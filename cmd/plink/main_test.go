@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 
 	jmespath "github.com/jmespath-community/go-jmespath"
+	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/plink-dev/plink/cmd/plink/cli"
@@ -38,6 +40,8 @@ func TestMain(m *testing.M) {
 //	                        (strings compare bare, other values as JSON)
 //	exits N CMD ARGS...     run CMD; its exit code must be N (stdout and
 //	                        stderr are kept for the stdout/stderr checks)
+//	txtserver VAR NAME TXT  serve NAME IN TXT "TXT" on a loopback UDP port for
+//	                        the rest of the script; $VAR is its host:port
 //	dbmark                  remember the store's revision and content
 //	dbsame                  fail unless the store is as at the last dbmark
 func TestScripts(t *testing.T) {
@@ -54,11 +58,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"capture": cmdCapture,
-			"exits":   cmdExits,
-			"jsonq":   cmdJSONQ,
-			"dbmark":  cmdDBMark,
-			"dbsame":  cmdDBSame,
+			"capture":   cmdCapture,
+			"exits":     cmdExits,
+			"txtserver": cmdTXTServer,
+			"jsonq":     cmdJSONQ,
+			"dbmark":    cmdDBMark,
+			"dbsame":    cmdDBSame,
 		},
 		RequireExplicitExec: false,
 	})
@@ -93,6 +98,35 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+func cmdTXTServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: txtserver VAR NAME TXT")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	ts.Check(err)
+	name, value := dns.Fqdn(args[1]), args[2]
+	mux := dns.NewServeMux()
+	mux.HandleFunc(".", func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		if len(q.Question) == 1 && strings.EqualFold(q.Question[0].Name, name) && q.Question[0].Qtype == dns.TypeTXT {
+			m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: []string{value}})
+		} else {
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})
+	srv := &dns.Server{PacketConn: pc, Handler: mux}
+	done := make(chan error, 1)
+	go func() { done <- srv.ActivateAndServe() }()
+	ts.Defer(func() {
+		srv.Shutdown()
+		<-done
+	})
+	ts.Setenv(args[0], pc.LocalAddr().String())
 }
 
 func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,0 +1,67 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func flags(args ...string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("plink", pflag.ContinueOnError)
+	for _, k := range append(keys, "profile", "config") {
+		fs.String(k, "", "")
+	}
+	if err := fs.Parse(args); err != nil {
+		panic(err)
+	}
+	return fs
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_STATE_HOME", dir)
+	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "plink"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := "region: eu-west-1\naccount: \"333333333333\"\nprofiles:\n  provider:\n    account: \"111111111111\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "plink", "config.yaml"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := Load(flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Account != "333333333333" || c.Region != "eu-west-1" || c.Principal != "arn:aws:iam::333333333333:root" || c.Output != "json" {
+		t.Errorf("file values: %+v", c)
+	}
+	if c.DB != filepath.Join(dir, "plink", "plink.db") {
+		t.Errorf("default DB %q", c.DB)
+	}
+	if c, err = Load(flags("--profile", "provider")); err != nil || c.Account != "111111111111" || c.Region != "eu-west-1" {
+		t.Errorf("profile: %+v, %v", c, err)
+	}
+	t.Setenv("PLINK_ACCOUNT", "222222222222")
+	if c, err = Load(flags("--profile", "provider")); err != nil || c.Account != "222222222222" {
+		t.Errorf("environment over profile: %+v, %v", c, err)
+	}
+	if c, err = Load(flags("--account", "444444444444")); err != nil || c.Account != "444444444444" {
+		t.Errorf("flag over environment: %+v, %v", c, err)
+	}
+	if _, err = Load(flags("--profile", "nope")); err == nil {
+		t.Error("an unknown profile was accepted")
+	}
+	if _, err = Load(flags("--account", "12")); err == nil {
+		t.Error("a bad account was accepted")
+	}
+	if _, err = Load(flags("--region", "mars")); err == nil {
+		t.Error("a bad region was accepted")
+	}
+}

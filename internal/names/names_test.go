@@ -1,0 +1,64 @@
+package names
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestIDs(t *testing.T) {
+	for _, p := range []string{VPC, Subnet, SecurityGroup, ENI, Service, Endpoint, Notification} {
+		id := NewID(p)
+		if !regexp.MustCompile(`^` + p + `-[0-9a-f]{17}$`).MatchString(id) || !ValidID(p, id) {
+			t.Errorf("NewID(%q) = %q", p, id)
+		}
+	}
+	tests := []struct {
+		prefix, id string
+		ok         bool
+	}{
+		{Endpoint, "vpce-0123456789abcdef0", true},
+		{Endpoint, "vpce-032a826a", true}, // legacy 8 hex
+		{Endpoint, "vpce-0123456789ABCDEF0", false},
+		{Endpoint, "vpce-svc-0123456789abcdef0", false},
+		{Service, "vpce-svc-0123456789abcdef0", true},
+		{Endpoint, "vpce-123", false},
+		{Endpoint, "", false},
+	}
+	for _, tt := range tests {
+		if got := ValidID(tt.prefix, tt.id); got != tt.ok {
+			t.Errorf("ValidID(%q, %q) = %v, want %v", tt.prefix, tt.id, got, tt.ok)
+		}
+	}
+}
+
+func TestZoneID(t *testing.T) {
+	for zone, want := range map[string]string{"us-east-1a": "use1-az1", "us-east-1c": "use1-az3", "eu-west-2b": "euw2-az2", "ap-southeast-1a": "apse1-az1", "x": ""} {
+		if got := ZoneID(zone); got != want {
+			t.Errorf("ZoneID(%q) = %q, want %q", zone, got, want)
+		}
+	}
+}
+
+func TestDNSNames(t *testing.T) {
+	svc := "vpce-svc-0123456789abcdef0"
+	if got, want := ServiceName("us-east-1", svc), "com.amazonaws.vpce.us-east-1."+svc; got != want {
+		t.Errorf("ServiceName = %q, want %q", got, want)
+	}
+	if got := ServiceIDFromName("us-east-1", ServiceName("us-east-1", svc)); got != svc {
+		t.Errorf("ServiceIDFromName round trip = %q", got)
+	}
+	if got := ServiceIDFromName("us-west-2", ServiceName("us-east-1", svc)); got != "" {
+		t.Errorf("a name of another region gave %q", got)
+	}
+	if got, want := EndpointDNSName("vpce-0aa", "abcd1234", "us-east-1a", "us-east-1", svc), "vpce-0aa-abcd1234-us-east-1a."+svc+".us-east-1.vpce.amazonaws.com"; got != want {
+		t.Errorf("zonal name = %q, want %q", got, want)
+	}
+	if a, ok := PrincipalAccount("arn:aws:iam::123456789012:role/app"); !ok || a != "123456789012" {
+		t.Errorf("PrincipalAccount(role) = %q, %v", a, ok)
+	}
+	for _, bad := range []string{"123456789012", "arn:aws:iam::12345:root", "arn:aws:s3:::bucket", "*"} {
+		if _, ok := PrincipalAccount(bad); ok {
+			t.Errorf("PrincipalAccount(%q) accepted", bad)
+		}
+	}
+}
