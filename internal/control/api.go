@@ -64,6 +64,17 @@ func New(st *store.Store, caller Caller, opts ...Option) *API {
 // Caller returns who this API acts as.
 func (a *API) Caller() Caller { return a.caller }
 
+// write runs fn in one write transaction, after making sure the caller's
+// default VPC exists in that same transaction.
+func (a *API) write(ctx context.Context, fn func(*store.Tx) error) error {
+	return a.st.Write(ctx, func(tx *store.Tx) error {
+		if err := a.ensureDefaultVPCTx(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 // timestamp formats t as AWS prints it: RFC 3339, UTC, milliseconds.
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 

@@ -164,7 +164,9 @@ func TestCPRefusedFirstCall(t *testing.T) {
 	rev0 := cpMust(e.st.Revision(e.ctx))(t)
 	_, err := fresh.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "not-a-cidr"})
 	cpCode(t, err, "InvalidParameterValue")
+	_, err = fresh.CreateVpcEndpoint(e.ctx, control.CreateEndpointInput{VpcID: "vpc-0123456789abcdef0", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", SubnetIDs: []string{"subnet-0123456789abcdef0"}})
+	cpCode(t, err, "InvalidVpcID.NotFound")
 	if rev1 := cpMust(e.st.Revision(e.ctx))(t); rev1 != rev0 {
-		t.Logf("NOTE: a refused first call of a new account created its default VPC (revision %d -> %d)", rev0, rev1)
+		t.Errorf("a refused first call of a new account changed the store (revision %d -> %d)", rev0, rev1)
 	}
 }

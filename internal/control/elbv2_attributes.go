@@ -189,15 +189,12 @@ func (a *API) DescribeLoadBalancerAttributes(ctx context.Context, arn string) (*
 // deletion_protection.enabled, load_balancing.cross_zone.enabled and
 // dns_record.client_routing_policy.
 func (a *API) ModifyLoadBalancerAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	changes, err := elbCheckAttrs("Load balancer", elbLBAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
 	}
 	var out *AttributesOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		lb, err := a.elbOwnedLB(tx, in.ARN)
 		if err != nil {
 			return err
@@ -255,15 +252,12 @@ func (a *API) DescribeTargetGroupAttributes(ctx context.Context, arn string) (*A
 // ModifyTargetGroupAttributes changes target group attributes such as
 // proxy_protocol_v2.enabled and deregistration_delay.timeout_seconds.
 func (a *API) ModifyTargetGroupAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	changes, err := elbCheckAttrs("Target group", elbTGAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
 	}
 	var out *AttributesOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.ARN)
 		if err != nil {
 			return err
@@ -308,15 +302,12 @@ func (a *API) DescribeListenerAttributes(ctx context.Context, arn string) (*Attr
 // ModifyListenerAttributes changes listener attributes
 // (tcp.idle_timeout.seconds).
 func (a *API) ModifyListenerAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	changes, err := elbCheckAttrs("Listener", elbListenerAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
 	}
 	var out *AttributesOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		l, err := a.elbOwnedListener(tx, in.ARN)
 		if err != nil {
 			return err

@@ -77,9 +77,6 @@ type CreateLoadBalancerInput struct {
 // subnet, each with a real address of its subnet. Creating one again with
 // the same settings returns the existing one, as AWS does.
 func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput) (*LoadBalancersOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if err := elbCheckName("load balancer", in.Name); err != nil {
 		return nil, err
 	}
@@ -134,7 +131,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 		return nil, err
 	}
 	var out *LoadBalancersOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		subnets, err := a.elbSubnets(tx, maps, ipType)
 		if err != nil {
 			return err
@@ -348,10 +345,7 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 // one with deletion protection is OperationNotPermitted and one an endpoint
 // service uses is ResourceInUse.
 func (a *API) DeleteLoadBalancer(ctx context.Context, arn string) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		lb, err := a.elbOwnedLB(tx, arn)
 		if e, ok := AsError(err); ok && e.Code == elbLoadBalancerNotFound {
 			return nil

@@ -123,9 +123,6 @@ func (a *API) elbCheckForward(tx *store.Tx, lb store.LoadBalancer, tgARN string)
 // CreateListener adds a TCP listener forwarding to one target group.
 // Creating one again with the same settings returns the existing one.
 func (a *API) CreateListener(ctx context.Context, in CreateListenerInput) (*ListenersOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if err := elbCheckProtocol(in.Protocol); err != nil {
 		return nil, err
 	}
@@ -141,7 +138,7 @@ func (a *API) CreateListener(ctx context.Context, in CreateListenerInput) (*List
 		return nil, err
 	}
 	var out *ListenersOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		lb, err := a.elbOwnedLB(tx, in.LoadBalancerARN)
 		if err != nil {
 			return err
@@ -245,9 +242,6 @@ type ModifyListenerInput struct {
 
 // ModifyListener changes a listener's port or target group.
 func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*ListenersOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if in.Protocol != "" {
 		if err := elbCheckProtocol(in.Protocol); err != nil {
 			return nil, err
@@ -266,7 +260,7 @@ func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*List
 		}
 	}
 	var out *ListenersOutput
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		l, err := a.elbOwnedListener(tx, in.ListenerARN)
 		if err != nil {
 			return err
@@ -310,10 +304,7 @@ func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*List
 
 // DeleteListener deletes a listener.
 func (a *API) DeleteListener(ctx context.Context, arn string) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		l, err := a.elbOwnedListener(tx, arn)
 		if err != nil {
 			return err

@@ -55,9 +55,6 @@ func elbCheckResourceARNs(arns []string) error {
 // AddTags adds or replaces tags on load balancers, target groups and
 // listeners.
 func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
 	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
 		return err
 	}
@@ -68,7 +65,7 @@ func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
 	if err != nil {
 		return err
 	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err
@@ -84,16 +81,13 @@ func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
 // RemoveTags removes tag keys from load balancers, target groups and
 // listeners.
 func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
 	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
 		return err
 	}
 	if len(in.TagKeys) == 0 {
 		return elbValidation("At least one tag key must be specified")
 	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err

@@ -127,10 +127,7 @@ func (a *API) elbPurgeDrained(tx *store.Tx, tgARN string) error {
 // RegisterTargets registers IP targets with a group, or registers again
 // targets that are draining. Registering a registered target is a no-op.
 func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
 			return err
@@ -190,10 +187,7 @@ func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target,
 // delay; the next write to the group after that removes them.
 // Deregistering a target that is not registered is InvalidTarget.
 func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
 			return err

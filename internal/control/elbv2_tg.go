@@ -199,9 +199,6 @@ func elbValidMatcher(s string) bool {
 // CreateTargetGroup creates a TCP target group of IP targets. Creating one
 // again with the same settings returns the existing one, as AWS does.
 func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) (*TargetGroupsOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if err := elbCheckName("target group", in.Name); err != nil {
 		return nil, err
 	}
@@ -245,7 +242,7 @@ func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) 
 		return nil, err
 	}
 	var out *TargetGroupsOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		v, err := tx.VPC(in.VpcID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && (v.Account != a.caller.Account || v.Region != a.caller.Region)) {
 			return elbValidation("The VPC ID '%s' is not found", in.VpcID)
@@ -382,11 +379,8 @@ type ModifyTargetGroupInput struct {
 
 // ModifyTargetGroup changes a target group's health check.
 func (a *API) ModifyTargetGroup(ctx context.Context, in ModifyTargetGroupInput) (*TargetGroupsOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	var out *TargetGroupsOutput
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
 			return err
@@ -416,10 +410,7 @@ func (a *API) ModifyTargetGroup(ctx context.Context, in ModifyTargetGroupInput) 
 // DeleteTargetGroup deletes a target group no listener uses, with its
 // targets. As on AWS, deleting one that does not exist succeeds.
 func (a *API) DeleteTargetGroup(ctx context.Context, arn string) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, arn)
 		if e, ok := AsError(err); ok && e.Code == elbTargetGroupNotFound {
 			return nil

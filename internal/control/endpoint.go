@@ -190,9 +190,6 @@ type CreateEndpointOutput struct {
 // addresses from the subnets, pendingAcceptance when the service requires
 // acceptance and available otherwise.
 func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*CreateEndpointOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	switch in.VpcEndpointType {
 	case "", "Interface":
 	case "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork":
@@ -213,7 +210,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 	now := timestamp(a.now())
 	var out *CreateEndpointOutput
 	var ds []delivery
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		v, err := a.ownedVPC(tx, in.VpcID)
 		if err != nil {
 			return err
@@ -466,7 +463,7 @@ type ModifyEndpointInput struct {
 // IP types; every rule of create applies to the result.
 func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*ReturnOutput, error) {
 	now := timestamp(a.now())
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
 		if err != nil {
 			return err
@@ -657,7 +654,7 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResul
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	var ds []delivery
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			if !names.ValidID(names.Endpoint, id) {
 				out.fail(id, malformed("VpcEndpoint", id))
@@ -712,7 +709,7 @@ func (a *API) decide(ctx context.Context, serviceID string, ids []string, action
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	var ds []delivery
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		svc, err := a.serviceOwned(tx, serviceID)
 		if err != nil {
 			return err

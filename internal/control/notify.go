@@ -194,7 +194,7 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in Cr
 	}
 	n := store.Notification{ID: names.NewID(names.Notification), Account: a.caller.Account, Region: a.caller.Region,
 		ARN: in.ConnectionNotificationArn, Events: events, State: "Enabled", CreatedAt: timestamp(a.now())}
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		if in.ServiceID != "" {
 			s, err := a.serviceOwned(tx, in.ServiceID)
 			if err != nil {
@@ -286,7 +286,7 @@ func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in Mo
 	if in.ConnectionNotificationArn == "" && len(in.ConnectionEvents) == 0 {
 		return nil, missing("ConnectionNotificationArn or ConnectionEvents")
 	}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		n, err := a.ownedNotification(tx, in.ConnectionNotificationID)
 		if err != nil {
 			return err
@@ -317,7 +317,7 @@ func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, ids 
 		return nil, missing("ConnectionNotificationIds")
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			n, err := a.ownedNotification(tx, id)
 			if e, ok := AsError(err); ok {

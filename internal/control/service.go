@@ -128,9 +128,6 @@ type CreateServiceOutput struct {
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
 // endpoint service.
 func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in CreateServiceInput) (*CreateServiceOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if len(in.NetworkLoadBalancerArns) == 0 {
 		return nil, Errorf(CodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
 	}
@@ -151,7 +148,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 		AcceptanceRequired: in.AcceptanceRequired == nil || *in.AcceptanceRequired, SupportedIPv4: v4, SupportedIPv6: v6,
 		CreatedAt: timestamp(a.now())}
 	var out *ServiceConfiguration
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		lbs, err := a.checkServiceLBs(tx, in.NetworkLoadBalancerArns, "")
 		if err != nil {
 			return err
@@ -311,7 +308,7 @@ func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in Modi
 			return nil, err
 		}
 	}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		s, err := a.serviceOwned(tx, in.ServiceID)
 		if err != nil {
 			return err
@@ -456,7 +453,7 @@ func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []
 		return nil, missing("ServiceIds")
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			s, err := a.serviceOwned(tx, id)
 			if err != nil {
@@ -555,7 +552,7 @@ func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in Modify
 		}
 	}
 	out := &ModifyPermissionsOutput{ReturnValue: true}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		s, err := a.serviceOwned(tx, in.ServiceID)
 		if err != nil {
 			return err
@@ -667,7 +664,7 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 	if verified {
 		state = "verified"
 	}
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		cur, err := a.serviceOwned(tx, serviceID)
 		if err != nil {
 			return err

@@ -62,9 +62,6 @@ type CreateSecurityGroupOutput struct {
 
 // CreateSecurityGroup creates a group with no inbound rules.
 func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if in.GroupName == "" {
 		return nil, missing("GroupName")
 	}
@@ -79,7 +76,7 @@ func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInp
 		return nil, err
 	}
 	var out *CreateSecurityGroupOutput
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		var v store.VPC
 		var err error
 		if in.VpcID == "" {
@@ -244,10 +241,7 @@ func parsePortRange(s string) (int, int, error) {
 
 // AuthorizeSecurityGroupIngress adds inbound rules.
 func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
@@ -275,10 +269,7 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput
 
 // RevokeSecurityGroupIngress removes inbound rules.
 func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
-	err := a.st.Write(ctx, func(tx *store.Tx) error {
+	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
@@ -389,10 +380,7 @@ func (a *API) groupView(tx *store.Tx, g store.SecurityGroup) (*SecurityGroup, er
 
 // DeleteSecurityGroup deletes a group no endpoint uses.
 func (a *API) DeleteSecurityGroup(ctx context.Context, id, name string) error {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return err
-	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, id, name)
 		if err != nil {
 			return err

@@ -66,9 +66,10 @@ type Subnet struct {
 	Tags                        []Tag                 `json:"Tags"`
 }
 
-// ensureDefaultVPC creates the caller's default VPC on first use: a free
-// 127.N.0.0/16 (N from 16 up) with one /20 subnet per zone and the default
-// security group.
+// ensureDefaultVPC makes sure the caller's default VPC exists before a
+// read: describing is a use of the account, and the default VPC appears on
+// first use. Writes do the same inside their own transaction (see write), so
+// a refused write leaves no default VPC behind.
 func (a *API) ensureDefaultVPC(ctx context.Context) error {
 	found := false
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
@@ -85,22 +86,29 @@ func (a *API) ensureDefaultVPC(ctx context.Context) error {
 	if err != nil || found {
 		return err
 	}
-	return a.st.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.DefaultVPC(a.caller.Account, a.caller.Region); err == nil {
-			return nil // another process made it meanwhile
-		}
-		for n := 16; n < 256; n++ {
-			p := netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(n), 0, 0}), 16)
-			if id, err := tx.OverlappingVPC(p); err != nil {
-				return err
-			} else if id != "" {
-				continue
-			}
-			_, err := a.createVPC(tx, p, false, true)
+	return a.st.Write(ctx, a.ensureDefaultVPCTx)
+}
+
+// ensureDefaultVPCTx creates the caller's default VPC when it is missing: a
+// free 127.N.0.0/16 (N from 16 up) with one /20 subnet per zone and the
+// default security group.
+func (a *API) ensureDefaultVPCTx(tx *store.Tx) error {
+	if _, err := tx.DefaultVPC(a.caller.Account, a.caller.Region); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	for n := 16; n < 256; n++ {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(n), 0, 0}), 16)
+		if id, err := tx.OverlappingVPC(p); err != nil {
 			return err
+		} else if id != "" {
+			continue
 		}
-		return Errorf("VpcLimitExceeded", "no free 127.N.0.0/16 block is left for a default VPC")
-	})
+		_, err := a.createVPC(tx, p, false, true)
+		return err
+	}
+	return Errorf("VpcLimitExceeded", "no free 127.N.0.0/16 block is left for a default VPC")
 }
 
 // createVPC inserts a VPC, its default security group and, for a default
@@ -174,9 +182,6 @@ type CreateVpcInput struct {
 // CreateVpc creates a VPC. Its IPv4 block must not overlap any VPC in the
 // store: every address here is a real address on one host.
 func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
 	}
@@ -195,7 +200,7 @@ func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
 		return nil, err
 	}
 	var out *Vpc
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		if id, err := tx.OverlappingVPC(p); err != nil {
 			return err
 		} else if id != "" {
@@ -362,7 +367,7 @@ func (a *API) ownedVPC(tx *store.Tx, id string) (store.VPC, error) {
 
 // DeleteVpc deletes an empty VPC.
 func (a *API) DeleteVpc(ctx context.Context, id string) error {
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		v, err := a.ownedVPC(tx, id)
 		if err != nil {
 			return err
@@ -390,15 +395,12 @@ type CreateSubnetInput struct {
 
 // CreateSubnet creates a subnet inside a VPC's blocks.
 func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, error) {
-	if err := a.ensureDefaultVPC(ctx); err != nil {
-		return nil, err
-	}
 	tags, err := tagsFor(in.TagSpecifications, "subnet")
 	if err != nil {
 		return nil, err
 	}
 	var out *Subnet
-	err = a.st.Write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
 		v, err := a.ownedVPC(tx, in.VpcID)
 		if err != nil {
 			return err
@@ -569,7 +571,7 @@ func (a *API) ownedSubnet(tx *store.Tx, id string) (store.Subnet, error) {
 
 // DeleteSubnet deletes a subnet nothing uses.
 func (a *API) DeleteSubnet(ctx context.Context, id string) error {
-	return a.st.Write(ctx, func(tx *store.Tx) error {
+	return a.write(ctx, func(tx *store.Tx) error {
 		s, err := a.ownedSubnet(tx, id)
 		if err != nil {
 			return err

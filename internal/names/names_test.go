@@ -8,7 +8,7 @@ import (
 func TestIDs(t *testing.T) {
 	for _, p := range []string{VPC, Subnet, SecurityGroup, ENI, Service, Endpoint, Notification} {
 		id := NewID(p)
-		if !regexp.MustCompile(`^` + p + `-[0-9a-f]{17}$`).MatchString(id) || !ValidID(p, id) {
+		if !regexp.MustCompile(`^`+p+`-[0-9a-f]{17}$`).MatchString(id) || !ValidID(p, id) {
 			t.Errorf("NewID(%q) = %q", p, id)
 		}
 	}

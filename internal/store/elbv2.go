@@ -91,8 +91,6 @@ func (t *Tx) InsertLoadBalancer(lb LoadBalancer) error {
 	return nil
 }
 
-
-
 const lbCols = `arn, name, account, region, vpc_id, scheme, ip_address_type, dns_name, cross_zone, deletion_protection, state, created_at`
 
 // LoadBalancers lists an account's load balancers in a region, narrowed to

@@ -38,7 +38,6 @@ var (
 		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "CODE", Path: "Error.Code"}, {Header: "MESSAGE", Path: "Error.Message"}}}
 )
 
-
 func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
 	var in control.DescribeEndpointServicesInput
 	var svcNames, filters []string

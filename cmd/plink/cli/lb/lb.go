@@ -59,7 +59,6 @@ var (
 		{Header: "RESOURCE", Path: "ResourceArn"}, {Header: "TAGS", Path: "join(',', Tags[].join('=', [Key, Value]))"}}}
 )
 
-
 // exec calls an API method that answers nothing.
 func exec(f *cmdutil.Factory, cmd *cobra.Command, call func(*control.API) error) error {
 	api, err := f.API(cmd.Context())

@@ -30,7 +30,6 @@ var (
 		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "CODE", Path: "Error.Code"}, {Header: "MESSAGE", Path: "Error.Message"}}}
 )
 
-
 func newCreate(f *cmdutil.Factory) *cobra.Command {
 	var in control.CreateServiceInput
 	var nlbs, types, tagSpecs []string

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# The data-plane benchmark of `plink serve`, in one run over loopback:
+#
+#   1. bulk throughput (iperf3, 1 and 4 streams): direct to the backend,
+#      through a plink endpoint address, through HAProxy (mode tcp);
+#   2. short connections (bench/dataplane/connrate: dial, 64 B request,
+#      64 B echo, close; 32 at a time): rate, p50, p99, for the same three;
+#   3. reconcile: 1,000 pendingAcceptance endpoints accepted in one call
+#      while serve runs, time from commit to all listeners in the ready
+#      file; then a cold start of serve on those 1,000;
+#   4. 10,000 endpoint listeners (one subnet, one port each) in one
+#      process: time to bind them all, VmRSS.
+#
+# Then a table with the ratios and the targets. Every process started here
+# is ended by PID; traffic goes to 127.0.0.0/8 only; every load is bounded.
+#
+# Needs: go, iperf3, haproxy, jq (apt-get install iperf3 haproxy jq).
+# Environment: IPERF_T (s, default 10), CONNS (default 20000), CONC
+#   (default 32), CONN_T (s, default 10), N_RECONCILE (default 1000),
+#   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
+#   ./cmd/plink), KEEP=1 to keep the work folder.
+set -euo pipefail
+
+IPERF_T=${IPERF_T:-10}
+CONNS=${CONNS:-20000}
+CONC=${CONC:-32}
+CONN_T=${CONN_T:-10}
+N_RECONCILE=${N_RECONCILE:-1000}
+N_SCALE=${N_SCALE:-10000}
+
+for tool in go iperf3 haproxy jq; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install iperf3 haproxy jq)" >&2; exit 1; }
+done
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [[ ${KEEP:-0} == 1 ]]; then echo "work folder: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# 10,000 listeners + LB nodes + DNS + connections: more than 1024 fds.
+ulimit -n "$(ulimit -Hn)"
+log() { echo "== $*" >&2; }
+
+# stop PID: end one process started here and wait for it.
+stop() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	local keep=()
+	for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
+
+# wait_file PATH: bounded wait until PATH is non-empty.
+wait_file() {
+	for _ in $(seq 300); do [[ -s $1 ]] && return 0; sleep 0.05; done
+	echo "run.sh: $1 never appeared" >&2
+	return 1
+}
+
+# wait_port HOST PORT: bounded wait until a TCP connect succeeds.
+wait_port() {
+	for _ in $(seq 200); do
+		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	echo "run.sh: nothing listens on $1:$2" >&2
+	return 1
+}
+
+log "building"
+if [[ -n ${PLINK:-} ]]; then
+	cp "$PLINK" "$work/plink"
+else
+	(cd "$root" && go build -o "$work/plink" ./cmd/plink)
+fi
+(cd "$root" && go build -o "$work/setup" ./bench/dataplane/setup && go build -o "$work/connrate" ./bench/dataplane/connrate)
+plink=$work/plink setup=$work/setup connrate=$work/connrate
+port() { "$connrate" port; }
+
+# --- targets: iperf3 and the echo server, on 127.0.0.1 -----------------
+iperf_port=$(port)
+iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/iperf3-server.log" 2>&1 &
+pids+=($!)
+"$connrate" serve -listen 127.0.0.1:0 -addr-file "$work/echo.addr" &
+pids+=($!)
+wait_file "$work/echo.addr"
+echo_port=$(cut -d: -f2 "$work/echo.addr")
+wait_port 127.0.0.1 "$iperf_port"
+
+# --- HAProxy, mode tcp, on 127.0.0.5, from 127.0.0.6 --------------------
+hap_iperf=$(port) hap_echo=$(port)
+cat >"$work/haproxy.cfg" <<EOF
+global
+    maxconn 50000
+    log stderr format raw local0 err
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend iperf
+    bind 127.0.0.5:$hap_iperf
+    default_backend iperf
+backend iperf
+    server s1 127.0.0.1:$iperf_port source 127.0.0.6
+frontend echo
+    bind 127.0.0.5:$hap_echo
+    default_backend echo
+backend echo
+    server s1 127.0.0.1:$echo_port source 127.0.0.6
+EOF
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+pids+=($!)
+wait_port 127.0.0.5 "$hap_echo"
+
+# --- plink: one endpoint, two listeners (iperf3, echo), PROXY v2 off ----
+lp_iperf=$(port) lp_echo=$(port)
+log "plink store: 1 endpoint, listeners $lp_iperf -> iperf3, $lp_echo -> echo"
+"$setup" build -db "$work/perf.db" -n 1 \
+	-port "$lp_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lp_echo:127.0.0.1:$echo_port" >/dev/null
+"$plink" serve --db "$work/perf.db" --ready-file "$work/perf.ready" --dns-port "$(port)" --log-level warn >"$work/serve-perf.log" 2>&1 &
+serve_pid=$!
+pids+=($serve_pid)
+"$setup" wait -ready "$work/perf.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
+eni=$(jq -r --arg p ":$lp_iperf" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf.ready")
+eni=${eni%:*}
+log "endpoint address $eni"
+
+# --- 1. bulk throughput --------------------------------------------------
+declare -A gbps
+# iperf NAME HOST PORT STREAMS
+iperf() {
+	local out=$work/iperf.$1.P$4.json
+	iperf3 -c "$2" -p "$3" -t "$IPERF_T" -P "$4" -J >"$out" 2>&1 || { echo "run.sh: iperf3 $1 -P $4 failed:" >&2; tail -5 "$out" >&2; exit 1; }
+	gbps[$1.$4]=$(jq '.end.sum_received.bits_per_second / 1e9' "$out")
+	log "iperf3 $1 -P $4: $(printf %.2f "${gbps[$1.$4]}") Gbit/s"
+}
+for streams in 1 4; do
+	iperf direct 127.0.0.1 "$iperf_port" "$streams"
+	iperf plink "$eni" "$lp_iperf" "$streams"
+	iperf haproxy 127.0.0.5 "$hap_iperf" "$streams"
+done
+
+# --- 2. short connections ------------------------------------------------
+declare -A rate p50 p99
+# conns NAME ADDR
+conns() {
+	local line
+	line=$("$connrate" run -addr "$2" -n "$CONNS" -c "$CONC" -d "${CONN_T}s" | grep '^RESULT')
+	rate[$1]=$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line")
+	p50[$1]=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line")
+	p99[$1]=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line")
+	log "connrate $1: $line"
+}
+conns direct "127.0.0.1:$echo_port"
+conns plink "$eni:$lp_echo"
+conns haproxy "127.0.0.5:$hap_echo"
+stop "$serve_pid"
+
+# --- 3. reconcile of N_RECONCILE endpoints -------------------------------
+log "plink store: $N_RECONCILE pendingAcceptance endpoints"
+lp_rec=$(port)
+"$setup" build -db "$work/rec.db" -n "$N_RECONCILE" -pending -port "$lp_rec:127.0.0.1:$echo_port" >/dev/null 2>"$work/setup-rec.log"
+"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$(port)" --log-level warn >"$work/serve-rec.log" 2>&1 &
+serve_pid=$!
+pids+=($serve_pid)
+"$setup" wait -ready "$work/rec.ready" -want 0 -since "$(date +%s%N)" -timeout 30s >/dev/null
+line=$("$setup" accept -db "$work/rec.db" -ready "$work/rec.ready" -want "$N_RECONCILE" -timeout 60s)
+log "$(head -1 <<<"$line")"
+rec_accept=$(awk '/^RESULT/ {print $2}' <<<"$line")
+stop "$serve_pid"
+rm -f "$work/rec.ready"
+t0=$(date +%s%N)
+"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$(port)" --log-level warn >>"$work/serve-rec.log" 2>&1 &
+serve_pid=$!
+pids+=($serve_pid)
+line=$("$setup" wait -ready "$work/rec.ready" -want "$N_RECONCILE" -since "$t0" -timeout 60s)
+log "cold start: $(head -1 <<<"$line")"
+rec_cold=$(awk '/^RESULT/ {print $2}' <<<"$line")
+stop "$serve_pid"
+
+# --- 4. N_SCALE endpoint listeners in one process ------------------------
+log "plink store: $N_SCALE available endpoints (takes a while: one CreateVpcEndpoint each)"
+lp_scale=$(port)
+"$setup" build -db "$work/scale.db" -n "$N_SCALE" -port "$lp_scale:127.0.0.1:$echo_port" >/dev/null 2>"$work/setup-scale.log"
+log "$(cat "$work/setup-scale.log")"
+t0=$(date +%s%N)
+"$plink" serve --db "$work/scale.db" --ready-file "$work/scale.ready" --dns-port "$(port)" --log-level warn >"$work/serve-scale.log" 2>&1 &
+serve_pid=$!
+pids+=($serve_pid)
+line=$("$setup" wait -ready "$work/scale.ready" -want "$N_SCALE" -since "$t0" -timeout 120s)
+log "$(head -1 <<<"$line")"
+scale_start=$(awk '/^RESULT/ {print $2}' <<<"$line")
+# Traffic through the last endpoint, then the memory figures.
+last=$(jq -r '[.listeners[] | select(.kind == "endpoint")] | last | .address' "$work/scale.ready")
+scale_check=$("$connrate" run -addr "$last" -n 1000 -c 8 -d 5s | grep '^RESULT')
+log "1,000 connections through $last: $scale_check"
+rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$serve_pid/status")
+hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$serve_pid/status")
+fds=$(ls "/proc/$serve_pid/fd" | wc -l)
+stop "$serve_pid"
+
+# --- the table ------------------------------------------------------------
+ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (op == ">=" ? v >= t : v <= t) print "ok"; else print "MISSED" }'; }
+r2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+f2() { printf %.2f "$1"; }
+echo
+echo "plink data plane, $(nproc) cores, loopback; iperf3 -t $IPERF_T; connrate $CONNS conns (or ${CONN_T}s), concurrency $CONC, 64 B echo"
+echo
+echo "| measure | direct | plink | haproxy | plink/direct | plink/haproxy | target |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+for s in 1 4; do
+	pd=$(r2 "${gbps[plink.$s]}" "${gbps[direct.$s]}") ph=$(r2 "${gbps[plink.$s]}" "${gbps[haproxy.$s]}")
+	echo "| throughput -P $s (Gbit/s) | $(f2 "${gbps[direct.$s]}") | $(f2 "${gbps[plink.$s]}") | $(f2 "${gbps[haproxy.$s]}") | $pd | $ph | plink/direct >= 0.9 ($(ok "$pd" 0.9 ">=")), plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+done
+ph=$(r2 "${rate[plink]}" "${rate[haproxy]}")
+echo "| short connections (conn/s) | ${rate[direct]} | ${rate[plink]} | ${rate[haproxy]} | $(r2 "${rate[plink]}" "${rate[direct]}") | $ph | plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+echo "| p50 latency (µs) | ${p50[direct]} | ${p50[plink]} | ${p50[haproxy]} | added: plink +$((p50[plink] - p50[direct])), haproxy +$((p50[haproxy] - p50[direct])) | | |"
+echo "| p99 latency (µs) | ${p99[direct]} | ${p99[plink]} | ${p99[haproxy]} | added: plink +$((p99[plink] - p99[direct])), haproxy +$((p99[haproxy] - p99[direct])) | | |"
+echo
+echo "| measure | plink | target |"
+echo "| --- | ---: | --- |"
+echo "| accept $N_RECONCILE endpoints in one call -> all listeners in the ready file (s) | $rec_accept | <= 1 s ($(ok "$rec_accept" 1 "<=")) |"
+echo "| cold start with $N_RECONCILE endpoints -> all listeners in the ready file (s) | $rec_cold | |"
+echo "| cold start with $N_SCALE endpoints -> all listeners in the ready file (s) | $scale_start | |"
+echo "| VmRSS with $N_SCALE endpoint listeners (MB) | $((rss_kb / 1024)) (VmHWM $((hwm_kb / 1024)), $fds fds) | < 300 MB ($(ok $((rss_kb / 1024)) 300 "<=")) |"
