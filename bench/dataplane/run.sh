@@ -96,7 +96,7 @@ wait_port 127.0.0.1 "$iperf_port"
 hap_iperf=$(port) hap_echo=$(port)
 cat >"$work/haproxy.cfg" <<EOF
 global
-    maxconn 50000
+    maxconn 9000
     log stderr format raw local0 err
 defaults
     mode tcp

@@ -96,8 +96,11 @@ func (t *Tx) InsertEvent(e Event) error {
 }
 
 // Events lists events after seq that concern account (caused by it, or on
-// an endpoint or service it owns), oldest first, at most limit.
+// an endpoint or service it owns), oldest first, at most limit (<= 0: all).
 func (t *Tx) Events(account string, after int64, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
 	rows, err := t.query(`SELECT seq, time, account, type, resource_id, service_id, endpoint_id, state, notification_id, detail FROM events
 		WHERE seq > ? AND (account = ? OR service_id IN (SELECT id FROM services WHERE account = ?)
 		OR endpoint_id IN (SELECT id FROM endpoints WHERE account = ?) OR detail LIKE ?) ORDER BY seq LIMIT ?`,

@@ -459,5 +459,5 @@ func (t *Tx) PrivateNameClaim(vpcID, name, except string) (string, error) {
 // ENIs lists an account's network interfaces; ids narrows the list.
 func (t *Tx) ENIs(account, region string, ids []string) ([]ENI, error) {
 	q, args := inList(`SELECT id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at FROM enis WHERE account = ? AND region = ?`, "id", ids, []any{account, region})
-	return t.enis(q+` ORDER BY created_at, id`, args...)
+	return t.enis(q+` ORDER BY created_at, zone, id`, args...)
 }
