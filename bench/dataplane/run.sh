@@ -15,14 +15,14 @@
 # is ended by PID; traffic goes to 127.0.0.0/8 only; every load is bounded.
 #
 # Needs: go, iperf3, haproxy, jq (apt-get install iperf3 haproxy jq).
-# Environment: IPERF_T (s, default 10), CONNS (default 20000), CONC
+# Environment: IPERF_T (s, default 10), CONNS (default 50000), CONC
 #   (default 32), CONN_T (s, default 10), N_RECONCILE (default 1000),
 #   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
 #   ./cmd/plink), KEEP=1 to keep the work folder.
 set -euo pipefail
 
 IPERF_T=${IPERF_T:-10}
-CONNS=${CONNS:-20000}
+CONNS=${CONNS:-50000}
 CONC=${CONC:-32}
 CONN_T=${CONN_T:-10}
 N_RECONCILE=${N_RECONCILE:-1000}
@@ -96,7 +96,7 @@ wait_port 127.0.0.1 "$iperf_port"
 hap_iperf=$(port) hap_echo=$(port)
 cat >"$work/haproxy.cfg" <<EOF
 global
-    maxconn 9000
+    maxconn 4000
     log stderr format raw local0 err
 defaults
     mode tcp
@@ -220,8 +220,8 @@ for s in 1 4; do
 done
 ph=$(r2 "${rate[plink]}" "${rate[haproxy]}")
 echo "| short connections (conn/s) | ${rate[direct]} | ${rate[plink]} | ${rate[haproxy]} | $(r2 "${rate[plink]}" "${rate[direct]}") | $ph | plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
-echo "| p50 latency (µs) | ${p50[direct]} | ${p50[plink]} | ${p50[haproxy]} | added: plink +$((p50[plink] - p50[direct])), haproxy +$((p50[haproxy] - p50[direct])) | | |"
-echo "| p99 latency (µs) | ${p99[direct]} | ${p99[plink]} | ${p99[haproxy]} | added: plink +$((p99[plink] - p99[direct])), haproxy +$((p99[haproxy] - p99[direct])) | | |"
+echo "| p50 latency (µs) | ${p50[direct]} | ${p50[plink]} | ${p50[haproxy]} | added: plink $(printf %+d $((p50[plink] - p50[direct]))), haproxy $(printf %+d $((p50[haproxy] - p50[direct]))) | | |"
+echo "| p99 latency (µs) | ${p99[direct]} | ${p99[plink]} | ${p99[haproxy]} | added: plink $(printf %+d $((p99[plink] - p99[direct]))), haproxy $(printf %+d $((p99[haproxy] - p99[direct]))) | | |"
 echo
 echo "| measure | plink | target |"
 echo "| --- | ---: | --- |"

@@ -3,6 +3,7 @@ package netstack
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -38,9 +39,10 @@ func (f *Forwarder) handle(l *listener, client *net.TCPConn) {
 	start := time.Now()
 	r := l.route.Load()
 	name := r.metricName()
+	cm := f.connMetrics(l, name)
 	src := addrPort(client.RemoteAddr())
 	dst := addrPort(client.LocalAddr())
-	f.m.conns.WithLabelValues(name).Inc()
+	cm.conns.Inc()
 
 	if !r.allows(src.Addr()) {
 		f.m.rejects.WithLabelValues(name, rejectSecurityGroup).Inc()
@@ -81,12 +83,15 @@ func (f *Forwarder) handle(l *listener, client *net.TCPConn) {
 	c := &conn{client: client, upstream: upstream, l: l, route: r,
 		target: targetKey{r.tg.ARN, tap}, idle: r.idle}
 	c.lastActive.Store(time.Now().UnixNano())
-	f.m.active.WithLabelValues(name).Inc()
+	cm.active.Inc()
 	f.track(c)
-	c.run(f.m, name)
+	c.run(cm)
 	f.untrack(c)
-	f.m.active.WithLabelValues(name).Dec()
+	cm.active.Dec()
 
+	if !f.log.Enabled(f.ctx, slog.LevelDebug) {
+		return
+	}
 	reason := "closed"
 	if p := c.reason.Load(); p != nil {
 		reason = *p
@@ -97,13 +102,13 @@ func (f *Forwarder) handle(l *listener, client *net.TCPConn) {
 }
 
 // run copies both ways until both directions end, then closes both sides.
-func (c *conn) run(m *metrics, name string) {
+func (c *conn) run(cm *connMetrics) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.copy(c.upstream, c.client, &c.up, m.bytes.WithLabelValues(name, "in"))
+		c.copy(c.upstream, c.client, &c.up, cm.in)
 	}()
-	c.copy(c.client, c.upstream, &c.down, m.bytes.WithLabelValues(name, "out"))
+	c.copy(c.client, c.upstream, &c.down, cm.out)
 	<-done
 	c.client.Close()
 	c.upstream.Close()
@@ -111,18 +116,48 @@ func (c *conn) run(m *metrics, name string) {
 
 type adder interface{ Add(float64) }
 
-// copy moves src to dst with io.Copy (splice on Linux) in chunks of at most
-// one idle tick, so the idle clock is checked without touching each read.
+// smallCopyBuf is the size of the buffer a copy starts with. A read that
+// fills it means bulk data: the copy switches to splice. Short exchanges
+// (requests, replies, interactive traffic) stay on read/write, which costs
+// less per message than splice's two calls through a pipe taken from a pool.
+const smallCopyBuf = 16 << 10
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, smallCopyBuf); return &b }}
+
+// copy moves src to dst in chunks of at most one idle tick, so the idle
+// clock is checked without touching each read: first through a small
+// buffer, then, once a read fills it, with io.Copy (splice on Linux).
 // EOF half-closes dst; an error or the idle timeout resets both sides.
 func (c *conn) copy(dst, src *net.TCPConn, total *atomic.Int64, counter adder) {
 	tick := min(idleTick, max(c.idle/4, 10*time.Millisecond))
+	bp := copyBufs.Get().(*[]byte)
+	buf := *bp
+	defer func() {
+		if buf != nil {
+			copyBufs.Put(bp)
+		}
+	}()
 	for {
 		src.SetReadDeadline(time.Now().Add(tick))
-		n, err := io.Copy(dst, src)
+		var n int64
+		var err error
+		bulk := false
+		if buf != nil {
+			n, bulk, err = copyBuffered(dst, src, buf)
+			if bulk {
+				copyBufs.Put(bp)
+				buf = nil
+			}
+		} else {
+			n, err = io.Copy(dst, src)
+		}
 		if n > 0 {
 			total.Add(n)
 			counter.Add(float64(n))
 			c.lastActive.Store(time.Now().UnixNano())
+		}
+		if bulk {
+			continue
 		}
 		if err == nil { // EOF from src: pass the half-close on
 			dst.CloseWrite()
@@ -137,6 +172,30 @@ func (c *conn) copy(dst, src *net.TCPConn, total *atomic.Int64, counter adder) {
 		}
 		c.abort("error: " + err.Error())
 		return
+	}
+}
+
+// copyBuffered moves src to dst through buf until EOF (nil error), an
+// error, or a read that fills buf (bulk is then true and err nil).
+func copyBuffered(dst, src *net.TCPConn, buf []byte) (n int64, bulk bool, err error) {
+	for {
+		nr, rerr := src.Read(buf)
+		if nr > 0 {
+			nw, werr := dst.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, false, werr
+			}
+			if nr == len(buf) {
+				return n, true, nil
+			}
+		}
+		if rerr != nil {
+			if rerr == io.EOF {
+				return n, false, nil
+			}
+			return n, false, rerr
+		}
 	}
 }
 

@@ -68,7 +68,10 @@ func (d *sourceDialer) dial(ctx context.Context, src netip.Addr, dst netip.AddrP
 }
 
 func dialFrom(ctx context.Context, src netip.Addr, dst netip.AddrPort, timeout time.Duration) (*net.TCPConn, error) {
-	d := net.Dialer{Timeout: timeout}
+	// No TCP keep-alive: NLB sends none, the idle timeout is the
+	// forwarder's own, and the option costs four setsockopt calls per
+	// connection.
+	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
 	if src.IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0))
 		d.Control = bindNoPort

@@ -101,6 +101,8 @@ type listener struct {
 	ln    *net.TCPListener
 	route atomic.Pointer[route]
 	gone  atomic.Bool // removed by a reconcile: its connections end
+	// metrics caches the connection collectors of the route's label.
+	metrics atomic.Pointer[connMetrics]
 }
 
 // New returns a forwarder with no listeners; Apply gives it some.
@@ -232,7 +234,13 @@ func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
 	if !addr.Addr().IsValid() || addr.Addr().IsUnspecified() {
 		return nil, fmt.Errorf("refusing to listen on the unspecified address %s", addr)
 	}
-	return net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+	// Accepted connections get no TCP keep-alive (see dialFrom).
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr.String())
+	if err != nil {
+		return nil, err
+	}
+	return ln.(*net.TCPListener), nil
 }
 
 func bindError(r *route, err error) BindError {

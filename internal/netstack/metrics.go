@@ -54,3 +54,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile)
 	return m
 }
+
+// connMetrics are the per-connection collectors of one "endpoint" label,
+// looked up once and kept on the listener, so a connection does not hash
+// its labels five times.
+type connMetrics struct {
+	name    string
+	conns   prometheus.Counter
+	active  prometheus.Gauge
+	in, out prometheus.Counter
+}
+
+// connMetrics returns l's collectors for name, looking them up when the
+// listener's route changed its name.
+func (f *Forwarder) connMetrics(l *listener, name string) *connMetrics {
+	if cm := l.metrics.Load(); cm != nil && cm.name == name {
+		return cm
+	}
+	cm := &connMetrics{name: name, conns: f.m.conns.WithLabelValues(name), active: f.m.active.WithLabelValues(name),
+		in: f.m.bytes.WithLabelValues(name, "in"), out: f.m.bytes.WithLabelValues(name, "out")}
+	l.metrics.Store(cm)
+	return cm
+}
