@@ -80,5 +80,13 @@ func flowHash(src, dst netip.AddrPort) uint64 {
 		mix(byte(ap.Port()))
 	}
 	mix(6) // TCP
+	// FNV-1a alone keeps its low bits tied to a few input bits (the
+	// multiplier is odd), so h % n would send runs of consecutive client
+	// ports to one target. murmur3's finalizer spreads every bit.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }

@@ -144,3 +144,17 @@ func vpceID(h *proxyproto.Header) (string, error) {
 	}
 	return tlvparse.FindAWSVPCEndpointID(tlvs), nil
 }
+
+// String shows a record in failure messages.
+func (r record) String() string {
+	switch {
+	case r.headErr != nil:
+		return fmt.Sprintf("{peer %v, PROXY header error: %v}", r.peer, r.headErr)
+	case r.header != nil:
+		s, d, _ := r.header.TCPAddrs()
+		return fmt.Sprintf("{peer %v, PROXY v%d %v %v %v -> %v}", r.peer, r.header.Version, r.header.Command,
+			r.header.TransportProtocol, s, d)
+	default:
+		return fmt.Sprintf("{peer %v}", r.peer)
+	}
+}

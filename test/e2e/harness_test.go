@@ -177,8 +177,8 @@ func (e *env) text(account, query string, args ...string) string {
 
 // readyInfo is the ready file of `plink serve`.
 type readyInfo struct {
-	PID       int    `json:"pid"`
-	Revision  int64  `json:"revision"`
+	PID       int   `json:"pid"`
+	Revision  int64 `json:"revision"`
 	Listeners []struct {
 		Address      string `json:"address"`
 		Endpoint     string `json:"endpoint"`

@@ -160,7 +160,9 @@ func (e *env) endpoint(id string) *endpoint {
 			VpcID               string `json:"VpcId"`
 			State               string
 			NetworkInterfaceIds []string
-			DNSEntries          []struct{ DNSName string `json:"DnsName"` } `json:"DnsEntries"`
+			DNSEntries          []struct {
+				DNSName string `json:"DnsName"`
+			} `json:"DnsEntries"`
 		}
 	}
 	e.json(consumer, &eps, "describe-endpoints", "--vpc-endpoint-ids", id)
@@ -215,7 +217,9 @@ func (e *env) nodes(nlb string) map[string]netip.Addr {
 		LoadBalancers []struct {
 			AvailabilityZones []struct {
 				ZoneName              string
-				LoadBalancerAddresses []struct{ IPAddress string `json:"IpAddress"` }
+				LoadBalancerAddresses []struct {
+					IPAddress string `json:"IpAddress"`
+				}
 			}
 		}
 	}
