@@ -619,10 +619,26 @@ type StartPrivateDNSVerificationOutput struct {
 	ReturnValue bool `json:"ReturnValue"`
 }
 
+// verificationNames are where the TXT challenge may be published, in the
+// order they are tried: under the name's domain (api.example.com or, for
+// *.example.com, example.com), then under each parent domain down to two
+// labels (verifying example.com covers api.example.com, as on AWS), and at
+// each of those domains itself for DNS providers that refuse underscores.
+func verificationNames(privateName, label string) []string {
+	domain := strings.TrimPrefix(privateName, "*.")
+	var out []string
+	for d := domain; strings.Count(d, ".") >= 1; {
+		out = append(out, label+"."+d, d)
+		_, parent, _ := strings.Cut(d, ".")
+		d = parent
+	}
+	return out
+}
+
 // StartVpcEndpointServicePrivateDnsVerification looks up the service's TXT
-// challenge (at <Name>.<domain>, or at the domain itself for DNS providers
-// that refuse underscores) through the configured resolver and moves the
-// name to verified, or to failed when the record is missing or wrong.
+// challenge (see verificationNames) through the configured resolver and
+// moves the name to verified, or to failed when the record is missing or
+// wrong.
 // AWS checks asynchronously; plink checks before it answers, so the state is
 // final when the command returns.
 func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, serviceID string) (*StartPrivateDNSVerificationOutput, error) {
@@ -643,8 +659,7 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 	}
 	verified := false
 	if a.txt != nil {
-		domain := strings.TrimPrefix(s.PrivateDNSName, "*.")
-		for _, name := range []string{s.PDNSName + "." + domain, domain} {
+		for _, name := range verificationNames(s.PrivateDNSName, s.PDNSName) {
 			vals, err := a.txt(ctx, name)
 			if err != nil {
 				a.log.Debug("private DNS verification lookup failed", "name", name, "err", err)
