@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -141,13 +143,16 @@ func (s *Store) run(ctx context.Context, write bool, fn func(*Tx) error) error {
 			return fmt.Errorf("beginning read: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		if err := retryBusy(ctx, func() error {
+			_, err := conn.ExecContext(ctx, "BEGIN DEFERRED")
+			return err
+		}); err != nil {
 			return fmt.Errorf("beginning read: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return fn(&Tx{tx: conn, ctx: ctx})
 	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	sqlTx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
@@ -166,6 +171,46 @@ func (s *Store) run(ctx context.Context, write bool, fn func(*Tx) error) error {
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil
+}
+
+// busyWait bounds how long a transaction waits for the database. SQLite's
+// busy timeout covers most waits, but some it answers with SQLITE_BUSY at
+// once (a new file switching to WAL while another process opens it, a WAL
+// being recovered): those are retried here, with jittered backoff.
+const busyWait = 15 * time.Second
+
+// beginWrite starts a BEGIN IMMEDIATE transaction (the DSN's _txlock).
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	var tx *sql.Tx
+	err := retryBusy(ctx, func() error {
+		var err error
+		tx, err = s.db.BeginTx(ctx, nil)
+		return err
+	})
+	return tx, err
+}
+
+// retryBusy runs fn again while it fails with SQLITE_BUSY, up to busyWait.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyWait)
+	backoff := time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // Revision is the change counter: it moves whenever a committed write
