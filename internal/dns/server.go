@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
 
 	"github.com/plink-dev/plink/internal/snapshot"
 )
@@ -58,6 +59,10 @@ type Server struct {
 // listener is one UDP socket and one TCP socket on the same address.
 type listener struct {
 	udp   *net.UDPConn
+	// udps are the UDP sockets the workers read, udp first: one per
+	// worker, bound to the same address with SO_REUSEPORT, so the kernel
+	// spreads queries over them and no worker waits on another's socket.
+	udps  []*net.UDPConn
 	tcp   *net.TCPListener
 	local netip.Addr
 
@@ -180,8 +185,9 @@ func listen(addr string) (*listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dns: listen on %q: bad port", addr)
 	}
+	lc := net.ListenConfig{Control: reusePort}
 	for attempt := 0; ; attempt++ {
-		u, err := net.ListenPacket("udp", addr)
+		u, err := lc.ListenPacket(context.Background(), "udp", addr)
 		if err != nil {
 			return nil, bindError("udp", addr, err)
 		}
@@ -195,9 +201,31 @@ func listen(addr string) (*listener, error) {
 			}
 			return nil, bindError("tcp", bound, err)
 		}
+		udps := []*net.UDPConn{udp}
+		for len(udps) < runtime.GOMAXPROCS(0) {
+			more, err := lc.ListenPacket(context.Background(), "udp", bound)
+			if err != nil {
+				break // one socket still serves; more only spread the load
+			}
+			udps = append(udps, more.(*net.UDPConn))
+		}
 		local, _ := netip.AddrFromSlice(udp.LocalAddr().(*net.UDPAddr).IP)
-		return &listener{udp: udp, tcp: t.(*net.TCPListener), local: local.Unmap(), conns: map[net.Conn]struct{}{}}, nil
+		return &listener{udp: udp, udps: udps, tcp: t.(*net.TCPListener), local: local.Unmap(), conns: map[net.Conn]struct{}{}}, nil
 	}
+}
+
+// reusePort sets SO_REUSEPORT on a UDP socket before it binds. The TCP
+// socket does not get it, so a second server on the same address still
+// fails with "address in use" there.
+func reusePort(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 // bindError explains a failed bind with a remedy.
@@ -220,14 +248,13 @@ func bindError(network, addr string, err error) error {
 
 // start runs the listener's UDP workers and TCP accept loop.
 func (s *Server) start(l *listener) {
-	workers := runtime.GOMAXPROCS(0)
-	l.wg.Add(workers + 1)
-	s.wg.Add(workers + 1)
-	for range workers {
+	l.wg.Add(len(l.udps) + 1)
+	s.wg.Add(len(l.udps) + 1)
+	for _, u := range l.udps {
 		go func() {
 			defer s.wg.Done()
 			defer l.wg.Done()
-			s.serveUDP(l)
+			s.serveUDP(l, u)
 		}()
 	}
 	go func() {
@@ -240,7 +267,9 @@ func (s *Server) start(l *listener) {
 // stop closes the listener's sockets and connections and waits for its
 // goroutines.
 func (l *listener) stop() {
-	l.udp.Close()
+	for _, u := range l.udps {
+		u.Close()
+	}
 	l.tcp.Close()
 	l.mu.Lock()
 	l.stopped = true
@@ -252,12 +281,12 @@ func (l *listener) stop() {
 }
 
 // serveUDP reads queries and writes replies until the socket closes.
-func (s *Server) serveUDP(l *listener) {
+func (s *Server) serveUDP(l *listener, udp *net.UDPConn) {
 	buf := make([]byte, dns.MaxMsgSize)
 	out := make([]byte, 0, 4096)
 	upstream := s.opts.Upstream != ""
 	for {
-		n, src, err := l.udp.ReadFromUDPAddrPort(buf)
+		n, src, err := udp.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -268,11 +297,11 @@ func (s *Server) serveUDP(l *listener) {
 		q := query{raw: buf[:n], local: l.local, src: src.Addr()}
 		reply, fwd := handle(s.zone.Load(), q, upstream, out)
 		if fwd != nil {
-			s.forwardUDP(l, fwd, src)
+			s.forwardUDP(udp, fwd, src)
 			continue
 		}
 		if reply != nil {
-			if _, err := l.udp.WriteToUDPAddrPort(reply, src); err != nil {
+			if _, err := udp.WriteToUDPAddrPort(reply, src); err != nil {
 				s.log.Debug("dns: udp write", "to", src, "err", err)
 			}
 		}
@@ -281,14 +310,14 @@ func (s *Server) serveUDP(l *listener) {
 
 // forwardUDP answers a forwarded UDP query from its own goroutine, so a
 // slow upstream does not hold a worker.
-func (s *Server) forwardUDP(l *listener, req *dns.Msg, dst netip.AddrPort) {
+func (s *Server) forwardUDP(udp *net.UDPConn, req *dns.Msg, dst netip.AddrPort) {
 	select {
 	case s.fwd <- struct{}{}:
 	default:
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeServerFailure)
 		if b, err := m.Pack(); err == nil {
-			l.udp.WriteToUDPAddrPort(b, dst)
+			udp.WriteToUDPAddrPort(b, dst)
 		}
 		return
 	}
@@ -297,7 +326,7 @@ func (s *Server) forwardUDP(l *listener, req *dns.Msg, dst netip.AddrPort) {
 		defer s.wg.Done()
 		defer func() { <-s.fwd }()
 		if b := s.forward(req, false); b != nil {
-			l.udp.WriteToUDPAddrPort(b, dst)
+			udp.WriteToUDPAddrPort(b, dst)
 		}
 	}()
 }
