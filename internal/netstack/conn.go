@@ -27,6 +27,7 @@ type conn struct {
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte seen
 	up, down   atomic.Int64
+	ended      atomic.Int32 // directions that have finished copying
 	closeOnce  sync.Once
 	reason     atomic.Pointer[string]
 	drain      *time.Timer // guarded by Forwarder.connMu
@@ -160,7 +161,11 @@ func (c *conn) copy(dst, src *net.TCPConn, total *atomic.Int64, counter adder) {
 			continue
 		}
 		if err == nil { // EOF from src: pass the half-close on
-			dst.CloseWrite()
+			// ...unless the other direction has ended too: run closes
+			// both sockets now, and close sends the FIN itself.
+			if c.ended.Add(1) == 1 {
+				dst.CloseWrite()
+			}
 			return
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) && c.reason.Load() == nil {
