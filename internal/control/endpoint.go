@@ -94,11 +94,7 @@ func dnsEntries(e store.Endpoint, svc *store.Service) []DNSEntry {
 
 // privateZoneID is a stable ID for the private hosted zone of a name in a VPC.
 func privateZoneID(vpcID, name string) string {
-	h := uint64(1469598103934665603)
-	for _, c := range []byte(vpcID + name) {
-		h = (h ^ uint64(c)) * 1099511628211
-	}
-	return fmt.Sprintf("%020X", h)[:20]
+	return fmt.Sprintf("%020X", fnv64(vpcID+"|"+name))
 }
 
 // loadEndpointContexts loads services, group names and tags for a list of endpoints.

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -456,12 +457,11 @@ func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []
 	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			s, err := a.serviceOwned(tx, id)
+			if _, refused := AsError(err); refused {
+				out.fail(id, Errorf("InvalidVpcEndpointService.NotFound", "The VpcEndpointService Id '%s' does not exist", id))
+				continue
+			}
 			if err != nil {
-				if e, ok := AsError(err); ok {
-					out.fail(id, Errorf("InvalidVpcEndpointService.NotFound", "The VpcEndpointService Id '%s' does not exist", id))
-					_ = e
-					continue
-				}
 				return err
 			}
 			n, err := tx.ActiveConnections(s.ID)
@@ -518,23 +518,19 @@ func principalType(p string) string {
 	}
 }
 
-// permissionID is a stable ID for a permission row.
+// permissionID is a stable ID for a permission row: vpce-svc-perm- and 17
+// hex digits of a hash of the service and the principal.
 func permissionID(serviceID, principal string) string {
-	h := uint64(14695981039346656037)
-	for _, c := range []byte(serviceID + "|" + principal) {
-		h = (h ^ uint64(c)) * 1099511628211
-	}
-	return "vpce-svc-perm-" + strings.ToLower(strings.TrimLeft(strings.ToUpper(hex17(h)), " "))
+	return "vpce-svc-perm-" + fmt.Sprintf("%017x", fnv64(serviceID+"|"+principal))
 }
 
-func hex17(h uint64) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 17)
-	for i := range b {
-		b[i] = digits[h&0xf]
-		h = h>>4 | h<<60
+// fnv64 is FNV-1a, for stable IDs derived from names.
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range []byte(s) {
+		h = (h ^ uint64(c)) * 1099511628211
 	}
-	return string(b)
+	return h
 }
 
 // ModifyVpcEndpointServicePermissions adds and removes allowed principals.

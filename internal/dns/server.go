@@ -58,7 +58,7 @@ type Server struct {
 
 // listener is one UDP socket and one TCP socket on the same address.
 type listener struct {
-	udp   *net.UDPConn
+	udp *net.UDPConn
 	// udps are the UDP sockets the workers read, udp first: one per
 	// worker, bound to the same address with SO_REUSEPORT, so the kernel
 	// spreads queries over them and no worker waits on another's socket.
