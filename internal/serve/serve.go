@@ -9,7 +9,6 @@ package serve
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,9 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -213,7 +210,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 			s.ensureResolvers(snap, addrs)
 		}
 		for _, e := range dnsSrv.Apply(snap) {
-			msg := dnsError(e)
+			msg := e.Error() // internal/dns names the remedy
 			s.log.Error("DNS", "err", msg)
 			errs = append(errs, msg)
 		}
@@ -243,15 +240,6 @@ func (s *Server) ensureResolvers(snap *snapshot.Snapshot, addrs *netstack.LocalA
 	if err := addrs.AddAll(want); err != nil {
 		s.log.Error("adding VPC resolver addresses on lo", "err", err)
 	}
-}
-
-// dnsError adds the remedies to a DNS bind error on a privileged port.
-func dnsError(err error) string {
-	msg := err.Error()
-	if errors.Is(err, syscall.EACCES) || errors.Is(err, os.ErrPermission) || strings.Contains(msg, "permission denied") {
-		msg += " (DNS port 53 needs privileges: use --dns-port 5300, or setcap cap_net_bind_service=+ep $(which plink), or run as root)"
-	}
-	return msg
 }
 
 func (s *Server) shutdown(fwd *netstack.Forwarder, dnsSrv *dns.Server) error {
@@ -351,7 +339,7 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	if !opts.DNS.Disabled {
 		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: opts.Logger})
 		for _, e := range d.Apply(snap) {
-			rep.Errors = append(rep.Errors, dnsError(e))
+			rep.Errors = append(rep.Errors, e.Error())
 		}
 		rep.DNS = nonNil(d.Addrs())
 		d.Close()
