@@ -41,15 +41,9 @@ func newCallerIdentity(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show the account and principal commands act as (sts get-caller-identity)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := f.API(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := api.GetCallerIdentity(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return f.Print(out, &output.Table{List: "@", Columns: []output.Column{{Header: "ACCOUNT", Path: "Account"}, {Header: "ARN", Path: "Arn"}, {Header: "USER ID", Path: "UserId"}}})
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CallerIdentity, error) {
+				return api.GetCallerIdentity(cmd.Context())
+			}, &output.Table{List: "@", Columns: []output.Column{{Header: "ACCOUNT", Path: "Account"}, {Header: "ARN", Path: "Arn"}, {Header: "USER ID", Path: "UserId"}}})
 		},
 	}, "GetCallerIdentity")
 }
@@ -98,15 +92,9 @@ func newDescribeVpcs(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			api, err := f.API(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := api.DescribeVpcs(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			return f.Print(out, vpcTable)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeVpcsOutput, error) {
+				return api.DescribeVpcs(cmd.Context(), in)
+			}, vpcTable)
 		},
 	}
 	cmd.Flags().StringArrayVar(&ids, "vpc-ids", nil, "VPC IDs")
@@ -181,15 +169,9 @@ func newDescribeSubnets(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			api, err := f.API(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := api.DescribeSubnets(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			return f.Print(out, subnetTable)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeSubnetsOutput, error) {
+				return api.DescribeSubnets(cmd.Context(), in)
+			}, subnetTable)
 		},
 	}
 	cmd.Flags().StringArrayVar(&ids, "subnet-ids", nil, "subnet IDs")
@@ -228,15 +210,9 @@ func newCreateSecurityGroup(f *cmdutil.Factory) *cobra.Command {
 			if in.TagSpecifications, err = cmdutil.TagSpecs(tagSpecs); err != nil {
 				return err
 			}
-			api, err := f.API(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := api.CreateSecurityGroup(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			return f.Print(out, &output.Table{List: "@", Columns: []output.Column{{Header: "GROUP ID", Path: "GroupId"}}})
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateSecurityGroupOutput, error) {
+				return api.CreateSecurityGroup(cmd.Context(), in)
+			}, &output.Table{List: "@", Columns: []output.Column{{Header: "GROUP ID", Path: "GroupId"}}})
 		},
 	}
 	cmd.Flags().StringVar(&in.GroupName, "group-name", "", "name, unique in the VPC")
@@ -300,15 +276,9 @@ func newDescribeSecurityGroups(f *cmdutil.Factory) *cobra.Command {
 			if in.Filters, err = cmdutil.Filters(filters); err != nil {
 				return err
 			}
-			api, err := f.API(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := api.DescribeSecurityGroups(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			return f.Print(out, sgTable)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeSecurityGroupsOutput, error) {
+				return api.DescribeSecurityGroups(cmd.Context(), in)
+			}, sgTable)
 		},
 	}
 	cmd.Flags().StringArrayVar(&ids, "group-ids", nil, "security group IDs")
