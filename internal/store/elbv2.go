@@ -105,14 +105,7 @@ func (t *Tx) LoadBalancers(account, region string, arns, names []string) ([]Load
 
 // LoadBalancer returns one load balancer by ARN, whoever owns it.
 func (t *Tx) LoadBalancer(arn string) (LoadBalancer, error) {
-	lbs, err := t.loadBalancers(`SELECT `+lbCols+` FROM load_balancers WHERE arn = ?`, arn)
-	if err != nil {
-		return LoadBalancer{}, err
-	}
-	if len(lbs) == 0 {
-		return LoadBalancer{}, ErrNotFound
-	}
-	return lbs[0], nil
+	return first(t.loadBalancers(`SELECT `+lbCols+` FROM load_balancers WHERE arn = ?`, arn))
 }
 
 func (t *Tx) loadBalancers(q string, args ...any) ([]LoadBalancer, error) {
@@ -284,14 +277,7 @@ func (t *Tx) TargetGroups(account, region string, arns, names []string, lbARN st
 
 // TargetGroup returns one target group by ARN, whoever owns it.
 func (t *Tx) TargetGroup(arn string) (TargetGroup, error) {
-	gs, err := t.targetGroups(`SELECT `+tgCols+` FROM target_groups WHERE arn = ?`, arn)
-	if err != nil {
-		return TargetGroup{}, err
-	}
-	if len(gs) == 0 {
-		return TargetGroup{}, ErrNotFound
-	}
-	return gs[0], nil
+	return first(t.targetGroups(`SELECT `+tgCols+` FROM target_groups WHERE arn = ?`, arn))
 }
 
 func (t *Tx) targetGroups(q string, args ...any) ([]TargetGroup, error) {
@@ -478,14 +464,7 @@ func (t *Tx) Listeners(lbARN string, arns []string) ([]Listener, error) {
 
 // Listener returns one listener by ARN.
 func (t *Tx) Listener(arn string) (Listener, error) {
-	ls, err := t.Listeners("", []string{arn})
-	if err != nil {
-		return Listener{}, err
-	}
-	if len(ls) == 0 {
-		return Listener{}, ErrNotFound
-	}
-	return ls[0], nil
+	return first(t.Listeners("", []string{arn}))
 }
 
 // DeleteListener removes a listener and its attributes.

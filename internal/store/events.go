@@ -70,14 +70,7 @@ func (t *Tx) Notifications(account, region string, ids []string) ([]Notification
 
 // Notification returns one notification by ID.
 func (t *Tx) Notification(id string) (Notification, error) {
-	ns, err := t.notifications(`SELECT `+notificationCols+` FROM notifications WHERE id = ?`, id)
-	if err != nil {
-		return Notification{}, err
-	}
-	if len(ns) == 0 {
-		return Notification{}, ErrNotFound
-	}
-	return ns[0], nil
+	return first(t.notifications(`SELECT `+notificationCols+` FROM notifications WHERE id = ?`, id))
 }
 
 // NotificationsFor lists the notifications watching a service or an endpoint.

@@ -11,6 +11,18 @@ import (
 // ErrNotFound is returned by single-row getters when nothing matches.
 var ErrNotFound = errors.New("not found")
 
+// first returns the row of a single-row lookup, or ErrNotFound.
+func first[T any](rows []T, err error) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	if len(rows) == 0 {
+		return zero, ErrNotFound
+	}
+	return rows[0], nil
+}
+
 // VPC is a row of vpcs.
 type VPC struct {
 	ID, Account, Region string
@@ -347,26 +359,12 @@ func (t *Tx) SecurityGroups(account, region string, ids []string) ([]SecurityGro
 
 // SecurityGroupByName finds a group by VPC and name.
 func (t *Tx) SecurityGroupByName(vpcID, name string) (SecurityGroup, error) {
-	gs, err := t.securityGroups(`SELECT id, vpc_id, account, region, name, description, created_at FROM security_groups WHERE vpc_id = ? AND name = ?`, vpcID, name)
-	if err != nil {
-		return SecurityGroup{}, err
-	}
-	if len(gs) == 0 {
-		return SecurityGroup{}, ErrNotFound
-	}
-	return gs[0], nil
+	return first(t.securityGroups(`SELECT id, vpc_id, account, region, name, description, created_at FROM security_groups WHERE vpc_id = ? AND name = ?`, vpcID, name))
 }
 
 // SecurityGroup returns one group by ID with its rules.
 func (t *Tx) SecurityGroup(id string) (SecurityGroup, error) {
-	gs, err := t.securityGroups(`SELECT id, vpc_id, account, region, name, description, created_at FROM security_groups WHERE id = ?`, id)
-	if err != nil {
-		return SecurityGroup{}, err
-	}
-	if len(gs) == 0 {
-		return SecurityGroup{}, ErrNotFound
-	}
-	return gs[0], nil
+	return first(t.securityGroups(`SELECT id, vpc_id, account, region, name, description, created_at FROM security_groups WHERE id = ?`, id))
 }
 
 func (t *Tx) securityGroups(q string, args ...any) ([]SecurityGroup, error) {

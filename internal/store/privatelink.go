@@ -156,14 +156,7 @@ func (t *Tx) strings(q string, args ...any) ([]string, error) {
 
 // Service returns one service by ID, whoever owns it.
 func (t *Tx) Service(id string) (Service, error) {
-	ss, err := t.services(`SELECT `+serviceCols+` FROM services WHERE id = ?`, id)
-	if err != nil {
-		return Service{}, err
-	}
-	if len(ss) == 0 {
-		return Service{}, ErrNotFound
-	}
-	return ss[0], nil
+	return first(t.services(`SELECT `+serviceCols+` FROM services WHERE id = ?`, id))
 }
 
 // Services lists an account's services in a region; ids narrows the list.
@@ -414,14 +407,7 @@ func (t *Tx) enis(q string, args ...any) ([]ENI, error) {
 
 // Endpoint returns one endpoint by ID, whoever owns it.
 func (t *Tx) Endpoint(id string) (Endpoint, error) {
-	es, err := t.endpoints(`SELECT `+endpointCols+` FROM endpoints WHERE id = ?`, id)
-	if err != nil {
-		return Endpoint{}, err
-	}
-	if len(es) == 0 {
-		return Endpoint{}, ErrNotFound
-	}
-	return es[0], nil
+	return first(t.endpoints(`SELECT `+endpointCols+` FROM endpoints WHERE id = ?`, id))
 }
 
 // Endpoints lists an account's endpoints in a region; ids narrows the list.
