@@ -122,3 +122,35 @@ func Run[T any](f *Factory, cmd *cobra.Command, call func(*control.API) (T, erro
 	}
 	return f.Print(out, t)
 }
+
+// Describe is a describe-* command: a list flag of IDs (or names), the
+// --filters flag, one API call, a table.
+type Describe[T any] struct {
+	Use, Short, Op   string
+	IDsFlag, IDsHelp string
+	FiltersHelp      string // the filter names, shown in --help
+	Table            *output.Table
+	Call             func(ctx context.Context, api *control.API, ids []string, filters []control.Filter) (T, error)
+}
+
+// NewDescribe builds the command d describes.
+func NewDescribe[T any](f *Factory, d Describe[T]) *cobra.Command {
+	var ids, filters []string
+	cmd := &cobra.Command{
+		Use:   d.Use,
+		Short: d.Short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fs, err := Filters(filters)
+			if err != nil {
+				return err
+			}
+			return Run(f, cmd, func(api *control.API) (T, error) {
+				return d.Call(cmd.Context(), api, SplitList(ids), fs)
+			}, d.Table)
+		},
+	}
+	cmd.Flags().StringArrayVar(&ids, d.IDsFlag, nil, d.IDsHelp)
+	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=<"+d.FiltersHelp+">,Values=...")
+	return Op(cmd, d.Op)
+}

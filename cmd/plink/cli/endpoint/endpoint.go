@@ -4,6 +4,8 @@
 package endpoint
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
 	"time"
@@ -39,29 +41,19 @@ var (
 )
 
 func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeEndpointServicesInput
-	var svcNames, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-endpoint-services [--service-names NAME...] [--filters ...]",
-		Short: "List the endpoint services you may connect to (ec2 describe-vpc-endpoint-services)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.ServiceNames = cmdutil.SplitList(svcNames)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointServicesOutput, error) {
-				return api.DescribeVpcEndpointServices(cmd.Context(), in)
-			}, &output.Table{List: "ServiceDetails", Columns: []output.Column{
-				{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
-				{Header: "ACCEPTANCE", Path: "AcceptanceRequired"}, {Header: "IP TYPES", Path: "SupportedIpAddressTypes"},
-				{Header: "PRIVATE DNS", Path: "PrivateDnsName", Wide: true}, {Header: "VERIFICATION", Path: "PrivateDnsNameVerificationState", Wide: true}}})
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeEndpointServicesOutput]{
+		Use:     "describe-endpoint-services [--service-names NAME...] [--filters ...]",
+		Short:   "List the endpoint services you may connect to (ec2 describe-vpc-endpoint-services)",
+		Op:      "DescribeVpcEndpointServices",
+		IDsFlag: "service-names", IDsHelp: "service names", FiltersHelp: "service-name|service-id|service-type|owner|supported-ip-address-types",
+		Table: &output.Table{List: "ServiceDetails", Columns: []output.Column{
+			{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
+			{Header: "ACCEPTANCE", Path: "AcceptanceRequired"}, {Header: "IP TYPES", Path: "SupportedIpAddressTypes"},
+			{Header: "PRIVATE DNS", Path: "PrivateDnsName", Wide: true}, {Header: "VERIFICATION", Path: "PrivateDnsNameVerificationState", Wide: true}}},
+		Call: func(ctx context.Context, api *control.API, names []string, fs []control.Filter) (*control.DescribeEndpointServicesOutput, error) {
+			return api.DescribeVpcEndpointServices(ctx, control.DescribeEndpointServicesInput{ServiceNames: names, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&svcNames, "service-names", nil, "service names")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=service-name|service-id|service-type|owner|supported-ip-address-types,Values=...")
-	return cmdutil.Op(cmd, "DescribeVpcEndpointServices")
+	})
 }
 
 func newCreate(f *cmdutil.Factory) *cobra.Command {
@@ -164,26 +156,15 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribe(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeEndpointsInput
-	var ids, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-endpoints [--vpc-endpoint-ids ID...] [--filters ...]",
-		Short: "List your endpoints (ec2 describe-vpc-endpoints)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.VpcEndpointIDs = cmdutil.SplitList(ids)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointsOutput, error) {
-				return api.DescribeVpcEndpoints(cmd.Context(), in)
-			}, &output.Table{List: "VpcEndpoints", Columns: endpointColumns})
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeEndpointsOutput]{
+		Use: "describe-endpoints [--vpc-endpoint-ids ID...] [--filters ...]", Short: "List your endpoints (ec2 describe-vpc-endpoints)",
+		Op: "DescribeVpcEndpoints", IDsFlag: "vpc-endpoint-ids", IDsHelp: "endpoint IDs",
+		FiltersHelp: "vpc-endpoint-id|vpc-id|service-name|vpc-endpoint-state|vpc-endpoint-type|ip-address-type|tag:<key>",
+		Table:       &output.Table{List: "VpcEndpoints", Columns: endpointColumns},
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeEndpointsOutput, error) {
+			return api.DescribeVpcEndpoints(ctx, control.DescribeEndpointsInput{VpcEndpointIDs: ids, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&ids, "vpc-endpoint-ids", nil, "endpoint IDs")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=vpc-endpoint-id|vpc-id|service-name|vpc-endpoint-state|vpc-endpoint-type|ip-address-type|tag:<key>,Values=...")
-	return cmdutil.Op(cmd, "DescribeVpcEndpoints")
+	})
 }
 
 func newDelete(f *cmdutil.Factory) *cobra.Command {
@@ -204,28 +185,19 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribeENIs(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeNetworkInterfacesInput
-	var ids, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-network-interfaces [--network-interface-ids ID...] [--filters ...]",
-		Short: "List your endpoints' network interfaces and their addresses",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.NetworkInterfaceIDs = cmdutil.SplitList(ids)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeNetworkInterfacesOutput, error) {
-				return api.DescribeNetworkInterfaces(cmd.Context(), in)
-			}, &output.Table{List: "NetworkInterfaces", Columns: []output.Column{
-				{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},
-				{Header: "IPV4", Path: "PrivateIpAddress"}, {Header: "IPV6", Path: "Ipv6Address"}, {Header: "DESCRIPTION", Path: "Description", Wide: true}}})
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeNetworkInterfacesOutput]{
+		Use:     "describe-network-interfaces [--network-interface-ids ID...] [--filters ...]",
+		Short:   "List your endpoints' network interfaces and their addresses",
+		Op:      "DescribeNetworkInterfaces",
+		IDsFlag: "network-interface-ids", IDsHelp: "ENI IDs",
+		FiltersHelp: "network-interface-id|vpc-id|subnet-id|availability-zone|interface-type|description|private-ip-address",
+		Table: &output.Table{List: "NetworkInterfaces", Columns: []output.Column{
+			{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},
+			{Header: "IPV4", Path: "PrivateIpAddress"}, {Header: "IPV6", Path: "Ipv6Address"}, {Header: "DESCRIPTION", Path: "Description", Wide: true}}},
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeNetworkInterfacesOutput, error) {
+			return api.DescribeNetworkInterfaces(ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ids, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&ids, "network-interface-ids", nil, "ENI IDs")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=network-interface-id|vpc-id|subnet-id|availability-zone|interface-type|description|private-ip-address,Values=...")
-	return cmdutil.Op(cmd, "DescribeNetworkInterfaces")
+	})
 }
 
 func newCreateNotification(f *cmdutil.Factory) *cobra.Command {

@@ -3,6 +3,8 @@
 package service
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
@@ -99,26 +101,16 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribe(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeServiceConfigurationsInput
-	var ids, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-endpoint-service-configurations [--service-ids ID...] [--filters ...]",
-		Short: "List your endpoint services (ec2 describe-vpc-endpoint-service-configurations)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.ServiceIDs = cmdutil.SplitList(ids)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeServiceConfigurationsOutput, error) {
-				return api.DescribeVpcEndpointServiceConfigurations(cmd.Context(), in)
-			}, &output.Table{List: "ServiceConfigurations", Columns: serviceColumns})
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeServiceConfigurationsOutput]{
+		Use:     "describe-endpoint-service-configurations [--service-ids ID...] [--filters ...]",
+		Short:   "List your endpoint services (ec2 describe-vpc-endpoint-service-configurations)",
+		Op:      "DescribeVpcEndpointServiceConfigurations",
+		IDsFlag: "service-ids", IDsHelp: "service IDs", FiltersHelp: "service-name|service-id|service-state|supported-ip-address-types|tag:<key>",
+		Table: &output.Table{List: "ServiceConfigurations", Columns: serviceColumns},
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeServiceConfigurationsOutput, error) {
+			return api.DescribeVpcEndpointServiceConfigurations(ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: ids, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&ids, "service-ids", nil, "service IDs")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=service-name|service-id|service-state|supported-ip-address-types|tag:<key>,Values=...")
-	return cmdutil.Op(cmd, "DescribeVpcEndpointServiceConfigurations")
+	})
 }
 
 func newDelete(f *cmdutil.Factory) *cobra.Command {

@@ -3,6 +3,8 @@
 package vpc
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
@@ -80,26 +82,13 @@ func newCreateVpc(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribeVpcs(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeVpcsInput
-	var ids, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-vpcs [--vpc-ids ID...] [--filters Name=...,Values=...]",
-		Short: "List VPCs",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.VpcIDs = cmdutil.SplitList(ids)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeVpcsOutput, error) {
-				return api.DescribeVpcs(cmd.Context(), in)
-			}, vpcTable)
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeVpcsOutput]{
+		Use: "describe-vpcs [--vpc-ids ID...] [--filters Name=...,Values=...]", Short: "List VPCs", Op: "DescribeVpcs",
+		IDsFlag: "vpc-ids", IDsHelp: "VPC IDs", FiltersHelp: "vpc-id|cidr|is-default|state|owner-id|tag:<key>|tag-key", Table: vpcTable,
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeVpcsOutput, error) {
+			return api.DescribeVpcs(ctx, control.DescribeVpcsInput{VpcIDs: ids, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&ids, "vpc-ids", nil, "VPC IDs")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=vpc-id|cidr|is-default|state|owner-id|tag:<key>|tag-key,Values=...")
-	return cmdutil.Op(cmd, "DescribeVpcs")
+	})
 }
 
 func newDeleteVpc(f *cmdutil.Factory) *cobra.Command {
@@ -157,26 +146,13 @@ func newCreateSubnet(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribeSubnets(f *cmdutil.Factory) *cobra.Command {
-	var in control.DescribeSubnetsInput
-	var ids, filters []string
-	cmd := &cobra.Command{
-		Use:   "describe-subnets [--subnet-ids ID...] [--filters Name=...,Values=...]",
-		Short: "List subnets",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			in.SubnetIDs = cmdutil.SplitList(ids)
-			if in.Filters, err = cmdutil.Filters(filters); err != nil {
-				return err
-			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeSubnetsOutput, error) {
-				return api.DescribeSubnets(cmd.Context(), in)
-			}, subnetTable)
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeSubnetsOutput]{
+		Use: "describe-subnets [--subnet-ids ID...] [--filters Name=...,Values=...]", Short: "List subnets", Op: "DescribeSubnets",
+		IDsFlag: "subnet-ids", IDsHelp: "subnet IDs", FiltersHelp: "vpc-id|subnet-id|availability-zone|cidr-block|default-for-az|ipv6-native|tag:<key>", Table: subnetTable,
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeSubnetsOutput, error) {
+			return api.DescribeSubnets(ctx, control.DescribeSubnetsInput{SubnetIDs: ids, Filters: fs})
 		},
-	}
-	cmd.Flags().StringArrayVar(&ids, "subnet-ids", nil, "subnet IDs")
-	cmd.Flags().StringArrayVar(&filters, "filters", nil, "Name=vpc-id|subnet-id|availability-zone|cidr-block|default-for-az|ipv6-native|tag:<key>,Values=...")
-	return cmdutil.Op(cmd, "DescribeSubnets")
+	})
 }
 
 func newDeleteSubnet(f *cmdutil.Factory) *cobra.Command {
