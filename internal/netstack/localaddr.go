@@ -71,6 +71,12 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 		}
 		todo = append(todo, a)
 		batch.WriteString(strings.Join(addArgs(a, "add"), " ") + "\n")
+		if a.Is6() {
+			// The kernel installs an IPv6 address's local route
+			// asynchronously (and, under load, sometimes late): install it
+			// in the same batch so the address is reachable at once.
+			batch.WriteString("route replace local " + a.String() + " dev lo table local\n")
+		}
 	}
 	if len(todo) == 0 {
 		return nil
