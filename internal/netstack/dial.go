@@ -45,26 +45,38 @@ func (d *sourceDialer) dial(ctx context.Context, src netip.Addr, dst netip.AddrP
 	}
 	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
 	src = src.Unmap()
-	if src.IsValid() && src.Is4() == dst.Addr().Is4() {
-		d.mu.Lock()
-		bad := d.unbindable[src]
-		d.mu.Unlock()
-		if !bad {
-			c, err := dialFrom(ctx, src, dst, timeout)
-			if err == nil || !errors.Is(err, syscall.EADDRNOTAVAIL) {
-				return c, err
-			}
-			d.mu.Lock()
-			first := !d.unbindable[src]
-			d.unbindable[src] = true
-			d.mu.Unlock()
-			if first {
-				d.log.Warn("load balancer node address is not local; targets will see another source address",
-					"source", src, "err", err)
-			}
+	if d.usable(src, dst.Addr()) {
+		c, err := dialFrom(ctx, src, dst, timeout)
+		if err == nil || !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return c, err
 		}
+		d.unusable(src, err)
 	}
 	return dialFrom(ctx, netip.Addr{}, dst, timeout)
+}
+
+// usable reports whether src should be tried as the source address of a
+// connection to dst: valid, of dst's family, and not known to be foreign.
+func (d *sourceDialer) usable(src, dst netip.Addr) bool {
+	if !src.IsValid() || src.Is4() != dst.Is4() {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.unbindable[src]
+}
+
+// unusable records that src cannot be bound (EADDRNOTAVAIL), with a
+// warning the first time.
+func (d *sourceDialer) unusable(src netip.Addr, err error) {
+	d.mu.Lock()
+	first := !d.unbindable[src]
+	d.unbindable[src] = true
+	d.mu.Unlock()
+	if first {
+		d.log.Warn("load balancer node address is not local; targets will see another source address",
+			"source", src, "err", err)
+	}
 }
 
 func dialFrom(ctx context.Context, src netip.Addr, dst netip.AddrPort, timeout time.Duration) (*net.TCPConn, error) {

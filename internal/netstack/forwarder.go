@@ -33,7 +33,22 @@ type Options struct {
 	// OnHealth receives target health changes. It is called with an
 	// internal lock held: it must be quick and must not call the Forwarder.
 	OnHealth func([]snapshot.HealthReport)
+	// Engine is how bytes are moved: EngineEpoll (the default on Linux)
+	// or EngineGoroutines (the default elsewhere).
+	Engine string
 }
+
+// Engines, for Options.Engine.
+const (
+	// EngineEpoll runs every connection on a few event loops (one per
+	// GOMAXPROCS) with raw non-blocking sockets: no goroutine per
+	// connection, no Go netpoller bookkeeping, splice for bulk data.
+	// Linux only.
+	EngineEpoll = "epoll"
+	// EngineGoroutines runs two goroutines per connection on Go's net
+	// package, with io.Copy (splice on Linux) for bulk data.
+	EngineGoroutines = "goroutines"
+)
 
 // ListenerInfo describes one bound listener.
 type ListenerInfo struct {
@@ -94,11 +109,16 @@ type Forwarder struct {
 	connWG sync.WaitGroup
 	plan   *plan  // last applied, guarded by connMu
 	seq    uint64 // plans applied, guarded by mu
+
+	loops  *loops // the epoll engine; nil when goroutines move the bytes
+	listen func(netip.AddrPort) (*listener, error)
 }
 
 // listener is one bound socket and its current route.
 type listener struct {
-	ln    *net.TCPListener
+	addr  netip.AddrPort
+	ln    *net.TCPListener // goroutine engine
+	fd    int              // epoll engine: the listening socket; else -1
 	route atomic.Pointer[route]
 	gone  atomic.Bool // removed by a reconcile: its connections end
 	// metrics caches the connection collectors of the route's label.
@@ -124,7 +144,56 @@ func New(opts Options) *Forwarder {
 		conns:     map[*conn]struct{}{},
 	}
 	f.health = newHealthChecker(log, f.dialer, f.m, opts.OnHealth, f.terminateUnhealthy)
+	f.listen = listenNet
+	if opts.Engine == "" {
+		opts.Engine = defaultEngine
+	}
+	if opts.Engine == EngineEpoll {
+		lps, err := newLoops(f)
+		if err != nil {
+			log.Warn("epoll engine unavailable; using goroutines", "err", err)
+		} else {
+			f.loops = lps
+			f.listen = listenRaw
+		}
+	}
 	return f
+}
+
+// close closes the listening socket. With the epoll engine, the loops
+// must have dropped it first.
+func (l *listener) close() {
+	if l.ln != nil {
+		l.ln.Close()
+		return
+	}
+	syscall.Close(l.fd)
+}
+
+// startAccepting hands new listeners to the engine.
+func (f *Forwarder) startAccepting(ls []*listener) {
+	if f.loops != nil {
+		f.loops.addListeners(ls)
+		return
+	}
+	for _, l := range ls {
+		f.acceptWG.Add(1)
+		go f.acceptLoop(l)
+	}
+}
+
+// stopAccepting takes listeners from the engine and closes them. When it
+// returns, no connection is accepted on them any more.
+func (f *Forwarder) stopAccepting(ls []*listener) {
+	if len(ls) == 0 {
+		return
+	}
+	if f.loops != nil {
+		f.loops.removeListeners(ls)
+	}
+	for _, l := range ls {
+		l.close()
+	}
 }
 
 // Apply makes the running listeners, routes and health checks match snap.
@@ -151,21 +220,23 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		}
 		todo = append(todo, addr)
 	}
-	lns, errs := bindAll(p, todo, f.opts.AddAddresses)
-	for addr, ln := range lns {
-		l := &listener{ln: ln}
+	lns, errs := bindAll(p, todo, f.listen, f.opts.AddAddresses)
+	added := make([]*listener, 0, len(lns))
+	for addr, l := range lns {
 		l.route.Store(p.routes[addr])
 		f.listeners[addr] = l
-		f.acceptWG.Add(1)
-		go f.acceptLoop(l)
+		added = append(added, l)
 	}
+	f.startAccepting(added)
+	var removed []*listener
 	for addr, l := range f.listeners {
 		if _, ok := p.routes[addr]; !ok {
 			l.gone.Store(true)
-			l.ln.Close()
+			removed = append(removed, l)
 			delete(f.listeners, addr)
 		}
 	}
+	f.stopAccepting(removed)
 	f.health.apply(p)
 	f.reconcileConns(p)
 	f.m.reconcile.Observe(time.Since(start).Seconds())
@@ -191,14 +262,15 @@ func (f *Forwarder) infosLocked() []ListenerInfo {
 
 // bindAll binds addrs; addresses the kernel says are not local are handed
 // to addAddrs in one batch and bound again.
-func bindAll(p *plan, addrs []netip.AddrPort, addAddrs func([]netip.Addr) error) (map[netip.AddrPort]*net.TCPListener, []BindError) {
-	lns := make(map[netip.AddrPort]*net.TCPListener, len(addrs))
+func bindAll(p *plan, addrs []netip.AddrPort, listen func(netip.AddrPort) (*listener, error),
+	addAddrs func([]netip.Addr) error) (map[netip.AddrPort]*listener, []BindError) {
+	lns := make(map[netip.AddrPort]*listener, len(addrs))
 	errs := append([]BindError(nil), p.errs...)
 	var retry []netip.AddrPort
 	var missing []netip.Addr
 	seen := map[netip.Addr]bool{}
 	for _, addr := range addrs {
-		ln, err := listenTCP(addr)
+		ln, err := listen(addr)
 		switch {
 		case err == nil:
 			lns[addr] = ln
@@ -217,7 +289,7 @@ func bindAll(p *plan, addrs []netip.AddrPort, addAddrs func([]netip.Addr) error)
 	}
 	addErr := addAddrs(missing)
 	for _, addr := range retry {
-		ln, err := listenTCP(addr)
+		ln, err := listen(addr)
 		if err != nil {
 			if addErr != nil {
 				err = fmt.Errorf("%w (%v)", err, addErr)
@@ -228,6 +300,15 @@ func bindAll(p *plan, addrs []netip.AddrPort, addAddrs func([]netip.Addr) error)
 		lns[addr] = ln
 	}
 	return lns, errs
+}
+
+// listenNet binds a listener of the goroutine engine.
+func listenNet(addr netip.AddrPort) (*listener, error) {
+	ln, err := listenTCP(addr)
+	if err != nil {
+		return nil, err
+	}
+	return &listener{addr: addr, ln: ln, fd: -1}, nil
 }
 
 func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
@@ -261,11 +342,11 @@ func bindError(r *route, err error) BindError {
 // Options.AddAddresses is by Apply.
 func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
 	p := buildPlan(snap)
-	lns, errs := bindAll(p, p.order, addAddrs)
+	lns, errs := bindAll(p, p.order, listenNet, addAddrs)
 	res := Result{Listeners: []ListenerInfo{}, Errors: errs}
 	for _, addr := range p.order {
 		if ln, ok := lns[addr]; ok {
-			ln.Close()
+			ln.close()
 			r := p.routes[addr]
 			res.Listeners = append(res.Listeners, ListenerInfo{Address: addr.String(), Endpoint: r.endpointID, LoadBalancer: r.lbName, Kind: r.kind})
 		}
@@ -277,10 +358,12 @@ func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
 func (f *Forwarder) StopAccepting() {
 	f.mu.Lock()
 	f.stopped = true
+	all := make([]*listener, 0, len(f.listeners))
 	for addr, l := range f.listeners {
-		l.ln.Close()
+		all = append(all, l)
 		delete(f.listeners, addr)
 	}
+	f.stopAccepting(all)
 	f.mu.Unlock()
 	f.acceptWG.Wait()
 }
@@ -302,6 +385,9 @@ func (f *Forwarder) Shutdown(ctx context.Context) error {
 	}
 	f.cancel()
 	f.health.close()
+	if f.loops != nil {
+		f.loops.close()
+	}
 	return err
 }
 
@@ -318,27 +404,6 @@ func (f *Forwarder) abortAll(reason string) {
 	defer f.connMu.Unlock()
 	for c := range f.conns {
 		c.abort(reason)
-	}
-}
-
-func (f *Forwarder) acceptLoop(l *listener) {
-	defer f.acceptWG.Done()
-	var backoff time.Duration
-	for {
-		c, err := l.ln.AcceptTCP()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Out of file descriptors and the like: back off as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			f.log.Warn("accept failed", "listener", l.ln.Addr().String(), "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		f.connWG.Add(1)
-		go f.handle(l, c)
 	}
 }
 
