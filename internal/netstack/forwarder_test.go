@@ -215,7 +215,7 @@ func TestSecurityGroups(t *testing.T) {
 	tp.sg.Rules = []snapshot.Rule{{Protocol: "tcp", FromPort: int(tp.port), ToPort: int(tp.port),
 		Prefix: netip.PrefixFrom(allowed, 32)}}
 	reg := prometheus.NewRegistry()
-	f := New(Options{Registerer: reg})
+	f := New(Options{Registerer: reg, Engine: testEngine})
 	defer f.Close()
 	mustApply(t, f, tp.snap())
 
@@ -405,7 +405,7 @@ func TestShutdown(t *testing.T) {
 		tp := newTopo(t)
 		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
 		tp.addTarget(b, "za")
-		f := New(Options{})
+		f := New(Options{Engine: testEngine})
 		mustApply(t, f, tp.snap())
 		c := dial(t, tp.eni(tp.eniA))
 		c.greeting()
@@ -432,7 +432,7 @@ func TestShutdown(t *testing.T) {
 		tp := newTopo(t)
 		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
 		tp.addTarget(b, "za")
-		f := New(Options{})
+		f := New(Options{Engine: testEngine})
 		mustApply(t, f, tp.snap())
 		c := dial(t, tp.eni(tp.eniA))
 		c.greeting()

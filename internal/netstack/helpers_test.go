@@ -252,7 +252,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func newForwarder(t *testing.T, hl *healthLog) *Forwarder {
 	t.Helper()
-	opts := Options{DialTimeout: 2 * time.Second}
+	opts := Options{DialTimeout: 2 * time.Second, Engine: testEngine}
 	if hl != nil {
 		opts.OnHealth = hl.record
 	}

@@ -64,7 +64,7 @@ func TestIPv6(t *testing.T) {
 		Prefix: netip.MustParsePrefix("fd00:16::/64")})
 	b := startBackend(t, "v6", netip.MustParseAddrPort("[::1]:0"), true)
 	tp.addTarget(b, "za")
-	f := New(Options{AddAddresses: la.AddAll})
+	f := New(Options{AddAddresses: la.AddAll, Engine: testEngine})
 	res := f.Apply(tp.snap())
 	for _, e := range res.Errors {
 		t.Fatalf("apply: %v", e)

@@ -252,7 +252,7 @@ func TestCloseStopsHealthChecks(t *testing.T) {
 	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
 	tp.addTarget(b, "za")
 	base := runtime.NumGoroutine()
-	f := New(Options{})
+	f := New(Options{Engine: testEngine})
 	mustApply(t, f, tp.snap())
 	if err := f.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,138 @@
+package netstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"io"
+	"net"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testEngine is the engine newForwarder (and the tests that call New)
+// use; "" is the platform's default (epoll on Linux).
+var testEngine string
+
+// The goroutine engine (the default off Linux) passes the same behaviour
+// tests as the epoll engine.
+func TestGoroutineEngine(t *testing.T) {
+	testEngine = EngineGoroutines
+	defer func() { testEngine = "" }()
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"RoundTripAndHalfClose", TestRoundTripAndHalfClose},
+		{"ProxyProtocolV2", TestProxyProtocolV2},
+		{"ZoneSelection", TestZoneSelection},
+		{"FailoverAndFailOpen", TestFailoverAndFailOpen},
+		{"SecurityGroups", TestSecurityGroups},
+		{"Draining", TestDraining},
+		{"TerminateOnUnhealthy", TestTerminateOnUnhealthy},
+		{"ReconcileKeepsOtherListeners", TestReconcileKeepsOtherListeners},
+		{"IdleTimeout", TestIdleTimeout},
+		{"Shutdown", TestShutdown},
+		{"BackPressure", TestBackPressure},
+	} {
+		t.Run(tc.name, tc.fn)
+	}
+}
+
+// Slow readers on both sides: the forwarder must hold what the other side
+// cannot take yet (a short write, a full pipe) and lose nothing.
+func TestBackPressure(t *testing.T) {
+	tp := newTopo(t)
+	target := startSink(t, netip.AddrPortFrom(tp.ip(101), 0))
+	tp.addTarget(target.backendRef(), "za")
+	f := newForwarder(t, nil)
+	mustApply(t, f, tp.snap())
+
+	// Bulk: 24 MB each way, more than the socket buffers loopback grows
+	// to; the client does not read for a while, so the target's echo
+	// backs up into plink (splice with a full pipe).
+	t.Run("bulk", func(t *testing.T) {
+		up := make([]byte, 24<<20)
+		rand.Read(up)
+		roundTrip(t, tp.eni(tp.eniA), up, len(up))
+	})
+	// Small writes: each read by plink is short, so the bytes go through
+	// its buffer; the target not reading yet makes plink's writes short
+	// and the rest wait in the connection (the pend path).
+	t.Run("small writes", func(t *testing.T) {
+		up := make([]byte, 3<<20)
+		rand.Read(up)
+		roundTrip(t, tp.eni(tp.eniA), up, 1000)
+	})
+}
+
+// roundTrip sends up in writes of chunk bytes (pausing between them when
+// small), half-closes, reads the echo after a pause and compares.
+func roundTrip(t *testing.T, dst string, up []byte, chunk int) {
+	t.Helper()
+	c := dial(t, dst)
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	go func() {
+		for off := 0; off < len(up); off += chunk {
+			c.Write(up[off:min(off+chunk, len(up))])
+			if chunk < len(up) {
+				time.Sleep(50 * time.Microsecond) // plink reads each write alone
+			}
+		}
+		c.CloseWrite()
+	}()
+	time.Sleep(sinkPause)
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, up) {
+		t.Fatalf("got %d bytes back (sha256 %x), want %d (%x)", len(got), sha256.Sum256(got), len(up), sha256.Sum256(up))
+	}
+}
+
+// sinkPause is how long a sink connection waits before it reads.
+const sinkPause = time.Second
+
+// sink is a target with a small receive buffer (8 KiB, no autotuning)
+// that waits sinkPause before reading, then echoes every byte and passes
+// the half-close back.
+type sink struct {
+	ln   net.Listener
+	addr netip.AddrPort
+}
+
+func startSink(t *testing.T, addr netip.AddrPort) *sink {
+	t.Helper()
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		// Accepted sockets inherit the listener's receive buffer.
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10) })
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{ln: ln, addr: addrPort(ln.Addr())}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(60 * time.Second))
+				time.Sleep(sinkPause) // the upload backs up first
+				io.Copy(c, c)
+				c.(*net.TCPConn).CloseWrite()
+			}()
+		}
+	}()
+	return s
+}
+
+func (s *sink) backendRef() *backend { return &backend{addr: s.addr} }
