@@ -36,7 +36,7 @@ func TestPumpHoldsWhatTheTargetCannotTake(t *testing.T) {
 
 	c := &conn{route: &route{tg: &snapshot.TargetGroup{}}, idle: time.Minute,
 		cm: &connMetrics{in: prometheus.NewCounter(prometheus.CounterOpts{Name: "in"}),
-			out: prometheus.NewCounter(prometheus.CounterOpts{Name: "out"}),
+			out:    prometheus.NewCounter(prometheus.CounterOpts{Name: "out"}),
 			active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "active"})}}
 	lc := &lconn{conn: c, lp: lp, cfd: cfd, ufd: ufd, state: stOpen}
 	lc.flows[0] = flow{src: cfd, dst: ufd, total: &c.up, counter: c.cm.in}
