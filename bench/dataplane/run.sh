@@ -15,13 +15,19 @@
 # is ended by PID; traffic goes to 127.0.0.0/8 only; every load is bounded.
 #
 # Needs: go, iperf3, haproxy, jq (apt-get install iperf3 haproxy jq).
-# Environment: IPERF_T (s, default 10), CONNS (default 50000), CONC
+# The machine is shared and noisy (10-30 % from run to run), so 1. and 2.
+# run ROUNDS times, the three contenders interleaved within each round,
+# and the table shows each measure's median over the rounds (every round
+# is logged).
+#
+# Environment: ROUNDS (default 3), IPERF_T (s, default 5), CONNS (default 50000), CONC
 #   (default 32), CONN_T (s, default 10), N_RECONCILE (default 1000),
 #   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
 #   ./cmd/plink), KEEP=1 to keep the work folder.
 set -euo pipefail
 
-IPERF_T=${IPERF_T:-10}
+ROUNDS=${ROUNDS:-3}
+IPERF_T=${IPERF_T:-5}
 CONNS=${CONNS:-50000}
 CONC=${CONC:-32}
 CONN_T=${CONN_T:-10}
@@ -131,35 +137,55 @@ eni=$(jq -r --arg p ":$lp_iperf" '.listeners[] | select(.kind == "endpoint" and 
 eni=${eni%:*}
 log "endpoint address $eni"
 
+# median V...: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
 # --- 1. bulk throughput --------------------------------------------------
 declare -A gbps
-# iperf NAME HOST PORT STREAMS
+# iperf NAME HOST PORT STREAMS ROUND: appends to gbps[NAME.STREAMS]
 iperf() {
-	local out=$work/iperf.$1.P$4.json
+	local out=$work/iperf.$1.P$4.r$5.json v
 	iperf3 -c "$2" -p "$3" -t "$IPERF_T" -P "$4" -J >"$out" 2>&1 || { echo "run.sh: iperf3 $1 -P $4 failed:" >&2; tail -5 "$out" >&2; exit 1; }
-	gbps[$1.$4]=$(jq '.end.sum_received.bits_per_second / 1e9' "$out")
-	log "iperf3 $1 -P $4: $(printf %.2f "${gbps[$1.$4]}") Gbit/s"
+	v=$(jq '.end.sum_received.bits_per_second / 1e9' "$out")
+	gbps[$1.$4]+="$v "
+	log "round $5: iperf3 $1 -P $4: $(printf %.2f "$v") Gbit/s"
 }
-for streams in 1 4; do
-	iperf direct 127.0.0.1 "$iperf_port" "$streams"
-	iperf plink "$eni" "$lp_iperf" "$streams"
-	iperf haproxy 127.0.0.5 "$hap_iperf" "$streams"
+for round in $(seq "$ROUNDS"); do
+	for streams in 1 4; do
+		iperf direct 127.0.0.1 "$iperf_port" "$streams" "$round"
+		iperf plink "$eni" "$lp_iperf" "$streams" "$round"
+		iperf haproxy 127.0.0.5 "$hap_iperf" "$streams" "$round"
+	done
+done
+for k in "${!gbps[@]}"; do
+	# shellcheck disable=SC2086 # the rounds' values, split on purpose
+	gbps[$k]=$(median ${gbps[$k]})
 done
 
 # --- 2. short connections ------------------------------------------------
 declare -A rate p50 p99
-# conns NAME ADDR
+# conns NAME ADDR ROUND: appends to rate/p50/p99[NAME]
 conns() {
 	local line
 	line=$("$connrate" run -addr "$2" -n "$CONNS" -c "$CONC" -d "${CONN_T}s" | grep '^RESULT')
-	rate[$1]=$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line")
-	p50[$1]=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line")
-	p99[$1]=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line")
-	log "connrate $1: $line"
+	rate[$1]+="$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line") "
+	p50[$1]+="$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line") "
+	p99[$1]+="$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") "
+	log "round $3: connrate $1: $line"
 }
-conns direct "127.0.0.1:$echo_port"
-conns plink "$eni:$lp_echo"
-conns haproxy "127.0.0.5:$hap_echo"
+for round in $(seq "$ROUNDS"); do
+	conns direct "127.0.0.1:$echo_port" "$round"
+	conns plink "$eni:$lp_echo" "$round"
+	conns haproxy "127.0.0.5:$hap_echo" "$round"
+done
+for k in direct plink haproxy; do
+	# shellcheck disable=SC2086
+	rate[$k]=$(median ${rate[$k]})
+	# shellcheck disable=SC2086
+	p50[$k]=$(median ${p50[$k]})
+	# shellcheck disable=SC2086
+	p99[$k]=$(median ${p99[$k]})
+done
 stop "$serve_pid"
 
 # --- 3. reconcile of N_RECONCILE endpoints -------------------------------
@@ -210,7 +236,7 @@ ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (op == ">=" ? v >= t : v <
 r2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 f2() { printf %.2f "$1"; }
 echo
-echo "plink data plane, $(nproc) cores, loopback; iperf3 -t $IPERF_T; connrate $CONNS conns (or ${CONN_T}s), concurrency $CONC, 64 B echo"
+echo "plink data plane, $(nproc) cores, loopback; medians of $ROUNDS interleaved rounds; iperf3 -t $IPERF_T; connrate $CONNS conns (or ${CONN_T}s), concurrency $CONC, 64 B echo"
 echo
 echo "| measure | direct | plink | haproxy | plink/direct | plink/haproxy | target |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"

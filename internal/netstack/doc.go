@@ -19,6 +19,18 @@
 //   - LocalAddrs, which puts missing addresses on lo (as root) and removes
 //     them again.
 //
-// Bytes move with io.Copy between *net.TCPConn values, so Linux splices
-// them in the kernel.
+// Two engines move the bytes (Options.Engine):
+//
+//   - epoll (Linux, the default): one event loop per core with raw
+//     non-blocking sockets, no goroutine per connection, read/write for
+//     short exchanges and splice(2) through pooled pipes for bulk data
+//     (loop_linux.go). It is what lets plink match HAProxy on short
+//     connections (BENCHMARKS.md).
+//   - goroutines (everywhere else): two goroutines per connection on Go's
+//     net package, io.Copy (splice on Linux) for bulk data
+//     (engine_goroutine.go).
+//
+// Both share admission (security groups, target choice), tracking for
+// reconciles, draining and shutdown, and metrics (conn.go); the behaviour
+// tests run against both.
 package netstack
