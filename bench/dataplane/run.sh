@@ -121,7 +121,8 @@ backend echo
     server s1 127.0.0.1:$echo_port source 127.0.0.6
 EOF
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-pids+=($!)
+hap_pid=$!
+pids+=($hap_pid)
 wait_port 127.0.0.5 "$hap_echo"
 
 # --- plink: one endpoint, two listeners (iperf3, echo), PROXY v2 off ----
@@ -163,11 +164,22 @@ for k in "${!gbps[@]}"; do
 done
 
 # --- 2. short connections ------------------------------------------------
-declare -A rate p50 p99
-# conns NAME ADDR ROUND: appends to rate/p50/p99[NAME]
+declare -A rate p50 p99 cpu
+# ticks PID: CPU time (user + system, clock ticks) of PID so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+# conns NAME ADDR ROUND [PROXY_PID]: appends to rate/p50/p99[NAME], and
+# the proxy's CPU time per connection (µs) to cpu[NAME].
 conns() {
-	local line
+	local line t0=0 n us
+	[[ -n ${4:-} ]] && t0=$(ticks "$4")
 	line=$("$connrate" run -addr "$2" -n "$CONNS" -c "$CONC" -d "${CONN_T}s" | grep '^RESULT')
+	if [[ -n ${4:-} ]]; then
+		n=$(sed -E 's/.* conns=([0-9]+).*/\1/' <<<"$line")
+		us=$(awk -v t="$(($(ticks "$4") - t0))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+		cpu[$1]+="$us "
+		line+=" proxy_cpu_us_per_conn=$us"
+	fi
 	rate[$1]+="$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line") "
 	p50[$1]+="$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line") "
 	p99[$1]+="$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") "
@@ -175,8 +187,12 @@ conns() {
 }
 for round in $(seq "$ROUNDS"); do
 	conns direct "127.0.0.1:$echo_port" "$round"
-	conns plink "$eni:$lp_echo" "$round"
-	conns haproxy "127.0.0.5:$hap_echo" "$round"
+	conns plink "$eni:$lp_echo" "$round" "$serve_pid"
+	conns haproxy "127.0.0.5:$hap_echo" "$round" "$hap_pid"
+done
+for k in plink haproxy; do
+	# shellcheck disable=SC2086
+	cpu[$k]=$(median ${cpu[$k]})
 done
 for k in direct plink haproxy; do
 	# shellcheck disable=SC2086
@@ -246,6 +262,7 @@ for s in 1 4; do
 done
 ph=$(r2 "${rate[plink]}" "${rate[haproxy]}")
 echo "| short connections (conn/s) | ${rate[direct]} | ${rate[plink]} | ${rate[haproxy]} | $(r2 "${rate[plink]}" "${rate[direct]}") | $ph | plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+echo "| proxy CPU per connection (µs, lower is better) | | ${cpu[plink]} | ${cpu[haproxy]} | | $(r2 "${cpu[plink]}" "${cpu[haproxy]}") | (connections per proxy CPU-second, plink/haproxy: $(r2 "${cpu[haproxy]}" "${cpu[plink]}")) |"
 echo "| p50 latency (µs) | ${p50[direct]} | ${p50[plink]} | ${p50[haproxy]} | added: plink $(printf %+d $((p50[plink] - p50[direct]))), haproxy $(printf %+d $((p50[haproxy] - p50[direct]))) | | |"
 echo "| p99 latency (µs) | ${p99[direct]} | ${p99[plink]} | ${p99[haproxy]} | added: plink $(printf %+d $((p99[plink] - p99[direct]))), haproxy $(printf %+d $((p99[haproxy] - p99[direct]))) | | |"
 echo

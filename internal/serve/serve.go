@@ -63,6 +63,8 @@ type Options struct {
 	ManageAddresses bool
 	// PollInterval is how often the revision is read (default 50 ms).
 	PollInterval time.Duration
+	// Engine is the data plane engine (netstack.Options.Engine).
+	Engine string
 }
 
 // DefaultGrace is the default drain period on shutdown.
@@ -115,7 +117,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var addrs *netstack.LocalAddrs
-	fopts := netstack.Options{Logger: s.log, Registerer: reg, OnHealth: s.queueHealth}
+	fopts := netstack.Options{Logger: s.log, Registerer: reg, OnHealth: s.queueHealth, Engine: s.opts.Engine}
 	if s.opts.ManageAddresses {
 		addrs = netstack.NewLocalAddrs(s.log)
 		fopts.AddAddresses = addrs.AddAll

@@ -20,7 +20,14 @@ const liveWait = 5 * time.Second
 // TestThroughEndpoint follows an endpoint's life through `plink serve`:
 // pendingAcceptance has no listener, accept opens one in every zone,
 // reject closes them; a second endpoint opens and delete closes it.
+// TestThroughEndpoint runs with both data plane engines (serve --engine).
 func TestThroughEndpoint(t *testing.T) {
+	for _, engine := range []string{"epoll", "goroutines"} {
+		t.Run(engine, func(t *testing.T) { throughEndpoint(t, engine) })
+	}
+}
+
+func throughEndpoint(t *testing.T, engine string) {
 	e := newEnv(t)
 	b := startBackend(t, "web", "127.0.0.1:0", false)
 	svc := e.newService(serviceSpec{Targets: []string{b.target()}, Acceptance: true})
@@ -28,7 +35,7 @@ func TestThroughEndpoint(t *testing.T) {
 	if ep.State != "pendingAcceptance" {
 		t.Fatalf("endpoint state %q, want pendingAcceptance", ep.State)
 	}
-	srv := e.serve()
+	srv := e.serve("--engine", engine)
 	zones := []string{"a", "b", "c"}
 
 	// The ready file is written after the first apply: pendingAcceptance

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/serve"
 )
 
@@ -32,6 +33,7 @@ type ServeOptions struct {
 	DNSAddr     string
 	DNSUpstream string
 	NoDNS       bool
+	Engine      string
 }
 
 // NewCmdServe builds `plink serve`.
@@ -67,6 +69,9 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 			if opts.LogFormat != "text" && opts.LogFormat != "json" {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--log-format must be text or json, not %q", opts.LogFormat)}
 			}
+			if opts.Engine != "" && opts.Engine != netstack.EngineEpoll && opts.Engine != netstack.EngineGoroutines {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--engine must be %s or %s, not %q", netstack.EngineEpoll, netstack.EngineGoroutines, opts.Engine)}
+			}
 			return runF(cmd.Context(), f, opts)
 		},
 	}
@@ -76,6 +81,7 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics")
+	fl.StringVar(&opts.Engine, "engine", "", "how bytes move: epoll (event loops; the Linux default) or goroutines (two per connection; elsewhere)")
 	fl.BoolVar(&opts.Check, "check", false, "only check that every listener can be bound; print JSON, exit 1 if not")
 	fl.IntVar(&opts.DNSPort, "dns-port", 53, "DNS port on every VPC resolver address (0: none)")
 	fl.StringVar(&opts.DNSAddr, "dns-addr", "", "an extra DNS listener on `host:port`")
@@ -97,6 +103,7 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Grace:           opts.Grace,
 		ReadyFile:       opts.ReadyFile,
 		MetricsAddr:     opts.MetricsAddr,
+		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
 	}

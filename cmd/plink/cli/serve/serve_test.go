@@ -31,11 +31,13 @@ func TestServeFlags(t *testing.T) {
 		{"defaults", nil, ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53}, false},
 		{"all flags", []string{"--ready-file", "/tmp/r.json", "--grace", "2s", "--log-format", "json", "--log-level", "debug",
 			"--metrics-addr", "127.0.0.1:0", "--check", "--dns-port", "5300", "--dns-addr", "127.0.0.1:5353",
-			"--dns-upstream", "127.0.0.1:53", "--no-dns"},
+			"--dns-upstream", "127.0.0.1:53", "--no-dns", "--engine", "goroutines"},
 			ServeOptions{ReadyFile: "/tmp/r.json", Grace: 2 * time.Second, LogFormat: "json", LogLevel: "debug",
-				MetricsAddr: "127.0.0.1:0", Check: true, DNSPort: 5300, DNSAddr: "127.0.0.1:5353", DNSUpstream: "127.0.0.1:53", NoDNS: true}, false},
+				MetricsAddr: "127.0.0.1:0", Check: true, DNSPort: 5300, DNSAddr: "127.0.0.1:5353", DNSUpstream: "127.0.0.1:53", NoDNS: true,
+				Engine: "goroutines"}, false},
 		{"bad level", []string{"--log-level", "loud"}, ServeOptions{}, true},
 		{"bad format", []string{"--log-format", "xml"}, ServeOptions{}, true},
+		{"bad engine", []string{"--engine", "io_uring"}, ServeOptions{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
