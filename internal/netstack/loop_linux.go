@@ -59,17 +59,6 @@ const (
 	listenBacklog = 4096
 )
 
-// lightCC is the congestion control of the proxy's own sends: to the
-// client (set on listeners, inherited by accepted sockets) and to the
-// target (set when a direction turns bulk, so short connections do not
-// pay the system call). plink's hops are loopback or a local namespace:
-// nothing to pace and no loss to react to. The system default may be BBR,
-// whose pacing timers cost plink about 15 % of bulk throughput here;
-// reno does no pacing and is always allowed to unprivileged users
-// (net.ipv4.tcp_allowed_congestion_control). Best effort: refused, the
-// default stays. The client's and target's own sends keep their choice.
-const lightCC = "reno"
-
 // epoch anchors the loops' monotonic clock (nanoseconds since epoch).
 var epoch = time.Now()
 
@@ -104,8 +93,6 @@ func listenRaw(addr netip.AddrPort) (*listener, error) {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		return fail("setsockopt", err)
 	}
-	// Accepted sockets inherit the congestion control (see lightCC).
-	unix.SetsockoptString(fd, unix.IPPROTO_TCP, unix.TCP_CONGESTION, lightCC)
 	if err := unix.Bind(fd, sockaddr(addr)); err != nil {
 		return fail("bind", err)
 	}
@@ -721,10 +708,6 @@ func (lc *lconn) readIn(fl *flow) bool {
 	}
 	if n == len(buf) {
 		fl.pipe = lc.lp.getPipe() // bulk data: splice from now on
-		if fl.dst == lc.ufd {
-			// Accepted sockets have it from their listener.
-			unix.SetsockoptString(fl.dst, unix.IPPROTO_TCP, unix.TCP_CONGESTION, lightCC)
-		}
 	}
 	w, ok := lc.write(fl, buf[:n])
 	if !ok {
