@@ -5,12 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/internal/snapshot"
 )
 
 // testEngine is the engine newForwarder (and the tests that call New)
@@ -37,6 +42,7 @@ func TestGoroutineEngine(t *testing.T) {
 		{"IdleTimeout", TestIdleTimeout},
 		{"Shutdown", TestShutdown},
 		{"BackPressure", TestBackPressure},
+		{"ReconcileUnderLoad", TestReconcileUnderLoad},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -136,3 +142,84 @@ func startSink(t *testing.T, addr netip.AddrPort) *sink {
 }
 
 func (s *sink) backendRef() *backend { return &backend{addr: s.addr} }
+
+// Connections keep flowing on one endpoint while another endpoint's
+// listener comes and goes and the first one's target group changes, 40
+// reconciles in a row: nothing on the first endpoint fails, connections
+// on the removed listener end, and no connection is left behind.
+func TestReconcileUnderLoad(t *testing.T) {
+	tp := newTopo(t)
+	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+	tp.addTarget(b, "za")
+	f := newForwarder(t, nil)
+	mustApply(t, f, tp.snap())
+	second := tp.ep
+	second.ID = "vpce-0000000000000second"
+	second.ENIs = []snapshot.ENI{{ID: "eni-c", Zone: "za", IPv4: tp.ip(20)}}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var done atomic.Int64
+	errs := make(chan error, 8)
+	client := func(dst string, mustWork bool) {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			c, err := net.DialTimeout("tcp", dst, 2*time.Second)
+			if err != nil {
+				if mustWork {
+					errs <- err
+					return
+				}
+				continue
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(c, "x")
+			c.(*net.TCPConn).CloseWrite()
+			got, err := io.ReadAll(c)
+			c.Close()
+			if mustWork && (err != nil || string(got) != "b1\nxbye") {
+				errs <- fmt.Errorf("got %q, %v", got, err)
+				return
+			}
+			if mustWork {
+				done.Add(1)
+			}
+		}
+	}
+	for range 3 {
+		wg.Add(1)
+		go client(tp.eni(tp.eniA), true)
+	}
+	wg.Add(1)
+	go client(tp.eni(tp.ip(20)), false)
+
+	for i := range 40 {
+		if i%2 == 0 {
+			tp.extraEndpoints = []snapshot.Endpoint{second}
+		} else {
+			tp.extraEndpoints = nil
+		}
+		tp.tg.DeregistrationDelay = time.Duration(i) * time.Second // a changed route
+		mustApply(t, f, tp.snap())
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if done.Load() == 0 {
+		t.Fatal("no connection went through during the reconciles")
+	}
+	waitFor(t, "no connection left", func() bool {
+		f.connMu.Lock()
+		defer f.connMu.Unlock()
+		return len(f.conns) == 0
+	})
+}
