@@ -86,10 +86,22 @@ else
 fi
 (cd "$root" && go build -o "$work/setup" ./bench/dataplane/setup && go build -o "$work/connrate" ./bench/dataplane/connrate)
 plink=$work/plink setup=$work/setup connrate=$work/connrate
-port() { "$connrate" port; }
+# port VAR: set VAR to a free loopback TCP port, distinct from every port
+# taken before in this run (two quick calls can be handed the same one).
+used=" "
+port() {
+	local p
+	while :; do
+		p=$("$connrate" port)
+		[[ $used == *" $p "* ]] || break
+	done
+	used+="$p "
+	printf -v "$1" %s "$p"
+}
 
 # --- targets: iperf3 and the echo server, on 127.0.0.1 -----------------
-iperf_port=$(port)
+port iperf_port
+port dns_port # for every plink serve below; each ends before the next starts
 iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)
 "$connrate" serve -listen 127.0.0.1:0 -addr-file "$work/echo.addr" &
@@ -99,7 +111,8 @@ echo_port=$(cut -d: -f2 "$work/echo.addr")
 wait_port 127.0.0.1 "$iperf_port"
 
 # --- HAProxy, mode tcp, on 127.0.0.5, from 127.0.0.6 --------------------
-hap_iperf=$(port) hap_echo=$(port)
+port hap_iperf
+port hap_echo
 cat >"$work/haproxy.cfg" <<EOF
 global
     maxconn 4000
@@ -126,11 +139,12 @@ pids+=($hap_pid)
 wait_port 127.0.0.5 "$hap_echo"
 
 # --- plink: one endpoint, two listeners (iperf3, echo), PROXY v2 off ----
-lp_iperf=$(port) lp_echo=$(port)
+port lp_iperf
+port lp_echo
 log "plink store: 1 endpoint, listeners $lp_iperf -> iperf3, $lp_echo -> echo"
 "$setup" build -db "$work/perf.db" -n 1 \
 	-port "$lp_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lp_echo:127.0.0.1:$echo_port" >/dev/null
-"$plink" serve --db "$work/perf.db" --ready-file "$work/perf.ready" --dns-port "$(port)" --log-level warn >"$work/serve-perf.log" 2>&1 &
+"$plink" serve --db "$work/perf.db" --ready-file "$work/perf.ready" --dns-port "$dns_port" --log-level warn >"$work/serve-perf.log" 2>&1 &
 serve_pid=$!
 pids+=($serve_pid)
 "$setup" wait -ready "$work/perf.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
@@ -206,9 +220,9 @@ stop "$serve_pid"
 
 # --- 3. reconcile of N_RECONCILE endpoints -------------------------------
 log "plink store: $N_RECONCILE pendingAcceptance endpoints"
-lp_rec=$(port)
+port lp_rec
 "$setup" build -db "$work/rec.db" -n "$N_RECONCILE" -pending -port "$lp_rec:127.0.0.1:$echo_port" >/dev/null 2>"$work/setup-rec.log"
-"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$(port)" --log-level warn >"$work/serve-rec.log" 2>&1 &
+"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$dns_port" --log-level warn >"$work/serve-rec.log" 2>&1 &
 serve_pid=$!
 pids+=($serve_pid)
 "$setup" wait -ready "$work/rec.ready" -want 0 -since "$(date +%s%N)" -timeout 30s >/dev/null
@@ -218,7 +232,7 @@ rec_accept=$(awk '/^RESULT/ {print $2}' <<<"$line")
 stop "$serve_pid"
 rm -f "$work/rec.ready"
 t0=$(date +%s%N)
-"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$(port)" --log-level warn >>"$work/serve-rec.log" 2>&1 &
+"$plink" serve --db "$work/rec.db" --ready-file "$work/rec.ready" --dns-port "$dns_port" --log-level warn >>"$work/serve-rec.log" 2>&1 &
 serve_pid=$!
 pids+=($serve_pid)
 line=$("$setup" wait -ready "$work/rec.ready" -want "$N_RECONCILE" -since "$t0" -timeout 60s)
@@ -228,11 +242,11 @@ stop "$serve_pid"
 
 # --- 4. N_SCALE endpoint listeners in one process ------------------------
 log "plink store: $N_SCALE available endpoints (takes a while: one CreateVpcEndpoint each)"
-lp_scale=$(port)
+port lp_scale
 "$setup" build -db "$work/scale.db" -n "$N_SCALE" -port "$lp_scale:127.0.0.1:$echo_port" >/dev/null 2>"$work/setup-scale.log"
 log "$(cat "$work/setup-scale.log")"
 t0=$(date +%s%N)
-"$plink" serve --db "$work/scale.db" --ready-file "$work/scale.ready" --dns-port "$(port)" --log-level warn >"$work/serve-scale.log" 2>&1 &
+"$plink" serve --db "$work/scale.db" --ready-file "$work/scale.ready" --dns-port "$dns_port" --log-level warn >"$work/serve-scale.log" 2>&1 &
 serve_pid=$!
 pids+=($serve_pid)
 line=$("$setup" wait -ready "$work/scale.ready" -want "$N_SCALE" -since "$t0" -timeout 120s)
