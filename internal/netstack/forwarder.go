@@ -34,14 +34,15 @@ type Options struct {
 	// internal lock held: it must be quick and must not call the Forwarder.
 	OnHealth func([]snapshot.HealthReport)
 	// Engine is how bytes are moved: EngineEpoll (the default on Linux)
-	// or EngineGoroutines (the default elsewhere).
+	// or EngineGoroutines (the default elsewhere, and the fallback when
+	// the epoll engine cannot start).
 	Engine string
 }
 
 // Engines, for Options.Engine.
 const (
 	// EngineEpoll runs every connection on a few event loops (one per
-	// GOMAXPROCS) with raw non-blocking sockets: no goroutine per
+	// core) with raw non-blocking sockets: no goroutine per
 	// connection, no Go netpoller bookkeeping, splice for bulk data.
 	// Linux only.
 	EngineEpoll = "epoll"

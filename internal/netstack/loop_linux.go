@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The epoll engine. A few event loops (one per GOMAXPROCS), each a
+// The epoll engine. A few event loops (one per core), each a
 // goroutine blocked in epoll_wait on its own epoll instance, run every
 // connection from accept to close with raw non-blocking sockets:
 //
