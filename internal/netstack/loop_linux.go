@@ -290,7 +290,7 @@ func (lp *loop) run() {
 	lp.mu.Lock()
 	lp.closed = true
 	lp.mu.Unlock()
-	lp.runTasks() // posted before closed: someone may be waiting on them
+	lp.runTasks()              // posted before closed: someone may be waiting on them
 	for lc := range lp.conns { // none, after a shutdown that waited
 		lc.close(true)
 	}
