@@ -290,8 +290,10 @@ func (lp *loop) run() {
 	lp.mu.Lock()
 	lp.closed = true
 	lp.mu.Unlock()
-	lp.runTasks()              // posted before closed: someone may be waiting on them
-	for lc := range lp.conns { // none, after a shutdown that waited
+	// Tasks posted before closed: someone may be waiting on them. Then
+	// the connections, none after a shutdown that waited for them.
+	lp.runTasks()
+	for lc := range lp.conns {
 		lc.close(true)
 	}
 	for _, p := range lp.pipes {
