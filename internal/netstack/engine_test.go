@@ -7,13 +7,18 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/plink-dev/plink/internal/snapshot"
 )
@@ -43,6 +48,7 @@ func TestGoroutineEngine(t *testing.T) {
 		{"Shutdown", TestShutdown},
 		{"BackPressure", TestBackPressure},
 		{"ReconcileUnderLoad", TestReconcileUnderLoad},
+		{"DialTimeout", TestDialTimeout},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -222,4 +228,90 @@ func TestReconcileUnderLoad(t *testing.T) {
 		defer f.connMu.Unlock()
 		return len(f.conns) == 0
 	})
+}
+
+// A target that never answers the handshake: after the dial timeout the
+// client's connection is reset, the refusal is counted and logged with
+// the timeout.
+func TestDialTimeout(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux's accept-queue overflow to drop SYNs")
+	}
+	tp := newTopo(t)
+	hole := blackhole(t, netip.AddrPortFrom(tp.ip(102), 0))
+	tp.addTarget(&backend{addr: hole}, "za")
+	reg := prometheus.NewRegistry()
+	var logs syncBuf
+	f := New(Options{Registerer: reg, Engine: testEngine, DialTimeout: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer f.Close()
+	mustApply(t, f, tp.snap())
+
+	start := time.Now()
+	c := dial(t, tp.eni(tp.eniA))
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.r.ReadByte(); !closedOnUs(err) {
+		t.Fatalf("read: %v, want the connection reset after the dial timeout", err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("reset after %v, before the 300ms dial timeout", took)
+	}
+	if n := metricValue(t, reg, "plink_forwarder_rejects_total", "reason", rejectDial); n != 1 {
+		t.Errorf("dial rejects = %v, want 1", n)
+	}
+	line := logs.String()
+	if !strings.Contains(line, "cannot connect to target") || !strings.Contains(line, "timeout=300ms") ||
+		!strings.Contains(line, hole.String()) {
+		t.Errorf("log has no clear dial-timeout line:\n%s", line)
+	}
+}
+
+// blackhole returns an address where connects hang: a listener with a
+// backlog of 0 whose queue the test fills, so the kernel drops new SYNs.
+func blackhole(t *testing.T, addr netip.AddrPort) netip.AddrPort {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: addr.Addr().As4()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hole := netip.AddrPortFrom(addr.Addr(), uint16(sa.(*syscall.SockaddrInet4).Port))
+	filler, err := net.DialTimeout("tcp", hole.String(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { filler.Close() })
+	if probe, err := net.DialTimeout("tcp", hole.String(), 200*time.Millisecond); err == nil {
+		probe.Close()
+		t.Skip("this kernel completes handshakes past a full accept queue")
+	}
+	return hole
+}
+
+// syncBuf is a bytes.Buffer for a logger written from several goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
