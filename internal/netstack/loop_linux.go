@@ -690,20 +690,9 @@ func (lc *lconn) pump(fl *flow) {
 func (lc *lconn) readIn(fl *flow) bool {
 	buf := lc.lp.scratch
 	n, err := unix.Read(fl.src, buf)
-	switch {
-	case err == unix.EAGAIN:
-		fl.canRead = false
-		return false
-	case err == unix.EINTR:
-		return true
-	case err != nil:
-		lc.fail("error: read: " + err.Error())
-		return false
-	case n == 0:
-		fl.eof = true
-		return true
+	if got, more := lc.took(fl, n, err, "read"); !got {
+		return more
 	}
-	lc.count(fl, n)
 	if n < len(buf) && !fl.hup {
 		// The socket is empty: the next arrival is a new edge. (An end
 		// that arrived with these bytes was flagged as hup.)
@@ -785,28 +774,35 @@ func (lc *lconn) flush(fl *flow) bool {
 // spliceIn moves what src has into the (empty) pipe.
 func (lc *lconn) spliceIn(fl *flow) bool {
 	n, err := unix.Splice(fl.src, nil, fl.pipe.w, nil, maxSplice, unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MOVE)
-	switch {
-	case err == unix.EAGAIN:
-		fl.canRead = false
-		return false
-	case err == unix.EINTR:
-		return true
-	case err != nil:
-		lc.fail("error: splice: " + err.Error())
-		return false
-	case n == 0:
-		fl.eof = true
-		return true
+	if got, more := lc.took(fl, int(n), err, "splice"); !got {
+		return more
 	}
 	fl.inPipe = int(n)
-	lc.count(fl, int(n))
 	return true
 }
 
-func (lc *lconn) count(fl *flow, n int) {
+// took sorts out one read of src (read or splice): got reports that n
+// bytes arrived (counted here); when none did, more tells pump whether to
+// go on (EINTR, EOF) or stop (EAGAIN, an error, which resets the
+// connection).
+func (lc *lconn) took(fl *flow, n int, err error, op string) (got, more bool) {
+	switch {
+	case err == unix.EAGAIN:
+		fl.canRead = false
+		return false, false
+	case err == unix.EINTR:
+		return false, true
+	case err != nil:
+		lc.fail("error: " + op + ": " + err.Error())
+		return false, false
+	case n == 0:
+		fl.eof = true
+		return false, true
+	}
 	fl.total.Add(int64(n))
 	fl.counter.Add(float64(n))
 	lc.last = lc.lp.now
+	return true, true
 }
 
 // finish ends a direction whose source ended and whose bytes are out:
