@@ -35,9 +35,10 @@ type API struct {
 	now    func() time.Time
 	txt    TXTLookup
 	log    *slog.Logger
-	// delivered is called after each commit with the notifications to send;
-	// nil means deliver them (HTTP POST, file append) synchronously.
-	deliver func(ctx context.Context, ds []delivery)
+	// notify bounds the delivery of connection notifications; outbox
+	// delivers them (notify_deliver.go).
+	notify DeliveryPolicy
+	outbox *Outbox
 }
 
 // Option configures an API.
@@ -52,12 +53,16 @@ func WithTXTLookup(f TXTLookup) Option { return func(a *API) { a.txt = f } }
 // WithLogger sets where delivery failures are logged.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
+// WithDeliveryPolicy bounds how connection notifications are delivered.
+func WithDeliveryPolicy(p DeliveryPolicy) Option { return func(a *API) { a.notify = p } }
+
 // New returns the API acting as caller.
 func New(st *store.Store, caller Caller, opts ...Option) *API {
 	a := &API{st: st, caller: caller, now: func() time.Time { return time.Now().UTC() }, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(a)
 	}
+	a.outbox = NewOutbox(st, a.log, a.notify)
 	return a
 }
 

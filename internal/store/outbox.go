@@ -1,0 +1,185 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+)
+
+// Delivery is a row of the outbox: one connection notification message
+// waiting to reach an http(s):// or file:// target. Times are timestamps
+// as everywhere in the store (RFC 3339, UTC, milliseconds), so they
+// compare as text.
+type Delivery struct {
+	ID             int64
+	NotificationID string
+	Account        string // the notification's owner
+	ServiceID      string // what the notification watches
+	EndpointID     string
+	Event          string // Connect | Accept | Reject | Delete
+	VpcEndpointID  string // the endpoint the event is about
+	Target, Body   string
+	CreatedAt      string
+	Attempts       int
+	NextAttemptAt  string
+	Claim          string // who is delivering it; '' = nobody
+	ClaimedUntil   string
+	LastError      string
+}
+
+const deliveryCols = `id, notification_id, account, service_id, endpoint_id, event, vpc_endpoint_id, target, body,
+	created_at, attempts, next_attempt_at, claim, claimed_until, last_error`
+
+// The outbox is the data plane's own bookkeeping, like target health: its
+// writes do not move the revision serve watches (execQuiet). Only
+// EnqueueDelivery runs inside a state change, which moves it anyway.
+
+// execQuiet runs a statement of a write transaction without moving the
+// revision.
+func (t *Tx) execQuiet(query string, args ...any) (sql.Result, error) {
+	if !t.write {
+		return nil, errors.New("store: write in a read transaction")
+	}
+	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// EnqueueDelivery adds d to the outbox and returns its ID. When more than
+// max deliveries are then pending, the oldest are removed to make room
+// and returned, so the caller can record that they were dropped.
+func (t *Tx) EnqueueDelivery(d Delivery, max int) (int64, []Delivery, error) {
+	res, err := t.execQuiet(`INSERT INTO outbox (notification_id, account, service_id, endpoint_id, event, vpc_endpoint_id,
+		target, body, created_at, attempts, next_attempt_at, claim, claimed_until, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.NotificationID, d.Account, d.ServiceID, d.EndpointID, d.Event, d.VpcEndpointID, d.Target, d.Body,
+		d.CreatedAt, d.Attempts, d.NextAttemptAt, d.Claim, d.ClaimedUntil, d.LastError)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, nil, err
+	}
+	var n int
+	if err := t.queryRow(`SELECT count(*) FROM outbox`).Scan(&n); err != nil {
+		return 0, nil, err
+	}
+	if n <= max {
+		return id, nil, nil
+	}
+	dropped, err := t.deliveries(`SELECT `+deliveryCols+` FROM outbox ORDER BY id LIMIT ?`, n-max)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, o := range dropped {
+		if _, err := t.execQuiet(`DELETE FROM outbox WHERE id = ?`, o.ID); err != nil {
+			return 0, nil, err
+		}
+	}
+	return id, dropped, nil
+}
+
+// ClaimDueDeliveries claims for claim, until until, at most limit
+// deliveries that are due at now and that nobody holds (or whose holder's
+// claim has run out), oldest first. The claim is what keeps two processes
+// from delivering the same message: only the holder may settle the row.
+func (t *Tx) ClaimDueDeliveries(claim, now, until string, limit int) ([]Delivery, error) {
+	ds, err := t.deliveries(`SELECT `+deliveryCols+` FROM outbox WHERE next_attempt_at <= ? AND claimed_until < ?
+		ORDER BY id LIMIT ?`, now, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ds {
+		if _, err := t.execQuiet(`UPDATE outbox SET claim = ?, claimed_until = ? WHERE id = ?`, claim, until, ds[i].ID); err != nil {
+			return nil, err
+		}
+		ds[i].Claim, ds[i].ClaimedUntil = claim, until
+	}
+	return ds, nil
+}
+
+// ErrNotClaimed says a delivery is no longer held by the claim that tried
+// to settle it (its claim ran out and another process took it, or it was
+// deleted with its notification).
+var ErrNotClaimed = errors.New("store: delivery not held by this claim")
+
+// DeleteDelivery removes a delivery its claim holder delivered or gave up.
+func (t *Tx) DeleteDelivery(id int64, claim string) error {
+	return t.settle(`DELETE FROM outbox WHERE id = ? AND claim = ?`, id, claim)
+}
+
+// RescheduleDelivery releases a claimed delivery for another attempt at
+// next, with its attempt count and last error.
+func (t *Tx) RescheduleDelivery(id int64, claim string, attempts int, next, lastErr string) error {
+	return t.settle(`UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claim = '', claimed_until = ''
+		WHERE id = ? AND claim = ?`, attempts, next, lastErr, id, claim)
+}
+
+// settle runs a statement that must change the one row its claim holds.
+func (t *Tx) settle(query string, args ...any) error {
+	res, err := t.execQuiet(query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotClaimed
+	}
+	return nil
+}
+
+// InsertEventQuiet records an event of the outbox (a delivery failed or was
+// given up) without moving the revision.
+func (t *Tx) InsertEventQuiet(e Event) error {
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	_, err := t.execQuiet(`INSERT INTO events (time, account, type, resource_id, service_id, endpoint_id, state, notification_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Time, e.Account, e.Type, e.ResourceID, e.ServiceID, e.EndpointID, e.State, e.NotificationID, e.Detail)
+	return err
+}
+
+// DeleteDeliveriesOf removes the pending deliveries of a notification (it
+// is being deleted).
+func (t *Tx) DeleteDeliveriesOf(notificationID string) error {
+	_, err := t.execQuiet(`DELETE FROM outbox WHERE notification_id = ?`, notificationID)
+	return err
+}
+
+// Deliveries lists the outbox, oldest first.
+func (t *Tx) Deliveries() ([]Delivery, error) {
+	return t.deliveries(`SELECT ` + deliveryCols + ` FROM outbox ORDER BY id`)
+}
+
+// NextDeliveryDue is when the earliest unclaimed delivery is due, at or
+// after now ("" when the outbox holds nothing unclaimed).
+func (t *Tx) NextDeliveryDue(now string) (string, error) {
+	var s sql.NullString
+	err := t.queryRow(`SELECT min(max(next_attempt_at, claimed_until)) FROM outbox`).Scan(&s)
+	if err != nil {
+		return "", err
+	}
+	if !s.Valid {
+		return "", nil
+	}
+	return max(s.String, now), nil
+}
+
+func (t *Tx) deliveries(q string, args ...any) ([]Delivery, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		if err := rows.Scan(&d.ID, &d.NotificationID, &d.Account, &d.ServiceID, &d.EndpointID, &d.Event, &d.VpcEndpointID,
+			&d.Target, &d.Body, &d.CreatedAt, &d.Attempts, &d.NextAttemptAt, &d.Claim, &d.ClaimedUntil, &d.LastError); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
