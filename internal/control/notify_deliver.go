@@ -262,9 +262,12 @@ func (o *Outbox) attempt(ctx context.Context, rows []store.Delivery, timeout tim
 					if ctx.Err() != nil {
 						break // out of time: the rest stay due
 					}
-					results[i].tried = true
-					results[i].err = o.deliverOne(ctx, rows[i], timeout)
-					if results[i].err != nil {
+					err := o.deliverOne(ctx, rows[i], timeout)
+					if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+						break // stopped (shutdown, interrupt): no attempt; it stays due
+					}
+					results[i].tried, results[i].err = true, err
+					if err != nil {
 						failed = true
 						next = o.now().Add(o.backoff(rows[i].Attempts + 1))
 					}

@@ -65,6 +65,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Engine is the data plane engine (netstack.Options.Engine).
 	Engine string
+	// Notifier retries connection notifications (notifier.go); nil: the
+	// store's outbox when Source is a store.
+	Notifier Outbox
 }
 
 // DefaultGrace is the default drain period on shutdown.
@@ -113,6 +116,10 @@ type ReadyInfo struct {
 // reload of the snapshot. It fails only when the first snapshot cannot be
 // loaded or the metrics address cannot be bound.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
+	// Connection notifications the CLI could not deliver (notifier.go).
+	stopNotifier := s.startNotifier(ctx)
+	defer stopNotifier()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
