@@ -489,5 +489,3 @@ func TestNotifyDeliveriesGoWithTheirNotification(t *testing.T) {
 		t.Errorf("deliveries of a deleted notification: %+v", ds)
 	}
 }
-
-
