@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
 
@@ -39,6 +40,7 @@ type API struct {
 	// delivers them (notify_deliver.go).
 	notify DeliveryPolicy
 	outbox *Outbox
+	claim  string // holds the deliveries this API writes while it tries them
 }
 
 // Option configures an API.
@@ -62,7 +64,7 @@ func New(st *store.Store, caller Caller, opts ...Option) *API {
 	for _, o := range opts {
 		o(a)
 	}
-	a.outbox = NewOutbox(st, a.log, a.notify)
+	a.outbox, a.claim = NewOutbox(st, a.log, a.notify), names.RandomHex(16)
 	return a
 }
 

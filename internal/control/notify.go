@@ -44,7 +44,7 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 			}
 			continue
 		}
-		ds, err := a.outbox.enqueue(tx, n, event, e.ID, body)
+		ds, err := a.outbox.enqueue(tx, a.claim, n, event, e.ID, body)
 		if err != nil {
 			return nil, err
 		}

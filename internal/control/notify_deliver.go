@@ -122,27 +122,29 @@ func NewOutbox(st *store.Store, log *slog.Logger, p DeliveryPolicy) *Outbox {
 // Policy is the outbox's policy with defaults filled in.
 func (o *Outbox) Policy() DeliveryPolicy { return o.policy }
 
-// delivery is one outbox row the committing process holds (or, when
-// dropped, a row it pushed out of a full outbox).
+// delivery is one outbox row a command wrote: held by it, queued behind
+// older messages to the same target (left to `plink serve`), or pushed
+// out of a full outbox (dropped).
 type delivery struct {
-	row     store.Delivery
-	dropped bool
+	row             store.Delivery
+	queued, dropped bool
 }
 
-// enqueue writes the delivery of body to n's target in tx, claimed by this
-// process for its budget. It returns the delivery and any older ones the
-// full outbox dropped (already recorded as Notification.Failed events).
-func (o *Outbox) enqueue(tx *store.Tx, n store.Notification, event, endpointID, body string) ([]delivery, error) {
+// enqueue writes the delivery of body to n's target in tx, held by claim
+// for the budget of the command. It returns the delivery and any older
+// ones the full outbox dropped (already recorded as Notification.Failed
+// events).
+func (o *Outbox) enqueue(tx *store.Tx, claim string, n store.Notification, event, endpointID, body string) ([]delivery, error) {
 	now := o.now()
 	d := store.Delivery{NotificationID: n.ID, Account: n.Account, ServiceID: n.ServiceID, EndpointID: n.EndpointID,
 		Event: event, VpcEndpointID: endpointID, Target: n.ARN, Body: body, CreatedAt: timestamp(now),
-		NextAttemptAt: timestamp(now), Claim: names.RandomHex(16), ClaimedUntil: timestamp(now.Add(o.policy.Budget + claimMargin))}
-	id, dropped, err := tx.EnqueueDelivery(d, o.policy.MaxPending)
+		NextAttemptAt: timestamp(now), Claim: claim, ClaimedUntil: timestamp(now.Add(o.policy.Budget + claimMargin))}
+	id, queued, dropped, err := tx.EnqueueDelivery(d, o.policy.MaxPending)
 	if err != nil {
 		return nil, err
 	}
 	d.ID = id
-	out := []delivery{{row: d}}
+	out := []delivery{{row: d, queued: queued}}
 	for _, x := range dropped {
 		reason := fmt.Sprintf("dropped: the outbox holds at most %d undelivered notifications (run `plink serve` to deliver them)", o.policy.MaxPending)
 		if err := tx.InsertEventQuiet(o.failedEvent(x, "Notification.Failed", reason, "")); err != nil {
@@ -163,7 +165,9 @@ func (o *Outbox) sendNow(ctx context.Context, ds []delivery) {
 				"target", d.row.Target, "event", d.row.Event, "endpoint", d.row.VpcEndpointID, "max_pending", o.policy.MaxPending)
 			continue
 		}
-		rows = append(rows, d.row)
+		if !d.queued {
+			rows = append(rows, d.row)
+		}
 	}
 	if len(rows) == 0 {
 		return
@@ -202,7 +206,13 @@ func (o *Outbox) DeliverDue(ctx context.Context) (more bool, err error) {
 	results = append(results, o.attempt(actx, todo, o.policy.Timeout)...)
 	cancel()
 	o.settle(context.WithoutCancel(ctx), results)
-	return len(rows) == retryBatch, nil
+	// A delivered message may have been the head of its target's queue:
+	// the next one is due now.
+	more = len(rows) == retryBatch
+	for _, r := range results {
+		more = more || (r.tried && r.err == nil)
+	}
+	return more, nil
 }
 
 // NextDue is when the next delivery is due: zero when the outbox is

@@ -489,3 +489,48 @@ func TestNotifyDeliveriesGoWithTheirNotification(t *testing.T) {
 		t.Errorf("deliveries of a deleted notification: %+v", ds)
 	}
 }
+
+// TestNotifyOrderPerTarget: messages to one target arrive in the order of
+// the changes: a message written while an older one to the same target is
+// pending waits behind it, and a batch goes out in order.
+func TestNotifyOrderPerTarget(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{Backoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	svc := e.readyService(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e.watch(t, svc.ServiceID, "http://"+addr+"/hook")
+	ep := e.endpoint(svc, "a") // Connect: refused, pending
+
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the hook cannot come back on %s: %v", addr, err)
+	}
+	hook := &recordingHook{}
+	srv := &http.Server{Handler: hook}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	if got := hook.events(); len(got) != 0 {
+		t.Fatalf("hook got %v before the pending Connect", got)
+	}
+	for i := 0; i < 100 && len(e.pending(t)) > 0; i++ {
+		time.Sleep(2 * time.Millisecond) // the backoff is 1 ms
+		if _, err := e.outbox.DeliverDue(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A batch with nothing pending goes out at once, in order.
+	ep2, ep3 := e.endpoint(svc, "b"), e.endpoint(svc, "c")
+	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID, ep2.VpcEndpointID, ep3.VpcEndpointID}))(t)
+	if got, want := strings.Join(hook.events(), ","), "Connect,Accept,Connect,Connect,Reject,Reject,Reject"; got != want {
+		t.Errorf("hook got %s, want %s", got, want)
+	}
+	if ds := e.pending(t); len(ds) != 0 {
+		t.Errorf("pending %+v", ds)
+	}
+}

@@ -42,47 +42,58 @@ func (t *Tx) execQuiet(query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
-// EnqueueDelivery adds d to the outbox and returns its ID. When more than
+// EnqueueDelivery adds d to the outbox, held by d.Claim, and returns its
+// ID. Messages to one target go in order: when an older one to d's target
+// is pending that d.Claim does not hold, d is added unclaimed, queued
+// behind it, and queued is true. When more than
 // max deliveries are then pending, the oldest are removed to make room
 // and returned, so the caller can record that they were dropped.
-func (t *Tx) EnqueueDelivery(d Delivery, max int) (int64, []Delivery, error) {
+func (t *Tx) EnqueueDelivery(d Delivery, max int) (id int64, queued bool, dropped []Delivery, err error) {
+	var older int
+	if err := t.queryRow(`SELECT count(*) FROM outbox WHERE target = ? AND claim <> ?`, d.Target, d.Claim).Scan(&older); err != nil {
+		return 0, false, nil, err
+	}
+	if older > 0 {
+		d.Claim, d.ClaimedUntil, queued = "", "", true
+	}
 	res, err := t.execQuiet(`INSERT INTO outbox (notification_id, account, service_id, endpoint_id, event, vpc_endpoint_id,
 		target, body, created_at, attempts, next_attempt_at, claim, claimed_until, last_error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.NotificationID, d.Account, d.ServiceID, d.EndpointID, d.Event, d.VpcEndpointID, d.Target, d.Body,
 		d.CreatedAt, d.Attempts, d.NextAttemptAt, d.Claim, d.ClaimedUntil, d.LastError)
 	if err != nil {
-		return 0, nil, err
+		return 0, false, nil, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, nil, err
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, false, nil, err
 	}
 	var n int
 	if err := t.queryRow(`SELECT count(*) FROM outbox`).Scan(&n); err != nil {
-		return 0, nil, err
+		return 0, false, nil, err
 	}
 	if n <= max {
-		return id, nil, nil
+		return id, queued, nil, nil
 	}
-	dropped, err := t.deliveries(`SELECT `+deliveryCols+` FROM outbox ORDER BY id LIMIT ?`, n-max)
-	if err != nil {
-		return 0, nil, err
+	if dropped, err = t.deliveries(`SELECT `+deliveryCols+` FROM outbox ORDER BY id LIMIT ?`, n-max); err != nil {
+		return 0, false, nil, err
 	}
 	for _, o := range dropped {
 		if _, err := t.execQuiet(`DELETE FROM outbox WHERE id = ?`, o.ID); err != nil {
-			return 0, nil, err
+			return 0, false, nil, err
 		}
 	}
-	return id, dropped, nil
+	return id, queued, dropped, nil
 }
 
 // ClaimDueDeliveries claims for claim, until until, at most limit
 // deliveries that are due at now and that nobody holds (or whose holder's
-// claim has run out), oldest first. The claim is what keeps two processes
-// from delivering the same message: only the holder may settle the row.
+// claim has run out), oldest first, and only the oldest of each target
+// (messages to one target go in order). The claim is what keeps two
+// processes from delivering the same message: only the holder may settle
+// the row.
 func (t *Tx) ClaimDueDeliveries(claim, now, until string, limit int) ([]Delivery, error) {
 	ds, err := t.deliveries(`SELECT `+deliveryCols+` FROM outbox WHERE next_attempt_at <= ? AND claimed_until < ?
+		AND NOT EXISTS (SELECT 1 FROM outbox AS older WHERE older.target = outbox.target AND older.id < outbox.id)
 		ORDER BY id LIMIT ?`, now, now, limit)
 	if err != nil {
 		return nil, err

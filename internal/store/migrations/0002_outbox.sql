@@ -4,8 +4,10 @@
 -- here in the same transaction as the state change it reports, so nothing
 -- is lost when the process dies after the commit. The committing command
 -- tries it at once (it holds the row's claim while it does); what it could
--- not deliver, `plink serve` retries with backoff. A row is deleted once
--- delivered or given up (giving up records a Notification.Failed event).
+-- not deliver, `plink serve` retries with backoff, oldest first and one
+-- at a time per target (messages to one target arrive in order). A row is
+-- deleted once delivered or given up (giving up records a
+-- Notification.Failed event).
 
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -26,3 +28,4 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at);
 CREATE INDEX outbox_notification ON outbox (notification_id);
+CREATE INDEX outbox_target ON outbox (target, id);
