@@ -432,7 +432,7 @@ func (o *Outbox) settle(ctx context.Context, results []result) {
 				err = tx.RescheduleDelivery(d.ID, d.Claim, d.Attempts, timestamp(next), d.LastError)
 			}
 			if errors.Is(err, store.ErrNotClaimed) {
-				logs = append(logs, logLine{"connection notification result not recorded: another process took it over",
+				logs = append(logs, logLine{"connection notification result not recorded: the delivery was taken over or deleted meanwhile",
 					[]any{"notification", d.NotificationID, "target", d.Target}})
 				continue
 			}

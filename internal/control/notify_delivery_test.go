@@ -261,7 +261,7 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 	// Usable targets: a new file in a directory that exists, a regular
 	// file, a symbolic link to one.
 	var ids []string
-	for _, p := range []string{filepath.Join(dir, "new.jsonl"), regular, toRegular} {
+	for _, p := range []string{filepath.Join(dir, "new.jsonl"), regular, toRegular, filepath.Join(dir, "with space.jsonl")} {
 		ids = append(ids, e.watch(t, svc.ServiceID, "file://"+p))
 	}
 	// Modify checks the new target the same way.

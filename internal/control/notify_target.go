@@ -36,8 +36,11 @@ func checkNotificationTarget(t string) error {
 	bad := func(why string, args ...any) error {
 		return invalidValue("Invalid ConnectionNotificationArn '%s': %s", t, fmt.Sprintf(why, args...))
 	}
-	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
-		return bad("it contains spaces or control characters.")
+	if strings.IndexFunc(t, unicode.IsControl) >= 0 {
+		return bad("it contains control characters.")
+	}
+	if !strings.HasPrefix(t, "file://") && strings.IndexFunc(t, unicode.IsSpace) >= 0 {
+		return bad("it contains spaces.")
 	}
 	switch {
 	case strings.HasPrefix(t, "arn:"):

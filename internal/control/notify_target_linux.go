@@ -1,6 +1,9 @@
 package control
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // kernelFSTypes are Linux's pseudo file systems (statfs f_type), where a
 // "file" is a kernel interface.
@@ -33,6 +36,10 @@ func kernelFS(dir string) string {
 // writable says whether this process may write path (a file, or a
 // directory to create a file in); it also catches read-only file systems.
 func writable(path string) error {
-	const wOK = 2
-	return syscall.Access(path, wOK)
+	const wOK, xOK = 2, 1
+	mode := uint32(wOK)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		mode |= xOK
+	}
+	return syscall.Access(path, mode)
 }

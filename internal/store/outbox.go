@@ -163,11 +163,14 @@ func (t *Tx) Deliveries() ([]Delivery, error) {
 	return t.deliveries(`SELECT ` + deliveryCols + ` FROM outbox ORDER BY id`)
 }
 
-// NextDeliveryDue is when the earliest unclaimed delivery is due, at or
-// after now ("" when the outbox holds nothing unclaimed).
+// NextDeliveryDue is when the next delivery ClaimDueDeliveries can take
+// is due: the earliest of the oldest delivery of each target, once its
+// claim (if any) has run out. It is at or after now; "" when the outbox
+// is empty.
 func (t *Tx) NextDeliveryDue(now string) (string, error) {
 	var s sql.NullString
-	err := t.queryRow(`SELECT min(max(next_attempt_at, claimed_until)) FROM outbox`).Scan(&s)
+	err := t.queryRow(`SELECT min(max(next_attempt_at, claimed_until)) FROM outbox
+		WHERE NOT EXISTS (SELECT 1 FROM outbox AS older WHERE older.target = outbox.target AND older.id < outbox.id)`).Scan(&s)
 	if err != nil {
 		return "", err
 	}
