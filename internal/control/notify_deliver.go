@@ -115,8 +115,10 @@ func NewOutbox(st *store.Store, log *slog.Logger, p DeliveryPolicy) *Outbox {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
-	return &Outbox{st: st, log: log, policy: p.withDefaults(), client: &http.Client{Transport: tr},
-		now: func() time.Time { return time.Now().UTC() }}
+	// A redirect is not followed (it would turn the POST into a GET
+	// without the message): a 3xx answer is a failed attempt.
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &Outbox{st: st, log: log, policy: p.withDefaults(), client: client, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Policy is the outbox's policy with defaults filled in.

@@ -403,6 +403,11 @@ func TestNotifyGivenUpAfterMaxAttempts(t *testing.T) {
 	hook := &recordingHook{}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hook.ServeHTTP(w, r)
+		if r.URL.Path == "/moved" {
+			// A redirect would turn the POST into a GET without the message.
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			return
+		}
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -428,6 +433,19 @@ func TestNotifyGivenUpAfterMaxAttempts(t *testing.T) {
 	}
 	if n := len(e.events(t, "Notification.Retrying")); n != 1 {
 		t.Errorf("%d Retrying events, want 1 (the first failure only)", n)
+	}
+
+	// A hook that redirects is not followed: the attempt fails.
+	e.watch(t, svc.ServiceID, "http://"+ln.Addr().String()+"/moved")
+	e.endpoint(svc, "b")
+	var moved []string
+	for _, ev := range e.events(t, "Notification.Retrying") {
+		if r := detail(t, ev)["Reason"].(string); strings.Contains(r, "/moved") {
+			moved = append(moved, r)
+		}
+	}
+	if len(moved) != 1 || !strings.Contains(moved[0], "302") {
+		t.Errorf("redirect: Retrying reasons %q, want one 302", moved)
 	}
 }
 
