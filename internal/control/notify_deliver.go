@@ -147,6 +147,12 @@ func (o *Outbox) enqueue(tx *store.Tx, claim string, n store.Notification, event
 	}
 	d.ID = id
 	out := []delivery{{row: d, queued: queued}}
+	if queued {
+		d.Claim = ""
+		if err := tx.InsertEventQuiet(o.failedEvent(d, "Notification.Retrying", queuedReason, timestamp(now))); err != nil {
+			return nil, err
+		}
+	}
 	for _, x := range dropped {
 		reason := fmt.Sprintf("dropped: the outbox holds at most %d undelivered notifications (run `plink serve` to deliver them)", o.policy.MaxPending)
 		if err := tx.InsertEventQuiet(o.failedEvent(x, "Notification.Failed", reason, "")); err != nil {
@@ -156,6 +162,9 @@ func (o *Outbox) enqueue(tx *store.Tx, claim string, n store.Notification, event
 	}
 	return out, nil
 }
+
+// queuedReason says why a message was not tried at once.
+const queuedReason = "waiting behind an undelivered message to the same target (plink serve delivers them in order)"
 
 // sendNow tries the deliveries a command just committed, all within the
 // budget, and records the results. It never fails the command.
@@ -167,9 +176,12 @@ func (o *Outbox) sendNow(ctx context.Context, ds []delivery) {
 				"target", d.row.Target, "event", d.row.Event, "endpoint", d.row.VpcEndpointID, "max_pending", o.policy.MaxPending)
 			continue
 		}
-		if !d.queued {
-			rows = append(rows, d.row)
+		if d.queued {
+			o.log.Warn("connection notification not delivered: "+queuedReason, "notification", d.row.NotificationID,
+				"target", d.row.Target, "event", d.row.Event, "endpoint", d.row.VpcEndpointID)
+			continue
 		}
+		rows = append(rows, d.row)
 	}
 	if len(rows) == 0 {
 		return

@@ -536,6 +536,16 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	if got := hook.events(); len(got) != 0 {
 		t.Fatalf("hook got %v before the pending Connect", got)
 	}
+	// Not silent: the waiting message is an event too.
+	var waiting int
+	for _, ev := range e.events(t, "Notification.Retrying") {
+		if d := detail(t, ev); d["Event"] == "Accept" && strings.Contains(d["Reason"].(string), "waiting behind") {
+			waiting++
+		}
+	}
+	if waiting != 1 {
+		t.Errorf("%d events for the waiting Accept, want 1", waiting)
+	}
 	for i := 0; i < 100 && len(e.pending(t)) > 0; i++ {
 		time.Sleep(2 * time.Millisecond) // the backoff is 1 ms
 		if _, err := e.outbox.DeliverDue(e.ctx); err != nil {
@@ -550,5 +560,45 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	}
 	if ds := e.pending(t); len(ds) != 0 {
 		t.Errorf("pending %+v", ds)
+	}
+}
+
+// TestNotifyConcurrentCommandsDeliverAtOnce: two processes changing
+// endpoints at once, notified on one slow hook, both deliver at once:
+// a message in flight does not hold back another process's.
+func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{})
+	svc := e.readyService(true)
+	hook := &recordingHook{}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond) // slow: the two deliveries overlap
+		hook.ServeHTTP(w, r)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	e.watch(t, svc.ServiceID, "http://"+ln.Addr().String()+"/hook")
+	var wg sync.WaitGroup
+	for _, zone := range []string{"a", "b"} {
+		// Each its own API, as two plink processes.
+		api := control.New(e.st, control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::" + cpConsumer + ":root", Region: cpRegion})
+		in := e.endpointInput(svc, zone)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := api.CreateVpcEndpoint(e.ctx, in); err != nil {
+				t.Errorf("CreateVpcEndpoint: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := strings.Join(hook.events(), ","); got != "Connect,Connect" {
+		t.Errorf("hook got %q, want two Connects", got)
+	}
+	if ds := e.pending(t); len(ds) != 0 {
+		t.Errorf("left for serve: %+v", ds)
 	}
 }

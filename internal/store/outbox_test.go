@@ -64,6 +64,25 @@ func TestOutbox(t *testing.T) {
 		}
 		return tx.RescheduleDelivery(ids[2], "cmd", 1, later, "refused")
 	})
+	// A message to c while another process delivers an older one to c
+	// (holds it) is not held back: they are concurrent changes.
+	write(func(tx *store.Tx) error {
+		first, _, _, err := tx.EnqueueDelivery(outboxRow("http://c", 5, "cmd2", later), 10)
+		if err != nil {
+			return err
+		}
+		second, queued, _, err := tx.EnqueueDelivery(outboxRow("http://c", 6, "cmd3", later), 10)
+		if err != nil {
+			return err
+		}
+		if queued {
+			t.Errorf("a message was queued behind one in flight")
+		}
+		if err := tx.DeleteDelivery(first, "cmd2"); err != nil {
+			return err
+		}
+		return tx.DeleteDelivery(second, "cmd3")
+	})
 	// Another process's message to a queues behind the pending one.
 	write(func(tx *store.Tx) error {
 		id, queued, _, err := tx.EnqueueDelivery(outboxRow("http://a", 3, "cmd2", later), 10)
