@@ -124,34 +124,38 @@ func TestOpenRelativePath(t *testing.T) {
 // -wal and -shm files are not readable by others, whatever the umask; an
 // existing directory keeps its mode.
 func TestOpenModes(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st := cpOpen(t, filepath.Join(dir, "a", "b", "plink.db"))
-	if err := cpInsertEvents(context.Background(), st, "a", 1); err != nil {
-		t.Fatal(err)
-	}
-	got := tree(t, dir) // while open: the -wal and -shm files exist
-	want := map[string]fs.FileMode{
-		"a":                fs.ModeDir | 0o700,
-		"a/b":              fs.ModeDir | 0o700,
-		"a/b/plink.db":     0o600,
-		"a/b/plink.db-wal": 0o600,
-		"a/b/plink.db-shm": 0o600,
-	}
-	for p, m := range want {
-		if got[p] != m {
-			t.Errorf("%s: mode %v, want %v", p, got[p], m)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("files: %v", got)
-	}
-	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o755 {
-		t.Errorf("existing directory's mode changed: %v %v", fi.Mode(), err)
+	for _, umask := range []int{0, 0o022, 0o277} {
+		t.Run(strconv.FormatInt(int64(umask), 8), func(t *testing.T) {
+			old := syscall.Umask(umask)
+			defer syscall.Umask(old)
+			dir := t.TempDir()
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			st := cpOpen(t, filepath.Join(dir, "a", "b", "plink.db"))
+			if err := cpInsertEvents(context.Background(), st, "a", 1); err != nil {
+				t.Fatal(err)
+			}
+			got := tree(t, dir) // while open: the -wal and -shm files exist
+			want := map[string]fs.FileMode{
+				"a":                fs.ModeDir | 0o700,
+				"a/b":              fs.ModeDir | 0o700,
+				"a/b/plink.db":     0o600,
+				"a/b/plink.db-wal": 0o600,
+				"a/b/plink.db-shm": 0o600,
+			}
+			for p, m := range want {
+				if got[p] != m {
+					t.Errorf("%s: mode %v, want %v", p, got[p], m)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("files: %v", got)
+			}
+			if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o755 {
+				t.Errorf("existing directory's mode changed: %v %v", fi.Mode(), err)
+			}
+		})
 	}
 }
 
