@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -422,4 +423,30 @@ func TestReadOnlyChild(t *testing.T) {
 			t.Errorf("Close: %v", err)
 		}
 	}
+}
+
+// TestOpenTakesNoWriteLock: opening a store whose schema is current only
+// reads, so it does not wait for a writer (nor need the right to write).
+func TestOpenTakesNoWriteLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plink.db")
+	writer := cpOpen(t, path)
+	ctx := context.Background()
+	conn, err := writer.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "ROLLBACK")
+
+	// The bound only keeps a broken Open from waiting out the busy timeout.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open while another connection holds the write lock: %v", err)
+	}
+	st.Close()
 }
