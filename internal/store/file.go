@@ -63,8 +63,13 @@ func prepareFile(path string) (roReason error, err error) {
 			return nil, err
 		}
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
-		if errors.Is(err, fs.ErrExist) && attempt == 0 {
-			continue // another process created it first: use theirs
+		if errors.Is(err, fs.ErrExist) {
+			if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return nil, fmt.Errorf("store path %s is a symbolic link to a missing file", path)
+			}
+			if attempt == 0 {
+				continue // another process created it first: use theirs
+			}
 		}
 		if err != nil {
 			return nil, err

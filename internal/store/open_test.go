@@ -175,10 +175,15 @@ func TestOpenRefusesNonFiles(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.Symlink(filepath.Join(dir, "missing", "x.db"), dangling); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ path, want string }{
 		{dir, dir + " is a directory"},
 		{"/dev/null", "/dev/null is a character device"},
 		{fifo, fifo + " is a named pipe"},
+		{dangling, dangling + " is a symbolic link to a missing file"},
 		{"", "empty"},
 		{dir + "/nul\x00byte", "NUL"},
 		{"/dev/null/plink.db", "not a directory"},
@@ -193,7 +198,7 @@ func TestOpenRefusesNonFiles(t *testing.T) {
 			t.Errorf("Open(%q): %v, want it to say %q", c.path, err, c.want)
 		}
 	}
-	if got := tree(t, dir); len(got) != 1 {
+	if got := tree(t, dir); len(got) != 2 {
 		t.Errorf("files left behind: %v", got)
 	}
 }

@@ -119,8 +119,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // So when there is no -wal file, as after the last connection closed
 // cleanly, every committed transaction is in the database file itself, and
 // it is opened immutable=1: read as it is, with no lock and no other file.
-// (A writer that checkpoints through another, writable mount at that very
-// moment could tear such a read; nothing can write through this one.) When
+// (Nothing can write the file through this path; a writer that could by
+// another way, through a writable mount or after a chmod, must not while a
+// reader is open, as SQLite then no longer sees its changes.) When
 // a -wal file is there (a writer is running, or one was killed) the store
 // is opened mode=ro, and SQLite reads the WAL through the -shm file, which
 // must exist or be creatable.
