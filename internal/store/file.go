@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The store file is private to its owner, and so is a directory plink
@@ -37,7 +39,8 @@ func absPath(path string) (string, error) {
 // prepareFile makes sure a regular file is at path (an absolute path),
 // creating it and its missing directories when there is none, and says
 // whether it can be written: an existing file this process may not write
-// (a read-only file or file system) is opened read-only. Anything else at
+// (a read-only file or file system, or a directory where SQLite cannot
+// make the -wal file) is opened read-only. Anything else at
 // path (a directory, a device, a socket) is refused. A non-nil roReason
 // (why the file cannot be written) means the store is to be read-only.
 func prepareFile(path string) (roReason error, err error) {
@@ -55,7 +58,18 @@ func prepareFile(path string) (roReason error, err error) {
 				}
 				return nil, err
 			}
-			return nil, f.Close()
+			if err := f.Close(); err != nil {
+				return nil, err
+			}
+			// A write makes the -wal file beside the store: where it is
+			// missing and cannot be made, the store is read-only too.
+			if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+				dir := filepath.Dir(path)
+				if err := unix.Access(dir, unix.W_OK); err != nil && isReadOnly(err) {
+					return fmt.Errorf("directory %s: %w", dir, err), nil
+				}
+			}
+			return nil, nil
 		case !errors.Is(err, fs.ErrNotExist):
 			return nil, err
 		}

@@ -240,62 +240,9 @@ func TestSchemaTooNew(t *testing.T) {
 // roChildEnv names the store a TestReadOnlyChild runs against.
 const roChildEnv = "STORE_RO_CHILD"
 
-// TestReadOnlyFileSystem: a store on a read-only file system (a read-only
-// bind mount in a mount namespace of its own) serves reads, and refuses
-// writes with a *ReadOnlyError. Both a store closed cleanly (no -wal or
-// -shm file) and one left with its WAL (a crash) are read in full.
-func TestReadOnlyFileSystem(t *testing.T) {
-	if os.Getenv(roChildEnv) != "" {
-		t.Skip("child")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a mount namespace")
-	}
-	ctx := context.Background()
-	for _, crashed := range []bool{false, true} {
-		t.Run("crashed="+strconv.FormatBool(crashed), func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "ro#1.db")
-			st := cpOpen(t, path)
-			if err := cpInsertEvents(ctx, st, "a", 3); err != nil {
-				t.Fatal(err)
-			}
-			if crashed {
-				// Keep the last writes in the WAL and copy the files as a
-				// killed process would leave them.
-				if _, err := st.DB().Exec("PRAGMA wal_autocheckpoint = 0"); err != nil {
-					t.Fatal(err)
-				}
-				if err := cpInsertEvents(ctx, st, "b", 2); err != nil {
-					t.Fatal(err)
-				}
-				crash := t.TempDir()
-				for _, suffix := range []string{"", "-wal", "-shm"} {
-					b, err := os.ReadFile(path + suffix)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(filepath.Join(crash, "ro#1.db"+suffix), b, 0o600); err != nil {
-						t.Fatal(err)
-					}
-				}
-				st.Close()
-				dir, path = crash, filepath.Join(crash, "ro#1.db")
-			} else {
-				st.Close()
-			}
-			want := 3
-			if crashed {
-				want = 5
-			}
-			runROChild(t, path, want, &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}, "mount")
-		})
-	}
-}
-
-// TestReadOnlyFile: a store file of mode 0400 opened by a user who is not
-// root serves reads and refuses writes, in a directory that user may write
-// and in one they may not.
+// TestReadOnlyFile: a store that a user who is not root may not write (a
+// file of mode 0400, or a directory where SQLite cannot make the -wal
+// file) serves that user's reads and refuses their writes.
 func TestReadOnlyFile(t *testing.T) {
 	if os.Getenv(roChildEnv) != "" {
 		t.Skip("child")
@@ -305,8 +252,16 @@ func TestReadOnlyFile(t *testing.T) {
 	}
 	const nobody = 65534
 	ctx := context.Background()
-	for _, dirWritable := range []bool{true, false} {
-		t.Run("dirWritable="+strconv.FormatBool(dirWritable), func(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		mode        fs.FileMode
+		dirWritable bool
+	}{
+		{"file 0400", 0o400, true},
+		{"file 0400, directory not writable", 0o400, false},
+		{"file 0600, directory not writable", 0o600, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			top := t.TempDir()
 			dir := filepath.Join(top, "d")
 			path := filepath.Join(dir, "ro.db")
@@ -326,10 +281,10 @@ func TestReadOnlyFile(t *testing.T) {
 			if err := os.Chown(path, nobody, nobody); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.Chmod(path, 0o400); err != nil {
+			if err := os.Chmod(path, c.mode); err != nil {
 				t.Fatal(err)
 			}
-			if dirWritable {
+			if c.dirWritable {
 				if err := os.Chown(dir, nobody, nobody); err != nil {
 					t.Fatal(err)
 				}
@@ -391,15 +346,7 @@ func TestReadOnlyChild(t *testing.T) {
 	}
 	dir := filepath.Dir(path)
 	if os.Getenv("STORE_RO_MODE") == "mount" {
-		if err := syscall.Mount(dir, dir, "", syscall.MS_BIND, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "probe"), nil, 0o600); !errors.Is(err, syscall.EROFS) {
-			t.Fatalf("the bind mount is not read-only: %v", err)
-		}
+		mountReadOnly(t, dir)
 	}
 	want, _ := strconv.Atoi(os.Getenv("STORE_RO_WANT"))
 	ctx := context.Background()
