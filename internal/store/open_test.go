@@ -225,7 +225,7 @@ func TestSchemaTooNew(t *testing.T) {
 		t.Fatal("Open of a store with schema version 99 succeeded")
 	}
 	var tooNew *store.SchemaTooNewError
-	if !errors.As(err, &tooNew) || tooNew.Version != 99 || tooNew.Know != known {
+	if !errors.As(err, &tooNew) || tooNew.Version != 99 || tooNew.Known != known {
 		t.Errorf("error %#v, want a SchemaTooNewError 99 > %d", err, known)
 	}
 	want := "store " + path + " has schema version 99, this plink knows up to " + strconv.Itoa(known) + ": upgrade plink"

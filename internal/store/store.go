@@ -2,6 +2,8 @@
 // pure Go): WAL, a busy timeout, BEGIN IMMEDIATE for writes and foreign keys
 // on every pooled connection, embedded numbered migrations, typed queries,
 // a change counter for `plink serve`, and the snapshot serve runs from.
+// Any path names exactly its file (see fileURI); a store this process may
+// not write is opened read-only, and one a later plink migrated is refused.
 // The SQL is plain and portable so another backend can follow.
 package store
 
@@ -20,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // the "sqlite" driver, and its *Error
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -58,11 +60,11 @@ func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
 // migrated past the last migration this binary knows.
 type SchemaTooNewError struct {
 	Path          string
-	Version, Know int
+	Version, Known int
 }
 
 func (e *SchemaTooNewError) Error() string {
-	return fmt.Sprintf("store %s has schema version %d, this plink knows up to %d: upgrade plink", e.Path, e.Version, e.Know)
+	return fmt.Sprintf("store %s has schema version %d, this plink knows up to %d: upgrade plink", e.Path, e.Version, e.Known)
 }
 
 // dsnParams are the query parameters of every connection: the modernc
@@ -196,7 +198,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	if cur > latest {
-		return &SchemaTooNewError{Path: s.path, Version: cur, Know: latest}
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
 	}
 	if cur == latest {
 		return nil
@@ -233,7 +235,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	if cur > latest {
-		return &SchemaTooNewError{Path: s.path, Version: cur, Know: latest}
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
 	}
 	return nil
 }
