@@ -59,7 +59,7 @@ func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
 // SchemaTooNewError is the error of opening a store that a later plink has
 // migrated past the last migration this binary knows.
 type SchemaTooNewError struct {
-	Path          string
+	Path           string
 	Version, Known int
 }
 
