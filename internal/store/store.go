@@ -154,6 +154,19 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
+// currentVersion reads the schema version for migrate. A new file being
+// switched to WAL by another process answers SQLITE_BUSY at once rather
+// than after the busy timeout, so the read is retried as a write would be.
+func (s *Store) currentVersion(ctx context.Context) (int, error) {
+	var v int
+	err := retryBusy(ctx, func() error {
+		var err error
+		v, err = s.SchemaVersion(ctx)
+		return err
+	})
+	return v, err
+}
+
 type migration struct {
 	n    int
 	name string
@@ -193,7 +206,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	latest := ms[len(ms)-1].n
-	cur, err := s.SchemaVersion(ctx)
+	cur, err := s.currentVersion(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,7 +244,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	// A newer plink may have migrated the store meanwhile.
-	if cur, err = s.SchemaVersion(ctx); err != nil {
+	if cur, err = s.currentVersion(ctx); err != nil {
 		return err
 	}
 	if cur > latest {
