@@ -13,9 +13,9 @@ package control
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
-	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
 
@@ -37,10 +37,11 @@ type API struct {
 	txt    TXTLookup
 	log    *slog.Logger
 	// notify bounds the delivery of connection notifications; outbox
-	// delivers them (notify_deliver.go).
-	notify DeliveryPolicy
-	outbox *Outbox
-	claim  string // holds the deliveries this API writes while it tries them
+	// delivers them (notify.go, notify_deliver.go).
+	notify     DeliveryPolicy
+	outboxOnce sync.Once
+	outbox     *Outbox
+	claim      string // holds the deliveries this API writes while it tries them
 }
 
 // Option configures an API.
@@ -64,7 +65,6 @@ func New(st *store.Store, caller Caller, opts ...Option) *API {
 	for _, o := range opts {
 		o(a)
 	}
-	a.outbox, a.claim = NewOutbox(st, a.log, a.notify), names.RandomHex(16)
 	return a
 }
 

@@ -44,7 +44,7 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 			}
 			continue
 		}
-		ds, err := a.outbox.enqueue(tx, a.claim, n, event, e.ID, body)
+		ds, err := a.deliveries().enqueue(tx, a.claim, n, event, e.ID, body)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +58,13 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 // `plink serve` to retry (see notify_deliver.go). It never fails the
 // command, which has committed already.
 func (a *API) send(ctx context.Context, ds []delivery) {
-	a.outbox.sendNow(ctx, ds)
+	a.deliveries().sendNow(ctx, ds)
+}
+
+// deliveries is the API's outbox, made on first use (after the options).
+func (a *API) deliveries() *Outbox {
+	a.outboxOnce.Do(func() { a.outbox, a.claim = NewOutbox(a.st, a.log, a.notify), names.RandomHex(16) })
+	return a.outbox
 }
 
 func checkEvents(events []string) ([]string, error) {

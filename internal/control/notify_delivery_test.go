@@ -46,12 +46,16 @@ type notifyEnv struct {
 	outbox *control.Outbox // what `plink serve` runs
 }
 
+// newAPI is control.New for account's root.
+func newAPI(st *store.Store, account string, opts ...control.Option) *control.API {
+	return control.New(st, control.Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: cpRegion}, opts...)
+}
+
 func newNotifyEnv(t *testing.T, p control.DeliveryPolicy) *notifyEnv {
 	e := &notifyEnv{cpEnv: cpNewEnv(t), log: &syncBuffer{}, policy: p}
 	logger := slog.New(slog.NewTextHandler(e.log, nil))
 	mk := func(account string) *control.API {
-		return control.New(e.st, control.Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: cpRegion},
-			control.WithTXTLookup(e.txt.lookup), control.WithLogger(logger), control.WithDeliveryPolicy(p))
+		return newAPI(e.st, account, control.WithTXTLookup(e.txt.lookup), control.WithLogger(logger), control.WithDeliveryPolicy(p))
 	}
 	e.provider, e.consumer = mk(cpProvider), mk(cpConsumer)
 	e.outbox = control.NewOutbox(e.st, logger, p)
@@ -584,7 +588,7 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, zone := range []string{"a", "b"} {
 		// Each its own API, as two plink processes.
-		api := control.New(e.st, control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::" + cpConsumer + ":root", Region: cpRegion})
+		api := newAPI(e.st, cpConsumer)
 		in := e.endpointInput(svc, zone)
 		wg.Add(1)
 		go func() {
