@@ -56,9 +56,6 @@ func WithTXTLookup(f TXTLookup) Option { return func(a *API) { a.txt = f } }
 // WithLogger sets where delivery failures are logged.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
-// WithDeliveryPolicy bounds how connection notifications are delivered.
-func WithDeliveryPolicy(p DeliveryPolicy) Option { return func(a *API) { a.notify = p } }
-
 // New returns the API acting as caller.
 func New(st *store.Store, caller Caller, opts ...Option) *API {
 	a := &API{st: st, caller: caller, now: func() time.Time { return time.Now().UTC() }, log: slog.New(slog.DiscardHandler)}

@@ -59,6 +59,9 @@ type DeliveryPolicy struct {
 	Workers int
 }
 
+// WithDeliveryPolicy bounds how the API delivers connection notifications.
+func WithDeliveryPolicy(p DeliveryPolicy) Option { return func(a *API) { a.notify = p } }
+
 // Defaults of DeliveryPolicy.
 const (
 	DefaultDeliveryBudget  = 2 * time.Second
