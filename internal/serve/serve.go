@@ -116,10 +116,6 @@ type ReadyInfo struct {
 // reload of the snapshot. It fails only when the first snapshot cannot be
 // loaded or the metrics address cannot be bound.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
-	// Connection notifications the CLI could not deliver (notifier.go).
-	stopNotifier := s.startNotifier(ctx)
-	defer stopNotifier()
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -165,6 +161,10 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		}
 		return err
 	}
+	// Retry the connection notifications the CLI could not deliver
+	// (notifier.go).
+	stopNotifier := s.startNotifier(ctx)
+	defer stopNotifier()
 	ticker := time.NewTicker(s.opts.PollInterval)
 	defer ticker.Stop()
 	for {
