@@ -219,6 +219,7 @@ func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, er
 }
 
 // ModifyVpcEndpointConnectionNotification changes the target or events.
+// Messages already written keep the target they were written for.
 func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in ModifyNotificationInput) (*ReturnValueOutput, error) {
 	if in.ConnectionNotificationArn == "" && len(in.ConnectionEvents) == 0 {
 		return nil, missing("ConnectionNotificationArn or ConnectionEvents")
