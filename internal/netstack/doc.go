@@ -9,7 +9,8 @@
 //     route swapped atomically);
 //   - NLB target selection: flow hash over the healthy targets of the
 //     ENI's zone (all zones with cross-zone on), fail-open when none is
-//     healthy;
+//     healthy; a target that is one of the forwarder's own listeners is
+//     never picked (it would connect to itself until descriptors run out);
 //   - security groups on endpoint connections (RST when no rule allows);
 //   - PROXY protocol v2 with the AWS VPC endpoint TLV (0xEA, 0x01);
 //   - the load balancer node address as the source of target connections;

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -110,6 +111,7 @@ type Forwarder struct {
 	connWG sync.WaitGroup
 	plan   *plan  // last applied, guarded by connMu
 	seq    uint64 // plans applied, guarded by mu
+	self   string // the self targets last logged, guarded by mu
 
 	loops  *loops // the epoll engine; nil when goroutines move the bytes
 	listen func(netip.AddrPort) (*listener, error)
@@ -212,6 +214,13 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 	}
 	f.seq++
 	p.seq = f.seq
+	if self := strings.Join(p.selfTargetList(), ", "); self != f.self {
+		f.self = self
+		if self != "" {
+			f.log.Error("targets that are this data plane's own listeners are never used (they would connect to themselves); "+
+				"deregister them", "targets", self)
+		}
+	}
 	f.dialer.reset()
 	var todo []netip.AddrPort
 	for _, addr := range p.order {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -530,4 +531,88 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, label, value stri
 		}
 	}
 	return 0
+}
+
+// A target group whose targets are the forwarder's own listeners (its
+// load balancer's node, an endpoint ENI) must not make connections dial
+// the forwarder again and again: such targets are never picked, the
+// connection is refused, and the other targets still serve.
+func TestSelfTargetsAreNeverDialled(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		tp.tg.Targets = []snapshot.Target{
+			{IP: tp.nodeA, Port: tp.port, Zone: "za"}, // the load balancer itself
+			{IP: tp.eniB, Port: tp.port, Zone: "za"},  // an endpoint of it
+		}
+		reg := prometheus.NewRegistry()
+		hl := &healthLog{}
+		var logs syncBuf
+		f := New(Options{Registerer: reg, Engine: engine, DialTimeout: 2 * time.Second, OnHealth: hl.record,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		t.Cleanup(func() { f.Close() })
+		mustApply(t, f, tp.snap())
+		if !strings.Contains(logs.String(), "own listeners") {
+			t.Errorf("no log line names the self targets; logs:\n%s", logs.String())
+		}
+		accepted := func() float64 {
+			return metricValue(t, reg, "plink_forwarder_connections_total", "endpoint", tp.ep.ID) +
+				metricValue(t, reg, "plink_forwarder_connections_total", "endpoint", tp.lb.Name)
+		}
+
+		for _, dst := range []string{tp.eni(tp.eniA), tp.eni(tp.nodeA)} {
+			name, err := which(t, netip.Addr{}, dst)
+			if !closedOnUs(err) {
+				t.Fatalf("%s: got %q, %v; want the connection refused", dst, name, err)
+			}
+		}
+		// Each client connection was accepted once: none dialled the
+		// forwarder itself.
+		if n := accepted(); n != 2 {
+			t.Errorf("%v connections accepted for 2 clients: the forwarder connected to itself", n)
+		}
+		if n := metricSum(t, reg, "plink_forwarder_rejects_total", "reason", rejectSelfTarget); n != 2 {
+			t.Errorf("self-target rejects = %v, want 2", n)
+		}
+		for _, ap := range []netip.AddrPort{netip.AddrPortFrom(tp.nodeA, tp.port), netip.AddrPortFrom(tp.eniB, tp.port)} {
+			if r := hl.get(ap); r.State != "unused" || r.Reason != "Target.IpUnusable" {
+				t.Errorf("health of self target %s = %+v, want unused Target.IpUnusable", ap, r)
+			}
+		}
+
+		// A real target next to them gets every connection.
+		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+		tp.addTarget(b, "za")
+		mustApply(t, f, tp.snap())
+		for i := range 16 {
+			if name, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil || name != "b1" {
+				t.Fatalf("connection %d: got %q, %v; want b1", i, name, err)
+			}
+		}
+		if n := accepted(); n != 2+16 {
+			t.Errorf("%v connections accepted for 18 clients", n)
+		}
+	})
+}
+
+// metricSum adds up every series of a counter or gauge with a given label.
+func metricSum(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return sum
 }

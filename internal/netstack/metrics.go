@@ -18,6 +18,8 @@ const (
 	rejectSecurityGroup = "security-group"
 	rejectNoTarget      = "no-target"
 	rejectDial          = "dial"
+	// rejectSelfTarget: every target is a listener of this forwarder.
+	rejectSelfTarget = "self-target"
 )
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -36,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"endpoint", "direction"}),
 		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "plink_forwarder_rejects_total",
-			Help: "Connections refused, by reason (security-group, no-target, dial).",
+			Help: "Connections refused, by reason (security-group, no-target, self-target, dial).",
 		}, []string{"endpoint", "reason"}),
 		health: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "plink_target_healthy",
