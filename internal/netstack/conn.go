@@ -72,6 +72,10 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 // reached.
 func (f *Forwarder) dialFailed(c *conn, err error) {
 	f.m.rejects.WithLabelValues(c.cm.name, rejectDial).Inc()
+	if IsFDLimit(err) { // logged by fdPressure, at most every few seconds
+		f.fd.hit(fdOpDial, err)
+		return
+	}
 	f.log.Warn("cannot connect to target", "client", c.src.String(), "endpoint", c.cm.name, "listener", c.dst.String(),
 		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err)
 }

@@ -11,6 +11,7 @@ type metrics struct {
 	rejects   *prometheus.CounterVec
 	health    *prometheus.GaugeVec
 	reconcile prometheus.Histogram
+	fdLimit   *prometheus.CounterVec
 }
 
 // Reject reasons, the "reason" label of plink_forwarder_rejects_total.
@@ -50,10 +51,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
+	m.fdLimit = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "plink_forwarder_fd_exhausted_total",
+		Help: "Operations that failed for want of file descriptors (EMFILE, ENFILE), by op (accept, dial, health-check, bind).",
+	}, []string{"op"})
 	if reg == nil {
 		reg = prometheus.NewRegistry() // private, thrown away
 	}
-	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile)
+	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile, m.fdLimit)
 	return m
 }
 
