@@ -59,13 +59,14 @@ type Server struct {
 	cancel context.CancelFunc
 	fwd    chan struct{} // semaphore of upstream exchanges
 
-	tcpMu    sync.Mutex
-	tcpConns map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns
-	maxTCP   int                   // maxTCPConns; smaller in tests
-	evicted  atomic.Int64          // idle TCP connections closed to make room
-	refused  atomic.Int64          // TCP connections refused: all others busy
-	accept   retryLog              // TCP accept failures (out of descriptors)
-	udpErrs  retryLog              // UDP read failures
+	tcpMu      sync.Mutex
+	tcpConns   map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns
+	maxTCP     int                   // maxTCPConns; smaller in tests
+	evicted    atomic.Int64          // idle TCP connections closed to make room
+	refused    atomic.Int64          // TCP connections refused: all others busy
+	accept     retryLog              // TCP accept failures (out of descriptors)
+	acceptErrs atomic.Int64          // TCP accept failures, for tests
+	udpErrs    retryLog              // UDP read failures
 
 	mu        sync.Mutex
 	closed    bool
@@ -444,6 +445,7 @@ func (s *Server) acceptTCP(l *listener) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			s.acceptErrs.Add(1)
 			wait = min(max(2*wait, 5*time.Millisecond), time.Second)
 			s.accept.failed(s.log, "dns: tcp accept failed; retrying", err, wait)
 			if !l.rest(wait) {
