@@ -16,6 +16,10 @@
 //   - the load balancer node address as the source of target connections;
 //   - active TCP / HTTP health checks, draining, connection termination on
 //     unhealthy targets, idle timeouts;
+//   - out of file descriptors, accepting rests (5 ms doubling to 1 s,
+//     shared by every listener) instead of spinning, counted in
+//     plink_forwarder_fd_exhausted_total and logged once every few
+//     seconds; bind errors match ErrFDLimit (fdlimit.go);
 //   - Prometheus metrics and one debug log line per connection;
 //   - LocalAddrs, which puts missing addresses on lo (as root) and removes
 //     them again.
