@@ -198,6 +198,10 @@ type loop struct {
 	nextScan  int64
 	lastWarn  int64
 	quit      bool
+	// epoll_wait failures since lastWaitLog (mono()), logged at most
+	// every 5 s.
+	waitErrs    int
+	lastWaitLog int64
 	// wakeups counts returns from epoll_wait, for tests that check a
 	// loop does not spin.
 	wakeups atomic.Int64
@@ -273,7 +277,12 @@ func (lp *loop) run() {
 		n, err := unix.EpollWait(lp.epfd, events, timeout)
 		lp.wakeups.Add(1)
 		if err != nil && err != unix.EINTR {
-			lp.f.log.Error("epoll_wait failed", "err", err)
+			lp.waitErrs++
+			if now := mono(); now-lp.lastWaitLog >= int64(5*time.Second) {
+				lp.lastWaitLog = now
+				lp.f.log.Error("epoll_wait failed", "err", err, "failures", lp.waitErrs)
+				lp.waitErrs = 0
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 		lp.now = mono()
@@ -363,9 +372,17 @@ func (lp *loop) forget(fd int) {
 	}
 }
 
+// watchListener adds l to the loop's epoll set. When the kernel refuses
+// (out of memory, fs.epoll.max_user_watches reached) the listener rests
+// and is tried again, rather than staying bound and never accepting.
 func (lp *loop) watchListener(l *listener) {
 	if err := lp.register(l.fd, fdRef{l: l}, unix.EPOLLIN|unix.EPOLLEXCLUSIVE); err != nil {
-		lp.f.log.Error("cannot watch listener", "listener", l.addr.String(), "err", err)
+		lp.rest(l, mono()+int64(time.Second))
+		if now := mono(); now-lp.lastWarn > int64(time.Second) {
+			lp.lastWarn = now
+			lp.f.log.Error("cannot watch listener; retrying in 1s", "listener", l.addr.String(), "err", err,
+				"remedy", "raise fs.epoll.max_user_watches or serve fewer endpoints")
+		}
 	}
 }
 
