@@ -3,6 +3,7 @@
 package dns
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -20,7 +21,8 @@ import (
 
 // Out of file descriptors, the TCP accept loop rests (5 ms doubling to
 // 1 s) instead of spinning, logs one ERROR naming the limit and the
-// remedy, and serves the client that waited once descriptors free up.
+// remedy, reports binds that fail as EMFILE with the limit, and serves
+// the client that waited once descriptors free up.
 // The test lowers this process's RLIMIT_NOFILE and fills the descriptor
 // table, and restores both.
 func TestTCPAcceptOutOfFileDescriptors(t *testing.T) {
@@ -54,7 +56,15 @@ func TestTCPAcceptOutOfFileDescriptors(t *testing.T) {
 	before := s.acceptErrs.Load()
 	time.Sleep(window)
 	failed := s.acceptErrs.Load() - before
+	// A listener bound now fails, recognisably.
+	s2 := NewServer(Options{Addr: "127.0.0.1:0"})
+	fds.refill()
+	errs := s2.Apply(testSnapshot())
+	s2.Close()
 	fds.release()
+	if len(errs) != 1 || !errors.Is(errs[0], syscall.EMFILE) || !strings.Contains(errs[0].Error(), "RLIMIT_NOFILE") {
+		t.Errorf("binding out of descriptors: %v; want one EMFILE error naming the limit", errs)
+	}
 	if failed > 20 {
 		t.Errorf("%d failed accepts in %v out of descriptors: the accept loop spins", failed, window)
 	}

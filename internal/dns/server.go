@@ -261,6 +261,11 @@ func bindError(network, addr string, err error) error {
 			"stop it or use another port (plink serve --dns-port 5300)"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve as root, which adds it)"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		var rl syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+		hint = fmt.Sprintf("out of file descriptors (RLIMIT_NOFILE soft %d, hard %d): "+
+			"raise the open files limit (ulimit -n, systemd LimitNOFILE=) or serve fewer endpoints", rl.Cur, rl.Max)
 	default:
 		return fmt.Errorf("dns: cannot listen on %s %s: %w", network, addr, err)
 	}
