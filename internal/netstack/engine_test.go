@@ -245,7 +245,7 @@ func TestDialTimeout(t *testing.T) {
 // backlog of 0 whose queue the test fills, so the kernel drops new SYNs.
 func blackhole(t *testing.T, addr netip.AddrPort) netip.AddrPort {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0) // no SOCK_CLOEXEC: darwin lacks it
 	if err != nil {
 		t.Fatal(err)
 	}
