@@ -176,7 +176,8 @@ type fdFiller struct {
 }
 
 // exhaustFDs lowers RLIMIT_NOFILE to a little above the descriptors in
-// use and opens /dev/null until the table is full. release (also run at
+// use and opens /dev/null until the table is full (for the whole
+// process: a test that calls it must not use t.Parallel). release (also run at
 // cleanup) closes them and restores the limit.
 func exhaustFDs(t *testing.T) *fdFiller {
 	t.Helper()
