@@ -115,7 +115,7 @@ func (r *ReadyFile) checkOwnedLocked() error {
 	if err != nil {
 		return err
 	}
-	if r.owned != nil && os.SameFile(fi, r.owned) {
+	if r.owned != nil && sameFile(fi, r.owned) {
 		return nil
 	}
 	return fmt.Errorf("the path now holds %s that plink did not write; not replacing it", describeMode(fi.Mode()))
@@ -138,13 +138,20 @@ func (r *ReadyFile) Remove() error {
 	if err != nil {
 		return fmt.Errorf("ready file %s: %w", r.path, err)
 	}
-	if !os.SameFile(fi, owned) {
+	if !sameFile(fi, owned) {
 		return fmt.Errorf("ready file %s: the path now holds %s that plink did not write; leaving it", r.path, describeMode(fi.Mode()))
 	}
 	if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("ready file %s: %w", r.path, err)
 	}
 	return nil
+}
+
+// sameFile reports whether a and b describe the same file in the same
+// state: same inode (which a file system may reuse for a new file once
+// plink's is deleted), size and modification time.
+func sameFile(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // readyPID reads the "pid" of a ready file; ok is false when path does
