@@ -439,3 +439,72 @@ func (s *server) metric(t *testing.T, name string) string {
 	}
 	return "(absent)"
 }
+
+// TestStaleLoAddressesRemoved runs, as root in a network namespace, a
+// serve that puts an endpoint's IPv6 addresses on lo, kills it with
+// SIGKILL (the addresses stay), deletes the endpoint and starts serve
+// again: the new serve removes the addresses the killed one left (they
+// used to stay forever), and a clean exit removes what it added.
+func TestStaleLoAddressesRemoved(t *testing.T) {
+	if inNetns(t, true) {
+		return
+	}
+	e := newEnv(t)
+	b := startBackend(t, "v4", "127.0.0.1:0", false)
+	d := e.newDualstack()
+	svc := e.dualstackService(d, []string{b.target()}, false)
+	ep := e.createEndpoint(svc, "--vpc-id", d.ConsumerVPC, "--subnet-ids", d.ConsumerSubnets[0], d.ConsumerSubnets[1],
+		"--ip-address-type", "dualstack")
+	if len(ep.IPv6) != 2 {
+		t.Fatalf("endpoint IPv6 addresses %v, want two", ep.IPv6)
+	}
+	onLo := func() string {
+		out, err := exec.Command("ip", "-6", "addr", "show", "dev", "lo").CombinedOutput()
+		if err != nil {
+			t.Fatalf("ip -6 addr show dev lo: %v: %s", err, out)
+		}
+		return string(out)
+	}
+	srv := e.serve()
+	for _, a := range ep.IPv6 {
+		if !strings.Contains(onLo(), a.String()+"/128") {
+			t.Fatalf("serve did not put %s on lo:\n%s", a, onLo())
+		}
+	}
+	srv.cmd.Process.Kill()
+	<-srv.done
+	for _, a := range ep.IPv6 {
+		if !strings.Contains(onLo(), a.String()+"/128") {
+			t.Fatalf("%s gone from lo after kill -9; the test needs it left behind", a)
+		}
+	}
+	e.plink(consumer, "delete-endpoints", "--vpc-endpoint-ids", ep.ID)
+
+	srv = e.serve()
+	eventually(t, liveWait, func() error {
+		for _, a := range ep.IPv6 {
+			if strings.Contains(onLo(), a.String()+"/128") {
+				return fmt.Errorf("%s, left by the killed serve and no longer wanted, is still on lo", a)
+			}
+		}
+		return nil
+	})
+
+	// A clean run removes what it added itself.
+	ep2 := e.createEndpoint(svc, "--vpc-id", d.ConsumerVPC, "--subnet-ids", d.ConsumerSubnets[0],
+		"--ip-address-type", "dualstack")
+	var a2 string
+	for _, a := range ep2.IPv6 {
+		a2 = a.String()
+	}
+	eventually(t, liveWait, func() error {
+		if !strings.Contains(onLo(), a2+"/128") {
+			return fmt.Errorf("%s not on lo", a2)
+		}
+		return nil
+	})
+	srv.stop()
+	if strings.Contains(onLo(), a2+"/128") {
+		t.Errorf("%s still on lo after a clean exit", a2)
+	}
+}
