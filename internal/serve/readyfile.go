@@ -62,7 +62,7 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 		return nil, fmt.Errorf("ready file %s: a file exists there and is not a ready file of plink; "+
 			"plink does not overwrite it: remove it or give another path", path)
 	case processAlive(pid):
-		return nil, fmt.Errorf("ready file %s: in use by plink process %d, which is still running; "+
+		return nil, fmt.Errorf("ready file %s: it names process %d, which is still running (another plink using it?); "+
 			"give another path or stop that process", path, pid)
 	}
 	return &ReadyFile{path: path, owned: fi}, nil

@@ -321,13 +321,10 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	}
 	fsnap, unserved, wanted := fitListeners(snap, s.budget, served)
 	if len(unserved) > 0 {
-		msg := fmt.Sprintf("out of file descriptors: the store asks for %d listeners but the open file limit (%s) "+
-			"leaves room for %d with %d descriptors kept for connections; %d endpoints are not served (%s): "+
-			"raise the limit (ulimit -n; LimitNOFILE= in a systemd unit) or serve fewer endpoints",
-			wanted, s.limit, s.budget, connReserve(s.limit), len(unserved), abbreviate(unserved, 5))
 		if first {
-			return 0, errors.New(msg)
+			return 0, fdBudgetError(wanted, s.limit, s.budget, unserved, "serve does not start")
 		}
+		msg := fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
 		s.errs.Error(msg)
 		errs = append(errs, msg)
 	}
@@ -361,6 +358,15 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		}
 	}
 	return snap.Revision, nil
+}
+
+// fdBudgetError explains that the listeners do not fit in the open file
+// limit, and the remedy.
+func fdBudgetError(wanted int, l fileLimit, budget int, unserved []string, outcome string) error {
+	return fmt.Errorf("out of file descriptors: the store asks for %d listeners but the open file limit (%s) "+
+		"leaves room for %d, with %d descriptors kept for connections; %d endpoints do not fit (%s): %s; "+
+		"raise the limit (ulimit -n; LimitNOFILE= in a systemd unit) or serve fewer endpoints",
+		wanted, l, budget, connReserve(l), len(unserved), abbreviate(unserved, 5), outcome)
 }
 
 // abbreviate joins the first n of ids and says how many more there are.
@@ -499,10 +505,7 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	budget := listenerBudget(limit, openFDs())
 	fsnap, unserved, wanted := fitListeners(snap, budget, nil)
 	if len(unserved) > 0 {
-		rep.Errors = append(rep.Errors, fmt.Sprintf("out of file descriptors: the store asks for %d listeners but the open file limit (%s) "+
-			"leaves room for %d with %d descriptors kept for connections; %d endpoints would not be served (%s): "+
-			"raise the limit (ulimit -n; LimitNOFILE= in a systemd unit) or serve fewer endpoints",
-			wanted, limit, budget, connReserve(limit), len(unserved), abbreviate(unserved, 5)))
+		rep.Errors = append(rep.Errors, fdBudgetError(wanted, limit, budget, unserved, "serve would not start").Error())
 	}
 	var add func([]netip.Addr) error
 	if opts.ManageAddresses {

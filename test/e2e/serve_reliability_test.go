@@ -339,6 +339,12 @@ func TestFDLimit(t *testing.T) {
 			t.Errorf("the error does not say %q:\n%s", want, tail(res.output, 2000))
 		}
 	}
+
+	// serve --check says the same and exits 1.
+	res = e.runBounded(20*time.Second, pre, "serve", "--check", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
+	if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "out of file descriptors") {
+		t.Errorf("serve --check under the limit: exit %d, want 1 and an error naming the limit\n%s", res.code, tail(res.output, 2000))
+	}
 }
 
 func tail(s string, n int) string {
