@@ -73,6 +73,10 @@ outgrows it, serve keeps serving what fits and reports the endpoints left
 out in the ready file's errors and in the plink_serve_healthy and
 plink_serve_unserved_endpoints metrics. DNS is bound first either way.
 
+An error that keeps recurring (a store on a full disk fails every poll) is
+logged when it first happens, then at most every 30 s with the number of
+repeats suppressed meanwhile (suppressed_repeats).
+
 Addresses in 127.0.0.0/8 need no privileges. IPv6 addresses and IPv4 outside
 127/8 must be local: as root, serve adds them on lo (and removes them on
 exit); otherwise it logs which it cannot bind and serves the rest. The
@@ -100,7 +104,7 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply (a path where nothing exists, or a stale ready file)")
 	fl.DurationVar(&opts.Grace, "grace", serve.DefaultGrace, "how long open connections may finish on shutdown")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
