@@ -15,9 +15,10 @@ import (
 // ReadyFile is a file that tells scripts what a plink process bound. It
 // writes only a regular file it created itself and removes only that:
 //
-//   - at claim, the path must hold nothing, or a stale ready file: a
-//     regular file holding a JSON object whose "pid" names a process that
-//     no longer runs (left by a plink killed with SIGKILL). Anything else
+//   - at claim, the path must hold nothing, an empty regular file (as
+//     mktemp makes), or a stale ready file: a regular file holding a JSON
+//     object whose "pid" names a process that no longer runs (left by a
+//     plink killed with SIGKILL). Anything else
 //     (a directory, a device, a symlink, a socket, any other regular file,
 //     the ready file of a live process) is refused with an error naming
 //     the path;
@@ -55,6 +56,10 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("ready file %s: the path exists and is %s; plink writes only a file it creates: "+
 			"give a path where nothing exists", path, describeMode(fi.Mode()))
+	}
+	if fi.Size() == 0 {
+		// An empty file, as `mktemp` makes for a script: nothing to lose.
+		return &ReadyFile{path: path, owned: fi}, nil
 	}
 	pid, ok := readyPID(path)
 	switch {

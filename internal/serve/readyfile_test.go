@@ -119,6 +119,23 @@ func TestReadyFileLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("empty file from mktemp is taken", func(t *testing.T) {
+		f, err := os.CreateTemp(dir, "mktemp.*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r, err := ClaimReadyFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Write(map[string]int{"pid": os.Getpid()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Remove(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("replaced while running: not overwritten, not removed", func(t *testing.T) {
 		path := filepath.Join(dir, "replaced.json")
 		r, err := ClaimReadyFile(path)

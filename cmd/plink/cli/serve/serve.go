@@ -60,10 +60,11 @@ exits 1 naming the first one's PID. The kernel drops the lock when serve
 dies, even by kill -9.
 
 --ready-file writes only a file plink creates: the path must not exist, or
-hold a stale ready file (JSON with the "pid" of a process that is gone, as
-a serve killed with kill -9 leaves). A directory, device, symlink, any other
-file, or the ready file of a running process is refused at start. On exit
-serve removes the file only if the path still holds the one it wrote.
+hold an empty file (as mktemp makes) or a stale ready file (JSON with the
+"pid" of a process that is gone, as a serve killed with kill -9 leaves). A
+directory, device, symlink, any other file, or the ready file of a running
+process is refused at start. On exit serve removes the file only if the
+path still holds the one it wrote.
 
 Every listener is a file descriptor: serve raises its soft open file limit
 to the hard limit at start. When the limit cannot hold every listener with
@@ -104,7 +105,7 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply (a path where nothing exists, or a stale ready file)")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply (see above for what may already be there)")
 	fl.DurationVar(&opts.Grace, "grace", serve.DefaultGrace, "how long open connections may finish on shutdown")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
