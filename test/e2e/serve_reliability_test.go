@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -512,5 +513,68 @@ func TestStaleLoAddressesRemoved(t *testing.T) {
 	srv.stop()
 	if strings.Contains(onLo(), a2+"/128") {
 		t.Errorf("%s still on lo after a clean exit", a2)
+	}
+}
+
+// TestBackendSecondSignal: plink backend drains for up to 5 s on SIGTERM;
+// a second SIGTERM stops it at once, with exit 1.
+func TestBackendSecondSignal(t *testing.T) {
+	e := newEnv(t)
+	ready := filepath.Join(e.dir, "backend.json")
+	cmd := exec.Command(plinkBin, "backend", "--listen", "127.0.0.1:0", "--ready-file", ready)
+	cmd.Env = e.environ()
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-done
+	}()
+	var info struct{ Address string }
+	eventually(t, 10*time.Second, func() error {
+		b, err := os.ReadFile(ready)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, &info)
+	})
+	// A request in progress keeps the drain going.
+	c, err := dialFrom(lo, info.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\n")
+	cmd.Process.Signal(syscall.SIGTERM)
+	eventually(t, 5*time.Second, func() error { // the drain has begun: no new connections
+		nc, err := net.DialTimeout("tcp", info.Address, time.Second)
+		if err == nil {
+			nc.Close()
+			return errors.New("still accepting after SIGTERM")
+		}
+		return nil
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("backend exited (%v) with a request in progress, before its drain ended", err)
+	default:
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		done <- err
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("exit after a second signal: %v, want exit status 1", err)
+		}
+		if !strings.Contains(logs.String(), "second signal: exiting now") {
+			t.Errorf("no \"second signal: exiting now\" in the log:\n%s", logs.String())
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatalf("backend still running 2 s after a second SIGTERM\n%s", logs.String())
 	}
 }

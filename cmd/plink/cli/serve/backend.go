@@ -43,7 +43,8 @@ PROXY v2 header), "method", "path", "host"}. Bare TCP connections (TCP health
 checks) are accepted too. Use --listen 127.0.0.1:0 and --ready-file to learn
 the port. --listen takes an IP address and a port (0: any free port).
 --ready-file writes only a file plink creates (as plink serve does: the path
-must not exist or hold a stale ready file) and removes only that on exit.`,
+must not exist, or hold an empty file or a stale ready file) and removes only
+that on exit. SIGINT/SIGTERM stop it within 5 s; a second one at once (exit 1).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen == "" {
@@ -98,18 +99,43 @@ func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) e
 			}
 		}()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	errc := make(chan error, 1)
 	go func() { errc <- b.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
+	case <-sigs:
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		b.Shutdown(sctx)
-		<-errc
-		return nil
+		// When a signal ended ctx, it is in sigs already: it is the
+		// first, not the second.
+		select {
+		case <-sigs:
+		default:
+		}
 	}
+	log.Info("shutting down; a second signal stops at once")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var second error
+	go func() {
+		select {
+		case <-sigs:
+			log.Warn("second signal: exiting now")
+			second = errSecondSignal
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	b.Shutdown(sctx)
+	b.Close()
+	<-errc
+	if sctx.Err() == context.Canceled && second != nil {
+		return second
+	}
+	return nil
 }
+
+var errSecondSignal = errors.New("second signal: stopped at once, open connections closed")
