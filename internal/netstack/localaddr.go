@@ -37,6 +37,9 @@ type LocalAddrs struct {
 
 	mu    sync.Mutex
 	added []netip.Addr
+
+	// isLocal is IsLocal; tests replace it.
+	isLocal func(netip.Addr) bool
 }
 
 // NewLocalAddrs returns an empty LocalAddrs.
@@ -44,7 +47,7 @@ func NewLocalAddrs(log *slog.Logger) *LocalAddrs {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &LocalAddrs{log: log}
+	return &LocalAddrs{log: log, isLocal: IsLocal}
 }
 
 // IsLocal reports whether a socket can bind addr now.
@@ -176,7 +179,7 @@ func (l *LocalAddrs) removeLocked(addrs []netip.Addr, logMsg string) error {
 	var left []string
 	var kept []netip.Addr
 	for _, a := range addrs {
-		if IsLocal(a) {
+		if l.isLocal(a) {
 			left = append(left, a.String())
 			kept = append(kept, a)
 		} else {
@@ -207,7 +210,9 @@ func (l *LocalAddrs) RemoveStale() error {
 	}
 	var stale []netip.Addr
 	for _, a := range recorded {
-		if IsLocal(a) {
+		// AddAll never adds loopback addresses: a list naming them was
+		// not written by it.
+		if !a.IsLoopback() && l.isLocal(a) {
 			stale = append(stale, a)
 		}
 	}
@@ -257,11 +262,21 @@ func (l *LocalAddrs) writeStateLocked(addrs []netip.Addr) error {
 
 // readState parses a state file; a missing file lists nothing. Lines that
 // are not addresses are ignored.
+// The file must be a regular file of this user that no one else may
+// write: root removes what it lists from lo.
 func readState(path string) ([]netip.Addr, error) {
-	b, err := os.ReadFile(path)
+	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 ||
+		(ok && int(st.Uid) != os.Geteuid()) {
+		return nil, fmt.Errorf("%s is not a regular file that only this user may write (%v): ignoring it", path, fi.Mode())
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

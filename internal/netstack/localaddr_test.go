@@ -60,21 +60,43 @@ func TestLocalAddrsRecordsBeforeAdding(t *testing.T) {
 func TestLocalAddrsRemoveStale(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "plink.db.serve.addrs")
 	bin, log := fakeIP(t, state)
-	stale := netip.MustParseAddr("127.0.0.9")        // local: on lo
-	gone := netip.MustParseAddr("fd00:dead:beef::2") // no longer local
-	os.WriteFile(state, []byte("# comment\n"+stale.String()+"\n"+gone.String()+"\nnot an address\n"), 0o600)
+	stale := netip.MustParseAddr("fd00:dead:beef::9") // still on lo
+	gone := netip.MustParseAddr("fd00:dead:beef::2")  // no longer local
+	loop := netip.MustParseAddr("127.0.0.9")          // never recorded by AddAll
+	os.WriteFile(state, []byte("# comment\n"+stale.String()+"\n"+gone.String()+"\n"+loop.String()+"\nnot an address\n"), 0o600)
 	l := NewLocalAddrs(nil)
 	l.IP, l.StateFile = bin, state
+	l.isLocal = func(a netip.Addr) bool { return a == stale || a.IsLoopback() }
 	l.RemoveStale() // the fake ip removes nothing: an error is expected
 	b, _ := os.ReadFile(log)
 	got := string(b)
-	if !strings.Contains(got, "addr del "+stale.String()+"/32 dev lo") {
+	if !strings.Contains(got, "addr del "+stale.String()+"/128 dev lo") {
 		t.Errorf("the stale address was not removed:\n%s", got)
 	}
-	if strings.Contains(got, "addr del "+gone.String()) {
-		t.Errorf("an address no longer local was removed:\n%s", got)
+	for _, a := range []netip.Addr{gone, loop} {
+		if strings.Contains(got, "addr del "+a.String()) {
+			t.Errorf("%s was removed:\n%s", a, got)
+		}
 	}
 	if b, _ := os.ReadFile(state); strings.Contains(string(b), gone.String()) || !strings.Contains(string(b), stale.String()) {
 		t.Errorf("state file after RemoveStale: %q, want only what is still on lo", b)
+	}
+}
+
+// TestLocalAddrsStateFileOfAnother checks that a state file others may
+// write is not obeyed: root would remove what it lists.
+func TestLocalAddrsStateFileOfAnother(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "plink.db.serve.addrs")
+	bin, log := fakeIP(t, state)
+	os.WriteFile(state, []byte("fd00:dead:beef::9\n"), 0o600)
+	os.Chmod(state, 0o666)
+	l := NewLocalAddrs(nil)
+	l.IP, l.StateFile = bin, state
+	l.isLocal = func(netip.Addr) bool { return true }
+	if err := l.RemoveStale(); err == nil {
+		t.Error("RemoveStale obeyed a world-writable state file")
+	}
+	if b, _ := os.ReadFile(log); len(b) > 0 {
+		t.Errorf("ip ran:\n%s", b)
 	}
 }
