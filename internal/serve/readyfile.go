@@ -180,10 +180,12 @@ func readyPID(path string) (pid int, ok bool) {
 	return *v.PID, true
 }
 
-// processAlive reports whether a process with this PID exists.
+// processAlive reports whether another process with this PID exists. Our
+// own PID in a file we have not written yet is a previous process's (in a
+// container, serve may well get the same PID on every start).
 func processAlive(pid int) bool {
 	if pid == os.Getpid() {
-		return true
+		return false
 	}
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)

@@ -35,7 +35,7 @@ func TestClaimReadyFileRefuses(t *testing.T) {
 		{"regular file", func(p string) { os.WriteFile(p, []byte("precious\n"), 0o644) }, "not a ready file of plink"},
 		{"JSON without pid", func(p string) { os.WriteFile(p, []byte(`{"listeners":[]}`), 0o644) }, "not a ready file of plink"},
 		{"live ready file", func(p string) {
-			b, _ := json.Marshal(map[string]any{"pid": os.Getpid()})
+			b, _ := json.Marshal(map[string]any{"pid": os.Getppid()})
 			os.WriteFile(p, b, 0o644)
 		}, "still running"},
 		{"missing directory", func(string) {}, "no such file or directory"},
@@ -118,6 +118,17 @@ func TestReadyFileLifecycle(t *testing.T) {
 		if err := r.Remove(); err != nil {
 			t.Fatal(err)
 		}
+	})
+	t.Run("our own PID in a file we did not write is stale", func(t *testing.T) {
+		// A container restarted after kill -9 runs serve under the same PID.
+		path := filepath.Join(dir, "same-pid.json")
+		b, _ := json.Marshal(map[string]any{"pid": os.Getpid()})
+		os.WriteFile(path, b, 0o644)
+		r, err := ClaimReadyFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Remove()
 	})
 	t.Run("empty file from mktemp is taken", func(t *testing.T) {
 		f, err := os.CreateTemp(dir, "mktemp.*")
