@@ -47,8 +47,7 @@ func LockStore(storePath string) (*StoreLock, error) {
 		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("store %s is already served by plink serve (%s holds %s): "+
-				"stop that one first, or give this one another store (--db)", storePath, holder, path)
+			return nil, &LockHeldError{Store: storePath, Lock: path, Holder: holder}
 		}
 		return nil, fmt.Errorf("locking store %s: %w", storePath, err)
 	}
@@ -56,6 +55,19 @@ func LockStore(storePath string) (*StoreLock, error) {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &StoreLock{f: f, path: path}, nil
+}
+
+// LockHeldError is LockStore's answer when another process serves the
+// store. Other LockStore errors mean the lock could not be taken at all
+// (a read-only directory, for one).
+type LockHeldError struct {
+	Store, Lock string
+	Holder      string // "process 1234", or "another process"
+}
+
+func (e *LockHeldError) Error() string {
+	return fmt.Sprintf("store %s is already served by plink serve (%s holds %s): "+
+		"stop that one first, or give this one another store (--db)", e.Store, e.Holder, e.Lock)
 }
 
 // Close releases the lock.

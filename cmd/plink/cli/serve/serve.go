@@ -6,6 +6,7 @@ package serve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -57,7 +58,8 @@ exiting now"): open connections are closed and serve exits 1.
 One serve per store: serve holds an exclusive lock on "<store>.serve.lock"
 (with its PID inside) while it runs; a second serve on the same store
 exits 1 naming the first one's PID. The kernel drops the lock when serve
-dies, even by kill -9.
+dies, even by kill -9. Where the lock file cannot be made (a read-only
+directory), serve warns and runs without it.
 
 --ready-file writes only a file plink creates: the path must not exist, or
 hold an empty file (as mktemp makes) or a stale ready file (JSON with the
@@ -157,10 +159,16 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	fileStore := !strings.Contains(cfg.DB, "://")
 	if fileStore && !opts.Check {
 		lock, err := serve.LockStore(cfg.DB)
-		if err != nil {
+		var held *serve.LockHeldError
+		switch {
+		case errors.As(err, &held):
 			return err
+		case err != nil:
+			// A store on a read-only file system, say: serve anyway.
+			log.Warn("cannot take the serve lock: a second serve on this store would not be detected", "err", err)
+		default:
+			defer lock.Close()
 		}
-		defer lock.Close()
 	}
 	st, err := f.Store(ctx)
 	if err != nil {
