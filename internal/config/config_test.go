@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,7 +24,7 @@ func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv("XDG_STATE_HOME", dir)
-	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT"} {
+	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT", "PLINK_LOG_LEVEL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -39,7 +40,7 @@ func TestPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Account != "333333333333" || c.Region != "eu-west-1" || c.Principal != "arn:aws:iam::333333333333:root" || c.Output != "json" {
+	if c.Account != "333333333333" || c.Region != "eu-west-1" || c.Principal != "arn:aws:iam::333333333333:root" || c.Output != "json" || c.LogLevel != slog.LevelWarn {
 		t.Errorf("file values: %+v", c)
 	}
 	if c.DB != filepath.Join(dir, "plink", "plink.db") {
@@ -63,5 +64,13 @@ func TestPrecedence(t *testing.T) {
 	}
 	if _, err = Load(flags("--region", "mars")); err == nil {
 		t.Error("a bad region was accepted")
+	}
+	t.Setenv("PLINK_LOG_LEVEL", "debug")
+	if c, err = Load(flags()); err != nil || c.LogLevel != slog.LevelDebug {
+		t.Errorf("PLINK_LOG_LEVEL=debug: %+v, %v", c, err)
+	}
+	t.Setenv("PLINK_LOG_LEVEL", "loud")
+	if _, err = Load(flags()); err == nil {
+		t.Error("a bad log level was accepted")
 	}
 }

@@ -511,7 +511,7 @@ func principalType(p string) string {
 		return "All"
 	case strings.HasSuffix(p, ":root"):
 		return "Account"
-	case strings.Contains(p, ":role/"), strings.Contains(p, ":assumed-role/"):
+	case strings.Contains(p, ":role/"):
 		return "Role"
 	default:
 		return "User"
