@@ -45,10 +45,6 @@ func invalidValue(format string, args ...any) *Error {
 	return Errorf(CodeInvalidParameterValue, format, args...)
 }
 
-func notFound(code, format string, args ...any) *Error {
-	return Errorf(code, format, args...)
-}
-
 func malformed(kind, id string) *Error {
 	return Errorf("Invalid"+kind+"Id.Malformed", "Invalid id: \"%s\"", id)
 }

@@ -92,9 +92,7 @@ func Tags(args []string) ([]control.Tag, error) {
 func SplitList(vals []string) []string {
 	var out []string
 	for _, v := range vals {
-		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
-			out = append(out, s)
-		}
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
 	}
 	return out
 }
