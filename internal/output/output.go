@@ -182,7 +182,7 @@ func (p *Printer) render(buf *bytes.Buffer, doc *document, t *Table) error {
 			return err
 		}
 	case FormatYAML:
-		out, err := yaml.Marshal(value)
+		out, err := yaml.Marshal(escapeTree(value))
 		if err != nil {
 			return fmt.Errorf("printing yaml: %w", err)
 		}

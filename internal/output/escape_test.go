@@ -1,0 +1,78 @@
+package output
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestEscapeControl(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":               "plain",
+		"":                    "",
+		"a\x1b[31mred":        `a\x1b[31mred`,
+		"bell\a":              `bell\x07`,
+		"del\x7f":             `del\x7f`,
+		"csi\u009b2J":         `csi\u009b2J`,
+		"t\tn\nr\r":           `t\tn\nr\r`,
+		`back\slash`:          `back\slash`,
+		"ünïcødé ✓":           "ünïcødé ✓",
+		"nul\x00":             `nul\x00`,
+		"osc\x1b]0;title\x07": `osc\x1b]0;title\x07`,
+	} {
+		if got := EscapeControl(in); got != want {
+			t.Errorf("EscapeControl(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNoRawControlCharacters: a value or key holding ESC, BEL, DEL or a C1
+// control (terminal escape injection) prints escaped in every format; in
+// table, wide and text output as a visible \x1b or \u009b, in JSON as a
+// \u escape, in YAML as the visible form (its encoder refuses them).
+func TestNoRawControlCharacters(t *testing.T) {
+	evil := "a\x1b[2J\x1b]0;pwned\x07b\x7fc\u009b31md"
+	v := map[string]any{
+		"Items": []any{
+			map[string]any{"Name": evil, "Tags": []any{map[string]any{"Key": "k\x1b[1m", "Value": evil}}},
+		},
+		"Key\x1b[5m": evil,
+	}
+	tbl := &Table{List: "Items", Columns: []Column{{Header: "NAME", Path: "Name"}, {Header: "TAG", Path: "Tags[0].Value", Wide: true}}}
+	cases := []struct {
+		format, query string
+		table         *Table
+		visible       string // must appear
+	}{
+		{"table", "", tbl, `\x1b[2J`},
+		{"wide", "", tbl, `\u009b31md`},
+		{"table", "", nil, `\x1b[2J`},
+		{"table", "Items[0]", nil, `\x1b[2J`},
+		{"table", "Items[0].Name", nil, `\x1b[2J`},
+		{"table", "Items[0].Tags", nil, `k\x1b[1m`},
+		{"text", "", nil, `\x1b]0;pwned\x07`},
+		{"text", "Items[0].Name", nil, `\x7fc`},
+		{"json", "", nil, `\u001b[2J`},
+		{"json", "", nil, `\u009b31md`},
+		{"yaml", "", nil, `\x1b[2J`},
+	}
+	for _, c := range cases {
+		p, err := New(c.format, c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := p.Print(&buf, v, c.table); err != nil {
+			t.Errorf("-o %s --query %q: %v", c.format, c.query, err)
+			continue
+		}
+		out := buf.String()
+		if i := strings.IndexFunc(out, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }); i >= 0 {
+			t.Errorf("-o %s --query %q: raw control character at %d: %q", c.format, c.query, i, out)
+		}
+		if !strings.Contains(out, c.visible) {
+			t.Errorf("-o %s --query %q: %q not in %q", c.format, c.query, c.visible, out)
+		}
+	}
+}
