@@ -175,7 +175,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 		if err := tx.InsertLoadBalancer(lb); err != nil {
 			return err
 		}
-		if err := tx.SetTags(arn, tags); err != nil {
+		if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
 			return err
 		}
 		slices.SortFunc(lb.Nodes, func(x, y store.LBNode) int { return strings.Compare(x.Zone, y.Zone) })

@@ -70,7 +70,7 @@ func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err
 			}
-			if err := tx.SetTags(arn, tags); err != nil {
+			if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
 				return err
 			}
 		}

@@ -151,6 +151,15 @@ func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
 		if err != nil {
 			return err
 		}
+		adding := map[store.TargetKey]bool{}
+		for _, t := range ts {
+			if _, ok := existing[t.key]; !ok {
+				adding[t.key] = true
+			}
+		}
+		if n := len(existing) + len(adding); n > maxTargetsPerTargetGroup {
+			return Errorf(elbTooManyTargets, "You've reached the limit on the number of targets: a target group has at most %d, and '%s' would have %d", maxTargetsPerTargetGroup, g.ARN, n)
+		}
 		now := timestamp(a.now())
 		for _, t := range ts {
 			if err := elbCheckUsableTarget(tx, t.key); err != nil {

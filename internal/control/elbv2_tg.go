@@ -274,7 +274,7 @@ func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) 
 		if err := tx.InsertTargetGroup(g); err != nil {
 			return err
 		}
-		if err := tx.SetTags(g.ARN, tags); err != nil {
+		if err := putTags(tx, g.ARN, tags, elbTooManyTags); err != nil {
 			return err
 		}
 		view, err := a.elbTGView(tx, g)

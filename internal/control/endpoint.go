@@ -262,7 +262,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		if err := tx.InsertEndpoint(e); err != nil {
 			return err
 		}
-		if err := tx.SetTags(e.ID, tags); err != nil {
+		if err := putTags(tx, e.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		if ds, err = a.recordEvent(tx, "Connect", e, svc); err != nil {

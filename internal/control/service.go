@@ -166,7 +166,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 		if err := tx.InsertService(s); err != nil {
 			return err
 		}
-		if err := tx.SetTags(s.ID, tags); err != nil {
+		if err := putTags(tx, s.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.serviceView(tx, s)
