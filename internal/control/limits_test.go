@@ -191,3 +191,20 @@ func TestTargetsPerTargetGroup(t *testing.T) {
 	e.cpRefused(t, "TooManyTargets", func() error { return register(targets(1000, 1)) })
 	e.cpRefused(t, "TooManyTargets", func() error { return register(targets(990, 20)) })
 }
+
+// TestErrorMessagesEscapeControl: a message that echoes user input shows
+// its control characters escaped.
+func TestErrorMessagesEscapeControl(t *testing.T) {
+	e := cpNewEnv(t)
+	_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "x\x1b[2J\u009b", Values: []string{"v"}}}})
+	cpCode(t, err, "InvalidParameterValue")
+	msg := err.(*control.Error).Message
+	if strings.ContainsAny(msg, "\x1b\u009b") || !strings.Contains(msg, `x\x1b[2J\u009b`) {
+		t.Errorf("message %q", msg)
+	}
+	_, err = e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: []string{"vpc-\x07"}})
+	cpCode(t, err, "InvalidVpcId.Malformed")
+	if msg := err.(*control.Error).Message; strings.ContainsRune(msg, '\a') || !strings.Contains(msg, `vpc-\x07`) {
+		t.Errorf("message %q", msg)
+	}
+}
