@@ -59,7 +59,9 @@ func TestNoNodeOrENIAtATargetAddress(t *testing.T) {
 	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, control.CreateTargetGroupInput{Name: "t", Protocol: "TCP", Port: 80, VpcID: vpc}))(t).TargetGroups[0].TargetGroupARN
 	// The lowest free addresses of the provider's subnet a and of the
 	// consumer's subnet a (outside the group's VPC: zone all).
-	first := func(cidr string) string { return netip.MustParsePrefix(cidr).Addr().Next().Next().Next().Next().String() }
+	first := func(cidr string) string {
+		return netip.MustParsePrefix(cidr).Addr().Next().Next().Next().Next().String()
+	}
 	pa, ca := first(ds["a"].CidrBlock), first(e.defaultSubnets(e.consumer)["a"].CidrBlock)
 	cpNoErr(t, e.provider.RegisterTargets(e.ctx, control.TargetsInput{TargetGroupARN: tg,
 		Targets: []control.TargetDescription{{ID: pa}, {ID: ca, AvailabilityZone: "all"}}}))
