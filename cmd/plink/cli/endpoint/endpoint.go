@@ -286,6 +286,10 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 	return cmdutil.Op(cmd, "DeleteVpcEndpointConnectionNotifications")
 }
 
+// minEventsInterval is the shortest --interval of events --watch: shorter
+// (0 included) would poll the store in a busy loop.
+const minEventsInterval = 10 * time.Millisecond
+
 func newEvents(f *cmdutil.Factory) *cobra.Command {
 	var watch bool
 	var after int64
@@ -295,6 +299,9 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print the connection events that concern your account, one JSON object per line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if interval < minEventsInterval {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--interval %s is too short: at least %s (--watch polls the store that often)", interval, minEventsInterval)}
+			}
 			api, err := f.API(cmd.Context())
 			if err != nil {
 				return err
@@ -327,6 +334,6 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep printing new events until interrupted")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
-	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls")
+	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls (at least 10ms)")
 	return cmd
 }
