@@ -65,6 +65,13 @@ func (a *API) elbCheckARN(kind, arn string) (mine bool, err error) {
 }
 
 func elbCheckARNs(a *API, kind string, arns []string) error {
+	max := maxIDsPerRequest
+	if kind == "load balancer" {
+		max = maxLBARNsPerDescribe
+	}
+	if err := checkListLen(CodeValidationError, "ARNs", len(arns), max); err != nil {
+		return err
+	}
 	for _, arn := range arns {
 		if _, err := a.elbCheckARN(kind, arn); err != nil {
 			return err

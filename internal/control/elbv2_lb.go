@@ -312,6 +312,9 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 	if err := elbCheckARNs(a, "load balancer", in.LoadBalancerARNs); err != nil {
 		return nil, err
 	}
+	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	out := &LoadBalancersOutput{LoadBalancers: []LoadBalancer{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		lbs, err := tx.LoadBalancers(a.caller.Account, a.caller.Region, in.LoadBalancerARNs, in.Names)

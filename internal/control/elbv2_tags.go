@@ -87,6 +87,9 @@ func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
 	if len(in.TagKeys) == 0 {
 		return elbValidation("At least one tag key must be specified")
 	}
+	if err := checkListLen(CodeValidationError, "TagKeys", len(in.TagKeys), maxIDsPerRequest); err != nil {
+		return err
+	}
 	return a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {
 			if err := a.elbOwnedResource(tx, arn); err != nil {

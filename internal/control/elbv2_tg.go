@@ -333,6 +333,9 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsI
 	if err := elbCheckARNs(a, "target group", in.TargetGroupARNs); err != nil {
 		return nil, err
 	}
+	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	out := &TargetGroupsOutput{TargetGroups: []TargetGroup{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		if in.LoadBalancerARN != "" {

@@ -31,7 +31,27 @@ const (
 	// 1,000 ("Quotas for your Network Load Balancers", target groups).
 	// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-limits.html
 	maxTargetsPerTargetGroup = 1000
+
+	// elbv2 DescribeLoadBalancers: "You can specify up to 20 load balancers
+	// in a single call."
+	// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeLoadBalancers.html
+	maxLBARNsPerDescribe = 20
+
+	// maxIDsPerRequest bounds the other lists of IDs, ARNs, names and tag
+	// keys one request names. AWS documents no number for them; plink's
+	// bound keeps one query within SQLite's limit on the variables of a
+	// statement (32,766), which a longer list hit as a bare SQL error.
+	maxIDsPerRequest = 1000
 )
+
+// checkListLen refuses a list parameter of more than max items with code
+// (InvalidParameterValue for EC2, ValidationError for ELB).
+func checkListLen(code, param string, n, max int) error {
+	if n > max {
+		return Errorf(code, "Too many values for parameter %s: %d, at most %d in one request.", param, n, max)
+	}
+	return nil
+}
 
 // AWS error codes of limits.
 const (

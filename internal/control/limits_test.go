@@ -208,3 +208,63 @@ func TestErrorMessagesEscapeControl(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 }
+
+// TestListLengths: lists of IDs, ARNs and names are bounded (20 load
+// balancer ARNs as AWS documents, 1,000 otherwise) with AWS's codes, never
+// a bare SQL error ("too many SQL variables" at 32,767).
+func TestListLengths(t *testing.T) {
+	e := cpNewEnv(t)
+	ids := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s-%017x", prefix, i)
+		}
+		return out
+	}
+	lbARNs := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/n%d/%016x", i, i)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		call func() error
+		code string
+	}{
+		{"1,000 VPC IDs", func() error { _, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1000)}); return err }, "InvalidVpcID.NotFound"},
+		{"1,001 VPC IDs", func() error { _, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1001)}); return err }, "InvalidParameterValue"},
+		{"40,000 subnet IDs", func() error {
+			_, err := e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{SubnetIDs: ids("subnet", 40000)})
+			return err
+		}, "InvalidParameterValue"},
+		{"40,000 endpoint IDs", func() error {
+			_, err := e.provider.DescribeVpcEndpoints(e.ctx, control.DescribeEndpointsInput{VpcEndpointIDs: ids("vpce", 40000)})
+			return err
+		}, "InvalidParameterValue"},
+		{"40,000 service IDs", func() error {
+			_, err := e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: ids("vpce-svc", 40000)})
+			return err
+		}, "InvalidParameterValue"},
+		{"20 load balancer ARNs", func() error {
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(20)})
+			return err
+		}, "LoadBalancerNotFound"},
+		{"21 load balancer ARNs", func() error {
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(21)})
+			return err
+		}, "ValidationError"},
+		{"40,000 load balancer names", func() error {
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{Names: ids("n", 40000)})
+			return err
+		}, "ValidationError"},
+		{"40,000 target group names", func() error {
+			_, err := e.provider.DescribeTargetGroups(e.ctx, control.DescribeTargetGroupsInput{Names: ids("n", 40000)})
+			return err
+		}, "ValidationError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { e.cpRefused(t, tt.code, tt.call) })
+	}
+}

@@ -409,6 +409,9 @@ type DescribeServiceConfigurationsOutput struct {
 
 // DescribeVpcEndpointServiceConfigurations lists the caller's services.
 func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in DescribeServiceConfigurationsInput) (*DescribeServiceConfigurationsOutput, error) {
+	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	for _, id := range in.ServiceIDs {
 		if !names.ValidID(names.Service, id) {
 			return nil, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)

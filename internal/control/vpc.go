@@ -327,6 +327,9 @@ func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*Describe
 
 // checkIDs refuses malformed IDs with Invalid<kind>Id.Malformed.
 func checkIDs(prefix, kind string, ids []string) error {
+	if err := checkListLen(CodeInvalidParameterValue, kind+"Ids", len(ids), maxIDsPerRequest); err != nil {
+		return err
+	}
 	for _, id := range ids {
 		if !names.ValidID(prefix, id) {
 			return malformed(kind, id)
