@@ -233,8 +233,14 @@ func TestListLengths(t *testing.T) {
 		call func() error
 		code string
 	}{
-		{"1,000 VPC IDs", func() error { _, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1000)}); return err }, "InvalidVpcID.NotFound"},
-		{"1,001 VPC IDs", func() error { _, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1001)}); return err }, "InvalidParameterValue"},
+		{"1,000 VPC IDs", func() error {
+			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1000)})
+			return err
+		}, "InvalidVpcID.NotFound"},
+		{"1,001 VPC IDs", func() error {
+			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1001)})
+			return err
+		}, "InvalidParameterValue"},
 		{"40,000 subnet IDs", func() error {
 			_, err := e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{SubnetIDs: ids("subnet", 40000)})
 			return err
