@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -71,7 +72,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	if _, err := os.Stat(file); err == nil {
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
-			return nil, fmt.Errorf("reading config file %s: %w", file, err)
+			return nil, fmt.Errorf("reading config file %q: %w", file, err)
 		}
 		read = file
 	}
@@ -79,7 +80,8 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	profile := flagOr(flags, "profile", os.Getenv("PLINK_PROFILE"))
 	if profile != "" && profile != "default" {
 		if read == "" || !v.IsSet("profiles."+profile) {
-			return nil, fmt.Errorf("the config profile (%s) could not be found", profile)
+			q := strconv.Quote(profile) // escapes control characters
+			return nil, fmt.Errorf("the config profile (%s) could not be found", q[1:len(q)-1])
 		}
 	}
 	get := func(key string) string {

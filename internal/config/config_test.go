@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -58,6 +59,9 @@ func TestPrecedence(t *testing.T) {
 	}
 	if _, err = Load(flags("--profile", "nope")); err == nil {
 		t.Error("an unknown profile was accepted")
+	}
+	if _, err = Load(flags("--profile", "x\x1b[2J")); err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), `x\x1b[2J`) {
+		t.Errorf("an unknown profile with ESC: %v", err)
 	}
 	if _, err = Load(flags("--account", "12")); err == nil {
 		t.Error("a bad account was accepted")
