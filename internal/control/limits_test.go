@@ -253,6 +253,15 @@ func TestListLengths(t *testing.T) {
 			_, err := e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: ids("vpce-svc", 40000)})
 			return err
 		}, "InvalidParameterValue"},
+		{"1,001 endpoints to delete", func() error { _, err := e.consumer.DeleteVpcEndpoints(e.ctx, ids("vpce", 1001)); return err }, "InvalidParameterValue"},
+		{"1,001 connections to accept", func() error {
+			_, err := e.provider.AcceptVpcEndpointConnections(e.ctx, "vpce-svc-00000000000000000", ids("vpce", 1001))
+			return err
+		}, "InvalidParameterValue"},
+		{"1,001 services to delete", func() error {
+			_, err := e.provider.DeleteVpcEndpointServiceConfigurations(e.ctx, ids("vpce-svc", 1001))
+			return err
+		}, "InvalidParameterValue"},
 		{"20 load balancer ARNs", func() error {
 			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(20)})
 			return err

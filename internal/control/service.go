@@ -456,6 +456,9 @@ func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []
 	if len(ids) == 0 {
 		return nil, missing("ServiceIds")
 	}
+	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
