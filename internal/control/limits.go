@@ -42,6 +42,14 @@ const (
 	// bound keeps one query within SQLite's limit on the variables of a
 	// statement (32,766), which a longer list hit as a bare SQL error.
 	maxIDsPerRequest = 1000
+
+	// Filters of one describe call, and values of one filter. EC2 refuses
+	// more with FilterLimitExceeded ("The request uses too many filters or
+	// too many filter values", EC2 error codes) without documenting the
+	// numbers; these are plink's, and keep a describe's matching work
+	// bounded.
+	maxFilters         = 50
+	maxValuesPerFilter = 200
 )
 
 // checkListLen refuses a list parameter of more than max items with code
@@ -64,6 +72,8 @@ const (
 	// elbv2 RegisterTargets: "You've reached the limit on the number of
 	// targets."
 	elbTooManyTargets = "TooManyTargets"
+	// ec2 describe-*: too many filters or filter values.
+	codeFilterLimitExceeded = "FilterLimitExceeded"
 )
 
 var (

@@ -262,6 +262,18 @@ func TestListLengths(t *testing.T) {
 			_, err := e.provider.DeleteVpcEndpointServiceConfigurations(e.ctx, ids("vpce-svc", 1001))
 			return err
 		}, "InvalidParameterValue"},
+		{"201 filter values", func() error {
+			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "vpc-id", Values: ids("vpc", 201)}}})
+			return err
+		}, "FilterLimitExceeded"},
+		{"51 filters", func() error {
+			fs := make([]control.Filter, 51)
+			for i := range fs {
+				fs[i] = control.Filter{Name: "vpc-id", Values: []string{"vpc-1"}}
+			}
+			_, err := e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{Filters: fs})
+			return err
+		}, "FilterLimitExceeded"},
 		{"20 load balancer ARNs", func() error {
 			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(20)})
 			return err
