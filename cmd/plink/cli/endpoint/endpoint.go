@@ -286,8 +286,7 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 	return cmdutil.Op(cmd, "DeleteVpcEndpointConnectionNotifications")
 }
 
-// minEventsInterval is the shortest --interval of events --watch: shorter
-// (0 included) would poll the store in a busy loop.
+// minEventsInterval is the shortest --interval events --watch takes.
 const minEventsInterval = 10 * time.Millisecond
 
 func newEvents(f *cmdutil.Factory) *cobra.Command {
@@ -299,8 +298,12 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print the connection events that concern your account, one JSON object per line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A zero or tiny interval would poll the store in a busy loop.
 			if interval < minEventsInterval {
-				return &cmdutil.UsageError{Err: fmt.Errorf("--interval %s is too short: at least %s (--watch polls the store that often)", interval, minEventsInterval)}
+				return &cmdutil.UsageError{Err: fmt.Errorf("--interval must be at least %v, not %v", minEventsInterval, interval)}
+			}
+			if after < 0 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--after must be a sequence number (0 or more), not %d", after)}
 			}
 			api, err := f.API(cmd.Context())
 			if err != nil {
