@@ -112,3 +112,27 @@ func TestValidAccountRegion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePrincipal: any string is taken apart or refused; what is taken
+// apart is an ARN of a 12-digit account that its parts spell again.
+func FuzzParsePrincipal(f *testing.F) {
+	for _, s := range []string{"arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/a/b/c", "arn:aws:iam::123456789012:user//x", "garbage", "arn:aws:sts::123456789012:assumed-role/r/s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arn string) {
+		p, err := ParsePrincipal(arn)
+		if err != nil {
+			return
+		}
+		if !ValidAccount(p.Account) {
+			t.Fatalf("%q: account %q", arn, p.Account)
+		}
+		again := RootPrincipal(p.Account)
+		if p.Kind != "root" {
+			again = "arn:aws:iam::" + p.Account + ":" + p.Kind + p.Path + p.Name
+		}
+		if again != arn {
+			t.Fatalf("%q parsed as %+v, which spells %q", arn, p, again)
+		}
+	})
+}

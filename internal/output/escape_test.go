@@ -76,3 +76,30 @@ func TestNoRawControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNoRawControl: whatever string a value or key holds, no format prints
+// a control character raw (newline and tab are the formats' own).
+func FuzzNoRawControl(f *testing.F) {
+	for _, s := range []string{"plain", "a\x1b[2Jb", "\u009b31m", "\x7f", "t\tn\nr\r", "\xff\xfe", "ü\u2028"} {
+		f.Add(s, s)
+	}
+	tbl := &Table{List: "Items", Columns: []Column{{Header: "NAME", Path: "Name"}}}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		v := map[string]any{"Items": []any{map[string]any{"Name": value, key: value}}, key: []any{value}}
+		for _, format := range formats {
+			for _, table := range []*Table{nil, tbl} {
+				p, err := New(format, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := p.Print(&buf, v, table); err != nil {
+					t.Fatalf("-o %s: %v", format, err)
+				}
+				if i := strings.IndexFunc(buf.String(), func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }); i >= 0 {
+					t.Fatalf("-o %s: raw control character at %d: %q", format, i, buf.String())
+				}
+			}
+		}
+	})
+}
