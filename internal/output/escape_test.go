@@ -103,3 +103,25 @@ func FuzzNoRawControl(f *testing.F) {
 		}
 	})
 }
+
+// TestQueryErrorEscapes: a --query that does not compile is shown in the
+// error with its control characters escaped, the caret under the fault.
+func TestQueryErrorEscapes(t *testing.T) {
+	for _, q := range []string{"\x1b[2Jx", "a.\x07", "Vpcs[?Name=='\x1b]0;t\x07'"} {
+		_, err := New("json", q)
+		if err == nil {
+			continue
+		}
+		if strings.ContainsFunc(err.Error(), func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+			t.Errorf("--query %q: raw control character in %q", q, err.Error())
+		}
+	}
+	_, err := New("json", "ab\x1b|")
+	if err == nil {
+		t.Fatal("an invalid query compiled")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if n := len(lines); n < 2 || lines[n-2] != `ab\x1b|` || !strings.HasSuffix(lines[n-1], "^") {
+		t.Errorf("highlight %q", err.Error())
+	}
+}
