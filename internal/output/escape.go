@@ -15,6 +15,12 @@ func EscapeControl(s string) string {
 	return escapeControl(s, false)
 }
 
+// EscapeControlLines is EscapeControl for text of several lines, such as an
+// error message: tab, newline and carriage return stay as they are.
+func EscapeControlLines(s string) string {
+	return escapeControl(s, true)
+}
+
 // escapeControl is EscapeControl; with keepSpace it leaves tab, newline and
 // carriage return alone (for YAML, which quotes them itself).
 func escapeControl(s string, keepSpace bool) string {
