@@ -52,8 +52,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sigs.k8s.io/yaml"
 	jmespath "github.com/jmespath-community/go-jmespath"
+	"sigs.k8s.io/yaml"
 
 	"github.com/plink-dev/plink/internal/escape"
 )

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"unicode"
 
+	jmespath "github.com/jmespath-community/go-jmespath"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
-	jmespath "github.com/jmespath-community/go-jmespath"
 
 	"github.com/plink-dev/plink/internal/escape"
 )
