@@ -8,12 +8,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/internal/fdtest"
 
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
@@ -37,18 +38,18 @@ func TestTCPAcceptOutOfFileDescriptors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fds := exhaustFDs(t)
+	fds := fdtest.Exhaust(t)
 	if err := unix.Connect(fd, &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}); err != nil {
-		fds.release()
+		fds.Release()
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for s.acceptErrs.Load() == 0 {
 		if time.Now().After(deadline) {
-			fds.release()
+			fds.Release()
 			t.Fatal("accept never failed")
 		}
-		fds.refill()
+		fds.Refill()
 		time.Sleep(time.Millisecond)
 	}
 	// A window long enough for a spinning loop to show; not a timing goal.
@@ -58,10 +59,10 @@ func TestTCPAcceptOutOfFileDescriptors(t *testing.T) {
 	failed := s.acceptErrs.Load() - before
 	// A listener bound now fails, recognisably.
 	s2 := NewServer(Options{Addr: "127.0.0.1:0"})
-	fds.refill()
+	fds.Refill()
 	errs := s2.Apply(testSnapshot())
 	s2.Close()
-	fds.release()
+	fds.Release()
 	if len(errs) != 1 || !errors.Is(errs[0], syscall.EMFILE) || !strings.Contains(errs[0].Error(), "RLIMIT_NOFILE") {
 		t.Errorf("binding out of descriptors: %v; want one EMFILE error naming the limit", errs)
 	}
@@ -87,75 +88,6 @@ func TestTCPAcceptOutOfFileDescriptors(t *testing.T) {
 	}
 	if r, err := co.ReadMsg(); err != nil || len(r.Answer) != 2 {
 		t.Fatalf("the client that waited: %v, %v", r, err)
-	}
-}
-
-// fdFiller holds the descriptors that fill this process's table.
-type fdFiller struct {
-	t       *testing.T
-	orig    syscall.Rlimit
-	fillers []int
-	done    bool
-}
-
-// exhaustFDs lowers RLIMIT_NOFILE to a little above the descriptors in
-// use and opens /dev/null until the table is full (for the whole
-// process: a test that calls it must not use t.Parallel); release (also run at
-// cleanup) closes them and restores the limit.
-func exhaustFDs(t *testing.T) *fdFiller {
-	t.Helper()
-	x := &fdFiller{t: t}
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &x.orig); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd")
-	}
-	highest := 0
-	for _, e := range ents {
-		if n, err := strconv.Atoi(e.Name()); err == nil {
-			highest = max(highest, n)
-		}
-	}
-	lim := x.orig
-	lim.Cur = uint64(highest + 32)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(x.release)
-	x.refill()
-	return x
-}
-
-// refill takes every descriptor that got free.
-func (x *fdFiller) refill() {
-	for range 1 << 16 {
-		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EMFILE {
-			return
-		}
-		if err != nil {
-			x.release()
-			x.t.Fatal(err)
-		}
-		x.fillers = append(x.fillers, fd)
-	}
-	x.release()
-	x.t.Fatal("the descriptor table did not fill")
-}
-
-// release closes the fillers and restores the limit.
-func (x *fdFiller) release() {
-	if x.done {
-		return
-	}
-	x.done = true
-	for _, fd := range x.fillers {
-		syscall.Close(fd)
-	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &x.orig); err != nil {
-		x.t.Errorf("restoring RLIMIT_NOFILE: %v", err)
 	}
 }
 

@@ -8,11 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/internal/fdtest"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sys/unix"
@@ -64,25 +65,25 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			clients = append(clients, fd)
 		}
 
-		fds := exhaustFDs(t)
+		fds := fdtest.Exhaust(t)
 		for _, fd := range clients {
-			fds.refill()
+			fds.Refill()
 			if err := unix.Connect(fd, sockaddr(netip.AddrPortFrom(tp.eniA, tp.port))); err != nil {
-				fds.release()
+				fds.Release()
 				t.Fatalf("connect: %v", err)
 			}
 		}
 		failedAccepts := func() float64 {
 			return metricValue(t, reg, "plink_forwarder_fd_exhausted_total", "op", fdOpAccept)
 		}
-		waitFor(t, "an accept failing with EMFILE", func() bool { fds.refill(); return failedAccepts() > 0 })
+		waitFor(t, "an accept failing with EMFILE", func() bool { fds.Refill(); return failedAccepts() > 0 })
 
 		// A listener bound now fails, recognisably.
 		extra := tp.ep
 		extra.ID = "vpce-0fd0000000000000e"
 		extra.ENIs = []snapshot.ENI{{ID: "eni-x", Zone: "za", IPv4: tp.ip(20)}}
 		tp.extraEndpoints = []snapshot.Endpoint{extra}
-		fds.refill()
+		fds.Refill()
 		res := f.Apply(tp.snap())
 		var bindErr error
 		for _, e := range res.Errors {
@@ -97,11 +98,11 @@ func TestOutOfFileDescriptors(t *testing.T) {
 		// (Not a timing goal: the window only has to be long enough for a
 		// spinning loop to show.)
 		const window = 500 * time.Millisecond
-		fds.refill()
+		fds.Refill()
 		accepts0, wakeups0 := failedAccepts(), loopWakeups(f)
 		time.Sleep(window)
 		accepts, wakeups := failedAccepts()-accepts0, loopWakeups(f)-wakeups0
-		fds.release()
+		fds.Release()
 
 		// Resting from 5 ms, doubling up to 1 s, shared by all listeners:
 		// about log2(500/5) + 1 failed accepts per loop in the window. A
@@ -153,87 +154,17 @@ func TestHealthChecksOutOfFileDescriptors(t *testing.T) {
 	mustApply(t, f, tp.snap())
 	waitFor(t, "b1 healthy", func() bool { return hl.get(b.addr).State == "healthy" })
 
-	fds := exhaustFDs(t)
+	fds := fdtest.Exhaust(t)
 	// UnhealthyThreshold is 2: 5 checks in a row that could not run
 	// would have failed the target.
 	waitFor(t, "5 health checks out of descriptors", func() bool {
-		fds.refill()
+		fds.Refill()
 		return metricValue(t, reg, "plink_forwarder_fd_exhausted_total", "op", fdOpHealth) >= 5
 	})
 	state := hl.get(b.addr).State
-	fds.release()
+	fds.Release()
 	if state != "healthy" {
 		t.Errorf("target health while out of descriptors = %q: checks that cannot run must not fail the target", state)
-	}
-}
-
-// fdFiller holds the descriptors that fill this process's table.
-type fdFiller struct {
-	t       *testing.T
-	orig    syscall.Rlimit
-	fillers []int
-	done    bool
-}
-
-// exhaustFDs lowers RLIMIT_NOFILE to a little above the descriptors in
-// use and opens /dev/null until the table is full (for the whole
-// process: a test that calls it must not use t.Parallel). release (also run at
-// cleanup) closes them and restores the limit.
-func exhaustFDs(t *testing.T) *fdFiller {
-	t.Helper()
-	x := &fdFiller{t: t}
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &x.orig); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd")
-	}
-	highest := 0
-	for _, e := range ents {
-		if n, err := strconv.Atoi(e.Name()); err == nil {
-			highest = max(highest, n)
-		}
-	}
-	lim := x.orig
-	lim.Cur = uint64(highest + 32)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(x.release)
-	x.refill()
-	return x
-}
-
-// refill takes every descriptor that got free (a socket of the test's
-// own backend or health checks closing).
-func (x *fdFiller) refill() {
-	for range 1 << 16 {
-		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EMFILE {
-			return
-		}
-		if err != nil {
-			x.release()
-			x.t.Fatal(err)
-		}
-		x.fillers = append(x.fillers, fd)
-	}
-	x.release()
-	x.t.Fatal("the descriptor table did not fill")
-}
-
-// release closes the fillers and restores the limit.
-func (x *fdFiller) release() {
-	if x.done {
-		return
-	}
-	x.done = true
-	for _, fd := range x.fillers {
-		syscall.Close(fd)
-	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &x.orig); err != nil {
-		x.t.Errorf("restoring RLIMIT_NOFILE: %v", err)
 	}
 }
 
