@@ -203,4 +203,3 @@ func allUnsuccessful(stdout string) bool {
 	}
 	return true
 }
-
