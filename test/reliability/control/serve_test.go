@@ -397,16 +397,7 @@ func wildcardBinds(pid int) error {
 		if err != nil {
 			continue
 		}
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			f := strings.Fields(line)
-			if len(f) < 10 || !inodes[f[9]] {
-				continue
-			}
-			host, _, _ := strings.Cut(f[1], ":")
-			if strings.Trim(host, "0") == "" {
-				bad = append(bad, proto+" "+f[1])
-			}
-		}
+		bad = append(bad, wildcards(proto, string(b), inodes)...)
 	}
 	if len(inodes) == 0 {
 		return errors.New("serve has no sockets")
@@ -495,4 +486,39 @@ func TestCrashServe(t *testing.T) {
 		t.Errorf("integrity_check: %q, %v", s, err)
 	}
 	figures(t, "crash-serve", "kills", rounds, "restarts", rounds, "conns_ok", ok.Load(), "conns_cut_by_kill", failed.Load())
+}
+
+// wildcards lists the sockets of a /proc/net/{tcp,udp}[6] table whose
+// inode is in inodes and whose local address is 0.0.0.0 or ::.
+func wildcards(proto, table string, inodes map[string]bool) []string {
+	var bad []string
+	for _, line := range strings.Split(table, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || !inodes[f[9]] {
+			continue
+		}
+		host, _, _ := strings.Cut(f[1], ":")
+		if strings.Trim(host, "0") == "" {
+			bad = append(bad, proto+" "+f[1])
+		}
+	}
+	return bad
+}
+
+// TestWildcards proves the wildcard check can fail: a table with a socket
+// of the process on 0.0.0.0 and on :: is flagged, one on 127.0.0.1 is not.
+func TestWildcards(t *testing.T) {
+	const header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	v4 := header +
+		"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0 100 0 0 10 0\n" +
+		"   1: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 222 1 0 100 0 0 10 0\n" +
+		"   2: 00000000:0051 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 1 0 100 0 0 10 0\n"
+	v6 := header +
+		"   0: 00000000000000000000000000000000:0035 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0 100 0 0 10 0\n"
+	inodes := map[string]bool{"111": true, "222": true, "333": true}
+	got := append(wildcards("tcp", v4, inodes), wildcards("tcp6", v6, inodes)...)
+	want := "[tcp 00000000:0050 tcp6 00000000000000000000000000000000:0035]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("wildcards = %v, want %s", got, want)
+	}
 }
