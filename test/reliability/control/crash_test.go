@@ -23,10 +23,11 @@ func TestCrashWriters(t *testing.T) {
 	e := newEnv(t)
 	pvpc := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	cvpc := e.text(consumer, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
-	// How long one write takes here, so the kill delays span it.
+	// How long one write takes here (alone; the lanes run four at once),
+	// so the kill delays span a whole command: start, open, commit, exit.
 	start := time.Now()
 	e.plink(provider, "create-target-group", "--name", "probe", "--protocol", "TCP", "--port", "80", "--vpc-id", pvpc)
-	span := time.Since(start)
+	span := 2 * time.Since(start)
 
 	var mu sync.Mutex
 	var killed, finished, succeeded, attempts int
