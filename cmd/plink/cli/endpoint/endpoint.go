@@ -286,6 +286,9 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 	return cmdutil.Op(cmd, "DeleteVpcEndpointConnectionNotifications")
 }
 
+// minEventsInterval is the shortest --interval events --watch takes.
+const minEventsInterval = 10 * time.Millisecond
+
 func newEvents(f *cmdutil.Factory) *cobra.Command {
 	var watch bool
 	var after int64
@@ -295,6 +298,13 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print the connection events that concern your account, one JSON object per line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A zero or tiny interval would poll the store in a busy loop.
+			if interval < minEventsInterval {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--interval must be at least %v, not %v", minEventsInterval, interval)}
+			}
+			if after < 0 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--after must be a sequence number (0 or more), not %d", after)}
+			}
 			api, err := f.API(cmd.Context())
 			if err != nil {
 				return err
@@ -327,6 +337,6 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep printing new events until interrupted")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
-	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls")
+	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls (at least 10ms)")
 	return cmd
 }
