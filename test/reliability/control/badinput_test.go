@@ -456,6 +456,9 @@ func badCases(f *fixture) []badCase {
 		{name: "unknown flag", args: []string{"describe-vpcs", "--bogus"}, exit: 2, want: `unknown flag`},
 		{name: "unknown command", args: []string{"nosuchcommand"}, exit: 2, want: `unknown command`},
 		{name: "flag without value", args: []string{"describe-vpcs", "--vpc-ids"}, exit: 2, want: `--vpc-ids`},
+		{name: "events interval zero", args: []string{"events", "--watch", "--interval", "0"}, exit: 2, want: `--interval`, defect: 10},
+		{name: "events interval negative", args: []string{"events", "--watch", "--interval", "-1s"}, exit: 2, want: `--interval`, defect: 10},
+		{name: "events after negative", args: []string{"events", "--after", "-1"}, exit: 2, want: `--after`},
 		{name: "private dns both ways", args: []string{"create-endpoint", "--private-dns-enabled", "--no-private-dns-enabled", "--vpc-id", "$CVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$CSUBNET"}, exit: 2, want: `private-dns`},
 	}
 	return cases
