@@ -188,6 +188,8 @@ type plane struct {
 	addr                                  map[string]string
 	dnsName                               string // the available endpoint's regional name
 	consumerResolver                      string // base + 2 of the consumer VPC
+	providerResolver                      string // base + 2 of the provider VPC
+	svc, group                            string // the service, the closed security group
 }
 
 // newPlane builds a provider service with a private DNS name verified
@@ -227,6 +229,8 @@ func newPlane(e *env) *plane {
 	csa := subnetsByZone(e, consumer, cvpc)["us-east-1a"]
 	cidr := cidrBase(e, consumer, cvpc)
 	p.consumerResolver = strings.TrimSuffix(cidr, "0.0/16") + "0.2"
+	p.providerResolver = strings.TrimSuffix(cidrBase(e, provider, pvpc), "0.0/16") + "0.2"
+	p.svc = svc
 	sg := e.text(consumer, "GroupId", "create-security-group", "--group-name", "closed", "--description", "admits nothing", "--vpc-id", cvpc)
 	create := func(extra ...string) string {
 		return e.text(consumer, "VpcEndpoint.VpcEndpointId", append([]string{"create-endpoint", "--vpc-id", cvpc,
@@ -237,6 +241,7 @@ func newPlane(e *env) *plane {
 	p.rejected = create("--no-private-dns-enabled")
 	p.deleted = create("--no-private-dns-enabled")
 	p.sg = create("--no-private-dns-enabled", "--security-group-ids", sg)
+	p.group = sg
 	e.plink(provider, "accept-endpoint-connections", "--service-id", svc, "--vpc-endpoint-ids", p.avail, p.deleted, p.sg)
 	e.plink(provider, "reject-endpoint-connections", "--service-id", svc, "--vpc-endpoint-ids", p.rejected)
 	for _, id := range []string{p.avail, p.pending, p.rejected, p.deleted, p.sg} {
@@ -296,6 +301,19 @@ func query(server, name string, qtype uint16) (*dns.Msg, error) {
 	return r, err
 }
 
+// poll calls f until it returns nil or d has passed and returns f's last
+// error.
+func poll(d time.Duration, f func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
 // notServed says whether a connection to addr gets no greeting.
 func notServed(addr string) error {
 	if err := greeted(addr); err == nil {
@@ -350,6 +368,17 @@ func TestSecurityDataPlane(t *testing.T) {
 		}
 		return nil
 	}())
+	provResolver := net.JoinHostPort(p.providerResolver, strconv.Itoa(dnsPort))
+	check("private DNS in the provider VPC", func() error {
+		r, err := query(provResolver, p.private, dns.TypeA)
+		if err != nil {
+			return err
+		}
+		if len(r.Answer) != 0 {
+			return fmt.Errorf("@%s (the provider VPC's resolver) %s answered: %v", provResolver, p.private, r.Answer)
+		}
+		return nil
+	}())
 	check("endpoint name answers", func() error {
 		r, err := query(dnsAddr, p.dnsName, dns.TypeA)
 		if err != nil {
@@ -375,6 +404,17 @@ func TestSecurityDataPlane(t *testing.T) {
 		}
 	}
 	check("no wildcard binds", wildcardBinds(s.cmd.Process.Pid))
+
+	// The refusals above are not vacuous: the same addresses carry
+	// traffic once the group admits the client and the pending endpoint
+	// is accepted, and stop again when the rule is revoked.
+	rule := []string{"--group-id", p.group, "--protocol", "tcp", "--port", strconv.Itoa(p.port), "--cidr", "127.0.0.1/32"}
+	e.plink(consumer, append([]string{"authorize-security-group-ingress"}, rule...)...)
+	e.plink(provider, "accept-endpoint-connections", "--service-id", p.svc, "--vpc-endpoint-ids", p.pending)
+	check("group opened", poll(10*time.Second, func() error { return greeted(p.addr[p.sg]) }))
+	check("pending endpoint accepted", poll(10*time.Second, func() error { return greeted(p.addr[p.pending]) }))
+	e.plink(consumer, append([]string{"revoke-security-group-ingress"}, rule...)...)
+	check("group closed again", poll(10*time.Second, func() error { return notServed(p.addr[p.sg]) }))
 	figures(t, "security-data-plane", "checks", checks, "failed", failed)
 }
 
