@@ -172,7 +172,7 @@ func TestSecurityCrossAccount(t *testing.T) {
 		}
 	}
 	figures(t, "security-cross-account", "commands", commands, "cases", len(cases), "identities", len(identities),
-		"runs", runs, "refused", refused, "store_changed", runs-refused)
+		"runs", runs, "refused", refused, "not_refused", runs-refused)
 }
 
 func forgedNote(forged bool) string {
