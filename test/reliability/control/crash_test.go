@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// TestCrashWriters kills writer processes with SIGKILL at random points
+// TestCrashWriters kills writer processes (create-target-group,
+// create-security-group, create-endpoint, each with tags) with SIGKILL at
+// random points
 // (a random delay after start, across the whole life of a command) while
 // other writers run, then checks the store: integrity_check ok, every
 // command that reported success before its kill is present, nothing half
@@ -23,15 +25,39 @@ func TestCrashWriters(t *testing.T) {
 	e := newEnv(t)
 	pvpc := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	cvpc := e.text(consumer, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
-	// How long one write takes here (alone; the lanes run four at once),
-	// so the kill delays span a whole command: start, open, commit, exit.
-	start := time.Now()
-	e.plink(provider, "create-target-group", "--name", "probe", "--protocol", "TCP", "--port", "80", "--vpc-id", pvpc)
-	span := 2 * time.Since(start)
+	// How long a write takes here with the lanes running at once: the
+	// kill delays span 1.5 times the slowest of a round of them, so kills
+	// land before, during and after the commit.
+	var span time.Duration
+	var smu sync.Mutex
+	var pwg sync.WaitGroup
+	for i := range lanes {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			start := time.Now()
+			e.as(provider, "create-target-group", "--name", fmt.Sprintf("probe%d", i), "--protocol", "TCP", "--port", "80", "--vpc-id", pvpc)
+			smu.Lock()
+			span = max(span, 3*time.Since(start)/2)
+			smu.Unlock()
+		}()
+	}
+	pwg.Wait()
+	// A service the consumer may connect to without acceptance: killed
+	// create-endpoint runs write an endpoint, its interface, its DNS
+	// entries and its tags in one go.
+	psa := subnetsByZone(e, provider, pvpc)["us-east-1a"]
+	csa := subnetsByZone(e, consumer, cvpc)["us-east-1a"]
+	nlb := e.text(provider, "LoadBalancers[0].LoadBalancerArn", "create-load-balancer", "--name", "nlb", "--scheme", "internal",
+		"--subnets", psa)
+	svc := e.text(provider, "ServiceConfiguration.ServiceId", "create-endpoint-service", "--network-load-balancer-arns", nlb,
+		"--no-acceptance-required")
+	e.plink(provider, "modify-endpoint-service-permissions", "--service-id", svc, "--add-allowed-principals", "arn:aws:iam::"+consumer+":root")
+	svcName := "com.amazonaws.vpce.us-east-1." + svc
 
 	var mu sync.Mutex
 	var killed, finished, succeeded, attempts int
-	wantTG, wantSG := map[string]bool{}, map[string]bool{}
+	wantTG, wantSG, wantEP := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var wg sync.WaitGroup
 	for lane := range lanes {
 		wg.Add(1)
@@ -49,10 +75,14 @@ func TestCrashWriters(t *testing.T) {
 				name := fmt.Sprintf("k%d-%03d", lane, i)
 				args := []string{"--account", provider, "create-target-group", "--name", name, "--protocol", "TCP",
 					"--port", "80", "--vpc-id", pvpc, "--target-type", "ip", "--tags", "Key=kill,Value=" + name}
-				if i%2 == 1 {
+				switch i % 3 {
+				case 1:
 					args = []string{"--account", consumer, "create-security-group", "--group-name", name,
 						"--description", "kill " + name, "--vpc-id", cvpc,
 						"--tag-specifications", "ResourceType=security-group,Tags=[{Key=kill,Value=" + name + "}]"}
+				case 2:
+					args = []string{"--account", consumer, "create-endpoint", "--vpc-id", cvpc, "--service-name", svcName,
+						"--subnet-ids", csa, "--tag-specifications", "ResourceType=vpc-endpoint,Tags=[{Key=kill,Value=" + name + "}]"}
 				}
 				delay := time.Duration(rng.Int64N(int64(span)))
 				code, wasKilled := runAndKill(e, delay, args...)
@@ -63,10 +93,13 @@ func TestCrashWriters(t *testing.T) {
 				case code == 0:
 					finished++
 					succeeded++
-					if i%2 == 1 {
-						wantSG[name] = true
-					} else {
+					switch i % 3 {
+					case 0:
 						wantTG[name] = true
+					case 1:
+						wantSG[name] = true
+					case 2:
+						wantEP[name] = true
 					}
 				default:
 					finished++
@@ -110,7 +143,40 @@ func TestCrashWriters(t *testing.T) {
 			t.Errorf("security group %s exists without its tag: %+v", g.GroupName, g.Tags)
 		}
 	}
+	var eps struct {
+		VpcEndpoints []struct {
+			VpcEndpointId       string
+			State               string
+			NetworkInterfaceIds []string
+			DnsEntries          []struct{ DnsName string }
+			Tags                []struct{ Key, Value string }
+		}
+	}
+	e.json(consumer, &eps, "describe-endpoints")
+	haveEP := map[string]bool{}
+	for _, ep := range eps.VpcEndpoints {
+		if len(ep.Tags) != 1 || len(ep.NetworkInterfaceIds) != 1 || len(ep.DnsEntries) != 2 || ep.State != "available" {
+			half++
+			t.Errorf("endpoint %s is half made: %+v", ep.VpcEndpointId, ep)
+			continue
+		}
+		haveEP[ep.Tags[0].Value] = true
+	}
+	var enis struct {
+		NetworkInterfaces []struct{ NetworkInterfaceId string }
+	}
+	e.json(consumer, &enis, "describe-network-interfaces")
+	if len(enis.NetworkInterfaces) != len(eps.VpcEndpoints) {
+		half++
+		t.Errorf("%d network interfaces for %d endpoints", len(enis.NetworkInterfaces), len(eps.VpcEndpoints))
+	}
 	lost := 0
+	for n := range wantEP {
+		if !haveEP[n] {
+			lost++
+			t.Errorf("endpoint %s was reported created and is missing", n)
+		}
+	}
 	for n := range wantTG {
 		if haveTG[n] == "" {
 			lost++
