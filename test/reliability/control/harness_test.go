@@ -42,6 +42,8 @@ const (
 	provider = "111111111111"
 	consumer = "222222222222"
 	intruder = "333333333333"
+	// consumer2 is a second consumer for the writers.
+	consumer2 = "444444444444"
 
 	// binEnv carries the built binary to re-executed children (network
 	// namespace runs) so they do not build it again.

@@ -59,7 +59,7 @@ func (t *tally) add(r result) bool {
 }
 
 // TestWriters runs W writer processes at once, each a stream of N mixed
-// mutations as a provider and a consumer (target groups and their tags,
+// mutations as a provider and two consumers (target groups and their tags,
 // load balancers, listeners, endpoint services, permissions, endpoints,
 // accept and reject, security groups and rules, deletes), all on one
 // store. Every command must succeed (no `database is locked`), and the
@@ -69,8 +69,14 @@ func TestWriters(t *testing.T) {
 	e := newEnv(t)
 	pvpc := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	psa := subnetsByZone(e, provider, pvpc)["us-east-1a"]
-	cvpc := e.text(consumer, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
-	csa := subnetsByZone(e, consumer, cvpc)["us-east-1a"]
+	// Two consumers: even writers connect as one, odd writers as the
+	// other.
+	consumers := []string{consumer, consumer2}
+	var cvpc, csa [2]string
+	for i, c := range consumers {
+		cvpc[i] = e.text(c, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
+		csa[i] = subnetsByZone(e, c, cvpc[i])["us-east-1a"]
+	}
 
 	l := newLedger()
 	var tl tally
@@ -79,12 +85,12 @@ func TestWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			writer(e, l, &tl, w, perProc, pvpc, psa, cvpc, csa)
+			writer(e, l, &tl, w, perProc, pvpc, psa, consumers[w%2], cvpc[w%2], csa[w%2])
 		}()
 	}
 	wg.Wait()
 
-	lost, extra := compareLedger(e, l)
+	lost, extra := compareLedger(e, l, consumers)
 	figures(t, "writers", "procs", procs, "mutations", tl.total, "ok", tl.ok, "lost", len(lost), "extra", len(extra),
 		"locked", tl.locked, "failed", tl.failed)
 	for _, f := range tl.failures {
@@ -106,7 +112,7 @@ func TestWriters(t *testing.T) {
 
 // writer runs n mutations in cycles; a failed step ends its cycle (the
 // next steps need its output).
-func writer(e *env, l *ledger, tl *tally, w, n int, pvpc, psa, cvpc, csa string) {
+func writer(e *env, l *ledger, tl *tally, w, n int, pvpc, psa, consumer, cvpc, csa string) {
 	left := n
 	// step runs one mutation and returns its --query output, ok.
 	step := func(account, query string, args ...string) (string, bool) {
@@ -204,7 +210,7 @@ func writer(e *env, l *ledger, tl *tally, w, n int, pvpc, psa, cvpc, csa string)
 
 // compareLedger describes the store and lists what the ledger holds that
 // the store lacks (lost) and what the store holds beyond it (extra).
-func compareLedger(e *env, l *ledger) (lost, extra []string) {
+func compareLedger(e *env, l *ledger, consumers []string) (lost, extra []string) {
 	e.t.Helper()
 	var tgs struct {
 		TargetGroups []struct{ TargetGroupArn string }
@@ -293,17 +299,19 @@ func compareLedger(e *env, l *ledger) (lost, extra []string) {
 		}
 	}
 
-	var eps struct {
-		VpcEndpoints []struct {
-			VpcEndpointId string
-			State         string
-		}
-	}
-	e.json(consumer, &eps, "describe-endpoints")
 	states := map[string]string{}
-	for _, ep := range eps.VpcEndpoints {
-		if ep.State != "deleted" && ep.State != "deleting" {
-			states[ep.VpcEndpointId] = ep.State
+	for _, c := range consumers {
+		var eps struct {
+			VpcEndpoints []struct {
+				VpcEndpointId string
+				State         string
+			}
+		}
+		e.json(c, &eps, "describe-endpoints")
+		for _, ep := range eps.VpcEndpoints {
+			if ep.State != "deleted" && ep.State != "deleting" {
+				states[ep.VpcEndpointId] = ep.State
+			}
 		}
 	}
 	for id, want := range l.endpoints {
@@ -317,23 +325,25 @@ func compareLedger(e *env, l *ledger) (lost, extra []string) {
 		}
 	}
 
-	var sgs struct {
-		SecurityGroups []struct {
-			GroupId       string
-			GroupName     string
-			IpPermissions []struct{ FromPort, ToPort int }
-		}
-	}
-	e.json(consumer, &sgs, "describe-security-groups")
 	ports := map[string][]int{}
 	got = map[string]bool{}
-	for _, g := range sgs.SecurityGroups {
-		if g.GroupName == "default" {
-			continue
+	for _, c := range consumers {
+		var sgs struct {
+			SecurityGroups []struct {
+				GroupId       string
+				GroupName     string
+				IpPermissions []struct{ FromPort, ToPort int }
+			}
 		}
-		got[g.GroupId] = true
-		for _, p := range g.IpPermissions {
-			ports[g.GroupId] = append(ports[g.GroupId], p.FromPort)
+		e.json(c, &sgs, "describe-security-groups")
+		for _, g := range sgs.SecurityGroups {
+			if g.GroupName == "default" {
+				continue
+			}
+			got[g.GroupId] = true
+			for _, p := range g.IpPermissions {
+				ports[g.GroupId] = append(ports[g.GroupId], p.FromPort)
+			}
 		}
 	}
 	lost, extra = diffSets("security group", keys(l.groups), got, lost, extra)
