@@ -55,6 +55,13 @@
 // name in the amazonaws.com zones that has such records) is answered from
 // bytes packed when the snapshot was applied, without unpacking the query.
 //
+// TCP connections (RFC 7766) get 2 s to send their first query and may
+// idle 5 s between queries. At most 512 are open at once: a new one then
+// closes the connection idle longest, or is refused at once when all are
+// busy with a query, so idle clients never keep a new one waiting.
+// Accept and read errors (running out of file descriptors above all)
+// back off and are logged at most every few seconds.
+//
 // A listener bound to a wildcard address (Options.Addr ":5300") cannot tell
 // which local address a query was sent to, so on it the view comes from the
 // source address only.

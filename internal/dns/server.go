@@ -32,10 +32,20 @@ type Options struct {
 }
 
 const (
-	tcpIdleTimeout  = 10 * time.Second
-	upstreamTimeout = 2 * time.Second
-	maxForwards     = 256 // concurrent upstream exchanges; more are answered SERVFAIL
-	maxTCPConns     = 512 // concurrent TCP connections per server; more are closed
+	// tcpFirstQueryTimeout bounds how long a new TCP connection may take
+	// to send its first query, and tcpIdleTimeout how long it may wait
+	// between queries (RFC 7766 section 6.2.3: idle timeouts of a few
+	// seconds). tcpIOTimeout bounds reading the rest of a query once its
+	// length arrived, and writing a reply.
+	tcpFirstQueryTimeout = 2 * time.Second
+	tcpIdleTimeout       = 5 * time.Second
+	tcpIOTimeout         = 5 * time.Second
+	upstreamTimeout      = 2 * time.Second
+	maxForwards          = 256 // concurrent upstream exchanges; more are answered SERVFAIL
+	// maxTCPConns caps the server's TCP connections. When full, a new
+	// connection closes the one idle longest; when none is idle it is
+	// refused at once.
+	maxTCPConns = 512
 )
 
 // Server is plink's DNS server. Its zone data is swapped whole by Apply;
@@ -48,7 +58,15 @@ type Server struct {
 	ctx    context.Context // canceled by Close; bounds upstream exchanges
 	cancel context.CancelFunc
 	fwd    chan struct{} // semaphore of upstream exchanges
-	tcp    chan struct{} // semaphore of TCP connections
+
+	tcpMu      sync.Mutex
+	tcpConns   map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns
+	maxTCP     int                   // maxTCPConns; smaller in tests
+	evicted    atomic.Int64          // idle TCP connections closed to make room
+	refused    atomic.Int64          // TCP connections refused: all others busy
+	accept     retryLog              // TCP accept failures (out of descriptors)
+	acceptErrs atomic.Int64          // TCP accept failures, for tests
+	udpErrs    retryLog              // UDP read failures
 
 	mu        sync.Mutex
 	closed    bool
@@ -66,6 +84,7 @@ type listener struct {
 	tcp   *net.TCPListener
 	local netip.Addr
 
+	done    chan struct{} // closed by stop
 	mu      sync.Mutex
 	stopped bool
 	conns   map[net.Conn]struct{} // open TCP connections, closed on stop
@@ -83,7 +102,8 @@ func NewServer(opts Options) *Server {
 	s := &Server{
 		opts: opts, log: log, ctx: ctx, cancel: cancel,
 		fwd:       make(chan struct{}, maxForwards),
-		tcp:       make(chan struct{}, maxTCPConns),
+		tcpConns:  map[*tcpConn]struct{}{},
+		maxTCP:    maxTCPConns,
 		listeners: map[string]*listener{},
 	}
 	s.zone.Store(buildZone(&snapshot.Snapshot{}, log))
@@ -210,7 +230,8 @@ func listen(addr string) (*listener, error) {
 			udps = append(udps, more.(*net.UDPConn))
 		}
 		local, _ := netip.AddrFromSlice(udp.LocalAddr().(*net.UDPAddr).IP)
-		return &listener{udp: udp, udps: udps, tcp: t.(*net.TCPListener), local: local.Unmap(), conns: map[net.Conn]struct{}{}}, nil
+		return &listener{udp: udp, udps: udps, tcp: t.(*net.TCPListener), local: local.Unmap(),
+			conns: map[net.Conn]struct{}{}, done: make(chan struct{})}, nil
 	}
 }
 
@@ -240,6 +261,11 @@ func bindError(network, addr string, err error) error {
 			"stop it or use another port (plink serve --dns-port 5300)"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve as root, which adds it)"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		var rl syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+		hint = fmt.Sprintf("out of file descriptors (RLIMIT_NOFILE soft %d, hard %d): "+
+			"raise the open files limit (ulimit -n, systemd LimitNOFILE=) or serve fewer endpoints", rl.Cur, rl.Max)
 	default:
 		return fmt.Errorf("dns: cannot listen on %s %s: %w", network, addr, err)
 	}
@@ -271,6 +297,7 @@ func (l *listener) stop() {
 		u.Close()
 	}
 	l.tcp.Close()
+	close(l.done)
 	l.mu.Lock()
 	l.stopped = true
 	for c := range l.conns {
@@ -285,15 +312,23 @@ func (s *Server) serveUDP(l *listener, udp *net.UDPConn) {
 	buf := make([]byte, dns.MaxMsgSize)
 	out := make([]byte, 0, 4096)
 	upstream := s.opts.Upstream != ""
+	var wait time.Duration
 	for {
 		n, src, err := udp.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.log.Debug("dns: udp read", "err", err)
+			// Not expected on an unconnected socket; if it repeats, back
+			// off rather than spin.
+			wait = min(max(2*wait, time.Millisecond), time.Second)
+			s.udpErrs.failed(s.log, "dns: udp read failed; retrying", err, wait)
+			if !l.rest(wait) {
+				return
+			}
 			continue
 		}
+		wait = 0
 		q := query{raw: buf[:n], local: l.local, src: src.Addr()}
 		reply, fwd := handle(s.zone.Load(), q, upstream, out)
 		if fwd != nil {
@@ -363,21 +398,70 @@ func (s *Server) forward(req *dns.Msg, tcp bool) []byte {
 	return packReply(resp, limit, nil)
 }
 
-// acceptTCP accepts connections until the listener closes.
+// tcpConn is one open TCP connection and since when it waits for a
+// query.
+type tcpConn struct {
+	c net.Conn
+	// idleSince is when the connection last began to wait for a query
+	// (unix nanoseconds), 0 while a query is read or answered.
+	idleSince atomic.Int64
+}
+
+// admitTCP makes room for c among the server's TCP connections: under the
+// cap it is added; at the cap the connection idle longest is closed to
+// make room (its goroutine ends on the closed socket); when every one is
+// busy with a query, c is refused (false).
+func (s *Server) admitTCP(c *tcpConn) bool {
+	s.tcpMu.Lock()
+	defer s.tcpMu.Unlock()
+	if len(s.tcpConns) >= s.maxTCP {
+		var oldest *tcpConn
+		for o := range s.tcpConns {
+			if since := o.idleSince.Load(); since != 0 && (oldest == nil || since < oldest.idleSince.Load()) {
+				oldest = o
+			}
+		}
+		if oldest == nil {
+			s.refused.Add(1)
+			return false
+		}
+		delete(s.tcpConns, oldest)
+		oldest.c.Close()
+		s.evicted.Add(1)
+	}
+	s.tcpConns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) dropTCP(c *tcpConn) {
+	s.tcpMu.Lock()
+	delete(s.tcpConns, c)
+	s.tcpMu.Unlock()
+}
+
+// acceptTCP accepts connections until the listener closes. Accept
+// failures (out of file descriptors above all) back off from 5 ms to 1 s
+// and are logged at most every few seconds: never a busy loop.
 func (s *Server) acceptTCP(l *listener) {
+	var wait time.Duration
 	for {
 		c, err := l.tcp.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.log.Debug("dns: tcp accept", "err", err)
-			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors
+			s.acceptErrs.Add(1)
+			wait = min(max(2*wait, 5*time.Millisecond), time.Second)
+			s.accept.failed(s.log, "dns: tcp accept failed; retrying", err, wait)
+			if !l.rest(wait) {
+				return
+			}
 			continue
 		}
-		select {
-		case s.tcp <- struct{}{}:
-		default:
+		wait = 0
+		tc := &tcpConn{c: c}
+		tc.idleSince.Store(time.Now().UnixNano())
+		if !s.admitTCP(tc) {
 			c.Close()
 			continue
 		}
@@ -385,7 +469,7 @@ func (s *Server) acceptTCP(l *listener) {
 		if l.stopped {
 			l.mu.Unlock()
 			c.Close()
-			<-s.tcp
+			s.dropTCP(tc)
 			return
 		}
 		l.conns[c] = struct{}{}
@@ -395,8 +479,8 @@ func (s *Server) acceptTCP(l *listener) {
 		go func() {
 			defer s.wg.Done()
 			defer l.wg.Done()
-			defer func() { <-s.tcp }()
-			s.serveTCP(l, c)
+			s.serveTCP(l, tc)
+			s.dropTCP(tc)
 			l.mu.Lock()
 			delete(l.conns, c)
 			l.mu.Unlock()
@@ -405,9 +489,24 @@ func (s *Server) acceptTCP(l *listener) {
 	}
 }
 
+// rest waits d, or until the listener stops (false).
+func (l *listener) rest(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
 // serveTCP answers length-prefixed queries on one connection, in order,
-// until the client closes, idles for tcpIdleTimeout or sends garbage.
-func (s *Server) serveTCP(l *listener, c net.Conn) {
+// until the client closes, sends garbage, takes longer than
+// tcpFirstQueryTimeout to send its first query or idles for
+// tcpIdleTimeout between queries.
+func (s *Server) serveTCP(l *listener, tc *tcpConn) {
+	c := tc.c
 	src := netip.Addr{}
 	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		src = ta.AddrPort().Addr()
@@ -415,12 +514,18 @@ func (s *Server) serveTCP(l *listener, c net.Conn) {
 	buf := make([]byte, dns.MaxMsgSize)
 	out := make([]byte, 0, 4096)
 	upstream := s.opts.Upstream != ""
+	idle := tcpFirstQueryTimeout
 	for {
-		c.SetReadDeadline(time.Now().Add(tcpIdleTimeout))
+		now := time.Now()
+		tc.idleSince.Store(now.UnixNano())
+		c.SetReadDeadline(now.Add(idle))
 		if _, err := io.ReadFull(c, buf[:2]); err != nil {
 			return
 		}
+		tc.idleSince.Store(0)
+		idle = tcpIdleTimeout
 		n := int(binary.BigEndian.Uint16(buf))
+		c.SetReadDeadline(time.Now().Add(tcpIOTimeout))
 		if _, err := io.ReadFull(c, buf[:n]); err != nil {
 			return
 		}
@@ -433,9 +538,41 @@ func (s *Server) serveTCP(l *listener, c net.Conn) {
 			return
 		}
 		length := [2]byte{byte(len(reply) >> 8), byte(len(reply))}
-		c.SetWriteDeadline(time.Now().Add(tcpIdleTimeout))
+		c.SetWriteDeadline(time.Now().Add(tcpIOTimeout))
 		if _, err := (&net.Buffers{length[:], reply}).WriteTo(c); err != nil {
 			return
 		}
 	}
+}
+
+// retryLog logs a failure that repeats (a socket error in a loop) at
+// most once per retryLogEvery, with the count since the last line, at
+// ERROR and with the remedy when it is for want of file descriptors.
+type retryLog struct {
+	mu    sync.Mutex
+	last  time.Time
+	count int
+}
+
+const retryLogEvery = 5 * time.Second
+
+func (r *retryLog) failed(log *slog.Logger, msg string, err error, retryIn time.Duration) {
+	r.mu.Lock()
+	r.count++
+	if time.Since(r.last) < retryLogEvery {
+		r.mu.Unlock()
+		return
+	}
+	n := r.count
+	r.count, r.last = 0, time.Now()
+	r.mu.Unlock()
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		var rl syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+		log.Error(msg+": out of file descriptors", "err", err, "failures", n, "retry_in", retryIn,
+			"limit", fmt.Sprintf("RLIMIT_NOFILE soft %d, hard %d", rl.Cur, rl.Max),
+			"remedy", "raise the open files limit (ulimit -n, systemd LimitNOFILE=) or serve fewer endpoints")
+		return
+	}
+	log.Warn(msg, "err", err, "failures", n, "retry_in", retryIn)
 }

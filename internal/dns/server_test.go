@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -215,5 +216,147 @@ func TestCloseStopsListening(t *testing.T) {
 	}
 	if errs := s.Apply(testSnapshot()); len(errs) == 0 {
 		t.Error("Apply after Close succeeded")
+	}
+}
+
+// More idle TCP connections than the cap must not keep a new client out:
+// the connection idle longest makes room, and the new query is answered.
+func TestTCPIdleConnectionsDoNotBlockNewClients(t *testing.T) {
+	s := NewServer(Options{Addr: "127.0.0.1:0"})
+	defer s.Close()
+	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	addr := "127.0.0.1:" + addrOf(t, s, "tcp 127.0.0.1:")
+	const idle = maxTCPConns + 88
+	for i := range idle {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			t.Fatalf("idle connection %d: %v", i, err)
+		}
+		defer c.Close()
+	}
+	// Generous: the answer must come, however slow the machine.
+	c := &dns.Client{Net: "tcp", Timeout: 30 * time.Second}
+	m := new(dns.Msg)
+	m.SetQuestion(e1Name, dns.TypeA)
+	r, _, err := c.Exchange(m, addr)
+	if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 2 {
+		t.Fatalf("TCP query with %d idle connections open: %v, %v", idle, r, err)
+	}
+	if n := s.evicted.Load(); n < idle-maxTCPConns {
+		t.Errorf("%d idle connections closed to make room, want at least %d", n, idle-maxTCPConns)
+	}
+}
+
+// When every TCP connection is busy with a query, a new one is refused at
+// once (not queued); idle ones, including those that already asked,
+// make room.
+func TestTCPConnectionCap(t *testing.T) {
+	s := NewServer(Options{Addr: "127.0.0.1:0"})
+	s.maxTCP = 3
+	defer s.Close()
+	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	addr := "127.0.0.1:" + addrOf(t, s, "tcp 127.0.0.1:")
+	query := func(c net.Conn) error {
+		m := new(dns.Msg)
+		m.SetQuestion(e1Name, dns.TypeA)
+		co := &dns.Conn{Conn: c}
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		if err := co.WriteMsg(m); err != nil {
+			return err
+		}
+		r, err := co.ReadMsg()
+		if err == nil && len(r.Answer) != 2 {
+			err = fmt.Errorf("answer %v", r)
+		}
+		return err
+	}
+	dialTCP := func() net.Conn {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// A asked and was answered: idle. B and C are busy: each sent the
+	// length of a query and nothing more.
+	a := dialTCP()
+	if err := query(a); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := dialTCP().Write([]byte{0, 100}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitTCP := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	busy := func() int {
+		s.tcpMu.Lock()
+		defer s.tcpMu.Unlock()
+		n := 0
+		for c := range s.tcpConns {
+			if c.idleSince.Load() == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	waitTCP("2 busy connections", func() bool { return busy() == 2 })
+	// D takes A's place.
+	d := dialTCP()
+	if err := query(d); err != nil {
+		t.Fatalf("a new connection with the cap reached and one idle: %v", err)
+	}
+	a.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := a.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Errorf("the idle connection was not closed: %v", err)
+	}
+	// D turns busy: E finds no room.
+	if _, err := d.Write([]byte{0, 100}); err != nil {
+		t.Fatal(err)
+	}
+	waitTCP("3 busy connections", func() bool { return busy() == 3 })
+	if err := query(dialTCP()); err == nil {
+		t.Fatal("a connection was served while all others were busy")
+	}
+	if n := s.refused.Load(); n != 1 {
+		t.Errorf("refused = %d, want 1", n)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// A TCP connection that never sends a query is closed after
+// tcpFirstQueryTimeout, not held.
+func TestTCPFirstQueryTimeout(t *testing.T) {
+	s := NewServer(Options{Addr: "127.0.0.1:0"})
+	defer s.Close()
+	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+addrOf(t, s, "tcp 127.0.0.1:"), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(tcpFirstQueryTimeout + 30*time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("silent connection: read %v; want it closed by the server", err)
 	}
 }

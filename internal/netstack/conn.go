@@ -50,6 +50,13 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 		return nil
 	}
 	t, ok := r.pick(f.health.current(), flowHash(src, dst))
+	if !ok && len(r.selfTargets) > 0 {
+		f.m.rejects.WithLabelValues(name, rejectSelfTarget).Inc()
+		f.log.Warn("no usable target for connection: the target group's targets are this data plane's own listeners",
+			"client", src.String(), "endpoint", name, "listener", dst.String(),
+			"target_group", r.listener.TargetGroupARN, "targets", r.selfTargets)
+		return nil
+	}
 	if !ok {
 		f.m.rejects.WithLabelValues(name, rejectNoTarget).Inc()
 		f.log.Warn("no target for connection", "client", src.String(), "endpoint", name, "listener", dst.String(),
@@ -65,6 +72,10 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 // reached.
 func (f *Forwarder) dialFailed(c *conn, err error) {
 	f.m.rejects.WithLabelValues(c.cm.name, rejectDial).Inc()
+	if IsFDLimit(err) { // logged by fdPressure, at most every few seconds
+		f.fd.hit(fdOpDial, err)
+		return
+	}
 	f.log.Warn("cannot connect to target", "client", c.src.String(), "endpoint", c.cm.name, "listener", c.dst.String(),
 		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err)
 }

@@ -9,12 +9,17 @@
 //     route swapped atomically);
 //   - NLB target selection: flow hash over the healthy targets of the
 //     ENI's zone (all zones with cross-zone on), fail-open when none is
-//     healthy;
+//     healthy; a target that is one of the forwarder's own listeners is
+//     never picked (it would connect to itself until descriptors run out);
 //   - security groups on endpoint connections (RST when no rule allows);
 //   - PROXY protocol v2 with the AWS VPC endpoint TLV (0xEA, 0x01);
 //   - the load balancer node address as the source of target connections;
 //   - active TCP / HTTP health checks, draining, connection termination on
 //     unhealthy targets, idle timeouts;
+//   - out of file descriptors, accepting rests (5 ms doubling to 1 s,
+//     shared by every listener) instead of spinning, counted in
+//     plink_forwarder_fd_exhausted_total and logged once every few
+//     seconds; bind errors match ErrFDLimit (fdlimit.go);
 //   - Prometheus metrics and one debug log line per connection;
 //   - LocalAddrs, which puts missing addresses on lo (as root) and removes
 //     them again.

@@ -29,24 +29,54 @@ func (g *gconn) reset() {
 	resetTCP(g.upstream)
 }
 
+// acceptLoop accepts on l until it closes. Out of file descriptors it
+// rests until the forwarder's shared rest ends (fdPressure) and, while
+// descriptors are short, so does every other listener before it tries;
+// clients wait in the kernel's backlog meanwhile. Other errors back off
+// as net/http does.
 func (f *Forwarder) acceptLoop(l *listener) {
 	defer f.acceptWG.Done()
 	var backoff time.Duration
 	for {
+		if until, ok := f.fd.resting(mono()); ok && !l.rest(until) {
+			return
+		}
 		c, err := l.ln.AcceptTCP()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Out of file descriptors and the like: back off as net/http does.
+			if IsFDLimit(err) {
+				if !l.rest(f.fd.hit(fdOpAccept, err)) {
+					return
+				}
+				continue
+			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			f.log.Warn("accept failed", "listener", l.ln.Addr().String(), "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
+			if backoff == 5*time.Millisecond { // the first failure in a row
+				f.log.Warn("accept failed", "listener", l.ln.Addr().String(), "err", err, "retry_in", backoff)
+			}
+			if !l.rest(mono() + int64(backoff)) {
+				return
+			}
 			continue
 		}
 		backoff = 0
+		f.fd.recovered()
 		f.connWG.Add(1)
 		go f.handle(l, c)
+	}
+}
+
+// rest waits until the mono() time until, or until l closes (false).
+func (l *listener) rest(until int64) bool {
+	t := time.NewTimer(time.Duration(until - mono()))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.closed:
+		return false
 	}
 }
 

@@ -23,61 +23,32 @@ import (
 	"github.com/plink-dev/plink/internal/snapshot"
 )
 
-// testEngine is the engine newForwarder (and the tests that call New)
-// use; "" is the platform's default (epoll on Linux).
-var testEngine string
-
-// The goroutine engine (the default off Linux) passes the same behaviour
-// tests as the epoll engine.
-func TestGoroutineEngine(t *testing.T) {
-	testEngine = EngineGoroutines
-	defer func() { testEngine = "" }()
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T)
-	}{
-		{"RoundTripAndHalfClose", TestRoundTripAndHalfClose},
-		{"ProxyProtocolV2", TestProxyProtocolV2},
-		{"ZoneSelection", TestZoneSelection},
-		{"FailoverAndFailOpen", TestFailoverAndFailOpen},
-		{"SecurityGroups", TestSecurityGroups},
-		{"Draining", TestDraining},
-		{"TerminateOnUnhealthy", TestTerminateOnUnhealthy},
-		{"ReconcileKeepsOtherListeners", TestReconcileKeepsOtherListeners},
-		{"IdleTimeout", TestIdleTimeout},
-		{"Shutdown", TestShutdown},
-		{"BackPressure", TestBackPressure},
-		{"ReconcileUnderLoad", TestReconcileUnderLoad},
-		{"DialTimeout", TestDialTimeout},
-	} {
-		t.Run(tc.name, tc.fn)
-	}
-}
-
 // Slow readers on both sides: the forwarder must hold what the other side
 // cannot take yet (a short write, a full pipe) and lose nothing.
 func TestBackPressure(t *testing.T) {
-	tp := newTopo(t)
-	target := startSink(t, netip.AddrPortFrom(tp.ip(101), 0))
-	tp.addTarget(target.backendRef(), "za")
-	f := newForwarder(t, nil)
-	mustApply(t, f, tp.snap())
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		target := startSink(t, netip.AddrPortFrom(tp.ip(101), 0))
+		tp.addTarget(target.backendRef(), "za")
+		f := newForwarder(t, engine, nil)
+		mustApply(t, f, tp.snap())
 
-	// Bulk: 24 MB each way, more than the socket buffers loopback grows
-	// to; the client does not read for a while, so the target's echo
-	// backs up into plink (splice with a full pipe).
-	t.Run("bulk", func(t *testing.T) {
-		up := make([]byte, 24<<20)
-		rand.Read(up)
-		roundTrip(t, tp.eni(tp.eniA), up, len(up))
-	})
-	// Small writes: each read by plink is short, so the bytes go through
-	// its buffer; the target not reading yet makes plink's writes short
-	// and the rest wait in the connection (the pend path).
-	t.Run("small writes", func(t *testing.T) {
-		up := make([]byte, 3<<20)
-		rand.Read(up)
-		roundTrip(t, tp.eni(tp.eniA), up, 1000)
+		// Bulk: 24 MB each way, more than the socket buffers loopback grows
+		// to; the client does not read for a while, so the target's echo
+		// backs up into plink (splice with a full pipe).
+		t.Run("bulk", func(t *testing.T) {
+			up := make([]byte, 24<<20)
+			rand.Read(up)
+			roundTrip(t, tp.eni(tp.eniA), up, len(up))
+		})
+		// Small writes: each read by plink is short, so the bytes go through
+		// its buffer; the target not reading yet makes plink's writes short
+		// and the rest wait in the connection (the pend path).
+		t.Run("small writes", func(t *testing.T) {
+			up := make([]byte, 3<<20)
+			rand.Read(up)
+			roundTrip(t, tp.eni(tp.eniA), up, 1000)
+		})
 	})
 }
 
@@ -154,79 +125,81 @@ func (s *sink) backendRef() *backend { return &backend{addr: s.addr} }
 // reconciles in a row: nothing on the first endpoint fails, connections
 // on the removed listener end, and no connection is left behind.
 func TestReconcileUnderLoad(t *testing.T) {
-	tp := newTopo(t)
-	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
-	tp.addTarget(b, "za")
-	f := newForwarder(t, nil)
-	mustApply(t, f, tp.snap())
-	second := tp.ep
-	second.ID = "vpce-0000000000000second"
-	second.ENIs = []snapshot.ENI{{ID: "eni-c", Zone: "za", IPv4: tp.ip(20)}}
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+		tp.addTarget(b, "za")
+		f := newForwarder(t, engine, nil)
+		mustApply(t, f, tp.snap())
+		second := tp.ep
+		second.ID = "vpce-0000000000000second"
+		second.ENIs = []snapshot.ENI{{ID: "eni-c", Zone: "za", IPv4: tp.ip(20)}}
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	errs := make(chan error, 8)
-	client := func(dst string, mustWork bool) {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			c, err := net.DialTimeout("tcp", dst, 2*time.Second)
-			if err != nil {
-				if mustWork {
-					errs <- err
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var done atomic.Int64
+		errs := make(chan error, 8)
+		client := func(dst string, mustWork bool) {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := net.DialTimeout("tcp", dst, 2*time.Second)
+				if err != nil {
+					if mustWork {
+						errs <- err
+						return
+					}
+					continue
+				}
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.WriteString(c, "x")
+				c.(*net.TCPConn).CloseWrite()
+				got, err := io.ReadAll(c)
+				c.Close()
+				if mustWork && (err != nil || string(got) != "b1\nxbye") {
+					errs <- fmt.Errorf("got %q, %v", got, err)
 					return
 				}
-				continue
-			}
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(c, "x")
-			c.(*net.TCPConn).CloseWrite()
-			got, err := io.ReadAll(c)
-			c.Close()
-			if mustWork && (err != nil || string(got) != "b1\nxbye") {
-				errs <- fmt.Errorf("got %q, %v", got, err)
-				return
-			}
-			if mustWork {
-				done.Add(1)
+				if mustWork {
+					done.Add(1)
+				}
 			}
 		}
-	}
-	for range 3 {
+		for range 3 {
+			wg.Add(1)
+			go client(tp.eni(tp.eniA), true)
+		}
 		wg.Add(1)
-		go client(tp.eni(tp.eniA), true)
-	}
-	wg.Add(1)
-	go client(tp.eni(tp.ip(20)), false)
+		go client(tp.eni(tp.ip(20)), false)
 
-	for i := range 40 {
-		if i%2 == 0 {
-			tp.extraEndpoints = []snapshot.Endpoint{second}
-		} else {
-			tp.extraEndpoints = nil
+		for i := range 40 {
+			if i%2 == 0 {
+				tp.extraEndpoints = []snapshot.Endpoint{second}
+			} else {
+				tp.extraEndpoints = nil
+			}
+			tp.tg.DeregistrationDelay = time.Duration(i) * time.Second // a changed route
+			mustApply(t, f, tp.snap())
+			time.Sleep(5 * time.Millisecond)
 		}
-		tp.tg.DeregistrationDelay = time.Duration(i) * time.Second // a changed route
-		mustApply(t, f, tp.snap())
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	if done.Load() == 0 {
-		t.Fatal("no connection went through during the reconciles")
-	}
-	waitFor(t, "no connection left", func() bool {
-		f.connMu.Lock()
-		defer f.connMu.Unlock()
-		return len(f.conns) == 0
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if done.Load() == 0 {
+			t.Fatal("no connection went through during the reconciles")
+		}
+		waitFor(t, "no connection left", func() bool {
+			f.connMu.Lock()
+			defer f.connMu.Unlock()
+			return len(f.conns) == 0
+		})
 	})
 }
 
@@ -234,43 +207,45 @@ func TestReconcileUnderLoad(t *testing.T) {
 // client's connection is reset, the refusal is counted and logged with
 // the timeout.
 func TestDialTimeout(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("needs Linux's accept-queue overflow to drop SYNs")
-	}
-	tp := newTopo(t)
-	hole := blackhole(t, netip.AddrPortFrom(tp.ip(102), 0))
-	tp.addTarget(&backend{addr: hole}, "za")
-	reg := prometheus.NewRegistry()
-	var logs syncBuf
-	f := New(Options{Registerer: reg, Engine: testEngine, DialTimeout: 300 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	defer f.Close()
-	mustApply(t, f, tp.snap())
+	forEachEngine(t, func(t *testing.T, engine string) {
+		if runtime.GOOS != "linux" {
+			t.Skip("needs Linux's accept-queue overflow to drop SYNs")
+		}
+		tp := newTopo(t)
+		hole := blackhole(t, netip.AddrPortFrom(tp.ip(102), 0))
+		tp.addTarget(&backend{addr: hole}, "za")
+		reg := prometheus.NewRegistry()
+		var logs syncBuf
+		f := New(Options{Registerer: reg, Engine: engine, DialTimeout: 300 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		defer f.Close()
+		mustApply(t, f, tp.snap())
 
-	start := time.Now()
-	c := dial(t, tp.eni(tp.eniA))
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.r.ReadByte(); !closedOnUs(err) {
-		t.Fatalf("read: %v, want the connection reset after the dial timeout", err)
-	}
-	if took := time.Since(start); took < 300*time.Millisecond {
-		t.Errorf("reset after %v, before the 300ms dial timeout", took)
-	}
-	if n := metricValue(t, reg, "plink_forwarder_rejects_total", "reason", rejectDial); n != 1 {
-		t.Errorf("dial rejects = %v, want 1", n)
-	}
-	line := logs.String()
-	if !strings.Contains(line, "cannot connect to target") || !strings.Contains(line, "timeout=300ms") ||
-		!strings.Contains(line, hole.String()) {
-		t.Errorf("log has no clear dial-timeout line:\n%s", line)
-	}
+		start := time.Now()
+		c := dial(t, tp.eni(tp.eniA))
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.r.ReadByte(); !closedOnUs(err) {
+			t.Fatalf("read: %v, want the connection reset after the dial timeout", err)
+		}
+		if took := time.Since(start); took < 300*time.Millisecond {
+			t.Errorf("reset after %v, before the 300ms dial timeout", took)
+		}
+		if n := metricValue(t, reg, "plink_forwarder_rejects_total", "reason", rejectDial); n != 1 {
+			t.Errorf("dial rejects = %v, want 1", n)
+		}
+		line := logs.String()
+		if !strings.Contains(line, "cannot connect to target") || !strings.Contains(line, "timeout=300ms") ||
+			!strings.Contains(line, hole.String()) {
+			t.Errorf("log has no clear dial-timeout line:\n%s", line)
+		}
+	})
 }
 
 // blackhole returns an address where connects hang: a listener with a
 // backlog of 0 whose queue the test fills, so the kernel drops new SYNs.
 func blackhole(t *testing.T, addr netip.AddrPort) netip.AddrPort {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0) // no SOCK_CLOEXEC: darwin lacks it
 	if err != nil {
 		t.Fatal(err)
 	}

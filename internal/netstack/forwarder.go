@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -83,6 +84,10 @@ func (e BindError) Error() string {
 
 func (e BindError) Unwrap() error { return e.Err }
 
+// Is makes errors.Is(err, ErrFDLimit) true for a listener that could not
+// be bound for want of file descriptors.
+func (e BindError) Is(target error) bool { return target == ErrFDLimit && IsFDLimit(e.Err) }
+
 // Result is what one Apply did.
 type Result struct {
 	Listeners []ListenerInfo // every listener running after the apply
@@ -95,6 +100,7 @@ type Forwarder struct {
 	log    *slog.Logger
 	opts   Options
 	m      *metrics
+	fd     *fdPressure
 	dialer *sourceDialer
 	health *healthChecker
 	ctx    context.Context // cancelled by Close: aborts dials
@@ -110,6 +116,7 @@ type Forwarder struct {
 	connWG sync.WaitGroup
 	plan   *plan  // last applied, guarded by connMu
 	seq    uint64 // plans applied, guarded by mu
+	self   string // the self targets last logged, guarded by mu
 
 	loops  *loops // the epoll engine; nil when goroutines move the bytes
 	listen func(netip.AddrPort) (*listener, error)
@@ -117,11 +124,14 @@ type Forwarder struct {
 
 // listener is one bound socket and its current route.
 type listener struct {
-	addr  netip.AddrPort
-	ln    *net.TCPListener // goroutine engine
-	fd    int              // epoll engine: the listening socket; else -1
-	route atomic.Pointer[route]
-	gone  atomic.Bool // removed by a reconcile: its connections end
+	addr netip.AddrPort
+	ln   *net.TCPListener // goroutine engine
+	fd   int              // epoll engine: the listening socket; else -1
+	// closed is closed by close, to wake an accept loop that rests.
+	closed    chan struct{}
+	closeOnce sync.Once
+	route     atomic.Pointer[route]
+	gone      atomic.Bool // removed by a reconcile: its connections end
 	// metrics caches the connection collectors of the route's label.
 	metrics atomic.Pointer[connMetrics]
 }
@@ -144,7 +154,9 @@ func New(opts Options) *Forwarder {
 		listeners: map[netip.AddrPort]*listener{},
 		conns:     map[*conn]struct{}{},
 	}
+	f.fd = newFDPressure(log, f.m.fdLimit)
 	f.health = newHealthChecker(log, f.dialer, f.m, opts.OnHealth, f.terminateUnhealthy)
+	f.health.onFDLimit = func(err error) { f.fd.hit(fdOpHealth, err) }
 	f.listen = listenNet
 	if opts.Engine == "" {
 		opts.Engine = defaultEngine
@@ -164,11 +176,14 @@ func New(opts Options) *Forwarder {
 // close closes the listening socket. With the epoll engine, the loops
 // must have dropped it first.
 func (l *listener) close() {
-	if l.ln != nil {
-		l.ln.Close()
-		return
-	}
-	syscall.Close(l.fd)
+	l.closeOnce.Do(func() {
+		if l.ln != nil {
+			close(l.closed)
+			l.ln.Close()
+			return
+		}
+		syscall.Close(l.fd)
+	})
 }
 
 // startAccepting hands new listeners to the engine.
@@ -212,6 +227,13 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 	}
 	f.seq++
 	p.seq = f.seq
+	if self := strings.Join(p.selfTargetList(), ", "); self != f.self {
+		f.self = self
+		if self != "" {
+			f.log.Error("targets that are this data plane's own listeners are never used (they would connect to themselves); "+
+				"deregister them", "targets", self)
+		}
+	}
 	f.dialer.reset()
 	var todo []netip.AddrPort
 	for _, addr := range p.order {
@@ -222,6 +244,11 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		todo = append(todo, addr)
 	}
 	lns, errs := bindAll(p, todo, f.listen, f.opts.AddAddresses)
+	for _, e := range errs {
+		if IsFDLimit(e.Err) {
+			f.fd.hit(fdOpBind, e)
+		}
+	}
 	added := make([]*listener, 0, len(lns))
 	for addr, l := range lns {
 		l.route.Store(p.routes[addr])
@@ -309,7 +336,7 @@ func listenNet(addr netip.AddrPort) (*listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &listener{addr: addr, ln: ln, fd: -1}, nil
+	return &listener{addr: addr, ln: ln, fd: -1, closed: make(chan struct{})}, nil
 }
 
 func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
@@ -334,6 +361,8 @@ func bindError(r *route, err error) BindError {
 		be.Remedy = "privileged port: run as root or use setcap cap_net_bind_service"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		be.Remedy = "address not local: run as root so plink adds it on lo"
+	case IsFDLimit(err):
+		be.Remedy = "out of file descriptors (" + nofileLimit() + "): " + fdLimitRemedy
 	}
 	return be
 }

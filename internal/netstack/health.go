@@ -41,6 +41,10 @@ type healthChecker struct {
 	m           *metrics
 	onReport    func([]snapshot.HealthReport)
 	onUnhealthy func(targetKey)
+	// onFDLimit hears of checks that could not run for want of file
+	// descriptors: the forwarder's problem, not the target's, so they
+	// do not count against it.
+	onFDLimit func(error)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -172,6 +176,13 @@ func (h *healthChecker) run(ctx context.Context, key targetKey, c *check) {
 		if ctx.Err() != nil {
 			return
 		}
+		if res.fdLimit != nil {
+			if h.onFDLimit != nil {
+				h.onFDLimit(res.fdLimit)
+			}
+			timer.Reset(spec.hc.Interval)
+			continue
+		}
 		h.record(key, c, spec, res)
 		timer.Reset(spec.hc.Interval)
 	}
@@ -231,6 +242,9 @@ type probeResult struct {
 	ok     bool
 	reason string
 	desc   string
+	// fdLimit is set when the check could not run for want of file
+	// descriptors here: no result about the target.
+	fdLimit error
 }
 
 // probe runs one TCP or HTTP health check from the node address.
@@ -277,6 +291,9 @@ func probe(ctx context.Context, d *sourceDialer, spec *checkSpec) probeResult {
 }
 
 func failure(err error) probeResult {
+	if IsFDLimit(err) {
+		return probeResult{fdLimit: err}
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return probeResult{reason: "Target.Timeout", desc: "Request timed out"}

@@ -76,8 +76,12 @@ func (b *backend) serve() {
 	defer b.wg.Done()
 	for {
 		c, err := b.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil { // out of descriptors (TestOutOfFileDescriptors)
+			time.Sleep(5 * time.Millisecond)
+			continue
 		}
 		b.mu.Lock()
 		b.conns[c] = true
@@ -250,9 +254,29 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func newForwarder(t *testing.T, hl *healthLog) *Forwarder {
+// testEngines are the engines this platform has: the behaviour tests run
+// on each (the goroutine engine is the default off Linux).
+func testEngines() []string {
+	if defaultEngine == EngineEpoll {
+		return []string{EngineEpoll, EngineGoroutines}
+	}
+	return []string{EngineGoroutines}
+}
+
+// forEachEngine runs fn as a subtest per engine, named after it. Each
+// subtest gets its engine as an argument: no package state changes, so
+// tests may run in parallel.
+func forEachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 	t.Helper()
-	opts := Options{DialTimeout: 2 * time.Second, Engine: testEngine}
+	for _, e := range testEngines() {
+		t.Run(e, func(t *testing.T) { fn(t, e) })
+	}
+}
+
+// newForwarder starts a forwarder on engine, closed when the test ends.
+func newForwarder(t *testing.T, engine string, hl *healthLog) *Forwarder {
+	t.Helper()
+	opts := Options{DialTimeout: 2 * time.Second, Engine: engine}
 	if hl != nil {
 		opts.OnHealth = hl.record
 	}
@@ -261,6 +285,9 @@ func newForwarder(t *testing.T, hl *healthLog) *Forwarder {
 	}
 	f := New(opts)
 	t.Cleanup(func() { f.Close() })
+	if engine == EngineEpoll && f.loops == nil {
+		t.Fatal("the epoll engine did not start")
+	}
 	return f
 }
 

@@ -59,11 +59,6 @@ const (
 	listenBacklog = 4096
 )
 
-// epoch anchors the loops' monotonic clock (nanoseconds since epoch).
-var epoch = time.Now()
-
-func mono() int64 { return int64(time.Since(epoch)) }
-
 // listenRaw binds a listener of the epoll engine: a non-blocking socket
 // that Go's netpoller never sees, so arrivals wake only the loops.
 func listenRaw(addr netip.AddrPort) (*listener, error) {
@@ -203,6 +198,13 @@ type loop struct {
 	nextScan  int64
 	lastWarn  int64
 	quit      bool
+	// epoll_wait failures since lastWaitLog (mono()), logged at most
+	// every 5 s.
+	waitErrs    int
+	lastWaitLog int64
+	// wakeups counts returns from epoll_wait, for tests that check a
+	// loop does not spin.
+	wakeups atomic.Int64
 }
 
 // fdRef is what a descriptor in the epoll set is. gen tells a live
@@ -273,8 +275,14 @@ func (lp *loop) run() {
 			timeout = int(max(0, (lp.nextScan-mono())/1e6+1))
 		}
 		n, err := unix.EpollWait(lp.epfd, events, timeout)
+		lp.wakeups.Add(1)
 		if err != nil && err != unix.EINTR {
-			lp.f.log.Error("epoll_wait failed", "err", err)
+			lp.waitErrs++
+			if now := mono(); now-lp.lastWaitLog >= int64(5*time.Second) {
+				lp.lastWaitLog = now
+				lp.f.log.Error("epoll_wait failed", "err", err, "failures", lp.waitErrs)
+				lp.waitErrs = 0
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 		lp.now = mono()
@@ -364,9 +372,17 @@ func (lp *loop) forget(fd int) {
 	}
 }
 
+// watchListener adds l to the loop's epoll set. When the kernel refuses
+// (out of memory, fs.epoll.max_user_watches reached) the listener rests
+// and is tried again, rather than staying bound and never accepting.
 func (lp *loop) watchListener(l *listener) {
 	if err := lp.register(l.fd, fdRef{l: l}, unix.EPOLLIN|unix.EPOLLEXCLUSIVE); err != nil {
-		lp.f.log.Error("cannot watch listener", "listener", l.addr.String(), "err", err)
+		lp.rest(l, mono()+int64(time.Second))
+		if now := mono(); now-lp.lastWarn > int64(time.Second) {
+			lp.lastWarn = now
+			lp.f.log.Error("cannot watch listener; retrying in 1s", "listener", l.addr.String(), "err", err,
+				"remedy", "raise fs.epoll.max_user_watches or serve fewer endpoints")
+		}
 	}
 }
 
@@ -384,26 +400,52 @@ func (lp *loop) unwatchListener(l *listener) {
 }
 
 // accept takes up to acceptBatch connections from l.
+//
+// Out of file descriptors (EMFILE, ENFILE), the listener leaves the epoll
+// set until the forwarder's shared rest ends (fdPressure): it is level
+// triggered and, with the connection still in its backlog, would wake a
+// loop at once, forever. While descriptors are short every listener that
+// wakes rests the same way without trying accept. The waiting clients
+// stay in the kernel's backlog and are accepted when descriptors free up.
+// The "reserve descriptor" trick (close a spare, accept, close the
+// connection, reopen the spare) is not used: with several loops and the
+// Go runtime, DNS and health checks opening descriptors on other threads,
+// the freed descriptor is not reliably ours; it would refuse clients that
+// a moment later could be served; and a forwarded connection needs a
+// second descriptor for its target anyway.
 func (lp *loop) accept(l *listener) {
+	fdp := lp.f.fd
+	if until, ok := fdp.resting(lp.now); ok {
+		lp.rest(l, until)
+		return
+	}
+	accepted := false
 	for range acceptBatch {
 		// syscall's, not x/sys/unix's: the latter asks the socket for its
 		// protocol (one more system call) on every accept.
 		fd, sa, err := syscall.Accept4(l.fd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
 		switch err {
 		case nil:
+			if !accepted {
+				accepted = true
+				fdp.recovered()
+			}
 			lp.open(l, fd, fromSockaddr(sa))
+			if until, ok := fdp.resting(lp.now); ok { // the dial found none
+				lp.rest(l, until)
+				return
+			}
 			continue
 		case unix.EAGAIN:
 			return
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
+		case unix.EMFILE, unix.ENFILE:
+			lp.rest(l, fdp.hit(fdOpAccept, os.NewSyscallError("accept4", err)))
+			return
 		}
-		// Out of descriptors or memory: the listener rests (it is level
-		// triggered and would wake the loop at once), as net/http backs off.
-		unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_DEL, l.fd, nil)
-		lp.forget(l.fd)
-		lp.paused = append(lp.paused, pausedListener{l, lp.now + int64(acceptPause)})
-		lp.nextScan = min(lp.nextScan, lp.now+int64(acceptPause))
+		// Out of memory and the like: the listener rests too.
+		lp.rest(l, lp.now+int64(acceptPause))
 		if lp.now-lp.lastWarn > int64(time.Second) {
 			lp.lastWarn = lp.now
 			lp.f.log.Warn("accept failed", "listener", l.addr.String(), "err", os.NewSyscallError("accept4", err),
@@ -411,6 +453,15 @@ func (lp *loop) accept(l *listener) {
 		}
 		return
 	}
+}
+
+// rest takes l out of the epoll set until the mono() time until; scan
+// puts it back.
+func (lp *loop) rest(l *listener, until int64) {
+	unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_DEL, l.fd, nil)
+	lp.forget(l.fd)
+	lp.paused = append(lp.paused, pausedListener{l, until})
+	lp.nextScan = min(lp.nextScan, until)
 }
 
 // open routes and dials a connection accepted on l.

@@ -11,6 +11,7 @@ type metrics struct {
 	rejects   *prometheus.CounterVec
 	health    *prometheus.GaugeVec
 	reconcile prometheus.Histogram
+	fdLimit   *prometheus.CounterVec
 }
 
 // Reject reasons, the "reason" label of plink_forwarder_rejects_total.
@@ -18,6 +19,8 @@ const (
 	rejectSecurityGroup = "security-group"
 	rejectNoTarget      = "no-target"
 	rejectDial          = "dial"
+	// rejectSelfTarget: every target is a listener of this forwarder.
+	rejectSelfTarget = "self-target"
 )
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -36,7 +39,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"endpoint", "direction"}),
 		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "plink_forwarder_rejects_total",
-			Help: "Connections refused, by reason (security-group, no-target, dial).",
+			Help: "Connections refused, by reason (security-group, no-target, self-target, dial).",
 		}, []string{"endpoint", "reason"}),
 		health: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "plink_target_healthy",
@@ -48,10 +51,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
+	m.fdLimit = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "plink_forwarder_fd_exhausted_total",
+		Help: "Operations that failed for want of file descriptors (EMFILE, ENFILE), by op (accept, dial, health-check, bind).",
+	}, []string{"op"})
 	if reg == nil {
 		reg = prometheus.NewRegistry() // private, thrown away
 	}
-	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile)
+	reg.MustRegister(m.conns, m.active, m.bytes, m.rejects, m.health, m.reconcile, m.fdLimit)
 	return m
 }
 

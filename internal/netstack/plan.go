@@ -50,6 +50,9 @@ type route struct {
 	// the fail-open set when the zone has none.
 	cands []snapshot.Target
 	all   []snapshot.Target
+	// selfTargets are registered targets left out of cands and all
+	// because they are listeners of this forwarder (see dropSelfTargets).
+	selfTargets []netip.AddrPort
 
 	plan *plan // the plan the route belongs to
 }
@@ -106,7 +109,10 @@ type plan struct {
 	tgs     map[string]*snapshot.TargetGroup
 	checks  map[targetKey]*checkSpec
 	static  map[targetKey]healthState // draining / unused targets: no checks
-	seq     uint64                    // set by Forwarder.Apply: later plans are larger
+	// self are targets that are listener addresses of this plan: never
+	// dialled (see dropSelfTargets).
+	self map[targetKey]bool
+	seq  uint64 // set by Forwarder.Apply: later plans are larger
 }
 
 // buildPlan computes every listener, route and health check a snapshot
@@ -118,6 +124,7 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 		tgs:     map[string]*snapshot.TargetGroup{},
 		checks:  map[targetKey]*checkSpec{},
 		static:  map[targetKey]healthState{},
+		self:    map[targetKey]bool{},
 	}
 	if snap == nil {
 		return p
@@ -188,6 +195,7 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 		}
 		p.planChecks(lb)
 	}
+	p.dropSelfTargets()
 	// Targets of groups no listener uses are "unused"; deregistered ones
 	// "draining". Neither is checked.
 	for key, t := range p.targets {
@@ -246,6 +254,68 @@ func (p *plan) add(snap *snapshot.Snapshot, r *route, lb *snapshot.LoadBalancer)
 	r.plan = p
 	p.routes[r.addr] = r
 	p.order = append(p.order, r.addr)
+}
+
+// stateSelfTarget is the health of a target that is one of the
+// forwarder's own listeners, with AWS's reason for an address reserved
+// for a load balancer.
+var stateSelfTarget = healthState{State: "unused", Reason: "Target.IpUnusable",
+	Description: "The target IP address is reserved for use by a load balancer"}
+
+// dropSelfTargets takes every target whose address and port are a
+// listener of this plan (a load balancer node or an endpoint ENI) out of
+// target selection and health checks. Such a target would make every
+// connection dial the forwarder itself, which dials itself again, until
+// file descriptors run out. The control plane refuses to register one;
+// this keeps targets registered before that check (or written to the
+// store by other means) from looping. Connections that find no other
+// target are refused.
+func (p *plan) dropSelfTargets() {
+	for key := range p.targets {
+		if _, ok := p.routes[key.ap]; ok {
+			p.self[key] = true
+		}
+	}
+	if len(p.self) == 0 {
+		return
+	}
+	for _, r := range p.routes {
+		if r.tg == nil {
+			continue
+		}
+		keep := func(ts []snapshot.Target) []snapshot.Target {
+			out := ts[:0:0]
+			for _, t := range ts {
+				if !p.self[r.key(t)] {
+					out = append(out, t)
+				}
+			}
+			return out
+		}
+		for _, t := range r.all {
+			if p.self[r.key(t)] {
+				r.selfTargets = append(r.selfTargets, r.key(t).ap)
+			}
+		}
+		r.cands, r.all = keep(r.cands), keep(r.all)
+	}
+	for key := range p.self {
+		delete(p.checks, key)
+		if !p.targets[key].Draining() {
+			p.static[key] = stateSelfTarget
+		}
+	}
+}
+
+// selfTargetList names the targets p leaves out for being its own
+// listeners, sorted, for a log line.
+func (p *plan) selfTargetList() []string {
+	out := make([]string, 0, len(p.self))
+	for key := range p.self {
+		out = append(out, key.tg+" "+key.ap.String())
+	}
+	sort.Strings(out)
+	return out
 }
 
 // planChecks adds a health check for every non-draining target of every

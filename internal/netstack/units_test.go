@@ -131,11 +131,49 @@ func TestBuildPlan(t *testing.T) {
 	}
 }
 
-func TestFlowHashStable(t *testing.T) {
-	a := netip.MustParseAddrPort("127.0.0.1:40000")
-	b := netip.MustParseAddrPort("127.16.0.10:80")
-	if flowHash(a, b) != flowHash(a, b) || flowHash(a, b) == flowHash(b, a) {
-		t.Fatal("flow hash must be stable and direction-sensitive")
+// The flow hash is a pure function of the 4-tuple (the same connection
+// always goes to the same target, whoever computes it), depends on the
+// direction, and spreads consecutive client ports evenly over targets.
+func TestFlowHash(t *testing.T) {
+	tuples := [][2]string{
+		{"127.0.0.1:40000", "127.16.0.10:80"},
+		{"127.0.0.1:40001", "127.16.0.10:80"},
+		{"[::1]:40000", "[fd00:16::10]:443"},
+	}
+	seen := map[uint64]string{}
+	for _, tu := range tuples {
+		// Values built twice from text: nothing may depend on identity,
+		// time or a per-process seed.
+		h1 := flowHash(netip.MustParseAddrPort(tu[0]), netip.MustParseAddrPort(tu[1]))
+		h2 := flowHash(netip.MustParseAddrPort(tu[0]), netip.MustParseAddrPort(tu[1]))
+		if h1 != h2 {
+			t.Errorf("flowHash(%s, %s) = %#x, then %#x: not deterministic", tu[0], tu[1], h1, h2)
+		}
+		if back := flowHash(netip.MustParseAddrPort(tu[1]), netip.MustParseAddrPort(tu[0])); back == h1 {
+			t.Errorf("flowHash(%s, %s) equals the reverse direction", tu[0], tu[1])
+		}
+		if other, dup := seen[h1]; dup {
+			t.Errorf("flowHash(%s, %s) collides with %s", tu[0], tu[1], other)
+		}
+		seen[h1] = tu[0] + " " + tu[1]
+	}
+
+	// 6,000 consecutive client ports over n targets: every target gets
+	// its share within 10 %.
+	dst := netip.MustParseAddrPort("127.16.0.10:80")
+	const flows = 6000
+	for _, n := range []int{2, 3, 4, 5} {
+		counts := make([]int, n)
+		for p := range flows {
+			src := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(30000+p))
+			counts[flowHash(src, dst)%uint64(n)]++
+		}
+		want := flows / n
+		for i, c := range counts {
+			if c < want*9/10 || c > want*11/10 {
+				t.Errorf("%d targets: target %d got %d of %d flows, want %d +- 10%% (%v)", n, i, c, flows, want, counts)
+			}
+		}
 	}
 }
 
@@ -162,7 +200,7 @@ func TestHTTPHealthCheck(t *testing.T) {
 	tp.tg.HealthCheck.Matcher = "200,202"
 	tp.tg.HealthCheck.Port = fmt.Sprint(addrPort(hln.Addr()).Port())
 	hl := &healthLog{}
-	f := newForwarder(t, hl)
+	f := newForwarder(t, defaultEngine, hl) // health checks do not depend on the engine
 	mustApply(t, f, tp.snap())
 	waitFor(t, "healthy", func() bool { return hl.get(b.addr).State == "healthy" })
 	if h, _ := gotHost.Load().(string); h != tp.eni(tp.nodeA) {
@@ -188,53 +226,55 @@ func TestHTTPHealthCheck(t *testing.T) {
 // TestNoLeaks runs 10,000 short connections through one listener and
 // checks goroutines and file descriptors come back to the baseline.
 func TestNoLeaks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 connections")
-	}
-	tp := newTopo(t)
-	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
-	tp.addTarget(b, "za")
-	f := newForwarder(t, nil)
-	mustApply(t, f, tp.snap())
-	// Warm up once so lazily started runtime goroutines are in the baseline.
-	if _, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil {
-		t.Fatal(err)
-	}
-	baseG, baseFD := runtime.NumGoroutine(), openFDs(t)
+	forEachEngine(t, func(t *testing.T, engine string) {
+		if testing.Short() {
+			t.Skip("10,000 connections")
+		}
+		tp := newTopo(t)
+		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+		tp.addTarget(b, "za")
+		f := newForwarder(t, engine, nil)
+		mustApply(t, f, tp.snap())
+		// Warm up once so lazily started runtime goroutines are in the baseline.
+		if _, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil {
+			t.Fatal(err)
+		}
+		baseG, baseFD := runtime.NumGoroutine(), openFDs(t)
 
-	const total, workers = 10_000, 8
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= total {
-				c, err := net.DialTimeout("tcp", tp.eni(tp.eniA), 5*time.Second)
-				if err != nil {
-					errs <- err
-					return
+		const total, workers = 10_000, 8
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= total {
+					c, err := net.DialTimeout("tcp", tp.eni(tp.eniA), 5*time.Second)
+					if err != nil {
+						errs <- err
+						return
+					}
+					c.SetDeadline(time.Now().Add(5 * time.Second))
+					io.WriteString(c, "x")
+					c.(*net.TCPConn).CloseWrite()
+					got, err := io.ReadAll(c)
+					c.Close()
+					if err != nil || string(got) != "b1\nxbye" {
+						errs <- fmt.Errorf("got %q, %v", got, err)
+						return
+					}
 				}
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				io.WriteString(c, "x")
-				c.(*net.TCPConn).CloseWrite()
-				got, err := io.ReadAll(c)
-				c.Close()
-				if err != nil || string(got) != "b1\nxbye" {
-					errs <- fmt.Errorf("got %q, %v", got, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	waitFor(t, "goroutines and fds back to the baseline", func() bool {
-		return runtime.NumGoroutine() <= baseG+5 && openFDs(t) <= baseFD+5
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		waitFor(t, "goroutines and fds back to the baseline", func() bool {
+			return runtime.NumGoroutine() <= baseG+5 && openFDs(t) <= baseFD+5
+		})
 	})
 }
 
@@ -248,14 +288,16 @@ func openFDs(t *testing.T) int {
 
 // The health checker stops with the forwarder.
 func TestCloseStopsHealthChecks(t *testing.T) {
-	tp := newTopo(t)
-	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
-	tp.addTarget(b, "za")
-	base := runtime.NumGoroutine()
-	f := New(Options{Engine: testEngine})
-	mustApply(t, f, tp.snap())
-	if err := f.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "goroutines gone", func() bool { return runtime.NumGoroutine() <= base })
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+		tp.addTarget(b, "za")
+		base := runtime.NumGoroutine()
+		f := New(Options{Engine: engine})
+		mustApply(t, f, tp.snap())
+		if err := f.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "goroutines gone", func() bool { return runtime.NumGoroutine() <= base })
+	})
 }

@@ -210,7 +210,14 @@ func newCreateNotification(f *cmdutil.Factory) *cobra.Command {
 
 TARGET is an SNS topic ARN (the message is recorded in the store: see 'plink
 events'), an http:// or https:// URL (POSTed as JSON), or file:///path
-(appended as one JSON line per event).`,
+(appended as one JSON line per event; the directory must exist, and the path
+must be a regular file or absent, outside /proc, /sys and /dev).
+
+Messages are written with the change that causes them. The command making
+the change then tries them, all at once, for at most 2 seconds in total;
+what fails, 'plink serve' retries with backoff (in order per target, up to
+10 attempts or an hour). Failures are logged and recorded as events:
+Notification.Retrying on the first, Notification.Failed when given up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
