@@ -17,6 +17,7 @@ type fixture struct {
 	PSG            string // a provider security group
 	TG, TG2        string // target groups (TG is the listener's)
 	NLB, Listener  string
+	NLB2           string // a load balancer of no service
 	SVC, SVCName   string
 	PNotif         string // the provider's notification on SVC
 
@@ -47,6 +48,8 @@ func newFixture(e *env) *fixture {
 	f.Listener = e.text(provider, "Listeners[0].ListenerArn", "create-listener", "--load-balancer-arn", f.NLB, "--protocol", "TCP",
 		"--port", "80", "--default-actions", "Type=forward,TargetGroupArn="+f.TG)
 	e.plink(provider, "add-tags", "--resource-arns", f.NLB, "--tags", "Key=team,Value=edge")
+	f.NLB2 = e.text(provider, "LoadBalancers[0].LoadBalancerArn", "create-load-balancer", "--name", "nlb2", "--type", "network",
+		"--scheme", "internal", "--subnets", f.PSA)
 	f.SVC = e.text(provider, "ServiceConfiguration.ServiceId", "create-endpoint-service", "--network-load-balancer-arns", f.NLB,
 		"--acceptance-required")
 	f.SVCName = e.text(provider, "ServiceConfigurations[0].ServiceName", "describe-endpoint-service-configurations",
@@ -78,7 +81,7 @@ func newFixture(e *env) *fixture {
 func (f *fixture) expand(args []string) []string {
 	r := strings.NewReplacer(
 		"$PVPC", f.PVPC, "$PSA", f.PSA, "$PSB", f.PSB, "$PSG", f.PSG,
-		"$TG2", f.TG2, "$TG", f.TG, "$NLB", f.NLB, "$LISTENER", f.Listener,
+		"$TG2", f.TG2, "$TG", f.TG, "$NLB2", f.NLB2, "$NLB", f.NLB, "$LISTENER", f.Listener,
 		"$SVCNAME", f.SVCName, "$SVC", f.SVC, "$PNOTIF", f.PNotif,
 		"$CVPC", f.CVPC, "$CSA", f.CSA, "$CSB", f.CSB, "$CSG", f.CSG, "$CSUBNET", f.CSubnet,
 		"$EP", f.EP, "$CNOTIF", f.CNotif,
