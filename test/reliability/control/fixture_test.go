@@ -18,11 +18,14 @@ type fixture struct {
 	TG, TG2        string // target groups (TG is the listener's)
 	NLB, Listener  string
 	NLB2           string // a load balancer of no service
+	SVC2           string // a service with a private DNS name and no endpoints
 	SVC, SVCName   string
 	PNotif         string // the provider's notification on SVC
 
 	CVPC, CSA, CSB string // consumer VPC, subnets in zones a and b
 	CSG            string // a consumer security group (on EP)
+	CSG2           string // a consumer security group nothing uses (csg2)
+	CVPC2          string // an empty consumer VPC
 	CSubnet        string // a consumer subnet no endpoint uses
 	EP             string // the consumer's endpoint (pendingAcceptance)
 	CNotif         string // the consumer's notification on EP
@@ -50,6 +53,10 @@ func newFixture(e *env) *fixture {
 	e.plink(provider, "add-tags", "--resource-arns", f.NLB, "--tags", "Key=team,Value=edge")
 	f.NLB2 = e.text(provider, "LoadBalancers[0].LoadBalancerArn", "create-load-balancer", "--name", "nlb2", "--type", "network",
 		"--scheme", "internal", "--subnets", f.PSA)
+	nlb3 := e.text(provider, "LoadBalancers[0].LoadBalancerArn", "create-load-balancer", "--name", "nlb3", "--type", "network",
+		"--scheme", "internal", "--subnets", f.PSA)
+	f.SVC2 = e.text(provider, "ServiceConfiguration.ServiceId", "create-endpoint-service", "--network-load-balancer-arns", nlb3,
+		"--private-dns-name", "svc2.example.com")
 	f.SVC = e.text(provider, "ServiceConfiguration.ServiceId", "create-endpoint-service", "--network-load-balancer-arns", f.NLB,
 		"--acceptance-required")
 	f.SVCName = e.text(provider, "ServiceConfigurations[0].ServiceName", "describe-endpoint-service-configurations",
@@ -66,6 +73,8 @@ func newFixture(e *env) *fixture {
 	f.CSubnet = e.text(consumer, "Subnet.SubnetId", "create-subnet", "--vpc-id", f.CVPC, "--cidr-block",
 		strings.TrimSuffix(cidrBase(e, consumer, f.CVPC), "0.0/16")+"64.0/20", "--availability-zone", "us-east-1c")
 	f.CSG = e.text(consumer, "GroupId", "create-security-group", "--group-name", "csg", "--description", "consumer group", "--vpc-id", f.CVPC)
+	f.CSG2 = e.text(consumer, "GroupId", "create-security-group", "--group-name", "csg2", "--description", "unused", "--vpc-id", f.CVPC)
+	f.CVPC2 = e.text(consumer, "Vpc.VpcId", "create-vpc", "--cidr-block", "127.90.0.0/16")
 	e.plink(consumer, "authorize-security-group-ingress", "--group-id", f.CSG, "--protocol", "tcp", "--port", "80", "--cidr", "127.0.0.1/32")
 	f.EP = e.text(consumer, "VpcEndpoint.VpcEndpointId", "create-endpoint", "--vpc-id", f.CVPC, "--service-name", f.SVCName,
 		"--subnet-ids", f.CSA, f.CSB, "--security-group-ids", f.CSG)
@@ -82,8 +91,8 @@ func (f *fixture) expand(args []string) []string {
 	r := strings.NewReplacer(
 		"$PVPC", f.PVPC, "$PSA", f.PSA, "$PSB", f.PSB, "$PSG", f.PSG,
 		"$TG2", f.TG2, "$TG", f.TG, "$NLB2", f.NLB2, "$NLB", f.NLB, "$LISTENER", f.Listener,
-		"$SVCNAME", f.SVCName, "$SVC", f.SVC, "$PNOTIF", f.PNotif,
-		"$CVPC", f.CVPC, "$CSA", f.CSA, "$CSB", f.CSB, "$CSG", f.CSG, "$CSUBNET", f.CSubnet,
+		"$SVCNAME", f.SVCName, "$SVC2", f.SVC2, "$SVC", f.SVC, "$PNOTIF", f.PNotif,
+		"$CVPC2", f.CVPC2, "$CVPC", f.CVPC, "$CSA", f.CSA, "$CSB", f.CSB, "$CSG2", f.CSG2, "$CSG", f.CSG, "$CSUBNET", f.CSubnet,
 		"$EP", f.EP, "$CNOTIF", f.CNotif,
 	)
 	out := make([]string, len(args))

@@ -3,6 +3,9 @@ package control
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,6 +24,12 @@ type hostileCase struct {
 	// has already been deleted, the call succeeds") and DeleteTargetGroup
 	// (no not-found error) do; the store must still be unchanged.
 	idempotent bool
+	// noControl says why the owner cannot run the command either (so the
+	// refusal is not shown to be about ownership); empty for most.
+	noControl string
+	// owner runs the control (default: the provider when a provider
+	// resource is named, else the consumer).
+	owner string
 }
 
 // hostileCases covers every mutating command of `plink --help` at least
@@ -32,8 +41,8 @@ func hostileCases() []hostileCase {
 		{cmd: "add-tags", args: []string{"--resource-arns", "$TG", "$LISTENER", "--tags", "Key=owned,Value=yes"}},
 		{cmd: "authorize-security-group-ingress", args: []string{"--group-id", "$CSG", "--protocol", "tcp", "--port", "81", "--cidr", "127.0.0.0/8"}},
 		{cmd: "authorize-security-group-ingress", args: []string{"--group-id", "$PSG", "--ip-permissions", "IpProtocol=tcp,FromPort=81,ToPort=81,IpRanges=[{CidrIp=127.0.0.0/8}]"}},
-		{cmd: "create-endpoint", args: []string{"--vpc-id", "$CVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$CSA"}},
-		{cmd: "create-endpoint", args: []string{"--vpc-id", "$IVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$ISA"}},
+		{cmd: "create-endpoint", args: []string{"--vpc-id", "$CVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$CSA"}, owner: consumer},
+		{cmd: "create-endpoint", args: []string{"--vpc-id", "$IVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$ISA"}, noControl: "the VPC is the third account's own"},
 		{cmd: "create-endpoint-connection-notification", args: []string{"--service-id", "$SVC", "--connection-notification-arn", "file://$DIR/stolen.jsonl", "--connection-events", "Connect"}},
 		{cmd: "create-endpoint-connection-notification", args: []string{"--vpc-endpoint-id", "$EP", "--connection-notification-arn", "file://$DIR/stolen.jsonl", "--connection-events", "Accept"}},
 		{cmd: "create-endpoint-service", args: []string{"--network-load-balancer-arns", "$NLB2", "--no-acceptance-required"}},
@@ -42,20 +51,20 @@ func hostileCases() []hostileCase {
 		{cmd: "create-security-group", args: []string{"--group-name", "stolen", "--description", "x", "--vpc-id", "$CVPC"}},
 		{cmd: "create-subnet", args: []string{"--vpc-id", "$CVPC", "--cidr-block", "$CFREE", "--availability-zone", "us-east-1b"}},
 		{cmd: "create-target-group", args: []string{"--name", "stolen", "--protocol", "TCP", "--port", "80", "--vpc-id", "$PVPC"}},
-		{cmd: "create-vpc", args: []string{"--cidr-block", "$PCIDR"}},
+		{cmd: "create-vpc", args: []string{"--cidr-block", "$PCIDR"}, noControl: "overlaps for every account"},
 		{cmd: "delete-endpoint-connection-notifications", args: []string{"--connection-notification-ids", "$PNOTIF", "$CNOTIF"}, batch: true},
-		{cmd: "delete-endpoint-services", args: []string{"--service-ids", "$SVC"}, batch: true},
+		{cmd: "delete-endpoint-services", args: []string{"--service-ids", "$SVC2"}, batch: true},
 		{cmd: "delete-endpoints", args: []string{"--vpc-endpoint-ids", "$EP"}, batch: true},
 		{cmd: "delete-listener", args: []string{"--listener-arn", "$LISTENER"}},
-		{cmd: "delete-load-balancer", args: []string{"--load-balancer-arn", "$NLB"}, idempotent: true},
-		{cmd: "delete-security-group", args: []string{"--group-id", "$CSG"}},
-		{cmd: "delete-security-group", args: []string{"--group-name", "csg"}},
+		{cmd: "delete-load-balancer", args: []string{"--load-balancer-arn", "$NLB2"}, idempotent: true},
+		{cmd: "delete-security-group", args: []string{"--group-id", "$CSG2"}},
+		{cmd: "delete-security-group", args: []string{"--group-name", "csg2"}},
 		{cmd: "delete-subnet", args: []string{"--subnet-id", "$CSUBNET"}},
 		{cmd: "delete-target-group", args: []string{"--target-group-arn", "$TG2"}, idempotent: true},
-		{cmd: "delete-vpc", args: []string{"--vpc-id", "$CVPC"}},
+		{cmd: "delete-vpc", args: []string{"--vpc-id", "$CVPC2"}},
 		{cmd: "deregister-targets", args: []string{"--target-group-arn", "$TG", "--targets", "Id=127.0.0.1,Port=9"}},
-		{cmd: "modify-endpoint", args: []string{"--vpc-endpoint-id", "$EP", "--remove-security-group-ids", "$CSG"}},
-		{cmd: "modify-endpoint", args: []string{"--vpc-endpoint-id", "$EP", "--add-subnet-ids", "$CSUBNET"}},
+		{cmd: "modify-endpoint", args: []string{"--vpc-endpoint-id", "$EP", "--add-security-group-ids", "$CSG2"}},
+		{cmd: "modify-endpoint", args: []string{"--vpc-endpoint-id", "$EP", "--remove-subnet-ids", "$CSB"}},
 		{cmd: "modify-endpoint-connection-notification", args: []string{"--connection-notification-id", "$CNOTIF", "--connection-events", "Accept"}},
 		{cmd: "modify-endpoint-connection-notification", args: []string{"--connection-notification-id", "$PNOTIF", "--connection-notification-arn", "file://$DIR/stolen.jsonl"}},
 		{cmd: "modify-endpoint-service", args: []string{"--service-id", "$SVC", "--no-acceptance-required"}},
@@ -70,7 +79,7 @@ func hostileCases() []hostileCase {
 		{cmd: "reject-endpoint-connections", args: []string{"--service-id", "$SVC", "--vpc-endpoint-ids", "$EP"}, batch: true},
 		{cmd: "remove-tags", args: []string{"--resource-arns", "$NLB", "--tag-keys", "team"}},
 		{cmd: "revoke-security-group-ingress", args: []string{"--group-id", "$CSG", "--protocol", "tcp", "--port", "80", "--cidr", "127.0.0.1/32"}},
-		{cmd: "start-endpoint-service-private-dns-verification", args: []string{"--service-id", "$SVC"}},
+		{cmd: "start-endpoint-service-private-dns-verification", args: []string{"--service-id", "$SVC2", "--resolver", "127.0.0.1:9"}},
 	}
 }
 
@@ -164,6 +173,42 @@ func TestSecurityCrossAccount(t *testing.T) {
 			}
 		}
 	}
+	// The refusals are about ownership: the owner's same command changes
+	// (a copy of) the store.
+	controls := 0
+	for _, c := range cases {
+		if c.noControl != "" {
+			continue
+		}
+		owner := c.owner
+		for _, a := range c.args {
+			if owner != "" {
+				break
+			}
+			if strings.ContainsAny(a, "$") && regexp.MustCompile(`\$(SVC|NLB|TG|LISTENER|PSG|PVPC|PSA|PNOTIF)`).MatchString(a) {
+				owner = provider
+			}
+		}
+		if owner == "" {
+			owner = consumer
+		}
+		o := copyEnv(t, e)
+		var args []string
+		for _, a := range f.expand(c.args) {
+			for k, v := range extra {
+				a = strings.ReplaceAll(a, k, v)
+			}
+			args = append(args, a)
+		}
+		was := o.mustHash()
+		r := o.as(owner, append([]string{c.cmd}, args...)...)
+		if o.mustHash() == was {
+			t.Errorf("%s as its owner %s did not change the store either, so its refusal proves nothing: %s", c.cmd, owner, r)
+			continue
+		}
+		controls++
+	}
+
 	// Nobody can look like another account.
 	for _, p := range []string{"arn:aws:iam::" + consumer + ":root", "arn:aws:iam::" + provider + ":user/admin"} {
 		r := e.as(intruder, "--principal", p, "get-caller-identity")
@@ -172,7 +217,7 @@ func TestSecurityCrossAccount(t *testing.T) {
 		}
 	}
 	figures(t, "security-cross-account", "commands", commands, "cases", len(cases), "identities", len(identities),
-		"runs", runs, "refused", refused, "not_refused", runs-refused)
+		"runs", runs, "refused", refused, "not_refused", runs-refused, "owner_controls", controls)
 }
 
 func forgedNote(forged bool) string {
@@ -202,4 +247,24 @@ func allUnsuccessful(stdout string) bool {
 		}
 	}
 	return true
+}
+
+// copyEnv is a new env on a copy of e's store (no process has it open).
+func copyEnv(t *testing.T, e *env) *env {
+	t.Helper()
+	o := &env{t: t, dir: t.TempDir()}
+	o.db = filepath.Join(o.dir, "plink.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(e.db + suffix)
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(o.db+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
 }
