@@ -13,16 +13,24 @@
 //	  consumer:
 //	    account: "222222222222"
 //	    principal: arn:aws:iam::222222222222:role/app
+//
+// Load checks the syntax of the account and the region; whether the
+// principal is an IAM ARN of that account is checked by control.New, the
+// one place every entry point (this CLI, the HTTP API) goes through.
 package config
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/plink-dev/plink/internal/names"
 )
 
 // Config is the caller's identity and where plink keeps its state.
@@ -36,15 +44,14 @@ type Config struct {
 	Query     string // JMESPath
 	Resolver  string // host:port used for private DNS name verification; "" = the system's
 	File      string // the config file that was read, if any
+	// LogLevel is the level of the log lines commands write to standard
+	// error (log-level: debug, info, warn or error; env PLINK_LOG_LEVEL);
+	// warn unless set. `plink serve` has its own --log-level.
+	LogLevel slog.Level
 }
 
 // Keys are the settings that flags, environment and file can all set.
-var keys = []string{"account", "principal", "region", "db", "output", "query", "resolver"}
-
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-)
+var keys = []string{"account", "principal", "region", "db", "output", "query", "resolver", "log-level"}
 
 // Load reads the settings. flags holds the root command's persistent flags
 // (those named in keys, plus "profile" and "config").
@@ -55,6 +62,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	v.SetDefault("account", "000000000000")
 	v.SetDefault("region", "us-east-1")
 	v.SetDefault("output", "json")
+	v.SetDefault("log-level", "warn")
 
 	file := flagOr(flags, "config", os.Getenv("PLINK_CONFIG"))
 	if file == "" {
@@ -64,7 +72,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	if _, err := os.Stat(file); err == nil {
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
-			return nil, fmt.Errorf("reading config file %s: %w", file, err)
+			return nil, fmt.Errorf("reading config file %q: %w", file, err)
 		}
 		read = file
 	}
@@ -72,7 +80,8 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	profile := flagOr(flags, "profile", os.Getenv("PLINK_PROFILE"))
 	if profile != "" && profile != "default" {
 		if read == "" || !v.IsSet("profiles."+profile) {
-			return nil, fmt.Errorf("the config profile (%s) could not be found", profile)
+			q := strconv.Quote(profile) // escapes control characters
+			return nil, fmt.Errorf("the config profile (%s) could not be found", q[1:len(q)-1])
 		}
 	}
 	get := func(key string) string {
@@ -81,7 +90,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 				return f.Value.String()
 			}
 		}
-		if env, ok := os.LookupEnv("PLINK_" + upper(key)); ok && env != "" {
+		if env, ok := os.LookupEnv(envName(key)); ok && env != "" {
 			return env
 		}
 		if profile != "" && v.IsSet("profiles."+profile+"."+key) {
@@ -107,12 +116,16 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 			c.Query = val
 		case "resolver":
 			c.Resolver = val
+		case "log-level":
+			if err := c.LogLevel.UnmarshalText([]byte(val)); err != nil {
+				return nil, fmt.Errorf("invalid log level %q: expected debug, info, warn or error", val)
+			}
 		}
 	}
-	if !accountRE.MatchString(c.Account) {
+	if !names.ValidAccount(c.Account) {
 		return nil, fmt.Errorf("invalid account %q: an account ID is 12 digits", c.Account)
 	}
-	if !regionRE.MatchString(c.Region) {
+	if !names.ValidRegion(c.Region) {
 		return nil, fmt.Errorf("invalid region %q: expected a name such as us-east-1", c.Region)
 	}
 	if c.Principal == "" {
@@ -149,12 +162,7 @@ func flagOr(flags *pflag.FlagSet, name, fallback string) string {
 	return fallback
 }
 
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 32
-		}
-	}
-	return string(b)
+// envName is the environment variable of a key: log-level -> PLINK_LOG_LEVEL.
+func envName(key string) string {
+	return "PLINK_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
 }

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -23,7 +25,7 @@ func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv("XDG_STATE_HOME", dir)
-	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT"} {
+	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT", "PLINK_LOG_LEVEL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -39,7 +41,7 @@ func TestPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Account != "333333333333" || c.Region != "eu-west-1" || c.Principal != "arn:aws:iam::333333333333:root" || c.Output != "json" {
+	if c.Account != "333333333333" || c.Region != "eu-west-1" || c.Principal != "arn:aws:iam::333333333333:root" || c.Output != "json" || c.LogLevel != slog.LevelWarn {
 		t.Errorf("file values: %+v", c)
 	}
 	if c.DB != filepath.Join(dir, "plink", "plink.db") {
@@ -58,10 +60,21 @@ func TestPrecedence(t *testing.T) {
 	if _, err = Load(flags("--profile", "nope")); err == nil {
 		t.Error("an unknown profile was accepted")
 	}
+	if _, err = Load(flags("--profile", "x\x1b[2J")); err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), `x\x1b[2J`) {
+		t.Errorf("an unknown profile with ESC: %v", err)
+	}
 	if _, err = Load(flags("--account", "12")); err == nil {
 		t.Error("a bad account was accepted")
 	}
 	if _, err = Load(flags("--region", "mars")); err == nil {
 		t.Error("a bad region was accepted")
+	}
+	t.Setenv("PLINK_LOG_LEVEL", "debug")
+	if c, err = Load(flags()); err != nil || c.LogLevel != slog.LevelDebug {
+		t.Errorf("PLINK_LOG_LEVEL=debug: %+v, %v", c, err)
+	}
+	t.Setenv("PLINK_LOG_LEVEL", "loud")
+	if _, err = Load(flags()); err == nil {
+		t.Error("a bad log level was accepted")
 	}
 }

@@ -16,13 +16,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
 
 // Caller is who makes a request.
 type Caller struct {
 	Account   string // 12 digits
-	Principal string // arn:aws:iam::<account>:root unless set
+	Principal string // an IAM ARN of Account; arn:aws:iam::<account>:root unless set
 	Region    string
 }
 
@@ -56,13 +57,21 @@ func WithTXTLookup(f TXTLookup) Option { return func(a *API) { a.txt = f } }
 // WithLogger sets where delivery failures are logged.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
-// New returns the API acting as caller.
-func New(st *store.Store, caller Caller, opts ...Option) *API {
+// New returns the API acting as caller, or an InvalidClientTokenId error
+// when caller is not a valid identity (see Caller.Validate). An empty
+// principal is the account's root.
+func New(st *store.Store, caller Caller, opts ...Option) (*API, error) {
+	if err := caller.Validate(); err != nil {
+		return nil, err
+	}
+	if caller.Principal == "" {
+		caller.Principal = names.RootPrincipal(caller.Account)
+	}
 	a := &API{st: st, caller: caller, now: func() time.Time { return time.Now().UTC() }, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(a)
 	}
-	return a
+	return a, nil
 }
 
 // Caller returns who this API acts as.
@@ -125,7 +134,7 @@ type CallerIdentity struct {
 // GetCallerIdentity returns who the caller is.
 func (a *API) GetCallerIdentity(ctx context.Context) (*CallerIdentity, error) {
 	user := a.caller.Account
-	if a.caller.Principal != "arn:aws:iam::"+a.caller.Account+":root" {
+	if a.caller.Principal != names.RootPrincipal(a.caller.Account) {
 		user = "AIDA" + a.caller.Account
 	}
 	return &CallerIdentity{UserID: user, Account: a.caller.Account, Arn: a.caller.Principal}, nil

@@ -88,8 +88,13 @@ func (e *cpEnv) api(account string) *control.API {
 }
 
 func (e *cpEnv) apiAs(account, principal string) *control.API {
-	return control.New(e.st, control.Caller{Account: account, Principal: principal, Region: cpRegion},
+	e.t.Helper()
+	a, err := control.New(e.st, control.Caller{Account: account, Principal: principal, Region: cpRegion},
 		control.WithTXTLookup(e.txt.lookup))
+	if err != nil {
+		e.t.Fatalf("control.New(%s, %s): %v", account, principal, err)
+	}
+	return a
 }
 
 // cpMust returns v after failing the test on err: cpMust(f())(t).

@@ -65,6 +65,13 @@ func (a *API) elbCheckARN(kind, arn string) (mine bool, err error) {
 }
 
 func elbCheckARNs(a *API, kind string, arns []string) error {
+	max := maxIDsPerRequest
+	if kind == "load balancer" {
+		max = maxLBARNsPerDescribe
+	}
+	if err := checkListLen(CodeValidationError, "ARNs", len(arns), max); err != nil {
+		return err
+	}
 	for _, arn := range arns {
 		if _, err := a.elbCheckARN(kind, arn); err != nil {
 			return err
@@ -144,16 +151,16 @@ func elbCheckName(kind, name string) error {
 func elbTags(tags []Tag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || strings.HasPrefix(t.Key, "aws:") {
-			return nil, elbValidation("Tag key '%s' is not valid: 1 to 128 characters, not starting with 'aws:'", t.Key)
-		}
-		if len(t.Value) > 256 {
-			return nil, elbValidation("The value of tag '%s' is longer than 256 characters", t.Key)
+		if err := elbCheckTag(t); err != nil {
+			return nil, err
 		}
 		if _, dup := out[t.Key]; dup {
 			return nil, Errorf("DuplicateTagKeys", "Tag key '%s' was specified more than once", t.Key)
 		}
 		out[t.Key] = t.Value
+		if len(out) > maxTagsPerResource {
+			return nil, Errorf(elbTooManyTags, "The maximum number of tags per resource is %d.", maxTagsPerResource)
+		}
 	}
 	return out, nil
 }

@@ -175,7 +175,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 		if err := tx.InsertLoadBalancer(lb); err != nil {
 			return err
 		}
-		if err := tx.SetTags(arn, tags); err != nil {
+		if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
 			return err
 		}
 		slices.SortFunc(lb.Nodes, func(x, y store.LBNode) int { return strings.Compare(x.Zone, y.Zone) })
@@ -310,6 +310,9 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 		return nil, elbValidation("Load balancer names and load balancer ARNs cannot be specified at the same time")
 	}
 	if err := elbCheckARNs(a, "load balancer", in.LoadBalancerARNs); err != nil {
+		return nil, err
+	}
+	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	out := &LoadBalancersOutput{LoadBalancers: []LoadBalancer{}}

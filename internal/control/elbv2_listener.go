@@ -165,7 +165,7 @@ func (a *API) CreateListener(ctx context.Context, in CreateListenerInput) (*List
 		if err := tx.InsertListener(l); err != nil {
 			return err
 		}
-		if err := tx.SetTags(l.ARN, tags); err != nil {
+		if err := putTags(tx, l.ARN, tags, elbTooManyTags); err != nil {
 			return err
 		}
 		out = &ListenersOutput{Listeners: []Listener{elbListenerView(l)}}

@@ -70,7 +70,7 @@ func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err
 			}
-			if err := tx.SetTags(arn, tags); err != nil {
+			if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
 				return err
 			}
 		}
@@ -86,6 +86,9 @@ func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
 	}
 	if len(in.TagKeys) == 0 {
 		return elbValidation("At least one tag key must be specified")
+	}
+	if err := checkListLen(CodeValidationError, "TagKeys", len(in.TagKeys), maxIDsPerRequest); err != nil {
+		return err
 	}
 	return a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {

@@ -151,8 +151,20 @@ func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
 		if err != nil {
 			return err
 		}
+		adding := map[store.TargetKey]bool{}
+		for _, t := range ts {
+			if _, ok := existing[t.key]; !ok {
+				adding[t.key] = true
+			}
+		}
+		if n := len(existing) + len(adding); n > maxTargetsPerTargetGroup {
+			return Errorf(elbTooManyTargets, "You've reached the limit on the number of targets: a target group has at most %d, and '%s' would have %d", maxTargetsPerTargetGroup, g.ARN, n)
+		}
 		now := timestamp(a.now())
 		for _, t := range ts {
+			if err := elbCheckUsableTarget(tx, t.key); err != nil {
+				return err
+			}
 			zone, err := elbTargetZone(t.key.IP, t.zone, v, subnets)
 			if err != nil {
 				return err
@@ -168,6 +180,29 @@ func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
 		}
 		return nil
 	})
+}
+
+// elbCheckUsableTarget refuses a target whose address is a load balancer
+// node's or an endpoint network interface's, whatever the port. plink
+// serves every node and ENI address of the store in one data plane, so such
+// a target is the data plane itself: a load balancer forwarding to its own
+// node (or to an endpoint of a service behind it) makes every connection a
+// chain of connections to itself until descriptors run out, and a listener
+// or endpoint added later can close that loop on any port. AWS answers a
+// target it cannot use with InvalidTarget ("The specified target does not
+// exist, is not in the same VPC as the target group, or has an unsupported
+// instance type": elbv2 RegisterTargets errors); ValidationError is for
+// malformed input, which this target is not.
+func elbCheckUsableTarget(tx *store.Tx, k store.TargetKey) error {
+	owner, err := tx.AddressOwner(k.IP)
+	if err != nil || owner == "" {
+		return err
+	}
+	what := "the VPC endpoint network interface " + owner
+	if strings.HasPrefix(owner, "arn:") {
+		what = "a node of load balancer " + owner
+	}
+	return Errorf(elbInvalidTarget, "The target '%s' cannot be used: %s is %s, served by this data plane; a load balancer cannot target itself or an endpoint", elbTargetName(k), k.IP, what)
 }
 
 func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target, error) {

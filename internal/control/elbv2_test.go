@@ -54,8 +54,11 @@ func newLBTestAPI(t *testing.T) *lbFixture {
 // account leaves the store as it was).
 func (f *lbFixture) as(account string) *API {
 	f.t.Helper()
-	a := New(f.st, Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: "us-east-1"},
+	a, err := New(f.st, Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: "us-east-1"},
 		WithClock(func() time.Time { return *f.clock }))
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	if err := a.ensureDefaultVPC(f.ctx); err != nil {
 		f.t.Fatal(err)
 	}

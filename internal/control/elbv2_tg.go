@@ -274,7 +274,7 @@ func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) 
 		if err := tx.InsertTargetGroup(g); err != nil {
 			return err
 		}
-		if err := tx.SetTags(g.ARN, tags); err != nil {
+		if err := putTags(tx, g.ARN, tags, elbTooManyTags); err != nil {
 			return err
 		}
 		view, err := a.elbTGView(tx, g)
@@ -331,6 +331,9 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsI
 		return nil, elbValidation("Only one of load balancer ARN, target group ARNs and names can be specified")
 	}
 	if err := elbCheckARNs(a, "target group", in.TargetGroupARNs); err != nil {
+		return nil, err
+	}
+	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	out := &TargetGroupsOutput{TargetGroups: []TargetGroup{}}

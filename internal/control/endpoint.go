@@ -262,7 +262,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		if err := tx.InsertEndpoint(e); err != nil {
 			return err
 		}
-		if err := tx.SetTags(e.ID, tags); err != nil {
+		if err := putTags(tx, e.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		if ds, err = a.recordEvent(tx, "Connect", e, svc); err != nil {
@@ -648,6 +648,9 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResul
 	if len(ids) == 0 {
 		return nil, missing("VpcEndpointIds")
 	}
+	if err := checkListLen(CodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	var ds []delivery
 	err := a.write(ctx, func(tx *store.Tx) error {
@@ -702,6 +705,9 @@ func (a *API) RejectVpcEndpointConnections(ctx context.Context, serviceID string
 func (a *API) decide(ctx context.Context, serviceID string, ids []string, action string) (*BatchResult, error) {
 	if len(ids) == 0 {
 		return nil, missing("VpcEndpointIds")
+	}
+	if err := checkListLen(CodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	var ds []delivery

@@ -3,6 +3,8 @@ package control
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // Error is an AWS API error: a code such as InvalidVpcEndpointId.NotFound and
@@ -15,9 +17,32 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Errorf builds an Error with a formatted message.
+// Errorf builds an Error with a formatted message. Messages echo user
+// input (IDs, names, tag keys), so control characters in the message are
+// written as visible escapes (\x1b, \u009b): an error printed to a
+// terminal or a log never carries one.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: escapeControl(fmt.Sprintf(format, args...))}
+}
+
+// escapeControl writes the control characters of s (C0, DEL, C1) as \xNN
+// or \uNNNN; output.EscapeControl does the same for printed values.
+func escapeControl(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }
 
 // AsError returns the *Error inside err, if any.
@@ -43,10 +68,6 @@ func missing(name string) *Error {
 
 func invalidValue(format string, args ...any) *Error {
 	return Errorf(CodeInvalidParameterValue, format, args...)
-}
-
-func notFound(code, format string, args ...any) *Error {
-	return Errorf(code, format, args...)
 }
 
 func malformed(kind, id string) *Error {

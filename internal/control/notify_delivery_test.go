@@ -48,7 +48,11 @@ type notifyEnv struct {
 
 // newAPI is control.New for account's root.
 func newAPI(st *store.Store, account string, opts ...control.Option) *control.API {
-	return control.New(st, control.Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: cpRegion}, opts...)
+	a, err := control.New(st, control.Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: cpRegion}, opts...)
+	if err != nil {
+		panic(err) // account and region are this file's constants
+	}
+	return a
 }
 
 func newNotifyEnv(t *testing.T, p control.DeliveryPolicy) *notifyEnv {

@@ -166,7 +166,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 		if err := tx.InsertService(s); err != nil {
 			return err
 		}
-		if err := tx.SetTags(s.ID, tags); err != nil {
+		if err := putTags(tx, s.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.serviceView(tx, s)
@@ -409,6 +409,9 @@ type DescribeServiceConfigurationsOutput struct {
 
 // DescribeVpcEndpointServiceConfigurations lists the caller's services.
 func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in DescribeServiceConfigurationsInput) (*DescribeServiceConfigurationsOutput, error) {
+	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
 	for _, id := range in.ServiceIDs {
 		if !names.ValidID(names.Service, id) {
 			return nil, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)
@@ -452,6 +455,9 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in D
 func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []string) (*BatchResult, error) {
 	if len(ids) == 0 {
 		return nil, missing("ServiceIds")
+	}
+	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
 	err := a.write(ctx, func(tx *store.Tx) error {
@@ -511,7 +517,7 @@ func principalType(p string) string {
 		return "All"
 	case strings.HasSuffix(p, ":root"):
 		return "Account"
-	case strings.Contains(p, ":role/"), strings.Contains(p, ":assumed-role/"):
+	case strings.Contains(p, ":role/"):
 		return "Role"
 	default:
 		return "User"

@@ -68,8 +68,14 @@ func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInp
 	if in.Description == "" {
 		return nil, missing("GroupDescription")
 	}
-	if len(in.GroupName) > 255 || strings.HasPrefix(in.GroupName, "sg-") || in.GroupName == "default" {
-		return nil, invalidValue("Group name '%s' is invalid: up to 255 characters, not 'default' and not starting with sg-.", in.GroupName)
+	if err := sgCheckText("group name", in.GroupName, maxSGNameLen); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(in.GroupName, "sg-") || in.GroupName == "default" {
+		return nil, invalidValue("Group name '%s' is invalid: not 'default' and not starting with sg-.", in.GroupName)
+	}
+	if err := sgCheckText("group description", in.Description, maxSGDescriptionLen); err != nil {
+		return nil, err
 	}
 	tags, err := tagsFor(in.TagSpecifications, "security-group")
 	if err != nil {
@@ -99,7 +105,7 @@ func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInp
 		if err := tx.InsertSecurityGroup(g); err != nil {
 			return err
 		}
-		if err := tx.SetTags(g.ID, tags); err != nil {
+		if err := putTags(tx, g.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		t, err := a.tags(tx, g.ID)
@@ -205,22 +211,26 @@ func (in IngressInput) rules(groupID string) ([]store.SGRule, error) {
 		} else if proto == "tcp" || proto == "udp" {
 			return nil, Errorf(CodeInvalidParameterValue, "Invalid TCP/UDP port range: give --port.")
 		}
-		var cidrs []string
+		var cidrs, descs []string
 		for _, r := range p.IPRanges {
-			cidrs = append(cidrs, r.CidrIP)
+			cidrs, descs = append(cidrs, r.CidrIP), append(descs, r.Description)
 		}
 		for _, r := range p.Ipv6Ranges {
-			cidrs = append(cidrs, r.CidrIpv6)
+			cidrs, descs = append(cidrs, r.CidrIpv6), append(descs, r.Description)
 		}
 		if len(cidrs) == 0 {
 			return nil, missing("IpRanges")
 		}
-		for _, c := range cidrs {
+		for i, c := range cidrs {
 			pre, err := netip.ParsePrefix(c)
 			if err != nil {
 				return nil, invalidValue("Value (%s) for parameter cidrIp is invalid. This is not a valid CIDR block.", c)
 			}
-			out = append(out, store.SGRule{ID: names.NewID(names.SGRule), GroupID: groupID, Protocol: proto, FromPort: from, ToPort: to, CIDR: pre.Masked()})
+			if err := sgCheckText("rule description", descs[i], maxSGDescriptionLen); err != nil {
+				return nil, err
+			}
+			out = append(out, store.SGRule{ID: names.NewID(names.SGRule), GroupID: groupID, Protocol: proto, FromPort: from, ToPort: to,
+				CIDR: pre.Masked(), Description: descs[i]})
 		}
 	}
 	return out, nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
@@ -214,7 +213,7 @@ func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
 		if err != nil {
 			return err
 		}
-		if err := tx.SetTags(v.ID, tags); err != nil {
+		if err := putTags(tx, v.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.vpcView(tx, v)
@@ -259,10 +258,13 @@ func tagsFor(specs []TagSpecification, resourceType string) (map[string]string, 
 			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", s.ResourceType)
 		}
 		for _, t := range s.Tags {
-			if t.Key == "" || len(t.Key) > 128 || strings.HasPrefix(t.Key, "aws:") {
-				return nil, Errorf("InvalidParameterValue", "Tag key '%s' is invalid: 1 to 128 characters, not starting with aws:", t.Key)
+			if err := ec2CheckTag(t); err != nil {
+				return nil, err
 			}
 			out[t.Key] = t.Value
+			if len(out) > maxTagsPerResource {
+				return nil, Errorf(codeTagLimitExceeded, "The maximum number of tags per resource is %d.", maxTagsPerResource)
+			}
 		}
 	}
 	return out, nil
@@ -329,6 +331,9 @@ func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*Describe
 
 // checkIDs refuses malformed IDs with Invalid<kind>Id.Malformed.
 func checkIDs(prefix, kind string, ids []string) error {
+	if err := checkListLen(CodeInvalidParameterValue, kind+"Ids", len(ids), maxIDsPerRequest); err != nil {
+		return err
+	}
 	for _, id := range ids {
 		if !names.ValidID(prefix, id) {
 			return malformed(kind, id)
@@ -468,7 +473,7 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 		if err := tx.InsertSubnet(s); err != nil {
 			return err
 		}
-		if err := tx.SetTags(s.ID, tags); err != nil {
+		if err := putTags(tx, s.ID, tags, codeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.subnetView(tx, s)

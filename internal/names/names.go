@@ -168,14 +168,83 @@ func LoadBalancerDNSName(name, id, region string) string {
 // RootPrincipal is arn:aws:iam::<account>:root.
 func RootPrincipal(account string) string { return "arn:aws:iam::" + account + ":root" }
 
-var principalRE = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):(root|(user|role|assumed-role)/[\w+=,.@/-]+)$`)
+// IAM's rules for the names in a principal ARN (IAM User Guide, "IAM
+// object quotas": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+// and the CreateUser / CreateRole API references): user and role names are
+// 1-64 characters of [A-Za-z0-9+=,.@_-]; a path is "/" or 1-512 characters
+// starting and ending with "/", each of ! (0x21) through ~ (0x7E).
+const (
+	MaxIAMNameLen = 64
+	MaxIAMPathLen = 512
+)
+
+var (
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	iamNameRE = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+)
+
+// ValidAccount reports whether s is an AWS account ID: 12 digits.
+func ValidAccount(s string) bool { return accountRE.MatchString(s) }
+
+// ValidRegion reports whether s is spelled as an AWS region name
+// (us-east-1, ap-southeast-2, us-gov-west-1).
+func ValidRegion(s string) bool { return len(s) <= 32 && regionRE.MatchString(s) }
+
+// Principal is an IAM principal ARN taken apart.
+type Principal struct {
+	Account string
+	Kind    string // "root", "user" or "role"
+	Path    string // "/" or /a/b/ for users and roles; "" for root
+	Name    string // the user or role name; "" for root
+}
+
+// ParsePrincipal takes apart an IAM principal ARN of an account root, an
+// IAM user or an IAM role:
+//
+//	arn:aws:iam::123456789012:root
+//	arn:aws:iam::123456789012:user/[path/]name
+//	arn:aws:iam::123456789012:role/[path/]name
+//
+// Anything else is an error that says what is wrong with it: other
+// partitions and services, STS session ARNs (assumed-role), names or paths
+// that IAM would not accept.
+func ParsePrincipal(arn string) (Principal, error) {
+	const prefix = "arn:aws:iam::"
+	if strings.HasPrefix(arn, "arn:aws:sts::") {
+		return Principal{}, fmt.Errorf("an STS session ARN is not an IAM principal: use the role's ARN, arn:aws:iam::<account>:role/<name>")
+	}
+	if !strings.HasPrefix(arn, prefix) {
+		return Principal{}, fmt.Errorf("expected an IAM ARN such as arn:aws:iam::123456789012:root")
+	}
+	account, resource, ok := strings.Cut(arn[len(prefix):], ":")
+	if !ok || !ValidAccount(account) {
+		return Principal{}, fmt.Errorf("the account of an IAM ARN is 12 digits")
+	}
+	if resource == "root" {
+		return Principal{Account: account, Kind: "root"}, nil
+	}
+	kind, rest, ok := strings.Cut(resource, "/")
+	if !ok || (kind != "user" && kind != "role") {
+		return Principal{Account: account}, fmt.Errorf("an IAM principal is the account's root, a user/ or a role/")
+	}
+	i := strings.LastIndexByte(rest, '/')
+	path, name := "/"+rest[:i+1], rest[i+1:]
+	if !iamNameRE.MatchString(name) {
+		return Principal{Account: account}, fmt.Errorf("an IAM %s name is 1 to %d characters of A-Z a-z 0-9 + = , . @ _ -", kind, MaxIAMNameLen)
+	}
+	if len(path) > MaxIAMPathLen || path == "//" || strings.IndexFunc(path, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return Principal{Account: account}, fmt.Errorf("an IAM path is up to %d characters from ! to ~, between slashes", MaxIAMPathLen)
+	}
+	return Principal{Account: account, Kind: kind, Path: path, Name: name}, nil
+}
 
 // PrincipalAccount returns the account of an IAM principal ARN and whether
-// the ARN is well formed.
+// the ARN is well formed (see ParsePrincipal).
 func PrincipalAccount(arn string) (string, bool) {
-	m := principalRE.FindStringSubmatch(arn)
-	if m == nil {
+	p, err := ParsePrincipal(arn)
+	if err != nil {
 		return "", false
 	}
-	return m[1], true
+	return p.Account, true
 }

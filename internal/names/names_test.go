@@ -2,6 +2,7 @@ package names
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -61,4 +62,77 @@ func TestDNSNames(t *testing.T) {
 			t.Errorf("PrincipalAccount(%q) accepted", bad)
 		}
 	}
+}
+
+func TestParsePrincipal(t *testing.T) {
+	tests := []struct {
+		arn  string
+		want Principal
+		ok   bool
+	}{
+		{"arn:aws:iam::123456789012:root", Principal{Account: "123456789012", Kind: "root"}, true},
+		{"arn:aws:iam::123456789012:user/alice", Principal{"123456789012", "user", "/", "alice"}, true},
+		{"arn:aws:iam::123456789012:role/app", Principal{"123456789012", "role", "/", "app"}, true},
+		{"arn:aws:iam::123456789012:role/team/ops/app+1=2,x.y@z_-", Principal{"123456789012", "role", "/team/ops/", "app+1=2,x.y@z_-"}, true},
+		{"arn:aws:iam::123456789012:role/" + strings.Repeat("r", 64), Principal{"123456789012", "role", "/", strings.Repeat("r", 64)}, true},
+		{"arn:aws:iam::123456789012:role/" + strings.Repeat("r", 65), Principal{}, false},
+		{"arn:aws:iam::123456789012:role/" + strings.Repeat("p", 511) + "/x", Principal{}, false},
+		{"arn:aws:iam::123456789012:role//x", Principal{}, false},
+		{"arn:aws:iam::123456789012:role/a b", Principal{}, false},
+		{"arn:aws:iam::123456789012:role/a\x1b[31m", Principal{}, false},
+		{"arn:aws:iam::123456789012:role/", Principal{}, false},
+		{"arn:aws:iam::123456789012:group/admins", Principal{}, false},
+		{"arn:aws:iam::123456789012:assumed-role/app/s", Principal{}, false},
+		{"arn:aws:sts::123456789012:assumed-role/app/session", Principal{}, false},
+		{"arn:aws:iam::12345678901:root", Principal{}, false},
+		{"arn:aws:iam::123456789012:rootx", Principal{}, false},
+		{"arn:aws-cn:iam::123456789012:root", Principal{}, false},
+		{"arn:aws:s3:::bucket", Principal{}, false},
+		{"garbage", Principal{}, false},
+		{"", Principal{}, false},
+		{"*", Principal{}, false},
+	}
+	for _, tt := range tests {
+		got, err := ParsePrincipal(tt.arn)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+			t.Errorf("ParsePrincipal(%q) = %+v, %v; want %+v, ok %v", tt.arn, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestValidAccountRegion(t *testing.T) {
+	for s, want := range map[string]bool{"123456789012": true, "12345678901": false, "1234567890123": false, "12345678901a": false, "": false} {
+		if ValidAccount(s) != want {
+			t.Errorf("ValidAccount(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{"us-east-1": true, "ap-southeast-2": true, "us-gov-west-1": true, "us-east": false, "US-EAST-1": false, "us-east-1\n": false, "": false} {
+		if ValidRegion(s) != want {
+			t.Errorf("ValidRegion(%q) = %v", s, !want)
+		}
+	}
+}
+
+// FuzzParsePrincipal: any string is taken apart or refused; what is taken
+// apart is an ARN of a 12-digit account that its parts spell again.
+func FuzzParsePrincipal(f *testing.F) {
+	for _, s := range []string{"arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/a/b/c", "arn:aws:iam::123456789012:user//x", "garbage", "arn:aws:sts::123456789012:assumed-role/r/s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arn string) {
+		p, err := ParsePrincipal(arn)
+		if err != nil {
+			return
+		}
+		if !ValidAccount(p.Account) {
+			t.Fatalf("%q: account %q", arn, p.Account)
+		}
+		again := RootPrincipal(p.Account)
+		if p.Kind != "root" {
+			again = "arn:aws:iam::" + p.Account + ":" + p.Kind + p.Path + p.Name
+		}
+		if again != arn {
+			t.Fatalf("%q parsed as %+v, which spells %q", arn, p, again)
+		}
+	})
 }

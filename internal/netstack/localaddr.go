@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,13 +22,24 @@ import (
 // outside 127/8, `ip -6 addr add ADDR/128 dev lo nodad` for IPv6), remembers
 // what it added and removes exactly that on Close. It needs root
 // (CAP_NET_ADMIN).
+//
+// With a StateFile it also records every address before adding it, so a
+// process killed before Close leaves a list behind: RemoveStale, at the
+// next start, removes what is on it. Only one process may use a state
+// file at a time (plink serve holds the store's lock).
 type LocalAddrs struct {
 	log *slog.Logger
 	// IP is the ip(8) binary; "ip" from PATH when empty.
 	IP string
+	// StateFile, when set, lists the addresses this LocalAddrs may have
+	// put on lo, one per line; it is written before they are added.
+	StateFile string
 
 	mu    sync.Mutex
 	added []netip.Addr
+
+	// isLocal is IsLocal; tests replace it.
+	isLocal func(netip.Addr) bool
 }
 
 // NewLocalAddrs returns an empty LocalAddrs.
@@ -33,7 +47,7 @@ func NewLocalAddrs(log *slog.Logger) *LocalAddrs {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &LocalAddrs{log: log}
+	return &LocalAddrs{log: log, isLocal: IsLocal}
 }
 
 // IsLocal reports whether a socket can bind addr now.
@@ -83,15 +97,25 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := l.writeStateLocked(append(append([]netip.Addr(nil), l.added...), todo...)); err != nil {
+		return fmt.Errorf("adding %d addresses on lo: not recording them, not adding them: %w", len(todo), err)
+	}
 	out, err := l.ip(batch.String(), "-force", "-batch", "-")
 	var missing []string
 	for _, a := range todo {
-		if IsLocal(a) && l.waitRoutable(a) {
-			l.added = append(l.added, a)
+		if !IsLocal(a) {
+			missing = append(missing, a.String())
+			continue
+		}
+		l.added = append(l.added, a) // ours, to remove on Close, even if not routable
+		if l.waitRoutable(a) {
 			l.log.Info("added address on lo", "address", a)
 		} else {
 			missing = append(missing, a.String())
 		}
+	}
+	if serr := l.writeStateLocked(l.added); serr != nil {
+		l.log.Warn("recording the addresses added on lo", "state_file", l.StateFile, "err", serr)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("adding %s on lo: %v: %s", strings.Join(missing, ", "), err, strings.TrimSpace(out))
@@ -138,25 +162,131 @@ func (l *LocalAddrs) Close() error {
 	if len(l.added) == 0 {
 		return nil
 	}
+	err := l.removeLocked(l.added, "removed address from lo")
+	l.added = nil
+	return err
+}
+
+// removeLocked deletes addrs (and their local routes) from lo in one
+// `ip -batch` run, then rewrites the state file with those still there.
+func (l *LocalAddrs) removeLocked(addrs []netip.Addr, logMsg string) error {
 	var batch strings.Builder
-	for _, a := range l.added {
+	for _, a := range addrs {
 		batch.WriteString(strings.Join(addArgs(a, "del"), " ") + "\n")
 		batch.WriteString("route del local " + a.String() + " dev lo table local\n")
 	}
 	out, err := l.ip(batch.String(), "-force", "-batch", "-")
 	var left []string
-	for _, a := range l.added {
-		if IsLocal(a) {
+	var kept []netip.Addr
+	for _, a := range addrs {
+		if l.isLocal(a) {
 			left = append(left, a.String())
+			kept = append(kept, a)
 		} else {
-			l.log.Info("removed address from lo", "address", a)
+			l.log.Info(logMsg, "address", a)
 		}
 	}
-	l.added = nil
+	if serr := l.writeStateLocked(kept); serr != nil {
+		l.log.Warn("recording the addresses left on lo", "state_file", l.StateFile, "err", serr)
+	}
 	if len(left) > 0 {
 		return fmt.Errorf("removing %s from lo: %v: %s", strings.Join(left, ", "), err, strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// RemoveStale removes from lo the addresses the state file lists (put
+// there by an earlier process that was killed before its Close) that are
+// still local, and empties the file. Call it before the first AddAll.
+func (l *LocalAddrs) RemoveStale() error {
+	if l.StateFile == "" {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recorded, err := readState(l.StateFile)
+	if err != nil {
+		return err
+	}
+	var stale []netip.Addr
+	for _, a := range recorded {
+		// AddAll never adds loopback addresses: a list naming them was
+		// not written by it.
+		if !a.IsLoopback() && l.isLocal(a) {
+			stale = append(stale, a)
+		}
+	}
+	if len(stale) == 0 {
+		return l.writeStateLocked(nil)
+	}
+	l.log.Info("removing addresses an earlier plink serve left on lo", "count", len(stale), "state_file", l.StateFile)
+	return l.removeLocked(stale, "removed stale address from lo")
+}
+
+// writeStateLocked replaces the state file with addrs (removes it when
+// there are none), through a temporary file and a rename.
+func (l *LocalAddrs) writeStateLocked(addrs []netip.Addr) error {
+	if l.StateFile == "" {
+		return nil
+	}
+	if len(addrs) == 0 {
+		if err := os.Remove(l.StateFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("# addresses plink serve put on lo; a later plink serve on this store removes them\n")
+	for _, a := range addrs {
+		b.WriteString(a.String() + "\n")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.StateFile), "."+filepath.Base(l.StateFile)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(b.String())
+	if serr := tmp.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), l.StateFile)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// readState parses a state file; a missing file lists nothing. Lines that
+// are not addresses are ignored.
+// The file must be a regular file of this user that no one else may
+// write: root removes what it lists from lo.
+func readState(path string) ([]netip.Addr, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 ||
+		(ok && int(st.Uid) != os.Geteuid()) {
+		return nil, fmt.Errorf("%s is not a regular file that only this user may write (%v): ignoring it", path, fi.Mode())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, line := range strings.Split(string(b), "\n") {
+		if a, err := netip.ParseAddr(strings.TrimSpace(line)); err == nil {
+			out = append(out, a.Unmap())
+		}
+	}
+	return out, nil
 }
 
 func addArgs(addr netip.Addr, verb string) []string {

@@ -50,6 +50,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	jmespath "github.com/jmespath-community/go-jmespath"
 	"sigs.k8s.io/yaml"
@@ -182,7 +183,7 @@ func (p *Printer) render(buf *bytes.Buffer, doc *document, t *Table) error {
 			return err
 		}
 	case FormatYAML:
-		out, err := yaml.Marshal(value)
+		out, err := yaml.Marshal(escapeTree(value))
 		if err != nil {
 			return fmt.Errorf("printing yaml: %w", err)
 		}
@@ -215,11 +216,20 @@ func compile(expr string) (jmespath.JMESPath, error) {
 }
 
 // describeSyntaxError turns a JMESPath syntax error into a message that
-// points at the offending position.
+// points at the offending position. The expression is user input: its
+// control characters print escaped.
 func describeSyntaxError(err error) string {
 	var se jmespath.SyntaxError
 	if errors.As(err, &se) {
-		return err.Error() + "\n" + se.HighlightLocation()
+		return EscapeControl(err.Error()) + "\n" + escapeHighlight(se)
 	}
-	return err.Error()
+	return EscapeControl(err.Error())
+}
+
+// escapeHighlight is se.HighlightLocation with the expression's control
+// characters escaped and the caret moved to match.
+func escapeHighlight(se jmespath.SyntaxError) string {
+	expr := se.Expression
+	offset := min(max(se.Offset, 0), len(expr))
+	return EscapeControl(expr) + "\n" + strings.Repeat(" ", utf8.RuneCountInString(EscapeControl(expr[:offset]))) + "^"
 }

@@ -94,17 +94,19 @@ type (
 		Protocol string  `json:"Protocol"`
 	}
 	testNested struct {
-		Items    []string          `json:"Items"`
-		Omitted  []string          `json:"Omitted,omitempty"`
-		Labels   map[string]string `json:"Labels"`
-		Config   *testNested       `json:"Config,omitempty"`
-		Any      any               `json:"Any"`
-		Raw      json.RawMessage   `json:"Raw"`
-		Custom   nullMarshaler     `json:"Custom"`
-		Bytes    []byte            `json:"Bytes"`
-		Array    [1][]int          `json:"Array"`
+		Items   []string          `json:"Items"`
+		Omitted []string          `json:"Omitted,omitempty"`
+		Labels  map[string]string `json:"Labels"`
+		Config  *testNested       `json:"Config,omitempty"`
+		Any     any               `json:"Any"`
+		Raw     json.RawMessage   `json:"Raw"`
+		Custom  nullMarshaler     `json:"Custom"`
+		Bytes   []byte            `json:"Bytes"`
+		Array   [1][]int          `json:"Array"`
+		//lint:ignore U1000 an unexported field, which printing must skip
 		internal []string
 	}
+	//lint:ignore U1000 a type that marshals itself; its field only gives it a nil-able shape
 	nullMarshaler struct{ v []string }
 )
 

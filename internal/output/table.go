@@ -124,7 +124,7 @@ func writeGenericTable(buf *bytes.Buffer, doc *document, value any) error {
 		}
 		return renderTable(buf, []string{"KEY", "VALUE"}, rows)
 	default:
-		buf.WriteString(doc.cellString(v))
+		buf.WriteString(EscapeControl(doc.cellString(v)))
 		buf.WriteByte('\n')
 		return nil
 	}
@@ -286,9 +286,19 @@ func (d *document) compactJSON(v any) string {
 // renderTable prints headers (none when nil) and rows kubectl-style: no
 // borders, left-aligned, columns separated by three spaces, no trailing
 // spaces. With headers and no rows it prints the header line alone.
+// Control characters in headers and cells print escaped (EscapeControl).
 func renderTable(buf *bytes.Buffer, headers []string, rows [][]string) error {
 	if len(headers) == 0 && len(rows) == 0 {
 		return nil
+	}
+	headers = slices.Clone(headers)
+	for i, h := range headers {
+		headers[i] = EscapeControl(h)
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = EscapeControl(c)
+		}
 	}
 	cell := tw.CellConfig{
 		Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},

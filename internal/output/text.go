@@ -69,7 +69,7 @@ func formatTextList(buf *bytes.Buffer, list []any, identifier string) {
 func formatTextScalarList(buf *bytes.Buffer, list []any, identifier string) {
 	if identifier != "" {
 		for _, el := range list {
-			fmt.Fprintf(buf, "%s\t%s\n", strings.ToUpper(identifier), textScalar(el))
+			fmt.Fprintf(buf, "%s\t%s\n", EscapeControl(strings.ToUpper(identifier)), textScalar(el))
 		}
 		return
 	}
@@ -110,7 +110,7 @@ func formatTextDict(buf *bytes.Buffer, obj map[string]any, identifier string, sc
 	}
 	if len(scalars) > 0 {
 		if identifier != "" {
-			scalars = slices.Insert(scalars, 0, strings.ToUpper(identifier))
+			scalars = slices.Insert(scalars, 0, EscapeControl(strings.ToUpper(identifier)))
 		}
 		buf.WriteString(strings.Join(scalars, "\t"))
 		buf.WriteByte('\n')
@@ -139,9 +139,10 @@ func allScalarKeys(list []any) []string {
 }
 
 // textScalar prints a scalar as Python's str() would (the AWS CLI is
-// Python): None, True, False, numbers as written, strings as is. A list or
-// object in a scalar position (a key that is scalar in another object of the
-// same list) prints as compact JSON.
+// Python): None, True, False, numbers as written, strings as is but with
+// control characters escaped (tab and newline too: they are the format's
+// separators). A list or object in a scalar position (a key that is scalar
+// in another object of the same list) prints as compact JSON.
 func textScalar(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -152,7 +153,7 @@ func textScalar(v any) string {
 		}
 		return "False"
 	case string:
-		return v
+		return EscapeControl(v)
 	case json.Number:
 		return v.String()
 	case float64:

@@ -296,13 +296,24 @@ func (d *document) writeCompact(buf *bytes.Buffer, value any) error {
 	return nil
 }
 
-// writeJSONString writes s as a JSON string without HTML escaping.
+// writeJSONString writes s as a JSON string without HTML escaping. Every
+// control character is written as a \u escape: encoding/json does so for
+// C0, and DEL and C1 (U+007F-U+009F) are escaped here, so JSON output never
+// carries a raw control character to a terminal.
 func writeJSONString(buf *bytes.Buffer, s string) error {
-	enc := json.NewEncoder(buf)
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(s); err != nil {
 		return fmt.Errorf("printing json: %w", err)
 	}
-	buf.Truncate(buf.Len() - 1) // Encode adds a newline
+	b := bytes.TrimSuffix(out.Bytes(), []byte("\n")) // Encode adds a newline
+	for _, r := range string(b) {
+		if r >= 0x7f && r <= 0x9f {
+			fmt.Fprintf(buf, `\u%04x`, r)
+			continue
+		}
+		buf.WriteRune(r)
+	}
 	return nil
 }

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/plink-dev/plink/internal/control"
@@ -25,9 +24,6 @@ type Outbox interface {
 // is one read; only a due delivery takes the store's write lock.
 const notifyPoll = 250 * time.Millisecond
 
-// notifyErrorEvery rate-limits the notifier's repeated store errors.
-const notifyErrorEvery = time.Minute
-
 // startNotifier runs the notifier until ctx ends or the returned stop is
 // called; stop waits for it. Without Options.Notifier, a Source that is a
 // store gets a control.Outbox with the default policy; other sources
@@ -45,7 +41,7 @@ func (s *Server) startNotifier(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runNotifier(ctx, ob, s.log)
+		runNotifier(ctx, ob, s.errs)
 	}()
 	return func() {
 		cancel()
@@ -54,18 +50,14 @@ func (s *Server) startNotifier(ctx context.Context) (stop func()) {
 }
 
 // runNotifier delivers due notifications until ctx ends.
-func runNotifier(ctx context.Context, ob Outbox, log *slog.Logger) {
-	var lastErr string
-	var lastLogged time.Time
+// The same store error (a full disk, a locked store) is logged once per
+// repeat interval (repeatLog).
+func runNotifier(ctx context.Context, ob Outbox, errs *repeatLog) {
 	report := func(err error) {
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		// The same error (a full disk, a locked store) once a minute.
-		if msg := err.Error(); msg != lastErr || time.Since(lastLogged) >= notifyErrorEvery {
-			log.Warn("delivering connection notifications", "err", err)
-			lastErr, lastLogged = msg, time.Now()
-		}
+		errs.Warn("delivering connection notifications", "err", err)
 	}
 	t := time.NewTimer(0)
 	defer t.Stop()

@@ -8,16 +8,18 @@ package serve
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
+	"os/signal"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,16 +55,24 @@ type Options struct {
 	// Grace is how long open connections may run after shutdown starts
 	// (default 10 s).
 	Grace time.Duration
-	// ReadyFile, when set, is (re)written after every apply and removed on
-	// exit.
+	// ReadyFile, when set, is written after every apply and removed on
+	// exit; see ReadyFile for what may already be at the path.
 	ReadyFile string
 	// MetricsAddr, when set, serves Prometheus metrics at /metrics.
 	MetricsAddr string
 	DNS         DNSOptions
 	// ManageAddresses lets serve add missing addresses on lo (needs root).
 	ManageAddresses bool
+	// AddrStateFile, with ManageAddresses, records the addresses serve puts
+	// on lo before it adds them, so that the next serve on the same store
+	// removes those a killed serve left behind. Run it only under the
+	// store's LockStore.
+	AddrStateFile string
 	// PollInterval is how often the revision is read (default 50 ms).
 	PollInterval time.Duration
+	// RepeatInterval is how often an error that keeps recurring is logged
+	// again after its first occurrence (default 30 s).
+	RepeatInterval time.Duration
 	// Engine is the data plane engine (netstack.Options.Engine).
 	Engine string
 	// Notifier retries connection notifications (notifier.go); nil: the
@@ -73,10 +83,22 @@ type Options struct {
 // DefaultGrace is the default drain period on shutdown.
 const DefaultGrace = 10 * time.Second
 
+// ErrAborted is what Run returns when Abort cut the drain short.
+var ErrAborted = errors.New("second signal: stopped at once, open connections closed without draining")
+
 // Server runs the data plane until its context ends.
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	errs *repeatLog // errors that may recur on every poll
+
+	abort     chan struct{}
+	abortOnce sync.Once
+
+	ready  *ReadyFile
+	limit  fileLimit
+	budget int // forwarder listeners the file limit leaves room for; -1 = no limit
+	health *serveMetrics
 
 	healthMu sync.Mutex
 	pending  map[healthKey]snapshot.HealthReport
@@ -98,8 +120,13 @@ func New(opts Options) *Server {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 50 * time.Millisecond
 	}
-	return &Server{opts: opts, log: opts.Logger, pending: map[healthKey]snapshot.HealthReport{}}
+	return &Server{opts: opts, log: opts.Logger, errs: newRepeatLog(opts.Logger, opts.RepeatInterval),
+		abort: make(chan struct{}), budget: -1, pending: map[healthKey]snapshot.HealthReport{}}
 }
+
+// Abort ends a drain in progress (or the next one) at once: open
+// connections are closed and Run returns ErrAborted.
+func (s *Server) Abort() { s.abortOnce.Do(func() { close(s.abort) }) }
 
 // ReadyInfo is the content of the ready file.
 type ReadyInfo struct {
@@ -108,21 +135,88 @@ type ReadyInfo struct {
 	Listeners []netstack.ListenerInfo `json:"listeners"`
 	DNS       []string                `json:"dns"`
 	Metrics   string                  `json:"metrics,omitempty"`
-	Errors    []string                `json:"errors"`
+	// Unserved lists the endpoints the open file limit leaves without
+	// listeners; see Errors.
+	Unserved []string `json:"unserved,omitempty"`
+	Errors   []string `json:"errors"`
+}
+
+// RunUntilSignal runs the server until SIGINT or SIGTERM: the first one
+// starts the drain, a second one during the drain stops at once (Run then
+// returns ErrAborted). SIGHUP reloads the store.
+func (s *Server) RunUntilSignal(ctx context.Context) error {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		// Only signals count: the parent context may end on the same
+		// signal, which then also arrives here.
+		select {
+		case sig := <-sigs:
+			s.log.Info("signal: shutting down; a second signal stops at once", "signal", sig.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			s.log.Warn("second signal: exiting now", "signal", sig.String())
+			s.Abort()
+		case <-done:
+		}
+	}()
+	return s.Run(ctx, hup)
 }
 
 // Run serves until ctx ends, then stops accepting, drains connections for
-// up to Grace, closes the rest and returns nil. A value on reload forces a
-// reload of the snapshot. It fails only when the first snapshot cannot be
-// loaded or the metrics address cannot be bound.
+// up to Grace, closes the rest and returns nil (ErrAborted when Abort cut
+// the drain short). A value on reload forces a reload of the snapshot.
+// It fails at start when the ready file path is not plink's to write, the
+// first snapshot cannot be loaded, the metrics address cannot be bound,
+// or the open file limit cannot hold the listeners the store asks for.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
+	if s.opts.ReadyFile != "" {
+		rf, err := ClaimReadyFile(s.opts.ReadyFile)
+		if err != nil {
+			return err
+		}
+		s.ready = rf
+		defer func() {
+			if err := rf.Remove(); err != nil {
+				s.log.Error("removing the ready file", "err", err)
+			}
+		}()
+	}
+	before, limit, err := raiseFileLimit()
+	switch {
+	case err != nil:
+		s.log.Warn("open file limit: cannot raise the soft limit to the hard limit", "limit", before, "err", err)
+	case before.soft != limit.soft:
+		s.log.Info("open file limit: raised the soft limit to the hard limit", "from", before.soft, "to", limit.soft)
+	default:
+		s.log.Info("open file limit", "soft", limit.soft, "hard", limit.hard)
+	}
+	s.limit = limit
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.health = newServeMetrics(reg, limit)
 
 	var addrs *netstack.LocalAddrs
 	fopts := netstack.Options{Logger: s.log, Registerer: reg, OnHealth: s.queueHealth, Engine: s.opts.Engine}
 	if s.opts.ManageAddresses {
 		addrs = netstack.NewLocalAddrs(s.log)
+		addrs.StateFile = s.opts.AddrStateFile
+		if err := addrs.RemoveStale(); err != nil {
+			s.log.Error("removing addresses an earlier plink serve left on lo", "err", err)
+		}
 		fopts.AddAddresses = addrs.AddAll
 		defer func() {
 			if err := addrs.Close(); err != nil {
@@ -153,7 +247,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			Upstream: s.opts.DNS.Upstream, Logger: s.log})
 	}
 
-	rev, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr)
+	rev, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, true)
 	if err != nil {
 		fwd.Close()
 		if dnsSrv != nil {
@@ -173,7 +267,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			return s.shutdown(fwd, dnsSrv)
 		case <-reload:
 			s.log.Info("reloading on signal")
-			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr); err == nil {
+			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
 		case <-ticker.C:
@@ -181,38 +275,36 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			cur, err := s.opts.Source.Revision(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
-					s.log.Warn("reading the store revision", "err", err)
+					s.errs.Warn("reading the store revision", "err", err)
 				}
 				continue
 			}
 			if cur == rev {
 				continue
 			}
-			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr); err == nil {
+			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
 		}
 	}
 }
 
-// reload loads a snapshot and applies it everywhere. Errors of the apply
-// are logged and written to the ready file; only a failure to load is
-// returned.
+// reload loads a snapshot and applies it everywhere: DNS first (it needs
+// few descriptors and names every endpoint even when the listeners cannot
+// all be bound), then the forwarder with as many endpoints as the open
+// file limit has room for, then the ready file. Errors of the apply are
+// logged, counted in the health metrics and written to the ready file; a
+// failure to load is returned, and so is, on the first apply (start), a
+// state that the file limit cannot hold.
 func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dns.Server,
-	addrs *netstack.LocalAddrs, metricsAddr string) (int64, error) {
+	addrs *netstack.LocalAddrs, metricsAddr string, first bool) (int64, error) {
 	start := time.Now()
 	snap, err := s.opts.Source.Snapshot(ctx)
 	if err != nil {
-		s.log.Error("loading a snapshot of the store", "err", err)
+		s.errs.Error("loading a snapshot of the store", "err", err)
 		return 0, fmt.Errorf("loading a snapshot of the store: %w", err)
 	}
-	res := fwd.Apply(snap)
 	var errs []string
-	for _, e := range res.Errors {
-		s.log.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,
-			"address", e.Address, "err", e.Err, "remedy", e.Remedy)
-		errs = append(errs, e.Error())
-	}
 	var dnsAddrs []string
 	if dnsSrv != nil {
 		if addrs != nil && s.opts.DNS.Port > 0 {
@@ -220,21 +312,76 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		}
 		for _, e := range dnsSrv.Apply(snap) {
 			msg := e.Error() // internal/dns names the remedy
-			s.log.Error("DNS", "err", msg)
+			s.errs.Error("DNS", "err", msg)
 			errs = append(errs, msg)
 		}
 		dnsAddrs = dnsSrv.Addrs()
 	}
+	if first {
+		s.budget = listenerBudget(s.limit, openFDs())
+	}
+	served := map[string]bool{}
+	for _, l := range fwd.Listeners() {
+		if l.Endpoint != "" {
+			served[l.Endpoint] = true
+		}
+	}
+	fsnap, unserved, wanted := fitListeners(snap, s.budget, served)
+	if len(unserved) > 0 {
+		if first {
+			return 0, fdBudgetError(wanted, s.limit, s.budget, unserved, "serve does not start")
+		}
+		msg := fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
+		s.errs.Error(msg)
+		errs = append(errs, msg)
+	}
+	res := fwd.Apply(fsnap)
+	exhausted := 0
+	for _, e := range res.Errors {
+		if isFDExhausted(e.Err) {
+			exhausted++
+		}
+		s.errs.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,
+			"address", e.Address, "err", e.Err, "remedy", e.Remedy)
+		errs = append(errs, e.Error())
+	}
+	if exhausted > 0 {
+		msg := fmt.Sprintf("out of file descriptors: %d listeners could not be bound; open file limit %s: "+
+			"raise the limit (ulimit -n; LimitNOFILE= in a systemd unit) or serve fewer endpoints", exhausted, s.limit)
+		if first {
+			return 0, errors.New(msg)
+		}
+		s.errs.Error(msg)
+		errs = append(errs, msg)
+	}
+	s.health.set(len(errs) == 0, len(unserved), exhausted)
 	s.log.Info("applied snapshot", "revision", snap.Revision, "listeners", len(res.Listeners),
 		"errors", len(errs), "took", time.Since(start))
-	if s.opts.ReadyFile != "" {
+	if s.ready != nil {
 		info := ReadyInfo{PID: os.Getpid(), Revision: snap.Revision, Listeners: res.Listeners,
-			DNS: nonNil(dnsAddrs), Metrics: metricsAddr, Errors: nonNil(errs)}
-		if err := writeJSONAtomic(s.opts.ReadyFile, info); err != nil {
-			s.log.Error("writing the ready file", "path", s.opts.ReadyFile, "err", err)
+			DNS: nonNil(dnsAddrs), Metrics: metricsAddr, Unserved: unserved, Errors: nonNil(errs)}
+		if err := s.ready.Write(info); err != nil {
+			s.errs.Error("writing the ready file", "err", err)
 		}
 	}
 	return snap.Revision, nil
+}
+
+// fdBudgetError explains that the listeners do not fit in the open file
+// limit, and the remedy.
+func fdBudgetError(wanted int, l fileLimit, budget int, unserved []string, outcome string) error {
+	return fmt.Errorf("out of file descriptors: the store asks for %d listeners but the open file limit (%s) "+
+		"leaves room for %d, with %d descriptors kept for connections; %d endpoints do not fit (%s): %s; "+
+		"raise the limit (ulimit -n; LimitNOFILE= in a systemd unit) or serve fewer endpoints",
+		wanted, l, budget, connReserve(l), len(unserved), abbreviate(unserved, 5), outcome)
+}
+
+// abbreviate joins the first n of ids and says how many more there are.
+func abbreviate(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }
 
 // ensureResolvers puts VPC resolver addresses outside 127/8 on lo so the
@@ -247,7 +394,7 @@ func (s *Server) ensureResolvers(snap *snapshot.Snapshot, addrs *netstack.LocalA
 		}
 	}
 	if err := addrs.AddAll(want); err != nil {
-		s.log.Error("adding VPC resolver addresses on lo", "err", err)
+		s.errs.Error("adding VPC resolver addresses on lo", "err", err)
 	}
 }
 
@@ -260,17 +407,33 @@ func (s *Server) shutdown(fwd *netstack.Forwarder, dnsSrv *dns.Server) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Grace)
 	defer cancel()
+	go func() {
+		select {
+		case <-s.abort:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var aborted bool
 	if err := fwd.Shutdown(ctx); err != nil {
-		s.log.Warn("grace period over: open connections closed", "grace", s.opts.Grace)
+		select {
+		case <-s.abort:
+			aborted = true
+			s.log.Warn("stopped at once: open connections closed")
+		default:
+			s.log.Warn("grace period over: open connections closed", "grace", s.opts.Grace)
+		}
 	}
-	// Last health changes, best effort.
-	fctx, fcancel := context.WithTimeout(context.Background(), time.Second)
-	s.flushHealth(fctx)
-	fcancel()
-	if s.opts.ReadyFile != "" {
-		os.Remove(s.opts.ReadyFile)
+	if !aborted {
+		// Last health changes, best effort.
+		fctx, fcancel := context.WithTimeout(context.Background(), time.Second)
+		s.flushHealth(fctx)
+		fcancel()
 	}
 	s.log.Info("stopped")
+	if aborted {
+		return ErrAborted
+	}
 	return nil
 }
 
@@ -303,7 +466,7 @@ func (s *Server) flushHealth(ctx context.Context) {
 		return batch[i].IP.Less(batch[j].IP) || (batch[i].IP == batch[j].IP && batch[i].Port < batch[j].Port)
 	})
 	if err := s.opts.Source.ReportHealth(ctx, batch); err != nil {
-		s.log.Warn("writing target health to the store", "err", err)
+		s.errs.Warn("writing target health to the store", "err", err)
 		// Put them back unless a newer report arrived meanwhile.
 		s.healthMu.Lock()
 		for _, r := range batch {
@@ -325,7 +488,9 @@ type CheckReport struct {
 }
 
 // Check loads one snapshot and tries to bind every listener it asks for
-// (and the DNS listeners unless disabled), releasing them at once.
+// (and the DNS listeners unless disabled), releasing them at once. When
+// the open file limit cannot hold every listener, it says so instead of
+// binding the endpoints that do not fit.
 func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -334,51 +499,36 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading a snapshot of the store: %w", err)
 	}
-	var add func([]netip.Addr) error
-	if opts.ManageAddresses {
-		addrs := netstack.NewLocalAddrs(opts.Logger)
-		defer addrs.Close()
-		add = addrs.AddAll
-	}
-	res := netstack.Check(snap, add)
-	rep := &CheckReport{Listeners: res.Listeners, DNS: []string{}, Errors: []string{}}
-	for _, e := range res.Errors {
-		rep.Errors = append(rep.Errors, e.Error())
-	}
+	rep := &CheckReport{Listeners: []netstack.ListenerInfo{}, DNS: []string{}, Errors: []string{}}
 	if !opts.DNS.Disabled {
 		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: opts.Logger})
 		for _, e := range d.Apply(snap) {
 			rep.Errors = append(rep.Errors, e.Error())
 		}
 		rep.DNS = nonNil(d.Addrs())
-		d.Close()
+		defer d.Close()
+	}
+	_, limit, _ := raiseFileLimit()
+	budget := listenerBudget(limit, openFDs())
+	fsnap, unserved, wanted := fitListeners(snap, budget, nil)
+	if len(unserved) > 0 {
+		rep.Errors = append(rep.Errors, fdBudgetError(wanted, limit, budget, unserved, "serve would not start").Error())
+	}
+	var add func([]netip.Addr) error
+	if opts.ManageAddresses {
+		addrs := netstack.NewLocalAddrs(opts.Logger)
+		defer addrs.Close()
+		add = addrs.AddAll
+	}
+	res := netstack.Check(fsnap, add)
+	if res.Listeners != nil {
+		rep.Listeners = res.Listeners
+	}
+	for _, e := range res.Errors {
+		rep.Errors = append(rep.Errors, e.Error())
 	}
 	rep.OK = len(rep.Errors) == 0
 	return rep, nil
-}
-
-// writeJSONAtomic writes v as indented JSON to a temporary file next to
-// path and renames it over path, so readers never see half a file.
-func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 func nonNil(s []string) []string {

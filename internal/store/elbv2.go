@@ -235,6 +235,11 @@ func (t *Tx) ReserveAddress(subnetID string, p netip.Prefix, a netip.Addr, owner
 	if n > 0 {
 		return fmt.Errorf("address %s is already in use", a)
 	}
+	if targets, err := t.targetAddresses(netip.PrefixFrom(a, a.BitLen())); err != nil {
+		return err
+	} else if targets[a] {
+		return fmt.Errorf("address %s is registered as a target", a)
+	}
 	_, err := t.exec(`INSERT INTO addresses (addr, subnet_id, owner_id) VALUES (?, ?, ?)`, a.String(), subnetID, owner)
 	return err
 }

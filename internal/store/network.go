@@ -290,7 +290,8 @@ func (t *Tx) VPCDependencies(id string) (string, error) {
 }
 
 // AllocateAddress reserves the lowest free address of subnet prefix p
-// (skipping the first four and the last, as AWS does) for owner.
+// (skipping the first four and the last, as AWS does, and addresses
+// registered as targets) for owner.
 func (t *Tx) AllocateAddress(subnetID string, p netip.Prefix, owner string) (netip.Addr, error) {
 	used := map[netip.Addr]bool{}
 	rows, err := t.query(`SELECT addr FROM addresses WHERE subnet_id = ?`, subnetID)
@@ -309,6 +310,13 @@ func (t *Tx) AllocateAddress(subnetID string, p netip.Prefix, owner string) (net
 	}
 	rows.Close()
 	p = p.Masked()
+	targets, err := t.targetAddresses(p) // never hand out a target's address
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for a := range targets {
+		used[a] = true
+	}
 	a := p.Addr()
 	for range 4 {
 		a = a.Next()

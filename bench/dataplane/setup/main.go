@@ -72,7 +72,11 @@ func (p *portFlag) String() string     { return strings.Join(*p, ",") }
 func (p *portFlag) Set(v string) error { *p = append(*p, v); return nil }
 
 func api(st *store.Store, account string) *control.API {
-	return control.New(st, control.Caller{Account: account, Principal: "arn:aws:iam::" + account + ":root", Region: region})
+	a, err := control.New(st, control.Caller{Account: account, Region: region})
+	if err != nil {
+		panic(err) // account and region are constants of this program
+	}
+	return a
 }
 
 func build(args []string) error {

@@ -15,10 +15,17 @@ import (
 // OpAnnotation names the AWS operation a command mirrors; errors print it.
 const OpAnnotation = "aws-operation"
 
-// API returns the control plane acting as the configured caller.
+// API returns the control plane acting as the configured caller. A caller
+// that is not a valid identity (a principal of another account, say) is
+// refused before the store is opened. What the API logs (failed
+// notification deliveries) goes to standard error at the configured level.
 func (f *Factory) API(ctx context.Context) (*control.API, error) {
 	cfg, err := f.Config()
 	if err != nil {
+		return nil, err
+	}
+	caller := control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}
+	if err := caller.Validate(); err != nil {
 		return nil, err
 	}
 	st, err := f.Store(ctx)
@@ -27,8 +34,8 @@ func (f *Factory) API(ctx context.Context) (*control.API, error) {
 	}
 	resolver := cfg.Resolver
 	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
-	return control.New(st, control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region},
-		control.WithTXTLookup(lookup), control.WithClock(f.Now)), nil
+	return control.New(st, caller, control.WithTXTLookup(lookup), control.WithClock(f.Now),
+		control.WithLogger(f.Logger("text", cfg.LogLevel)))
 }
 
 // Print writes v in the configured output format; t says how to tabulate it.
@@ -85,9 +92,7 @@ func Tags(args []string) ([]control.Tag, error) {
 func SplitList(vals []string) []string {
 	var out []string
 	for _, v := range vals {
-		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
-			out = append(out, s)
-		}
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
 	}
 	return out
 }

@@ -6,10 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,11 +30,23 @@ a provider account (111111111111) with plink's built-in HTTP backend behind a
 Network Load Balancer (PROXY protocol v2 on), an endpoint service that requires
 acceptance, the consumer account (222222222222) allowed, its endpoint accepted.
 Then serve in the foreground and print the curl and dig lines to try.
-Ctrl-C stops it and removes the store (unless --keep).`,
+Ctrl-C stops it (a second Ctrl-C at once) and removes the store (unless
+--keep). --ready-file writes only a file plink creates, as plink serve does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			if port < 0 || port > 65535 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--port must be a port from 1 to 65535 (0: the default), not %d", port)}
+			}
+			if dnsPort < 0 || dnsPort > 65535 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--dns-port must be a port from 1 to 65535 (0: the default), not %d", dnsPort)}
+			}
+			if readyFile != "" {
+				// Refused before anything is built; serve claims it again.
+				if _, err := serve.ClaimReadyFile(readyFile); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
 			log := f.Logger("text", slog.LevelInfo)
 			dir, err := os.MkdirTemp("", "plink-demo-")
 			if err != nil {
@@ -79,10 +89,7 @@ Ctrl-C stops it and removes the store (unless --keep).`,
 
 			srv := serve.New(serve.Options{Source: st, Logger: log, Grace: 2 * time.Second, ReadyFile: readyFile,
 				DNS: serve.DNSOptions{Port: dnsPort}, ManageAddresses: os.Geteuid() == 0})
-			hup := make(chan os.Signal, 1)
-			signal.Notify(hup, syscall.SIGHUP)
-			defer signal.Stop(hup)
-			return srv.Run(ctx, hup)
+			return srv.RunUntilSignal(ctx)
 		},
 	}
 	cmd.Flags().IntVar(&port, "port", 0, "the NLB listener port (default 80 as root, else 8080)")

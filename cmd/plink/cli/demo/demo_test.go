@@ -2,11 +2,15 @@ package demo
 
 import (
 	"context"
+	"errors"
+	stdio "io"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/iostreams"
 	"github.com/plink-dev/plink/internal/store"
 )
 
@@ -55,5 +59,34 @@ func TestSetup(t *testing.T) {
 	}
 	if topo.Resolver != netip.MustParseAddr("127.17.0.2") {
 		t.Errorf("consumer resolver %s, want 127.17.0.2", topo.Resolver)
+	}
+}
+
+// TestDemoFlagsValidated checks that out-of-range ports and a ready file
+// path plink may not write are refused before the demo builds anything.
+func TestDemoFlagsValidated(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+		want  string
+	}{
+		{[]string{"--port", "70000"}, true, "--port"},
+		{[]string{"--port", "-1"}, true, "--port"},
+		{[]string{"--dns-port", "65536"}, true, "--dns-port"},
+		{[]string{"--ready-file", dir}, false, "is a directory"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			io, _, _, _ := iostreams.Test()
+			cmd := NewCmdDemo(cmdutil.New(io))
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(stdio.Discard)
+			cmd.SetErr(stdio.Discard)
+			err := cmd.ExecuteContext(context.Background())
+			var ue *cmdutil.UsageError
+			if err == nil || errors.As(err, &ue) != tc.usage || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want usage=%v naming %q", err, tc.usage, tc.want)
+			}
+		})
 	}
 }

@@ -34,8 +34,14 @@ type Topology struct {
 // Setup builds the provider/consumer story in st, with the target at
 // backend and the NLB listening on listenerPort.
 func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listenerPort int) (*Topology, error) {
-	prov := control.New(st, control.Caller{Account: ProviderAccount, Principal: "arn:aws:iam::" + ProviderAccount + ":root", Region: region})
-	cons := control.New(st, control.Caller{Account: ConsumerAccount, Principal: "arn:aws:iam::" + ConsumerAccount + ":root", Region: region})
+	prov, err := control.New(st, control.Caller{Account: ProviderAccount, Region: region})
+	if err != nil {
+		return nil, err
+	}
+	cons, err := control.New(st, control.Caller{Account: ConsumerAccount, Region: region})
+	if err != nil {
+		return nil, err
+	}
 	t := &Topology{ListenerPort: listenerPort}
 
 	// Provider: target group with the backend, PROXY v2 on, an NLB in the

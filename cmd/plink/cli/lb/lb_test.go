@@ -13,12 +13,19 @@ import (
 // standard output.
 func lbRun(t *testing.T, db string, args ...string) (int, string) {
 	t.Helper()
+	code, out, _ := lbRunErr(t, db, args...)
+	return code, out
+}
+
+// lbRunErr is lbRun that also returns standard error.
+func lbRunErr(t *testing.T, db string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	io, _, out, errOut := iostreams.Test()
-	code := cli.Run(append([]string{"--db", db, "--account", "111111111111"}, args...), io)
+	code = cli.Run(append([]string{"--db", db, "--account", "111111111111"}, args...), io)
 	if code != 0 {
 		t.Logf("plink %s: exit %d: %s", strings.Join(args, " "), code, errOut)
 	}
-	return code, strings.TrimSpace(out.String())
+	return code, strings.TrimSpace(out.String()), errOut.String()
 }
 
 // TestLBCommands drives the commands end to end, flags to store, and
@@ -56,6 +63,9 @@ func TestLBCommands(t *testing.T) {
 	must("modify-listener-attributes", "--listener-arn", listener, "--attributes", "Key=tcp.idle_timeout.seconds,Value=120")
 	must("modify-listener", "--listener-arn", listener, "--port", "81")
 	must("modify-target-group", "--target-group-arn", tg, "--healthy-threshold-count", "3")
+	// Every table prints (a wrong column path is a non-zero exit, which
+	// lbRunErr reports) a header line and at least one row of the
+	// resources made above, and nothing on stderr.
 	for _, args := range [][]string{
 		{"describe-load-balancers"},
 		{"describe-target-groups", "--load-balancer-arn", lb},
@@ -67,22 +77,31 @@ func TestLBCommands(t *testing.T) {
 		{"describe-tags", "--resource-arns", lb, tg},
 	} {
 		for _, format := range []string{"table", "wide"} {
-			out := must(append(args, "-o", format)...)
-			if strings.Contains(out, "table column") || out == "" {
-				t.Errorf("%s -o %s: %q", args[0], format, out)
+			code, out, errOut := lbRunErr(t, db, append(args, "-o", format)...)
+			if code != 0 || errOut != "" {
+				t.Errorf("%s -o %s: exit %d, stderr %q", args[0], format, code, errOut)
+				continue
+			}
+			lines := strings.Split(out, "\n")
+			if len(lines) < 2 || lines[0] == "" || lines[0] != strings.ToUpper(lines[0]) {
+				t.Errorf("%s -o %s: want a header line and rows, got %q", args[0], format, out)
 			}
 		}
 	}
 
-	// Refusals exit 1 and keep the store.
-	for _, args := range [][]string{
-		{"delete-target-group", "--target-group-arn", tg},
-		{"deregister-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.9"},
-		{"create-load-balancer", "--name", "bad_name", "--subnets", subnets[0]},
-		{"describe-load-balancers", "--load-balancer-arns", "nope"},
+	// Refusals exit 1 with AWS's error on stderr and nothing on stdout.
+	for _, tc := range []struct {
+		args []string
+		code string
+	}{
+		{[]string{"delete-target-group", "--target-group-arn", tg}, "ResourceInUse"},
+		{[]string{"deregister-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.9"}, "InvalidTarget"},
+		{[]string{"create-load-balancer", "--name", "bad_name", "--subnets", subnets[0]}, "ValidationError"},
+		{[]string{"describe-load-balancers", "--load-balancer-arns", "nope"}, "ValidationError"},
 	} {
-		if code, _ := lbRun(t, db, args...); code != 1 {
-			t.Errorf("%s: exit %d, want 1", args[0], code)
+		code, out, errOut := lbRunErr(t, db, tc.args...)
+		if want := "An error occurred (" + tc.code + ")"; code != 1 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1, no output, %s", tc.args[0], code, out, errOut, want)
 		}
 	}
 	if code, _ := lbRun(t, db, "register-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1,Port=x,"); code != 2 {

@@ -2,13 +2,11 @@ package serve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -43,13 +41,19 @@ with JSON: {"backend", "peer" (the TCP peer, i.e. the load balancer node),
 "proxy" (null, or version, command, source, destination and vpce_id from the
 PROXY v2 header), "method", "path", "host"}. Bare TCP connections (TCP health
 checks) are accepted too. Use --listen 127.0.0.1:0 and --ready-file to learn
-the port.`,
+the port. --listen takes an IP address and a port (0: any free port).
+--ready-file writes only a file plink creates (as plink serve does: the path
+must not exist, or hold an empty file or a stale ready file) and removes only
+that on exit. SIGINT/SIGTERM stop it within 5 s; a second one at once (exit 1).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen == "" {
 				return &cmdutil.UsageError{Err: errors.New("--listen is required")}
 			}
 			if _, err := parseLevel(opts.LogLevel); err != nil {
+				return &cmdutil.UsageError{Err: err}
+			}
+			if err := checkAddrPort("listen", opts.Listen, true, true); err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}
 			return runF(cmd.Context(), f, opts)
@@ -67,6 +71,13 @@ the port.`,
 func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) error {
 	level, _ := parseLevel(opts.LogLevel)
 	log := f.Logger(opts.LogFormat, level)
+	var ready *serve.ReadyFile
+	if opts.ReadyFile != "" {
+		var err error
+		if ready, err = serve.ClaimReadyFile(opts.ReadyFile); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fmt.Errorf("backend: %w", err)
@@ -77,38 +88,54 @@ func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) e
 	}
 	b := serve.NewBackend(name, log)
 	log.Info("backend listening", "address", ln.Addr().String(), "name", name)
-	if opts.ReadyFile != "" {
-		if err := writeReady(opts.ReadyFile, map[string]any{"pid": os.Getpid(), "address": ln.Addr().String()}); err != nil {
+	if ready != nil {
+		if err := ready.Write(map[string]any{"pid": os.Getpid(), "address": ln.Addr().String()}); err != nil {
 			ln.Close()
 			return fmt.Errorf("writing the ready file: %w", err)
 		}
-		defer os.Remove(opts.ReadyFile)
+		defer func() {
+			if err := ready.Remove(); err != nil {
+				log.Error("removing the ready file", "err", err)
+			}
+		}()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	errc := make(chan error, 1)
 	go func() { errc <- b.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
+	case <-sigs:
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		b.Shutdown(sctx)
-		<-errc
-		return nil
+		// When a signal ended ctx, it is in sigs already: it is the
+		// first, not the second.
+		select {
+		case <-sigs:
+		default:
+		}
 	}
+	log.Info("shutting down; a second signal stops at once")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var second error
+	go func() {
+		select {
+		case <-sigs:
+			log.Warn("second signal: exiting now")
+			second = errSecondSignal
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	b.Shutdown(sctx)
+	b.Close()
+	<-errc
+	if sctx.Err() == context.Canceled && second != nil {
+		return second
+	}
+	return nil
 }
 
-// writeReady writes v as JSON to path through a temporary file and rename.
-func writeReady(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+var errSecondSignal = errors.New("second signal: stopped at once, open connections closed")

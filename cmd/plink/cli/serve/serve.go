@@ -6,12 +6,11 @@ package serve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,10 +52,39 @@ hash over healthy targets, PROXY protocol v2, security groups), active health
 checks written back to the store, and a DNS server for the endpoint names.
 Changes in the store are live within a fraction of a second; SIGHUP reloads
 at once; SIGINT/SIGTERM stop accepting, drain connections for --grace, exit 0.
+A second SIGINT/SIGTERM during the drain stops at once ("second signal:
+exiting now"): open connections are closed and serve exits 1.
+
+One serve per store: serve holds an exclusive lock on "<store>.serve.lock"
+(with its PID inside) while it runs; a second serve on the same store
+exits 1 naming the first one's PID. The kernel drops the lock when serve
+dies, even by kill -9. Where the lock file cannot be made (a read-only
+directory), serve warns and runs without it.
+
+--ready-file writes only a file plink creates: the path must not exist, or
+hold an empty file (as mktemp makes) or a stale ready file (JSON with the
+"pid" of a process that is gone, as a serve killed with kill -9 leaves). A
+directory, device, symlink, any other file, or the ready file of a running
+process is refused at start. On exit serve removes the file only if the
+path still holds the one it wrote.
+
+Every listener is a file descriptor: serve raises its soft open file limit
+to the hard limit at start. When the limit cannot hold every listener with
+a reserve for connections, serve refuses to start (exit 1, naming the limit;
+raise it with ulimit -n or serve fewer endpoints); when a later change
+outgrows it, serve keeps serving what fits and reports the endpoints left
+out in the ready file's errors and in the plink_serve_healthy and
+plink_serve_unserved_endpoints metrics. DNS is bound first either way.
+
+An error that keeps recurring (a store on a full disk fails every poll) is
+logged when it first happens, then at most every 30 s with the number of
+repeats suppressed meanwhile (suppressed_repeats).
 
 Addresses in 127.0.0.0/8 need no privileges. IPv6 addresses and IPv4 outside
 127/8 must be local: as root, serve adds them on lo (and removes them on
-exit); otherwise it logs which it cannot bind and serves the rest.
+exit); otherwise it logs which it cannot bind and serves the rest. The
+addresses it adds are recorded in "<store>.serve.addrs" before they are
+added, so the next serve on the store removes those a killed serve left.
 
 DNS listens on port 53 of every VPC resolver address (VPC base + 2), which
 needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
@@ -72,11 +100,14 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 			if opts.Engine != "" && opts.Engine != netstack.EngineEpoll && opts.Engine != netstack.EngineGoroutines {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--engine must be %s or %s, not %q", netstack.EngineEpoll, netstack.EngineGoroutines, opts.Engine)}
 			}
+			if err := opts.check(); err != nil {
+				return &cmdutil.UsageError{Err: err}
+			}
 			return runF(cmd.Context(), f, opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the bound addresses as JSON to `PATH` after each apply (see above for what may already be there)")
 	fl.DurationVar(&opts.Grace, "grace", serve.DefaultGrace, "how long open connections may finish on shutdown")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -90,9 +121,55 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 	return cmd
 }
 
+// check validates the port and address flags.
+func (o *ServeOptions) check() error {
+	if o.Grace < 0 {
+		return fmt.Errorf("--grace must not be negative, not %v", o.Grace)
+	}
+	if err := checkPort("dns-port", o.DNSPort, true); err != nil {
+		return err
+	}
+	if o.DNSAddr != "" {
+		if err := checkAddrPort("dns-addr", o.DNSAddr, true, false); err != nil {
+			return err
+		}
+	}
+	if o.DNSUpstream != "" {
+		if err := checkAddrPort("dns-upstream", o.DNSUpstream, false, false); err != nil {
+			return err
+		}
+	}
+	if o.MetricsAddr != "" {
+		if err := checkAddrPort("metrics-addr", o.MetricsAddr, true, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error {
 	level, _ := parseLevel(opts.LogLevel)
 	log := f.Logger(opts.LogFormat, level)
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	// A file store gets the serve lock (and, as root, a record of the
+	// addresses put on lo); a database server store has no path for them.
+	fileStore := !strings.Contains(cfg.DB, "://")
+	if fileStore && !opts.Check {
+		lock, err := serve.LockStore(cfg.DB)
+		var held *serve.LockHeldError
+		switch {
+		case errors.As(err, &held):
+			return err
+		case err != nil:
+			// A store on a read-only file system, say: serve anyway.
+			log.Warn("cannot take the serve lock: a second serve on this store would not be detected", "err", err)
+		default:
+			defer lock.Close()
+		}
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err
@@ -106,6 +183,9 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
+	}
+	if fileStore {
+		sopts.AddrStateFile = serve.AddrStatePath(cfg.DB)
 	}
 	if opts.Check {
 		rep, err := serve.Check(ctx, sopts)
@@ -122,12 +202,7 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		}
 		return nil
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	return serve.New(sopts).Run(ctx, hup)
+	return serve.New(sopts).RunUntilSignal(ctx)
 }
 
 func parseLevel(s string) (slog.Level, error) {
