@@ -337,6 +337,8 @@ func badCases(f *fixture) []badCase {
 		{name: "filters deep {", args: []string{"describe-vpcs", "--filters", strings.Repeat("{", 10000)}, exit: 2, want: `--filters`},
 		{name: "filters 100kB of }", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=x" + huge(kB100(), "}")}, exit: 2, want: `--filters`, defect: 1},
 		{name: "filters unknown key", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=x,Colour=y"}, exit: 2, want: `--filters|Colour`, defect: 1},
+		{name: "filters unknown key json", args: []string{"describe-vpcs", "--filters", `[{"Name":"vpc-id","Values":["x"],"Colour":"y"}]`}, exit: 2, want: `--filters|Colour`, defect: 1},
+		{name: "tags unknown key", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=b,Colour=c"}, exit: 2, want: `--tags|Colour`, defect: 1},
 		{name: "filters garbage", args: []string{"describe-vpcs", "--filters", "garbage"}, exit: 2, want: `--filters`},
 		{name: "subnets filters stray }", args: []string{"describe-subnets", "--filters", "Name=vpc-id,Values=$CVPC}"}, exit: 2, want: `--filters`, defect: 1},
 		{name: "endpoints filters stray ]", args: []string{"describe-endpoints", "--filters", "Name=vpc-endpoint-state,Values=available]"}, exit: 2, want: `--filters`, defect: 1},
