@@ -3,8 +3,8 @@ package control
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"unicode"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // Error is an AWS API error: a code such as InvalidVpcEndpointId.NotFound and
@@ -22,27 +22,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // written as visible escapes (\x1b, \u009b): an error printed to a
 // terminal or a log never carries one.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: escapeControl(fmt.Sprintf(format, args...))}
-}
-
-// escapeControl writes the control characters of s (C0, DEL, C1) as \xNN
-// or \uNNNN; output.EscapeControl does the same for printed values.
-func escapeControl(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case !unicode.IsControl(r):
-			b.WriteRune(r)
-		case r < 0x80:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-	}
-	return b.String()
+	return &Error{Code: code, Message: escape.Control(fmt.Sprintf(format, args...))}
 }
 
 // AsError returns the *Error inside err, if any.

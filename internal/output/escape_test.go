@@ -7,26 +7,6 @@ import (
 	"unicode"
 )
 
-func TestEscapeControl(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":               "plain",
-		"":                    "",
-		"a\x1b[31mred":        `a\x1b[31mred`,
-		"bell\a":              `bell\x07`,
-		"del\x7f":             `del\x7f`,
-		"csi\u009b2J":         `csi\u009b2J`,
-		"t\tn\nr\r":           `t\tn\nr\r`,
-		`back\slash`:          `back\slash`,
-		"ünïcødé ✓":           "ünïcødé ✓",
-		"nul\x00":             `nul\x00`,
-		"osc\x1b]0;title\x07": `osc\x1b]0;title\x07`,
-	} {
-		if got := EscapeControl(in); got != want {
-			t.Errorf("EscapeControl(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestNoRawControlCharacters: a value or key holding ESC, BEL, DEL or a C1
 // control (terminal escape injection) prints escaped in every format; in
 // table, wide and text output as a visible \x1b or \u009b, in JSON as a

@@ -54,6 +54,8 @@ import (
 
 	jmespath "github.com/jmespath-community/go-jmespath"
 	"sigs.k8s.io/yaml"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // The output formats accepted by New.
@@ -221,9 +223,9 @@ func compile(expr string) (jmespath.JMESPath, error) {
 func describeSyntaxError(err error) string {
 	var se jmespath.SyntaxError
 	if errors.As(err, &se) {
-		return EscapeControl(err.Error()) + "\n" + escapeHighlight(se)
+		return escape.Control(err.Error()) + "\n" + escapeHighlight(se)
 	}
-	return EscapeControl(err.Error())
+	return escape.Control(err.Error())
 }
 
 // escapeHighlight is se.HighlightLocation with the expression's control
@@ -231,5 +233,5 @@ func describeSyntaxError(err error) string {
 func escapeHighlight(se jmespath.SyntaxError) string {
 	expr := se.Expression
 	offset := min(max(se.Offset, 0), len(expr))
-	return EscapeControl(expr) + "\n" + strings.Repeat(" ", utf8.RuneCountInString(EscapeControl(expr[:offset]))) + "^"
+	return escape.Control(expr) + "\n" + strings.Repeat(" ", utf8.RuneCountInString(escape.Control(expr[:offset]))) + "^"
 }

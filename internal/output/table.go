@@ -12,6 +12,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // none is what a table shows for a null, missing or empty cell, as kubectl.
@@ -124,7 +126,7 @@ func writeGenericTable(buf *bytes.Buffer, doc *document, value any) error {
 		}
 		return renderTable(buf, []string{"KEY", "VALUE"}, rows)
 	default:
-		buf.WriteString(EscapeControl(doc.cellString(v)))
+		buf.WriteString(escape.Control(doc.cellString(v)))
 		buf.WriteByte('\n')
 		return nil
 	}
@@ -286,18 +288,18 @@ func (d *document) compactJSON(v any) string {
 // renderTable prints headers (none when nil) and rows kubectl-style: no
 // borders, left-aligned, columns separated by three spaces, no trailing
 // spaces. With headers and no rows it prints the header line alone.
-// Control characters in headers and cells print escaped (EscapeControl).
+// Control characters in headers and cells print escaped (escape.Control).
 func renderTable(buf *bytes.Buffer, headers []string, rows [][]string) error {
 	if len(headers) == 0 && len(rows) == 0 {
 		return nil
 	}
 	headers = slices.Clone(headers)
 	for i, h := range headers {
-		headers[i] = EscapeControl(h)
+		headers[i] = escape.Control(h)
 	}
 	for _, row := range rows {
 		for i, c := range row {
-			row[i] = EscapeControl(c)
+			row[i] = escape.Control(c)
 		}
 	}
 	cell := tw.CellConfig{

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // writeText writes value in the AWS CLI's text format (awscli/text.py):
@@ -69,7 +71,7 @@ func formatTextList(buf *bytes.Buffer, list []any, identifier string) {
 func formatTextScalarList(buf *bytes.Buffer, list []any, identifier string) {
 	if identifier != "" {
 		for _, el := range list {
-			fmt.Fprintf(buf, "%s\t%s\n", EscapeControl(strings.ToUpper(identifier)), textScalar(el))
+			fmt.Fprintf(buf, "%s\t%s\n", escape.Control(strings.ToUpper(identifier)), textScalar(el))
 		}
 		return
 	}
@@ -110,7 +112,7 @@ func formatTextDict(buf *bytes.Buffer, obj map[string]any, identifier string, sc
 	}
 	if len(scalars) > 0 {
 		if identifier != "" {
-			scalars = slices.Insert(scalars, 0, EscapeControl(strings.ToUpper(identifier)))
+			scalars = slices.Insert(scalars, 0, escape.Control(strings.ToUpper(identifier)))
 		}
 		buf.WriteString(strings.Join(scalars, "\t"))
 		buf.WriteByte('\n')
@@ -153,7 +155,7 @@ func textScalar(v any) string {
 		}
 		return "False"
 	case string:
-		return EscapeControl(v)
+		return escape.Control(v)
 	case json.Number:
 		return v.String()
 	case float64:

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"github.com/plink-dev/plink/internal/pathkind"
 )
 
 // ReadyFile is a file that tells scripts what a plink process bound. It
@@ -55,7 +57,7 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("ready file %s: the path exists and is %s; plink writes only a file it creates: "+
-			"give a path where nothing exists", path, describeMode(fi.Mode()))
+			"give a path where nothing exists", path, pathkind.Describe(fi.Mode()))
 	}
 	if fi.Size() == 0 {
 		// An empty file, as `mktemp` makes for a script: nothing to lose.
@@ -123,7 +125,7 @@ func (r *ReadyFile) checkOwnedLocked() error {
 	if r.owned != nil && sameFile(fi, r.owned) {
 		return nil
 	}
-	return fmt.Errorf("the path now holds %s that plink did not write; not replacing it", describeMode(fi.Mode()))
+	return fmt.Errorf("the path now holds %s that plink did not write; not replacing it", pathkind.Describe(fi.Mode()))
 }
 
 // Remove deletes the ready file if the path still holds the file plink
@@ -144,7 +146,7 @@ func (r *ReadyFile) Remove() error {
 		return fmt.Errorf("ready file %s: %w", r.path, err)
 	}
 	if !sameFile(fi, owned) {
-		return fmt.Errorf("ready file %s: the path now holds %s that plink did not write; leaving it", r.path, describeMode(fi.Mode()))
+		return fmt.Errorf("ready file %s: the path now holds %s that plink did not write; leaving it", r.path, pathkind.Describe(fi.Mode()))
 	}
 	if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("ready file %s: %w", r.path, err)
@@ -189,24 +191,4 @@ func processAlive(pid int) bool {
 	}
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsRegular():
-		return "a regular file"
-	}
-	return "a special file"
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/plink-dev/plink/internal/pathkind"
 )
 
 // The store file is private to its owner, and so is a directory plink
@@ -49,7 +51,7 @@ func prepareFile(path string) (roReason error, err error) {
 		switch {
 		case err == nil:
 			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("store path %s is %s, not a regular file", path, describeMode(fi.Mode()))
+				return nil, fmt.Errorf("store path %s is %s, not a regular file", path, pathkind.Describe(fi.Mode()))
 			}
 			f, err := os.OpenFile(path, os.O_RDWR, 0)
 			if err != nil {
@@ -138,22 +140,6 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return "not a regular file (" + m.String() + ")"
 }
 
 // fileURI is the SQLite URI of the file at path (an absolute path) with the

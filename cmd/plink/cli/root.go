@@ -16,8 +16,8 @@ import (
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/escape"
 	"github.com/plink-dev/plink/internal/iostreams"
-	"github.com/plink-dev/plink/internal/output"
 )
 
 // Main runs plink with the process's arguments and streams.
@@ -48,16 +48,16 @@ func Run(args []string, io *iostreams.IOStreams) int {
 		if op == "" {
 			op = cmd.Name()
 		}
-		fmt.Fprintf(io.ErrOut, "\nAn error occurred (%s) when calling the %s operation: %s\n", e.Code, op, output.EscapeControlLines(e.Message))
+		fmt.Fprintf(io.ErrOut, "\nAn error occurred (%s) when calling the %s operation: %s\n", e.Code, op, escape.ControlLines(e.Message))
 		return 1
 	}
 	var ue *cmdutil.UsageError
 	if errors.As(err, &ue) || isFlagError(err) {
-		fmt.Fprintf(io.ErrOut, "Error: %s\n", output.EscapeControlLines(err.Error()))
+		fmt.Fprintf(io.ErrOut, "Error: %s\n", escape.ControlLines(err.Error()))
 		fmt.Fprintf(io.ErrOut, "Usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
 		return 2
 	}
-	fmt.Fprintf(io.ErrOut, "Error: %s\n", output.EscapeControlLines(err.Error()))
+	fmt.Fprintf(io.ErrOut, "Error: %s\n", escape.ControlLines(err.Error()))
 	return 1
 }
 
