@@ -12,7 +12,7 @@ import (
 // badCase is one malformed invocation: how plink must refuse it.
 type badCase struct {
 	name string
-	as   string   // account (default: the consumer)
+	as   string   // account (default: the consumer; "-": no --account flag)
 	env  []string // extra environment (KEY=VALUE)
 	args []string // $NAME placeholders are the fixture's IDs
 	// exit is the exit code: 2 for malformed syntax (a usage error), 1 for
@@ -113,8 +113,10 @@ func rawControl(s string) (byte, bool) {
 }
 
 const (
+	// kb100 is 100 kB: under Linux's 128 kB limit on one argument.
 	kb100 = 100_000
-	esc   = "\x1b[31m"
+	// esc starts a terminal escape sequence (red text).
+	esc = "\x1b[31m"
 )
 
 func huge(n int, s string) string { return strings.Repeat(s, n/len(s)+1)[:n] }
@@ -160,11 +162,11 @@ func badCases(f *fixture) []badCase {
 	// 128 kB on Linux).
 	var megaIDs []string
 	for range 10 {
-		megaIDs = append(megaIDs, "vpc-"+huge(kB100(), "0"))
+		megaIDs = append(megaIDs, "vpc-"+huge(kb100, "0"))
 	}
 	var megaTags []string
 	for i := range 10 {
-		megaTags = append(megaTags, fmt.Sprintf("Key=k%d,Value=%s", i, huge(kB100(), "v")))
+		megaTags = append(megaTags, fmt.Sprintf("Key=k%d,Value=%s", i, huge(kb100, "v")))
 	}
 	cases := []badCase{
 		// --- IDs: malformed (1) -------------------------------------------
@@ -176,7 +178,7 @@ func badCases(f *fixture) []badCase {
 		{name: "vpc id trailing space", args: []string{"describe-vpcs", "--vpc-ids", "vpc-0123456789abcdef0 "}, exit: 1, want: `InvalidVpcId\.Malformed|InvalidVpcId\.NotFound`},
 		{name: "vpc id fullwidth digits", args: []string{"describe-vpcs", "--vpc-ids", "vpc-０１２３４５６７"}, exit: 1, want: `InvalidVpcId\.Malformed`},
 		{name: "vpc id escape", args: []string{"describe-vpcs", "--vpc-ids", "vpc-" + esc}, exit: 1, want: `InvalidVpcId\.Malformed`, defect: 9},
-		{name: "vpc id 100kB", args: []string{"describe-vpcs", "--vpc-ids", "vpc-" + huge(kB100(), "a")}, exit: 1, want: `InvalidVpcId\.Malformed`},
+		{name: "vpc id 100kB", args: []string{"describe-vpcs", "--vpc-ids", "vpc-" + huge(kb100, "a")}, exit: 1, want: `InvalidVpcId\.Malformed`},
 		{name: "vpc ids 1MB", args: append([]string{"describe-vpcs", "--vpc-ids"}, megaIDs...), exit: 1, want: `InvalidVpcId\.Malformed`},
 		{name: "subnet id short", args: []string{"describe-subnets", "--subnet-ids", "subnet-1"}, exit: 1, want: `InvalidSubnetId\.Malformed`},
 		{name: "subnet id 16 hex", args: []string{"describe-subnets", "--subnet-ids", "subnet-0123456789abcdef"}, exit: 1, want: `InvalidSubnetId\.Malformed`},
@@ -198,7 +200,7 @@ func badCases(f *fixture) []badCase {
 		{name: "delete-subnet id", args: []string{"delete-subnet", "--subnet-id", "subnet-x"}, exit: 1, want: `InvalidSubnetId\.Malformed`},
 		{name: "delete-security-group id", args: []string{"delete-security-group", "--group-id", "sg-x"}, exit: 1, want: `InvalidGroupId\.Malformed`},
 		{name: "authorize group id", args: []string{"authorize-security-group-ingress", "--group-id", "sg-x", "--protocol", "tcp", "--port", "80", "--cidr", "127.0.0.0/8"}, exit: 1, want: `InvalidGroupId\.Malformed`},
-		{name: "revoke group id", args: []string{"revoke-security-group-ingress", "--group-id", "sg-" + huge(kB100(), "f"), "--protocol", "tcp", "--port", "80", "--cidr", "127.0.0.0/8"}, exit: 1, want: `InvalidGroupId\.Malformed`},
+		{name: "revoke group id", args: []string{"revoke-security-group-ingress", "--group-id", "sg-" + huge(kb100, "f"), "--protocol", "tcp", "--port", "80", "--cidr", "127.0.0.0/8"}, exit: 1, want: `InvalidGroupId\.Malformed`},
 		{name: "start verification service id", as: p, args: []string{"start-endpoint-service-private-dns-verification", "--service-id", "vpce-svc-"}, exit: 1, want: `InvalidVpcEndpointServiceId\.Malformed`},
 		{name: "modify-endpoint-service id", as: p, args: []string{"modify-endpoint-service", "--service-id", "vpce-svc-ZZZZ", "--no-acceptance-required"}, exit: 1, want: `InvalidVpcEndpointServiceId\.Malformed`},
 		{name: "permissions service id", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "vpce-svc-\u00e9", "--add-allowed-principals", "arn:aws:iam::222222222222:root"}, exit: 1, want: `InvalidVpcEndpointServiceId\.Malformed`},
@@ -215,7 +217,7 @@ func badCases(f *fixture) []badCase {
 		{name: "remove-tags arn unicode", as: p, args: []string{"remove-tags", "--resource-arns", "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/\u043d\u043b\u0431/0123456789abcdef", "--tag-keys", "team"}, exit: 1, want: `ValidationError|LoadBalancerNotFound`},
 		{name: "service nlb arn garbage", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "arn:aws:nothing"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "service nlb arn is a tg", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "$TG"}, exit: 1, want: `InvalidParameterValue`},
-		{name: "lb arn 100kB", as: p, args: []string{"describe-load-balancers", "--load-balancer-arns", "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/" + huge(kB100(), "x")}, exit: 1, want: `ValidationError`},
+		{name: "lb arn 100kB", as: p, args: []string{"describe-load-balancers", "--load-balancer-arns", "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/" + huge(kb100, "x")}, exit: 1, want: `ValidationError`},
 		{name: "modify-listener given an lb arn", as: p, args: []string{"modify-listener", "--listener-arn", "$NLB", "--port", "82"}, exit: 1, want: `ValidationError`},
 		{name: "tg attributes given an lb arn", as: p, args: []string{"modify-target-group-attributes", "--target-group-arn", "$NLB", "--attributes", "Key=proxy_protocol_v2.enabled,Value=true"}, exit: 1, want: `ValidationError`},
 		{name: "default action tg arn", as: p, args: []string{"create-listener", "--load-balancer-arn", "$NLB", "--protocol", "TCP", "--port", "81", "--default-actions", "Type=forward,TargetGroupArn=garbage"}, exit: 1, want: `ValidationError`},
@@ -234,7 +236,7 @@ func badCases(f *fixture) []badCase {
 		{name: "vpc cidr trailing space", args: []string{"create-vpc", "--cidr-block", "127.61.0.0/16 "}, exit: 1, want: `InvalidParameterValue`},
 		{name: "vpc cidr unicode digit", args: []string{"create-vpc", "--cidr-block", "127.６0.0.0/16"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "vpc cidr escape", args: []string{"create-vpc", "--cidr-block", "127.62.0.0/16" + esc}, exit: 1, want: `InvalidParameterValue`, defect: 9},
-		{name: "vpc cidr 100kB", args: []string{"create-vpc", "--cidr-block", huge(kB100(), "127.")}, exit: 1, want: `InvalidParameterValue`},
+		{name: "vpc cidr 100kB", args: []string{"create-vpc", "--cidr-block", huge(kb100, "127.")}, exit: 1, want: `InvalidParameterValue`},
 		{name: "vpc cidr overlaps", args: []string{"create-vpc", "--cidr-block", "127.16.0.0/16"}, exit: 1, want: `InvalidVpc\.Range`},
 		{name: "subnet cidr outside vpc", args: []string{"create-subnet", "--vpc-id", "$CVPC", "--cidr-block", "127.99.0.0/20"}, exit: 1, want: `InvalidSubnet\.Range`},
 		{name: "subnet cidr garbage", args: []string{"create-subnet", "--vpc-id", "$CVPC", "--cidr-block", "garbage"}, exit: 1, want: `InvalidParameterValue`},
@@ -285,7 +287,7 @@ func badCases(f *fixture) []badCase {
 		{name: "allowed principal s3 arn", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--add-allowed-principals", "arn:aws:s3:::bucket"}, exit: 1, want: `InvalidParameterValue|InvalidPrincipal`},
 		{name: "allowed principal unicode", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--add-allowed-principals", "arn:aws:iam::２２２２２２２２２２２２:root"}, exit: 1, want: `InvalidParameterValue|InvalidPrincipal`},
 		{name: "allowed principal escape", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--add-allowed-principals", "arn:aws:iam::222222222222:user/" + esc}, exit: 1, want: `InvalidParameterValue|InvalidPrincipal`, defect: 9},
-		{name: "allowed principal 100kB", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--add-allowed-principals", "arn:aws:iam::222222222222:user/" + huge(kB100(), "u")}, exit: 1, want: `InvalidParameterValue|InvalidPrincipal`, defect: 9},
+		{name: "allowed principal 100kB", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--add-allowed-principals", "arn:aws:iam::222222222222:user/" + huge(kb100, "u")}, exit: 1, want: `InvalidParameterValue|InvalidPrincipal`, defect: 9},
 		{name: "remove principal not allowed", as: p, args: []string{"modify-endpoint-service-permissions", "--service-id", "$SVC", "--remove-allowed-principals", "arn:aws:iam::333333333333:root"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "caller principal garbage", args: []string{"--principal", "garbage", "get-caller-identity"}, exit: 0, want: `principal`, defect: 2},
 		{name: "caller principal of another account", args: []string{"--principal", "arn:aws:iam::111111111111:root", "get-caller-identity"}, exit: 0, want: `principal|111111111111`, defect: 2},
@@ -301,7 +303,7 @@ func badCases(f *fixture) []badCase {
 		{name: "account from env", as: "-", env: []string{"PLINK_ACCOUNT=garbage"}, args: []string{"describe-vpcs"}, exit: 2, want: `account`},
 		{name: "region mars", args: []string{"--region", "mars", "describe-vpcs"}, exit: 2, want: `invalid region`},
 		{name: "region trailing newline", args: []string{"--region", "us-east-1\n", "describe-vpcs"}, exit: 2, want: `invalid region`},
-		{name: "region 100kB", args: []string{"--region", huge(kB100(), "us-east-1"), "describe-vpcs"}, exit: 2, want: `region`},
+		{name: "region 100kB", args: []string{"--region", huge(kb100, "us-east-1"), "describe-vpcs"}, exit: 2, want: `region`},
 
 		// --- DNS names (1) -------------------------------------------------
 		{name: "private dns name with space", as: p, args: []string{"modify-endpoint-service", "--service-id", "$SVC", "--private-dns-name", "Bad Name"}, exit: 1, want: `InvalidParameterValue`},
@@ -314,12 +316,12 @@ func badCases(f *fixture) []badCase {
 		{name: "private dns name cyrillic", as: p, args: []string{"modify-endpoint-service", "--service-id", "$SVC", "--private-dns-name", "\u043f\u0440\u0438\u043c\u0435\u0440.com"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "private dns name two wildcards", as: p, args: []string{"modify-endpoint-service", "--service-id", "$SVC", "--private-dns-name", "*.*.example.com"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "private dns name partial wildcard", as: p, args: []string{"modify-endpoint-service", "--service-id", "$SVC", "--private-dns-name", "a*.example.com"}, exit: 1, want: `InvalidParameterValue`},
-		{name: "private dns name 100kB", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "$NLB2", "--private-dns-name", huge(kB100(), "a.")}, exit: 1, want: `InvalidParameterValue`},
+		{name: "private dns name 100kB", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "$NLB2", "--private-dns-name", huge(kb100, "a.")}, exit: 1, want: `InvalidParameterValue`},
 		{name: "private dns not verified", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$CSA", "--private-dns-enabled"}, exit: 1, want: `InvalidParameter`},
 		{name: "service name garbage", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "garbage", "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`},
 		{name: "service name bare prefix", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "com.amazonaws.vpce.us-east-1.vpce-svc-", "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`},
 		{name: "service name unknown", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`},
-		{name: "service name 100kB", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "com.amazonaws.vpce.us-east-1." + huge(kB100(), "x"), "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`},
+		{name: "service name 100kB", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "com.amazonaws.vpce.us-east-1." + huge(kb100, "x"), "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`},
 		{name: "service name escape", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "$SVCNAME" + esc, "--subnet-ids", "$CSA"}, exit: 1, want: `InvalidServiceName`, defect: 9},
 
 		// --- shorthand: stray, unbalanced, deep, huge (2) -------------------
@@ -335,7 +337,7 @@ func badCases(f *fixture) []badCase {
 		{name: "filters only =", args: []string{"describe-vpcs", "--filters", "="}, exit: 2, want: `--filters`},
 		{name: "filters deep [", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=" + strings.Repeat("[", 10000) + "x" + strings.Repeat("]", 10000)}, exit: 2, want: `--filters`},
 		{name: "filters deep {", args: []string{"describe-vpcs", "--filters", strings.Repeat("{", 10000)}, exit: 2, want: `--filters`},
-		{name: "filters 100kB of }", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=x" + huge(kB100(), "}")}, exit: 2, want: `--filters`, defect: 1},
+		{name: "filters 100kB of }", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=x" + huge(kb100, "}")}, exit: 2, want: `--filters`, defect: 1},
 		{name: "filters unknown key", args: []string{"describe-vpcs", "--filters", "Name=vpc-id,Values=x,Colour=y"}, exit: 2, want: `--filters|Colour`, defect: 1},
 		{name: "filters unknown key json", args: []string{"describe-vpcs", "--filters", `[{"Name":"vpc-id","Values":["x"],"Colour":"y"}]`}, exit: 2, want: `--filters|Colour`, defect: 1},
 		{name: "tags unknown key", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=b,Colour=c"}, exit: 2, want: `--tags|Colour`, defect: 1},
@@ -347,7 +349,7 @@ func badCases(f *fixture) []badCase {
 		{name: "tags unclosed [", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=[b"}, exit: 2, want: `--tags`},
 		{name: "tags empty pair", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,,Value=b"}, exit: 2, want: `--tags`},
 		{name: "tags key only", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key"}, exit: 2, want: `--tags`},
-		{name: "tags 100kB of ]", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=" + huge(kB100(), "]")}, exit: 2, want: `--tags`, defect: 1},
+		{name: "tags 100kB of ]", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=" + huge(kb100, "]")}, exit: 2, want: `--tags`, defect: 1},
 		{name: "tags deep {", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=" + strings.Repeat("{", 5000)}, exit: 2, want: `--tags`},
 		{name: "create-listener tags stray }", as: p, args: []string{"create-listener", "--load-balancer-arn", "$NLB", "--protocol", "TCP", "--port", "81", "--default-actions", "Type=forward,TargetGroupArn=$TG2", "--tags", "Key=a,Value=b}"}, exit: 2, want: `--tags`, defect: 1},
 		{name: "create-target-group tags stray ]", as: p, args: []string{"create-target-group", "--name", "tg3", "--protocol", "TCP", "--port", "81", "--vpc-id", "$PVPC", "--tags", "Key=a,Value=b]"}, exit: 2, want: `--tags`, defect: 1},
@@ -393,7 +395,7 @@ func badCases(f *fixture) []badCase {
 		{name: "filter name unknown groups", args: []string{"describe-security-groups", "--filters", "Name=bogus,Values=x"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "filter name unknown enis", args: []string{"describe-network-interfaces", "--filters", "Name=bogus,Values=x"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "filter name escape", args: []string{"describe-subnets", "--filters", "Name=" + esc + ",Values=x"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
-		{name: "filter name 100kB", args: []string{"describe-vpcs", "--filters", "Name=" + huge(kB100(), "n") + ",Values=x"}, exit: 1, want: `InvalidParameterValue`},
+		{name: "filter name 100kB", args: []string{"describe-vpcs", "--filters", "Name=" + huge(kb100, "n") + ",Values=x"}, exit: 1, want: `InvalidParameterValue`},
 
 		// --- names, descriptions, tags: AWS's limits and characters (1) -----
 		{name: "tg name with space", as: p, args: []string{"create-target-group", "--name", "bad name", "--protocol", "TCP", "--port", "81", "--vpc-id", "$PVPC"}, exit: 1, want: `ValidationError`},
@@ -410,7 +412,7 @@ func badCases(f *fixture) []badCase {
 		{name: "sg name sg-", args: []string{"create-security-group", "--group-name", "sg-x", "--description", "d", "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "sg name default", args: []string{"create-security-group", "--group-name", "default", "--description", "d", "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`},
 		{name: "sg name 256 chars", args: []string{"create-security-group", "--group-name", strings.Repeat("g", 256), "--description", "d", "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
-		{name: "sg description 100kB", args: []string{"create-security-group", "--group-name", "big", "--description", huge(kB100(), "d"), "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
+		{name: "sg description 100kB", args: []string{"create-security-group", "--group-name", "big", "--description", huge(kb100, "d"), "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "sg description escape", args: []string{"create-security-group", "--group-name", "esc", "--description", "a" + esc + "\x1b[2Jb", "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "sg description bell", args: []string{"create-security-group", "--group-name", "bell", "--description", "a\x07b", "--vpc-id", "$CVPC"}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "add-tags value 257 chars", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=" + strings.Repeat("v", 257)}, exit: 1, want: `ValidationError`},
@@ -421,7 +423,7 @@ func badCases(f *fixture) []badCase {
 		{name: "add-tags value escape", as: p, args: []string{"add-tags", "--resource-arns", "$NLB", "--tags", "Key=a,Value=v" + esc}, exit: 1, want: `ValidationError`, defect: 9},
 		{name: "add-tags 1MB", as: p, args: append([]string{"add-tags", "--resource-arns", "$NLB", "--tags"}, megaTags...), exit: 1, want: `ValidationError|TooManyTags`},
 		{name: "create-listener 51 tags", as: p, args: append([]string{"create-listener", "--load-balancer-arn", "$NLB", "--protocol", "TCP", "--port", "81", "--default-actions", "Type=forward,TargetGroupArn=$TG2", "--tags"}, tags(51)...), exit: 1, want: `TooManyTags|ValidationError`, defect: 9},
-		{name: "vpc tag value 100kB", args: []string{"create-vpc", "--cidr-block", "127.67.0.0/16", "--tag-specifications", tagSpec("vpc", 1, "a", huge(kB100(), "v"))}, exit: 1, want: `InvalidParameterValue`, defect: 9},
+		{name: "vpc tag value 100kB", args: []string{"create-vpc", "--cidr-block", "127.67.0.0/16", "--tag-specifications", tagSpec("vpc", 1, "a", huge(kb100, "v"))}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "vpc tag value 257 chars", args: []string{"create-vpc", "--cidr-block", "127.68.0.0/16", "--tag-specifications", tagSpec("vpc", 1, "a", strings.Repeat("v", 257))}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "vpc 51 tags", args: []string{"create-vpc", "--cidr-block", "127.69.0.0/16", "--tag-specifications", tagSpec("vpc", 51, "k", "v")}, exit: 1, want: `TagLimitExceeded|InvalidParameterValue`, defect: 9},
 		{name: "vpc 1000 tags", args: []string{"create-vpc", "--cidr-block", "127.70.0.0/16", "--tag-specifications", tagSpec("vpc", 1000, "k", "v")}, exit: 1, want: `TagLimitExceeded|InvalidParameterValue`, defect: 9},
@@ -429,7 +431,7 @@ func badCases(f *fixture) []badCase {
 		{name: "vpc tag key aws:", args: []string{"create-vpc", "--cidr-block", "127.72.0.0/16", "--tag-specifications", tagSpec("vpc", 1, "aws:x", "v")}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "vpc tags for a subnet", args: []string{"create-vpc", "--cidr-block", "127.73.0.0/16", "--tag-specifications", tagSpec("subnet", 1, "a", "v")}, exit: 1, want: `InvalidParameterValue`},
 		{name: "endpoint tag value bell", args: []string{"create-endpoint", "--vpc-id", "$CVPC", "--service-name", "$SVCNAME", "--subnet-ids", "$CSA", "--tag-specifications", tagSpec("vpc-endpoint", 1, "a", "b\x07")}, exit: 1, want: `InvalidParameterValue`, defect: 9},
-		{name: "service tag value 100kB", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "$NLB2", "--tag-specifications", tagSpec("vpc-endpoint-service", 1, "a", huge(kB100(), "v"))}, exit: 1, want: `InvalidParameterValue`, defect: 9},
+		{name: "service tag value 100kB", as: p, args: []string{"create-endpoint-service", "--network-load-balancer-arns", "$NLB2", "--tag-specifications", tagSpec("vpc-endpoint-service", 1, "a", huge(kb100, "v"))}, exit: 1, want: `InvalidParameterValue`, defect: 9},
 		{name: "sg 51 tags", args: []string{"create-security-group", "--group-name", "many", "--description", "d", "--vpc-id", "$CVPC", "--tag-specifications", tagSpec("security-group", 51, "k", "v")}, exit: 1, want: `TagLimitExceeded|InvalidParameterValue`, defect: 9},
 		{name: "register 5000 targets", as: p, args: append([]string{"register-targets", "--target-group-arn", "$TG2", "--targets"}, targets(5000)...), exit: 1, want: `TooManyTargets|ValidationError`, defect: 9},
 
@@ -454,7 +456,7 @@ func badCases(f *fixture) []badCase {
 		{name: "output xml", args: []string{"describe-vpcs", "-o", "xml"}, exit: 2, want: `output format`},
 		{name: "output escape", args: []string{"describe-vpcs", "-o", "json" + esc}, exit: 2, want: `output format`},
 		{name: "query unbalanced", args: []string{"describe-vpcs", "--query", "[[["}, exit: 2, want: `--query`},
-		{name: "query 100kB", args: []string{"describe-vpcs", "--query", huge(kB100(), "[")}, exit: 2, want: `--query`, defect: 1},
+		{name: "query 100kB", args: []string{"describe-vpcs", "--query", huge(kb100, "[")}, exit: 2, want: `--query`, defect: 1},
 		{name: "unknown flag", args: []string{"describe-vpcs", "--bogus"}, exit: 2, want: `unknown flag`},
 		{name: "unknown command", args: []string{"nosuchcommand"}, exit: 2, want: `unknown command`},
 		{name: "flag without value", args: []string{"describe-vpcs", "--vpc-ids"}, exit: 2, want: `--vpc-ids`},
@@ -465,6 +467,3 @@ func badCases(f *fixture) []badCase {
 	}
 	return cases
 }
-
-// kB100 is 100 kB: under Linux's 128 kB limit on one argument.
-func kB100() int { return kb100 }

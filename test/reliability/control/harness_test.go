@@ -120,8 +120,9 @@ func figures(t *testing.T, name string, kv ...any) {
 	} else {
 		b.WriteString(" form=ci")
 	}
-	// Both to the test log (go test -v) and to stdout, so the line is
-	// whole even when the test fails.
+	// Straight to stdout, not t.Log: the line starts at column 0 for
+	// scripts/reliability to grep, and prints whether the test passes or
+	// fails.
 	fmt.Println(b.String())
 }
 
