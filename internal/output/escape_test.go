@@ -105,3 +105,17 @@ func TestQueryErrorEscapes(t *testing.T) {
 		t.Errorf("highlight %q", err.Error())
 	}
 }
+
+// TestQueryBounded: a --query of 100,000 '[' ran the JMESPath parser out of
+// memory; long or deeply nested queries are refused before parsing, while
+// brackets inside literals do not count.
+func TestQueryBounded(t *testing.T) {
+	for _, q := range []string{strings.Repeat("[", 100000), strings.Repeat("(", 101) + "a", strings.Repeat("a", maxQueryBytes+1)} {
+		if _, err := New("json", q); err == nil || len(err.Error()) > 1000 {
+			t.Errorf("query of %d bytes: err = %.200v", len(q), err)
+		}
+	}
+	if _, err := New("json", "Vpcs[?Name=='"+strings.Repeat("[", 500)+"'].VpcId"); err != nil {
+		t.Errorf("brackets in a literal counted: %v", err)
+	}
+}

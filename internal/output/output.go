@@ -136,7 +136,7 @@ func New(format, query string) (*Printer, error) {
 	if strings.TrimSpace(query) != "" {
 		expr, err := compile(query)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %s", ErrInvalidQuery, query, describeSyntaxError(err))
+			return nil, fmt.Errorf("%w %q: %s", ErrInvalidQuery, clip(query), describeSyntaxError(err))
 		}
 		p.expr = expr
 	}
@@ -212,9 +212,51 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
 
+// maxQueryBytes and maxQueryDepth bound a --query before the JMESPath
+// parser sees it: the parser recurses once per nesting level, and 100,000
+// '[' ran it out of memory. Real queries are a few hundred bytes deep in
+// a handful of brackets.
+const (
+	maxQueryBytes = 10000
+	maxQueryDepth = 100
+)
+
 // compile compiles a JMESPath expression.
 func compile(expr string) (jmespath.JMESPath, error) {
+	if len(expr) > maxQueryBytes {
+		return nil, fmt.Errorf("the expression is %d bytes long; at most %d are allowed", len(expr), maxQueryBytes)
+	}
+	if d := queryDepth(expr); d > maxQueryDepth {
+		return nil, fmt.Errorf("the expression nests %d levels of brackets; at most %d are allowed", d, maxQueryDepth)
+	}
 	return jmespath.Compile(expr)
+}
+
+// queryDepth is the deepest nesting of (), [] and {} in a JMESPath
+// expression, outside its string and JSON literals ('raw', "quoted",
+// `json`, with backslash escapes).
+func queryDepth(expr string) int {
+	depth, deepest := 0, 0
+	var quote byte
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case quote != 0 && c == '\\':
+			i++
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // describeSyntaxError turns a JMESPath syntax error into a message that
@@ -234,4 +276,13 @@ func escapeHighlight(se jmespath.SyntaxError) string {
 	expr := se.Expression
 	offset := min(max(se.Offset, 0), len(expr))
 	return escape.Control(expr) + "\n" + strings.Repeat(" ", utf8.RuneCountInString(escape.Control(expr[:offset]))) + "^"
+}
+
+// clip shortens what an error echoes of a huge argument.
+func clip(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	return s[:most] + "..."
 }

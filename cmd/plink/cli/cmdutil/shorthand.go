@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -38,14 +39,34 @@ func DecodeShorthand(arg string, out any) error {
 	if err != nil {
 		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := decodeStrict(b, out); err != nil {
+		if name, ok := unknownField(err); ok {
+			return fmt.Errorf("unknown parameter %q in %q", name, clip(arg))
+		}
 		// Retry with scalars coerced (FromPort=80 arrives as a string).
 		b, _ = json.Marshal(coerce(v))
-		if err2 := json.Unmarshal(b, out); err2 != nil {
+		if err2 := decodeStrict(b, out); err2 != nil {
 			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 		}
 	}
 	return nil
+}
+
+// decodeStrict decodes b into out, refusing members out has no field for:
+// as the AWS CLI does ("Unknown parameter"), rather than dropping them.
+func decodeStrict(b []byte, out any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(out)
+}
+
+// unknownField is the member name in encoding/json's unknown-field error.
+func unknownField(err error) (string, bool) {
+	name, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	return strings.Trim(name, `"`), true
 }
 
 // DecodeShorthandList decodes each argument as one element of a list.

@@ -95,6 +95,24 @@ func TestShorthandMalformed(t *testing.T) {
 	}
 }
 
+// TestShorthandUnknownMembers: a member the structure does not have is an
+// error, in shorthand and JSON alike, never silently dropped.
+func TestShorthandUnknownMembers(t *testing.T) {
+	for _, in := range []string{
+		"Name=vpc-id,Values=x,Colour=y",
+		`{"Name":"vpc-id","Values":["x"],"Colour":"y"}`,
+		`[{"Name":"vpc-id","Values":["x"],"Colour":"y"}]`,
+	} {
+		_, err := DecodeShorthandList[control.Filter]([]string{in})
+		if err == nil || !strings.Contains(err.Error(), `unknown parameter "Colour"`) {
+			t.Errorf("%s: err = %v", in, err)
+		}
+	}
+	if _, err := DecodeShorthandList[control.TagSpecification]([]string{"ResourceType=vpc,Tags=[{Key=a,Value=b,Extra=c}]"}); err == nil {
+		t.Error("a nested unknown member was accepted")
+	}
+}
+
 func TestShorthandIntoTypes(t *testing.T) {
 	fs, err := DecodeShorthandList[control.Filter]([]string{"Name=vpc-id,Values=a,b", "Name=tag:env,Values=dev"})
 	if err != nil {
