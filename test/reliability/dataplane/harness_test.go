@@ -59,9 +59,14 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	if b := os.Getenv(binEnv); b != "" {
-		plinkBin = b
-		return m.Run()
+	// The fault cases run in parallel to keep the suite short; they wait
+	// on health checks, not on the CPU, so run them all at once unless
+	// -test.parallel says otherwise.
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "8")
 	}
 	dir, err := os.MkdirTemp("", "plink-reliability-")
 	if err != nil {
@@ -69,6 +74,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	templateRoot = dir
+	if b := os.Getenv(binEnv); b != "" {
+		plinkBin = b
+		return m.Run()
+	}
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
 		fmt.Fprintln(os.Stderr, "not inside a Go module:", err)
