@@ -235,18 +235,24 @@ func TestManyEndpoints(t *testing.T) {
 // fail loudly (non-zero exit naming the limit) or keep DNS and the ready
 // file, report the listeners it could not bind and log an ERROR naming
 // the limit; and it must never spin: its CPU over a few seconds stays well
-// below a core.
+// below a core. Both data plane engines.
 func TestFDExhaustion(t *testing.T) {
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("prlimit is not installed")
 	}
+	for _, engine := range []string{"epoll", "goroutines"} {
+		t.Run(engine, func(t *testing.T) { fdExhaustion(t, engine) })
+	}
+}
+
+func fdExhaustion(t *testing.T, engine string) {
 	const n, limit = 1000, 512
 	tm := endpointsTemplate(t, n)
 	e := fromTemplate(t, tm)
 	tgt := startTarget(t, "fd")
 	e.plink(provider, "register-targets", "--target-group-arn", tm.svc.TG, "--targets", tgt.arg())
 
-	srv := e.startServe([]string{"prlimit", fmt.Sprintf("--nofile=%d:%d", limit, limit), "--"})
+	srv := e.startServe([]string{"prlimit", fmt.Sprintf("--nofile=%d:%d", limit, limit), "--"}, "--engine", engine)
 	var outcome string
 	deadline := time.Now().Add(20 * time.Second)
 	for outcome == "" {
@@ -262,6 +268,24 @@ func TestFDExhaustion(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// Clients knocking on the listeners that are bound: with no
+	// descriptor left, each accept fails, and must not be retried in a
+	// tight loop.
+	var knocks []net.Conn
+	addrs := e.endpointAddrsCLI(tm.svc.Port)
+	for _, addr := range addrs[:min(200, len(addrs))] {
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			knocks = append(knocks, c)
+			if len(knocks) == 20 {
+				break
+			}
+		}
+	}
+	defer func() {
+		for _, c := range knocks {
+			c.Close()
+		}
+	}()
 	cpu := -1.0
 	if !srv.exited() {
 		cpu, _ = cpuShare(srv.cmd.Process.Pid, 3*time.Second)
@@ -280,7 +304,7 @@ func TestFDExhaustion(t *testing.T) {
 			}
 		}
 	}
-	report(t, "limits-fd", "endpoints", n, "nofile", limit, "outcome", outcome, "exit", fmt.Sprint(srv.err),
+	report(t, "limits-fd", "engine", engine, "endpoints", n, "knocking_clients", len(knocks), "nofile", limit, "outcome", outcome, "exit", fmt.Sprint(srv.err),
 		"cpu_cores", fmt.Sprintf("%.2f", cpu), "listeners", listeners, "ready_errors", errs, "dns_ok", dnsOK,
 		"log_names_limit", namesLimit)
 
@@ -308,6 +332,19 @@ func TestFDExhaustion(t *testing.T) {
 			t.Errorf("serve logs no ERROR naming the descriptor limit:\n%s", tail(logs, 2000))
 		}
 	}
+}
+
+// endpointAddrsCLI lists the consumer's endpoint addresses with port,
+// from describe-network-interfaces.
+func (e *env) endpointAddrsCLI(port int) []string {
+	e.t.Helper()
+	e.defaults()
+	var out []string
+	for _, ip := range strings.Fields(e.text(consumer, "NetworkInterfaces[].PrivateIpAddress", "describe-network-interfaces",
+		"--filters", "Name=vpc-id,Values="+e.cvpc)) {
+		out = append(out, net.JoinHostPort(ip, fmt.Sprint(port)))
+	}
+	return out
 }
 
 func tail(s string, n int) string {
