@@ -263,7 +263,7 @@ func failOpen(t *testing.T, e *env, svc *service, ep endpoint, ts []*target) {
 			openConns++
 			if at.err != nil {
 				open++
-				openErr = at.err
+				openErr = fmt.Errorf("%v after all were unhealthy: %w", at.start.Sub(allDown), at.err)
 			}
 		case at.start.Before(tRestart):
 			deadConns++

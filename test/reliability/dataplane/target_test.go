@@ -106,8 +106,8 @@ func (tg *target) handle(c net.Conn) {
 		return
 	}
 	r := bufio.NewReader(c)
-	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
+		c.SetReadDeadline(time.Now().Add(30 * time.Second)) // idle limit
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return
@@ -289,7 +289,7 @@ func oneShot(dst, msg string) (string, error) {
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
-		return "", fmt.Errorf("reading the answer: %w", err)
+		return "", fmt.Errorf("reading the answer (from %s): %w", c.LocalAddr(), err)
 	}
 	name, got, _ := strings.Cut(strings.TrimSpace(line), " ")
 	if got != msg {
