@@ -171,11 +171,12 @@ func targetFault(t *testing.T, e *env, f fault, svc *service, ep endpoint, ts []
 		}
 		off := at.start.Sub(t0)
 		switch {
-		case off < 0:
+		case at.end.Before(t0):
 			before++
 			outsideErr = fmt.Errorf("%v before the fault: %v", off, at.err)
 		case off <= window+slack:
 			inWindow++
+			off = max(off, 0) // begun before the fault, failed by it
 			if first < 0 {
 				first, firstErr = off, at.err
 			}
@@ -230,6 +231,8 @@ func failOpen(t *testing.T, e *env, svc *service, ep endpoint, ts []*target) {
 	for _, tg := range ts {
 		tg.kill()
 	}
+	// Connections between tKill and killed may still reach the last one.
+	killed := time.Now()
 	time.Sleep(2 * time.Second) // measured: all dead
 	tRestart := time.Now()
 	for _, tg := range ts {
@@ -253,23 +256,26 @@ func failOpen(t *testing.T, e *env, svc *service, ep endpoint, ts []*target) {
 
 	var transition, open, dead, afterRecovery, openConns, deadConns int
 	var openErr, lateErr error
+	// Each phase counts the connections that began and ended inside it.
 	for _, at := range attempts {
 		switch {
 		case at.start.Before(allDown):
 			if at.err != nil {
 				transition++
 			}
-		case at.start.Before(tKill):
+		case at.end.Before(tKill):
 			openConns++
 			if at.err != nil {
 				open++
 				openErr = fmt.Errorf("%v after all were unhealthy: %w", at.start.Sub(allDown), at.err)
 			}
-		case at.start.Before(tRestart):
+		case at.start.Before(killed):
+		case at.end.Before(tRestart):
 			deadConns++
 			if at.err != nil {
 				dead++
 			}
+		case at.start.Before(tRestart):
 		case !recovered.IsZero() && !at.start.Before(recovered):
 			if at.err != nil {
 				afterRecovery++

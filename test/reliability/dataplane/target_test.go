@@ -220,6 +220,7 @@ func (tg *target) blackhole() error {
 // attempt is one client connection through plink.
 type attempt struct {
 	start time.Time
+	end   time.Time
 	name  string // the target that answered
 	err   error
 }
@@ -249,7 +250,7 @@ func startLoad(dst string, workers int, pause time.Duration) *load {
 				start := time.Now()
 				name, err := oneShot(dst, fmt.Sprintf("w%d-%d", w, i))
 				l.mu.Lock()
-				l.attempts = append(l.attempts, attempt{start, name, err})
+				l.attempts = append(l.attempts, attempt{start, time.Now(), name, err})
 				l.mu.Unlock()
 				select {
 				case <-l.stopc:
