@@ -13,6 +13,7 @@ package control
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/plink-dev/plink/internal/store"
@@ -35,9 +36,12 @@ type API struct {
 	now    func() time.Time
 	txt    TXTLookup
 	log    *slog.Logger
-	// delivered is called after each commit with the notifications to send;
-	// nil means deliver them (HTTP POST, file append) synchronously.
-	deliver func(ctx context.Context, ds []delivery)
+	// notify bounds the delivery of connection notifications; outbox
+	// delivers them (notify.go, notify_deliver.go).
+	notify     DeliveryPolicy
+	outboxOnce sync.Once
+	outbox     *Outbox
+	claim      string // holds the deliveries this API writes while it tries them
 }
 
 // Option configures an API.

@@ -1,8 +1,8 @@
 package control
 
 import (
-	"path"
 	"strings"
+	"unicode/utf8"
 )
 
 // fieldFunc returns the values of one filterable field of an item.
@@ -66,14 +66,49 @@ func anyMatch(patterns, values []string) bool {
 			if p == v {
 				return true
 			}
-			if strings.ContainsAny(p, "*?") {
-				if ok, _ := path.Match(p, v); ok {
-					return true
-				}
+			if strings.ContainsAny(p, "*?") && globMatch(p, v) {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// globMatch matches a filter value with AWS's wildcards: '*' is any run of
+// characters ('/' included, so 127.16.* matches a CIDR), '?' is one
+// character, and a backslash makes the next character literal. It runs in
+// O(len(pattern)*len(value)) at worst: the greedy match with one
+// backtracking point, never an exponential search.
+func globMatch(pattern, value string) bool {
+	if !utf8.ValidString(pattern) || !utf8.ValidString(value) {
+		return pattern == value // no rune-wise wildcards over broken text
+	}
+	p, v := []rune(pattern), []rune(value)
+	pi, vi := 0, 0
+	star, mark := -1, 0
+	for vi < len(v) {
+		switch {
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, vi
+			pi++
+		case pi < len(p) && p[pi] == '\\' && pi+1 < len(p) && p[pi+1] == v[vi]:
+			pi += 2
+			vi++
+		case pi < len(p) && p[pi] != '\\' && (p[pi] == '?' || p[pi] == v[vi]):
+			pi++
+			vi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			vi = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 func one(s string) []string { return []string{s} }

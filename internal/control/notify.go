@@ -1,32 +1,21 @@
 package control
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
-	"os"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
 
-// delivery is one notification message to send after the commit.
-type delivery struct {
-	target string // http(s)://... or file://...
-	body   string
-}
-
 var connectionEvents = []string{"Connect", "Accept", "Reject", "Delete"}
 
-// recordEvent writes the event of an endpoint's state change and returns
-// the notifications to deliver once the transaction commits. SNS-style ARNs
-// are recorded as events in the store (readable with `plink events`).
+// recordEvent writes the event of an endpoint's state change and, for
+// each notification watching it, what that notification needs: SNS topic
+// ARNs get a Notification.Published event (readable with `plink events`),
+// http(s):// and file:// targets an outbox row in this same transaction.
+// It returns the outbox rows for send to try once the transaction commits.
 func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc store.Service) ([]delivery, error) {
 	now := timestamp(a.now())
 	d := eventDetail{Event: event, Time: now, ServiceID: e.ServiceID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Account,
@@ -55,79 +44,27 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 			}
 			continue
 		}
-		out = append(out, delivery{target: n.ARN, body: body})
+		ds, err := a.deliveries().enqueue(tx, a.claim, n, event, e.ID, body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
 	}
 	return out, nil
 }
 
-// send delivers notifications: POST to http(s) URLs (2 s timeout) and JSON
-// lines appended to file:// paths. A failed delivery is logged, never fails
-// the command that already committed.
+// send tries the deliveries a committed change wrote, concurrently and
+// within the delivery budget in all; what fails stays in the outbox for
+// `plink serve` to retry (see notify_deliver.go). It never fails the
+// command, which has committed already.
 func (a *API) send(ctx context.Context, ds []delivery) {
-	for _, d := range ds {
-		var err error
-		switch {
-		case strings.HasPrefix(d.target, "file://"):
-			err = appendLine(strings.TrimPrefix(d.target, "file://"), d.body)
-		default:
-			err = post(ctx, d.target, d.body)
-		}
-		if err != nil {
-			a.log.Warn("connection notification not delivered", "target", d.target, "err", err)
-		}
-	}
+	a.deliveries().sendNow(ctx, ds)
 }
 
-func appendLine(path, line string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(line + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func post(ctx context.Context, target, body string) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewBufferString(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s answered %s", target, resp.Status)
-	}
-	return nil
-}
-
-var snsARN = regexp.MustCompile(`^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
-
-// checkNotificationTarget accepts an SNS topic ARN, an http(s) URL or a
-// file:// path (absolute).
-func checkNotificationTarget(t string) error {
-	switch {
-	case snsARN.MatchString(t):
-		return nil
-	case strings.HasPrefix(t, "http://"), strings.HasPrefix(t, "https://"):
-		u, err := url.Parse(t)
-		if err == nil && u.Host != "" {
-			return nil
-		}
-	case strings.HasPrefix(t, "file://"):
-		if strings.HasPrefix(strings.TrimPrefix(t, "file://"), "/") {
-			return nil
-		}
-	}
-	return invalidValue("Invalid connection notification ARN '%s': an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), an http:// or https:// URL, or file:///absolute/path.", t)
+// deliveries is the API's outbox, made on first use (after the options).
+func (a *API) deliveries() *Outbox {
+	a.outboxOnce.Do(func() { a.outbox, a.claim = NewOutbox(a.st, a.log, a.notify), names.RandomHex(16) })
+	return a.outbox
 }
 
 func checkEvents(events []string) ([]string, error) {
@@ -282,6 +219,7 @@ func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, er
 }
 
 // ModifyVpcEndpointConnectionNotification changes the target or events.
+// Messages already written keep the target they were written for.
 func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in ModifyNotificationInput) (*ReturnValueOutput, error) {
 	if in.ConnectionNotificationArn == "" && len(in.ConnectionEvents) == 0 {
 		return nil, missing("ConnectionNotificationArn or ConnectionEvents")
@@ -328,6 +266,10 @@ func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, ids 
 				return err
 			}
 			if err := tx.DeleteNotification(n.ID); err != nil {
+				return err
+			}
+			// Its pending deliveries go with it.
+			if err := tx.DeleteDeliveriesOf(n.ID); err != nil {
 				return err
 			}
 		}

@@ -86,7 +86,11 @@ func (a *API) ensureDefaultVPC(ctx context.Context) error {
 	if err != nil || found {
 		return err
 	}
-	return a.st.Write(ctx, a.ensureDefaultVPCTx)
+	err = a.st.Write(ctx, a.ensureDefaultVPCTx)
+	if errors.Is(err, store.ErrReadOnly) {
+		return nil // a read-only store is described as it is
+	}
+	return err
 }
 
 // ensureDefaultVPCTx creates the caller's default VPC when it is missing: a

@@ -65,6 +65,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Engine is the data plane engine (netstack.Options.Engine).
 	Engine string
+	// Notifier retries connection notifications (notifier.go); nil: the
+	// store's outbox when Source is a store.
+	Notifier Outbox
 }
 
 // DefaultGrace is the default drain period on shutdown.
@@ -158,6 +161,10 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		}
 		return err
 	}
+	// Retry the connection notifications the CLI could not deliver
+	// (notifier.go).
+	stopNotifier := s.startNotifier(ctx)
+	defer stopNotifier()
 	ticker := time.NewTicker(s.opts.PollInterval)
 	defer ticker.Stop()
 	for {

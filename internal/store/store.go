@@ -2,6 +2,8 @@
 // pure Go): WAL, a busy timeout, BEGIN IMMEDIATE for writes and foreign keys
 // on every pooled connection, embedded numbered migrations, typed queries,
 // a change counter for `plink serve`, and the snapshot serve runs from.
+// Any path names exactly its file (see fileURI); a store this process may
+// not write is opened read-only, and one a later plink migrated is refused.
 // The SQL is plain and portable so another backend can follow.
 package store
 
@@ -20,7 +22,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // the "sqlite" driver, and its *Error
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -28,39 +31,115 @@ var migrations embed.FS
 
 // Store is an open plink database.
 type Store struct {
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly error // why the store cannot be written; nil when it can
 }
 
-// Open opens (creating if needed, mode 0600) the store at path and brings
-// its schema up to date.
+// ErrReadOnly matches (errors.Is) the error of a write to a read-only store.
+var ErrReadOnly = errors.New("store is read-only")
+
+// ReadOnlyError is the error of a write to a store that cannot be written
+// (a read-only file or file system): reads work, writes fail with it.
+type ReadOnlyError struct {
+	Path   string
+	Reason error // why, e.g. permission denied
+}
+
+func (e *ReadOnlyError) Error() string {
+	if e.Reason == nil {
+		return fmt.Sprintf("store %s is read-only", e.Path)
+	}
+	return fmt.Sprintf("store %s is read-only: %v", e.Path, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrReadOnly) true.
+func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
+
+// SchemaTooNewError is the error of opening a store that a later plink has
+// migrated past the last migration this binary knows.
+type SchemaTooNewError struct {
+	Path           string
+	Version, Known int
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("store %s has schema version %d, this plink knows up to %d: upgrade plink", e.Path, e.Version, e.Known)
+}
+
+// dsnParams are the query parameters of every connection: the modernc
+// driver runs the _pragma list on each new pooled connection.
+const dsnParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Open opens the store in the file at path, exactly that file whatever
+// characters its name holds. A missing file is created with mode 0600, and
+// its missing directories with 0700. Open brings the schema up to date, and
+// refuses a store whose schema is newer than this binary's. A store that
+// cannot be written (a read-only file or file system) is opened read-only
+// when its schema is current: reads work and writes fail with a
+// *ReadOnlyError.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("opening store %s: %w", path, err)
-		}
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	abs, err := absPath(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+		return nil, err
 	}
-	f.Close()
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	roReason, err := prepareFile(abs)
 	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+		return nil, fmt.Errorf("opening store %s: %w", abs, err)
+	}
+	params := dsnParams
+	if roReason != nil {
+		params += "&" + readOnlyParams(abs)
+	}
+	db, err := sql.Open("sqlite", fileURI(abs, params))
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", abs, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: abs}
+	if roReason != nil {
+		s.readOnly = &ReadOnlyError{Path: abs, Reason: roReason}
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+		var tooNew *SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("opening store %s: %w", abs, err)
 	}
 	return s, nil
 }
 
-// Path is the file the store lives in.
+// readOnlyParams are the URI parameters that open the store at path when
+// it cannot be written.
+//
+// SQLite reads a WAL database through its -wal and -shm files, and makes
+// them when they are missing; a read-only file system (or a directory this
+// user may not write) cannot have them made, and files made beside a file
+// of mode 0400 would be read-only too and later refuse the owner's writes.
+// So when there is no -wal file, as after the last connection closed
+// cleanly, every committed transaction is in the database file itself, and
+// it is opened immutable=1: read as it is, with no lock and no other file.
+// (Nothing can write the file through this path; a writer that could by
+// another way, through a writable mount or after a chmod, must not while a
+// reader is open, as SQLite then no longer sees its changes.) When
+// a -wal file is there (a writer is running, or one was killed) the store
+// is opened mode=ro, and SQLite reads the WAL through the -shm file, which
+// must exist or be creatable.
+func readOnlyParams(path string) string {
+	if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		return "immutable=1"
+	}
+	return "mode=ro"
+}
+
+// Path is the absolute path of the file the store lives in.
 func (s *Store) Path() string { return s.path }
+
+// ReadOnly returns a *ReadOnlyError when the store cannot be written, and
+// nil when it can.
+func (s *Store) ReadOnly() error { return s.readOnly }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -75,20 +154,74 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// currentVersion reads the schema version for migrate. A new file being
+// switched to WAL by another process answers SQLITE_BUSY at once rather
+// than after the busy timeout, so the read is retried as a write would be.
+func (s *Store) currentVersion(ctx context.Context) (int, error) {
+	var v int
+	err := retryBusy(ctx, func() error {
+		var err error
+		v, err = s.SchemaVersion(ctx)
+		return err
+	})
+	return v, err
+}
+
+type migration struct {
+	n    int
+	name string
+	body string
+}
+
+// loadMigrations returns the embedded migrations in order.
+func loadMigrations() ([]migration, error) {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sort.Strings(names)
+	var ms []migration
 	for _, name := range names {
 		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migration %s: name must start with its number", name)
+			return nil, fmt.Errorf("migration %s: name must start with its number", name)
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		ms = append(ms, migration{n: n, name: name, body: string(body)})
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations the store lacks. A store already current
+// is only read: opening it takes no write lock, so a read-only store opens.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].n
+	cur, err := s.currentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur > latest {
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
+	}
+	if cur == latest {
+		return nil
+	}
+	if s.readOnly != nil {
+		return fmt.Errorf("schema version %d needs upgrading to %d, and %w", cur, latest, s.readOnly)
+	}
+	for _, m := range ms {
+		if m.n <= cur {
+			continue
 		}
 		// Each migration runs in its own BEGIN IMMEDIATE transaction, which
 		// also serialises two processes migrating a new file at once.
@@ -97,18 +230,25 @@ func (s *Store) migrate(ctx context.Context) error {
 			if err := tx.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
 				return err
 			}
-			if cur >= n {
+			if cur >= m.n {
 				return nil
 			}
-			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
+			if _, err := tx.tx.ExecContext(ctx, m.body); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
-			_, err := tx.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n))
+			_, err := tx.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.n))
 			return err
 		})
 		if err != nil {
 			return err
 		}
+	}
+	// A newer plink may have migrated the store meanwhile.
+	if cur, err = s.currentVersion(ctx); err != nil {
+		return err
+	}
+	if cur > latest {
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
 	}
 	return nil
 }
@@ -152,25 +292,38 @@ func (s *Store) run(ctx context.Context, write bool, fn func(*Tx) error) error {
 		defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return fn(&Tx{tx: conn, ctx: ctx})
 	}
+	if s.readOnly != nil {
+		return s.readOnly
+	}
 	sqlTx, err := s.beginWrite(ctx)
 	if err != nil {
-		return fmt.Errorf("beginning transaction: %w", err)
+		return s.writeErr(fmt.Errorf("beginning transaction: %w", err))
 	}
 	tx := &Tx{tx: sqlTx, ctx: ctx, write: true}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
-		return err
+		return s.writeErr(err)
 	}
 	if tx.changed {
 		if _, err := sqlTx.ExecContext(ctx, "UPDATE revision SET rev = rev + 1 WHERE id = 1"); err != nil {
 			sqlTx.Rollback()
-			return err
+			return s.writeErr(err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
+		return s.writeErr(fmt.Errorf("committing: %w", err))
 	}
 	return nil
+}
+
+// writeErr turns SQLite's refusal to write (the file or its directory
+// became read-only after Open) into a *ReadOnlyError.
+func (s *Store) writeErr(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_READONLY {
+		return &ReadOnlyError{Path: s.path, Reason: err}
+	}
+	return err
 }
 
 // busyWait bounds how long a transaction waits for the database. SQLite's

@@ -90,7 +90,7 @@ two accounts in one store are a provider and a consumer.`,
 	pf.String("account", "", "account ID the command acts as (env PLINK_ACCOUNT; default 000000000000)")
 	pf.String("principal", "", "IAM principal ARN of the caller (env PLINK_PRINCIPAL; default arn:aws:iam::<account>:root)")
 	pf.String("region", "", "region (env PLINK_REGION; default us-east-1)")
-	pf.String("db", "", "SQLite store path (env PLINK_DB; default $XDG_STATE_HOME/plink/plink.db)")
+	pf.String("db", "", "SQLite store file, any path (env PLINK_DB; default $XDG_STATE_HOME/plink/plink.db); created 0600; only describes work when it cannot be written")
 	pf.String("profile", "", "named profile from the config file (env PLINK_PROFILE)")
 	pf.String("config", "", "config file (env PLINK_CONFIG; default $XDG_CONFIG_HOME/plink/config.yaml)")
 	pf.StringP("output", "o", "", "output format: json (default), yaml, table, wide, text")

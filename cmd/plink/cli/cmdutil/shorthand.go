@@ -13,31 +13,36 @@ import (
 //	Name=vpc-id,Values=vpc-1,vpc-2
 //	ResourceType=vpc-endpoint,Tags=[{Key=team,Value=a},{Key=env,Value=dev}]
 //	IpProtocol=tcp,FromPort=80,ToPort=80,IpRanges=[{CidrIp=127.0.0.0/8}]
+//	Key=note,Value='a, b {c}'
 //
 // A key repeated after commas without "=" takes a list, as the AWS CLI does
 // ("Values=a,b"). Numbers and booleans given as strings are converted when
-// the target field is a number or bool.
+// the target field is a number or bool. Anything else is an error: the
+// parser reads each byte at most once, so a malformed argument fails in time
+// and memory linear in its length.
 func DecodeShorthand(arg string, out any) error {
 	s := strings.TrimSpace(arg)
 	var v any
 	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return fmt.Errorf("invalid JSON %q: %w", arg, err)
+			return fmt.Errorf("invalid JSON %q: %w", clip(arg), err)
 		}
 	} else {
-		p := &shParser{s: s}
-		m, err := p.object(false)
+		m, err := parseShorthand(s)
 		if err != nil {
-			return fmt.Errorf("error parsing parameter %q: %w", arg, err)
+			return fmt.Errorf("error parsing parameter %q: %w", clip(arg), err)
 		}
 		v = m
 	}
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
+	}
 	if err := json.Unmarshal(b, out); err != nil {
 		// Retry with scalars coerced (FromPort=80 arrives as a string).
 		b, _ = json.Marshal(coerce(v))
 		if err2 := json.Unmarshal(b, out); err2 != nil {
-			return fmt.Errorf("invalid value %q: %w", arg, err)
+			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 		}
 	}
 	return nil
@@ -63,6 +68,15 @@ func DecodeShorthandList[T any](args []string) ([]T, error) {
 		out = append(out, one)
 	}
 	return out, nil
+}
+
+// clip keeps error messages short when the argument is huge.
+func clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
 
 func coerce(v any) any {
@@ -92,10 +106,39 @@ func coerce(v any) any {
 // listKeys are shorthand keys whose single value is still a list.
 var listKeys = map[string]struct{}{"Values": {}, "SubnetIds": {}, "Tags": {}, "IpRanges": {}, "Ipv6Ranges": {}, "Events": {}}
 
+// maxShorthandDepth bounds the nesting of [...] and {...}; the AWS models
+// plink takes never nest deeper than four.
+const maxShorthandDepth = 32
+
+// The grammar, after the AWS CLI's (awscli/shorthand.py):
+//
+//	parameter = keyval *("," keyval)
+//	keyval    = key "=" values
+//	values    = list / hash / scalar *("," scalar)  ; a scalar not followed by "=" joins the list
+//	list      = "[" [value *("," value)] "]"
+//	hash      = "{" [keyval *("," keyval)] "}"
+//	value     = list / hash / scalar
+//	scalar    = quoted / unquoted                   ; unquoted: up to , ] } (\ escapes one byte)
+//	quoted    = "'" ... "'" / DQUOTE ... DQUOTE     ; \ escapes the quote and itself
 type shParser struct {
-	s   string
-	pos int
+	s     string
+	pos   int
+	depth int
 }
+
+func parseShorthand(s string) (map[string]any, error) {
+	p := &shParser{s: s}
+	m, err := p.keyvals(false)
+	if err != nil {
+		return nil, err
+	}
+	if p.pos != len(p.s) { // keyvals stops only at the end or on an error
+		return nil, p.errorf("unexpected %q", p.s[p.pos])
+	}
+	return m, nil
+}
+
+func (p *shParser) eof() bool { return p.pos >= len(p.s) }
 
 func (p *shParser) peek() byte {
 	if p.pos < len(p.s) {
@@ -104,91 +147,256 @@ func (p *shParser) peek() byte {
 	return 0
 }
 
-// object parses key=value[,key=value...] up to '}' (when nested) or the end.
-func (p *shParser) object(nested bool) (map[string]any, error) {
-	m := map[string]any{}
-	last := ""
-	for p.pos < len(p.s) {
-		if nested && p.peek() == '}' {
-			return m, nil
-		}
-		start := p.pos
-		for p.pos < len(p.s) && !strings.ContainsRune("=,}]", rune(p.s[p.pos])) {
-			p.pos++
-		}
-		word := strings.TrimSpace(p.s[start:p.pos])
-		if p.peek() == '=' {
-			p.pos++
-			val, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			if word == "" {
-				return nil, fmt.Errorf("missing key before '=' at %d", start)
-			}
-			if _, isList := listKeys[word]; isList {
-				if str, ok := val.(string); ok {
-					val = []any{str}
-				}
-			}
-			m[word] = val
-			last = word
-		} else {
-			// A bare word continues the previous key's list.
-			if last == "" {
-				return nil, fmt.Errorf("expected key=value, got %q", word)
-			}
-			switch prev := m[last].(type) {
-			case []any:
-				m[last] = append(prev, word)
-			default:
-				m[last] = []any{prev, word}
-			}
-		}
-		if p.peek() == ',' {
-			p.pos++
-		}
+func (p *shParser) skipSpace() {
+	for p.pos < len(p.s) && (p.s[p.pos] == ' ' || p.s[p.pos] == '\t' || p.s[p.pos] == '\n' || p.s[p.pos] == '\r') {
+		p.pos++
 	}
-	if nested {
-		return nil, fmt.Errorf("missing '}'")
-	}
-	return m, nil
 }
 
-func (p *shParser) value() (any, error) {
-	switch p.peek() {
-	case '[':
-		p.pos++
-		var list []any
-		for {
-			if p.peek() == ']' {
-				p.pos++
-				return list, nil
-			}
-			if p.pos >= len(p.s) {
-				return nil, fmt.Errorf("missing ']'")
-			}
-			v, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-			if p.peek() == ',' {
-				p.pos++
-			}
-		}
-	case '{':
-		p.pos++
-		m, err := p.object(true)
+func (p *shParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("at character %d: %s", p.pos+1, fmt.Sprintf(format, args...))
+}
+
+// keyvals parses key=values pairs up to the end, or up to (not past) the '}'
+// that closes a hash when nested.
+func (p *shParser) keyvals(nested bool) (map[string]any, error) {
+	m := map[string]any{}
+	p.skipSpace()
+	if nested && p.peek() == '}' {
+		return m, nil
+	}
+	for {
+		key, err := p.key()
 		if err != nil {
 			return nil, err
 		}
-		p.pos++ // '}'
-		return m, nil
+		if _, dup := m[key]; dup {
+			return nil, p.errorf("key %q given twice", key)
+		}
+		val, err := p.values()
+		if err != nil {
+			return nil, err
+		}
+		if _, isList := listKeys[key]; isList {
+			if str, ok := val.(string); ok {
+				val = []any{str}
+			}
+		}
+		m[key] = val
+		p.skipSpace()
+		switch {
+		case p.eof():
+			if nested {
+				return nil, p.errorf("missing '}'")
+			}
+			return m, nil
+		case p.peek() == ',':
+			p.pos++
+		case nested && p.peek() == '}':
+			return m, nil
+		default:
+			return nil, p.errorf("expected ',' or the end, got %q", p.peek())
+		}
 	}
+}
+
+// key reads a key and the '=' after it.
+func (p *shParser) key() (string, error) {
+	p.skipSpace()
 	start := p.pos
-	for p.pos < len(p.s) && !strings.ContainsRune(",}]", rune(p.s[p.pos])) {
+	for !p.eof() && isKeyByte(p.peek()) {
 		p.pos++
 	}
-	return p.s[start:p.pos], nil
+	key := p.s[start:p.pos]
+	p.skipSpace()
+	if key == "" {
+		if p.eof() {
+			return "", p.errorf("expected key=value, got the end")
+		}
+		return "", p.errorf("expected a key, got %q", p.peek())
+	}
+	if p.peek() != '=' {
+		return "", p.errorf("expected '=' after %q", key)
+	}
+	p.pos++
+	return key, nil
+}
+
+func isKeyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.#/:", c) >= 0
+}
+
+// values reads what follows "key=": a list, a hash, or one or more scalars
+// separated by commas (a scalar followed by "=" is the next key instead).
+func (p *shParser) values() (any, error) {
+	p.skipSpace()
+	switch p.peek() {
+	case '[', '{':
+		return p.value()
+	}
+	first, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	var list []any
+	for p.peek() == ',' && !p.keyAhead(p.pos+1) {
+		p.pos++
+		p.skipSpace()
+		if c := p.peek(); c == '[' || c == '{' {
+			return nil, p.errorf("unexpected %q in a list of values", c)
+		}
+		at := p.pos
+		v, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		if v == "" && !strings.ContainsAny(p.s[at:p.pos], `'"`) {
+			return nil, p.errorf("empty value after ','")
+		}
+		if list == nil {
+			list = []any{first}
+		}
+		list = append(list, v)
+	}
+	if list != nil {
+		return list, nil
+	}
+	return first, nil
+}
+
+// keyAhead says whether a key and '=' start at i.
+func (p *shParser) keyAhead(i int) bool {
+	for i < len(p.s) && p.s[i] == ' ' {
+		i++
+	}
+	start := i
+	for i < len(p.s) && isKeyByte(p.s[i]) {
+		i++
+	}
+	if i == start {
+		return false
+	}
+	for i < len(p.s) && p.s[i] == ' ' {
+		i++
+	}
+	return i < len(p.s) && p.s[i] == '='
+}
+
+// value reads one element: a list, a hash or a scalar.
+func (p *shParser) value() (any, error) {
+	p.skipSpace()
+	switch p.peek() {
+	case '[':
+		return p.list()
+	case '{':
+		return p.hash()
+	}
+	return p.scalar()
+}
+
+func (p *shParser) enter() error {
+	p.depth++
+	if p.depth > maxShorthandDepth {
+		return p.errorf("nested deeper than %d levels", maxShorthandDepth)
+	}
+	return nil
+}
+
+func (p *shParser) list() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	p.pos++ // '['
+	list := []any{}
+	p.skipSpace()
+	if p.peek() == ']' {
+		p.pos++
+		return list, nil
+	}
+	for {
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		p.skipSpace()
+		switch {
+		case p.eof():
+			return nil, p.errorf("missing ']'")
+		case p.peek() == ',':
+			p.pos++
+		case p.peek() == ']':
+			p.pos++
+			return list, nil
+		default:
+			return nil, p.errorf("expected ',' or ']', got %q", p.peek())
+		}
+	}
+}
+
+func (p *shParser) hash() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	p.pos++ // '{'
+	m, err := p.keyvals(true)
+	if err != nil {
+		return nil, err
+	}
+	p.pos++ // '}', checked by keyvals
+	return m, nil
+}
+
+// scalar reads a quoted string, or an unquoted one up to ',', ']' or '}'
+// (surrounding spaces dropped; a backslash takes the next byte literally).
+func (p *shParser) scalar() (string, error) {
+	p.skipSpace()
+	if q := p.peek(); q == '\'' || q == '"' {
+		return p.quoted(q)
+	}
+	var b strings.Builder
+	start := p.pos
+	for !p.eof() {
+		c := p.peek()
+		switch c {
+		case ',', ']', '}':
+			return strings.TrimRight(b.String(), " \t\r\n"), nil
+		case '[', '{':
+			if p.pos == start {
+				return "", p.errorf("unexpected %q", c)
+			}
+		case '\\':
+			if p.pos+1 < len(p.s) {
+				p.pos++
+				c = p.peek()
+			}
+		}
+		b.WriteByte(c)
+		p.pos++
+	}
+	return strings.TrimRight(b.String(), " \t\r\n"), nil
+}
+
+func (p *shParser) quoted(q byte) (string, error) {
+	open := p.pos
+	p.pos++
+	var b strings.Builder
+	for !p.eof() {
+		c := p.peek()
+		switch {
+		case c == q:
+			p.pos++
+			p.skipSpace()
+			return b.String(), nil
+		case c == '\\' && p.pos+1 < len(p.s) && (p.s[p.pos+1] == q || p.s[p.pos+1] == '\\'):
+			p.pos++
+			c = p.peek()
+		}
+		b.WriteByte(c)
+		p.pos++
+	}
+	p.pos = open
+	return "", p.errorf("missing closing %c", q)
 }

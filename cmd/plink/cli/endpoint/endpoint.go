@@ -210,7 +210,14 @@ func newCreateNotification(f *cmdutil.Factory) *cobra.Command {
 
 TARGET is an SNS topic ARN (the message is recorded in the store: see 'plink
 events'), an http:// or https:// URL (POSTed as JSON), or file:///path
-(appended as one JSON line per event).`,
+(appended as one JSON line per event; the directory must exist, and the path
+must be a regular file or absent, outside /proc, /sys and /dev).
+
+Messages are written with the change that causes them. The command making
+the change then tries them, all at once, for at most 2 seconds in total;
+what fails, 'plink serve' retries with backoff (in order per target, up to
+10 attempts or an hour). Failures are logged and recorded as events:
+Notification.Retrying on the first, Notification.Failed when given up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
@@ -286,6 +293,9 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 	return cmdutil.Op(cmd, "DeleteVpcEndpointConnectionNotifications")
 }
 
+// minEventsInterval is the shortest --interval events --watch takes.
+const minEventsInterval = 10 * time.Millisecond
+
 func newEvents(f *cmdutil.Factory) *cobra.Command {
 	var watch bool
 	var after int64
@@ -295,6 +305,13 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print the connection events that concern your account, one JSON object per line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A zero or tiny interval would poll the store in a busy loop.
+			if interval < minEventsInterval {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--interval must be at least %v, not %v", minEventsInterval, interval)}
+			}
+			if after < 0 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--after must be a sequence number (0 or more), not %d", after)}
+			}
 			api, err := f.API(cmd.Context())
 			if err != nil {
 				return err
@@ -327,6 +344,6 @@ func newEvents(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep printing new events until interrupted")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
-	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls")
+	cmd.Flags().DurationVar(&interval, "interval", 200*time.Millisecond, "how often --watch polls (at least 10ms)")
 	return cmd
 }
