@@ -119,7 +119,12 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			t.Errorf("want one rate-limited ERROR naming the limit and the remedy, got %d lines:\n%s", n, logs.String())
 		}
 
-		// Descriptors are back: the clients that waited are served.
+		// Descriptors are back: the clients that waited are served. One
+		// that a loop accepted inside the window (a descriptor freed for a
+		// moment, e.g. by a health check closing) found none left to dial
+		// its target and was reset: that is the right answer then, and
+		// the dial failure was counted.
+		dialFailures := int(metricValue(t, reg, "plink_forwarder_fd_exhausted_total", "op", fdOpDial))
 		for i, fd := range clients {
 			c, err := net.FileConn(os.NewFile(uintptr(fd), "client"))
 			if err != nil {
@@ -129,7 +134,12 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			c.SetDeadline(time.Now().Add(10 * time.Second))
 			buf := make([]byte, 3)
 			if _, err := c.Read(buf); err != nil || string(buf) != "b1\n" {
-				t.Errorf("client %d that waited: got %q, %v; want served by b1", i, buf, err)
+				if errors.Is(err, syscall.ECONNRESET) && dialFailures > 0 {
+					dialFailures--
+					t.Logf("client %d was accepted while out of descriptors and reset (its dial failed)", i)
+					continue
+				}
+				t.Errorf("client %d that waited: got %q, %v; want served by b1 (dial failures left to explain a reset: %d)", i, buf, err, dialFailures)
 			}
 		}
 		if name, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil || name != "b1" {
