@@ -338,7 +338,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	res := fwd.Apply(fsnap)
 	exhausted := 0
 	for _, e := range res.Errors {
-		if isFDExhausted(e.Err) {
+		if errors.Is(e, netstack.ErrFDLimit) {
 			exhausted++
 		}
 		s.errs.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,
