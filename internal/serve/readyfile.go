@@ -78,9 +78,6 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 	return &ReadyFile{path: path, owned: fi}, nil
 }
 
-// Path is the ready file's path.
-func (r *ReadyFile) Path() string { return r.path }
-
 // Write writes v as indented JSON through a temporary file and a rename.
 func (r *ReadyFile) Write(v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
