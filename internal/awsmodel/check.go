@@ -26,6 +26,11 @@ type Enum struct {
 	Shape   string   // the model's structure holding the member: VpcEndpoint
 	Member  string   // State
 	Values  []string // plink's values
+	// LowerFirst: AWS prints this member's values with the first letter
+	// lowercased, though the model's enum capitalises them (the AWS CLI's
+	// examples print "available" and "pendingAcceptance" for
+	// VpcEndpoint.State, whose enum says Available, PendingAcceptance).
+	LowerFirst bool
 }
 
 // Report is what a check found.
@@ -38,7 +43,7 @@ type Report struct {
 	// "ec2 CreateVpcEndpoint output VpcEndpoint.PolicyDocument".
 	Omitted []string
 	// Notes are worth knowing but not failures: members plink requires
-	// that the model does not, lowercase state words, unchecked values.
+	// that the model does not, values typed any (not checked).
 	Notes []string
 }
 
@@ -352,16 +357,20 @@ func (ms Models) checkEnum(r *Report, e Enum) {
 		r.problem("%s: the model's shape %s has no enum", where, ref.Shape)
 		return
 	}
-	printed := m.ExampleValues[e.Member]
+	printed := m.ExampleValues[e.Shape+"."+e.Member]
 	for _, v := range e.Values {
+		exact := slices.Contains(target.Enum, v)
+		i := slices.IndexFunc(target.Enum, func(s string) bool { return lowerFirst(s) == v })
 		switch {
-		case slices.Contains(target.Enum, v):
-			if l := lowerFirst(v); l != v && printed[l] {
-				r.problem("%s: %q: AWS's examples print %q", where, v, l)
-			}
-		case slices.ContainsFunc(target.Enum, func(s string) bool { return lowerFirst(s) == v }):
-			i := slices.IndexFunc(target.Enum, func(s string) bool { return lowerFirst(s) == v })
-			r.note("%s: %q is the model's %q as AWS prints it", where, v, target.Enum[i])
+		case e.LowerFirst && i >= 0:
+			// As AWS prints it.
+		case e.LowerFirst && exact:
+			r.problem("%s: %q: AWS prints %q", where, v, lowerFirst(v))
+		case exact && lowerFirst(v) != v && printed[lowerFirst(v)]:
+			r.problem("%s: %q: AWS's examples print %q", where, v, lowerFirst(v))
+		case exact:
+		case i >= 0:
+			r.problem("%s: %q: the model's enum has %q (LowerFirst when AWS prints it so)", where, v, target.Enum[i])
 		default:
 			r.problem("%s: %q is not in the model's enum %s %v", where, v, ref.Shape, target.Enum)
 		}

@@ -42,9 +42,9 @@ type Model struct {
 	Operations map[string]*Operation
 	Shapes     map[string]*Shape
 	Paginators map[string]*Paginator // by operation
-	// ExampleValues holds, for each member name, the strings AWS's own
-	// examples (examples-1.json) print under it in outputs: State →
-	// {available, pending, ...}.
+	// ExampleValues holds, for each member of a structure, the strings
+	// AWS's own examples (examples-1.json) print for it in outputs:
+	// "Vpc.State" → {available, pending}.
 	ExampleValues map[string]map[string]bool
 }
 
@@ -153,9 +153,13 @@ func Load(dataDir, service string) (*Model, error) {
 		if err := json.Unmarshal(raw, &ex); err != nil {
 			return nil, fmt.Errorf("%s/examples-1.json: %w", vdir, err)
 		}
-		for _, list := range ex.Examples {
+		for opName, list := range ex.Examples {
+			op := m.Operations[opName]
+			if op == nil || op.Output == nil {
+				continue
+			}
 			for _, e := range list {
-				collectExampleValues(m.ExampleValues, "", e.Output)
+				m.collectExampleValues(op.Output.Shape, "", e.Output, 0)
 			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -164,24 +168,37 @@ func Load(dataDir, service string) (*Model, error) {
 	return m, nil
 }
 
-// collectExampleValues records every string of v under the member name
-// that holds it (a list's strings under the list's name).
-func collectExampleValues(into map[string]map[string]bool, key string, v any) {
+// collectExampleValues walks an example's output value v along its shape
+// and records each string under "Structure.Member" (key; a list's strings
+// under the list's member).
+func (m *Model) collectExampleValues(shapeName, key string, v any, depth int) {
+	shape := m.Shapes[shapeName]
+	if shape == nil || depth > 64 {
+		return
+	}
 	switch v := v.(type) {
 	case map[string]any:
+		if shape.Type != "structure" {
+			return
+		}
 		for k, el := range v {
-			collectExampleValues(into, k, el)
+			if ref, ok := shape.Members[k]; ok {
+				m.collectExampleValues(ref.Shape, shapeName+"."+k, el, depth+1)
+			}
 		}
 	case []any:
+		if shape.Type != "list" || shape.Member == nil {
+			return
+		}
 		for _, el := range v {
-			collectExampleValues(into, key, el)
+			m.collectExampleValues(shape.Member.Shape, key, el, depth+1)
 		}
 	case string:
 		if key != "" {
-			if into[key] == nil {
-				into[key] = map[string]bool{}
+			if m.ExampleValues[key] == nil {
+				m.ExampleValues[key] = map[string]bool{}
 			}
-			into[key][v] = true
+			m.ExampleValues[key][v] = true
 		}
 	}
 }
