@@ -47,6 +47,14 @@ type Report struct {
 	Notes []string
 }
 
+// Err is nil without problems, else an error listing them all.
+func (r *Report) Err() error {
+	if len(r.Problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d problems against the AWS models:\n  %s", len(r.Problems), strings.Join(r.Problems, "\n  "))
+}
+
 func (r *Report) problem(format string, args ...any) {
 	r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 }

@@ -52,8 +52,8 @@ func TestModelCheck(t *testing.T) {
 		{Service: "ec2", Shape: "Vpc", Member: "State", Values: []string{"pending", "available"}},
 		{Service: "elbv2", Shape: "LoadBalancerState", Member: "Code", Values: []string{"active", "provisioning", "failed"}},
 	})
-	for _, p := range r.Problems {
-		t.Error(p)
+	if err := r.Err(); err != nil {
+		t.Error(err)
 	}
 	for _, n := range r.Notes {
 		t.Log("note:", n)
@@ -143,7 +143,7 @@ func TestModelCheckFails(t *testing.T) {
 				t.Errorf("case %d: no problem %q in:\n  %s", i, w, strings.Join(r.Problems, "\n  "))
 			}
 		}
-		if len(r.Problems) != len(c.want) {
+		if len(r.Problems) != len(c.want) || (len(c.want) > 0) != (r.Err() != nil) {
 			t.Errorf("case %d: %d problems, want %d:\n  %s", i, len(r.Problems), len(c.want), strings.Join(r.Problems, "\n  "))
 		}
 	}
