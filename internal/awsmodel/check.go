@@ -75,10 +75,10 @@ const RequiredTag = "required"
 // string keys, structure as struct); every member the model requires in an
 // input is in the struct and tagged `aws:"required"`; the model's members
 // the struct lacks are listed in Omitted. Then each enum's values must be
-// in the model's enum: exactly, or with the first letter lowercased (the
-// form AWS prints, e.g. pendingAcceptance for PendingAcceptance); a value
-// whose lowercase form AWS's own examples print must be that lowercase
-// form.
+// in the model's enum: exactly, or, with LowerFirst, as the model's value
+// with its first letter lowercased (pendingAcceptance for
+// PendingAcceptance); a value whose lowercase form AWS's own examples
+// (examples-1.json) print for that member must be that lowercase form.
 func (ms Models) Check(actions []Action, enums []Enum) *Report {
 	r := &Report{}
 	for _, a := range actions {
