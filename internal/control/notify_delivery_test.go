@@ -69,7 +69,7 @@ func newNotifyEnv(t *testing.T, p control.DeliveryPolicy) *notifyEnv {
 // watch creates a provider notification on svc for every event.
 func (e *notifyEnv) watch(t *testing.T, serviceID, target string) string {
 	t.Helper()
-	out := cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: serviceID,
+	out := cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: serviceID,
 		ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect", "Accept", "Reject", "Delete"}}))(t)
 	return out.ConnectionNotification.ConnectionNotificationID
 }
@@ -257,7 +257,7 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			target := "file://" + tc.path
 			e.cpRefused(t, "InvalidParameterValue", func() error {
-				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: svc.ServiceID,
+				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID,
 					ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect"}})
 				if err != nil && !strings.Contains(err.Error(), tc.why) {
 					t.Errorf("error %q does not say %q", err, tc.why)
@@ -274,7 +274,7 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 	}
 	// Modify checks the new target the same way.
 	e.cpRefused(t, "InvalidParameterValue", func() error {
-		_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, control.ModifyNotificationInput{ConnectionNotificationID: ids[0],
+		_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, &control.ModifyVpcEndpointConnectionNotificationInput{ConnectionNotificationID: ids[0],
 			ConnectionNotificationArn: "file:///dev/full"})
 		return err
 	})
@@ -295,7 +295,7 @@ func TestNotifyTargetsCheckedAtCreation(t *testing.T) {
 	} {
 		t.Run(target, func(t *testing.T) {
 			e.cpRefused(t, "InvalidParameterValue", func() error {
-				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: svc.ServiceID,
+				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID,
 					ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect"}})
 				return err
 			})
@@ -336,7 +336,7 @@ func TestNotifyTargetBecomesUnwritable(t *testing.T) {
 	}
 	// A file put back is written again.
 	os.Remove(path)
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), `"Event":"Accept"`) {
 		t.Errorf("file after accept: %q %v", b, err)
 	}
@@ -358,7 +358,7 @@ func TestNotifyRetriedUntilDeliveredOnce(t *testing.T) {
 	e.watch(t, svc.ServiceID, "http://"+addr+"/hook")
 
 	ep := e.endpoint(svc, "a")
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if ds := e.pending(t); len(ds) != 2 {
 		t.Fatalf("outbox %+v, want Connect and Accept pending", ds)
 	}
@@ -504,13 +504,13 @@ func TestNotifyDeliveriesGoWithTheirNotification(t *testing.T) {
 	}
 	in := e.endpointInput(svc, "a")
 	in.SubnetIDs = []string{"subnet-0123456789abcdef0"}
-	if _, err := e.consumer.CreateVpcEndpoint(e.ctx, in); err == nil {
+	if _, err := e.consumer.CreateVpcEndpoint(e.ctx, &in); err == nil {
 		t.Fatal("endpoint in an unknown subnet created")
 	}
 	if len(e.pending(t)) != 1 {
 		t.Errorf("a refused change left deliveries: %+v", e.pending(t))
 	}
-	cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, []string{id}))(t)
+	cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, &control.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIDs: []string{id}}))(t)
 	if ds := e.pending(t); len(ds) != 0 {
 		t.Errorf("deliveries of a deleted notification: %+v", ds)
 	}
@@ -540,7 +540,7 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if got := hook.events(); len(got) != 0 {
 		t.Fatalf("hook got %v before the pending Connect", got)
 	}
@@ -562,7 +562,7 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	}
 	// A batch with nothing pending goes out at once, in order.
 	ep2, ep3 := e.endpoint(svc, "b"), e.endpoint(svc, "c")
-	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID, ep2.VpcEndpointID, ep3.VpcEndpointID}))(t)
+	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, &control.RejectVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID, ep2.VpcEndpointID, ep3.VpcEndpointID}}}))(t)
 	if got, want := strings.Join(hook.events(), ","), "Connect,Accept,Connect,Connect,Reject,Reject,Reject"; got != want {
 		t.Errorf("hook got %s, want %s", got, want)
 	}
@@ -597,7 +597,7 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := api.CreateVpcEndpoint(e.ctx, in); err != nil {
+			if _, err := api.CreateVpcEndpoint(e.ctx, &in); err != nil {
 				t.Errorf("CreateVpcEndpoint: %v", err)
 			}
 		}()
