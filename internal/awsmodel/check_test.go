@@ -13,12 +13,12 @@ import (
 // registry (control's Actions()) lists them all.
 func handActions() []Action {
 	return []Action{
-		{Service: "ec2", Operation: "CreateVpcEndpoint", Input: reflect.TypeFor[createVpcEndpointInput](), Output: reflect.TypeFor[control.CreateEndpointOutput]()},
-		{Service: "ec2", Operation: "DescribeVpcEndpoints", Output: reflect.TypeFor[control.DescribeEndpointsOutput]()},
-		{Service: "ec2", Operation: "DeleteVpcEndpoints", Output: reflect.TypeFor[control.BatchResult]()},
-		{Service: "elbv2", Operation: "CreateLoadBalancer", Output: reflect.TypeFor[control.LoadBalancersOutput]()},
-		{Service: "elbv2", Operation: "DescribeLoadBalancers", Output: reflect.TypeFor[*control.LoadBalancersOutput]()},
-		{Service: "sts", Operation: "GetCallerIdentity", Input: reflect.TypeFor[struct{}](), Output: reflect.TypeFor[control.CallerIdentity]()},
+		{Service: "ec2", Operation: "CreateVpcEndpoint", Input: reflect.TypeFor[createVpcEndpointInput](), Output: reflect.TypeFor[control.CreateVpcEndpointOutput]()},
+		{Service: "ec2", Operation: "DescribeVpcEndpoints", Output: reflect.TypeFor[control.DescribeVpcEndpointsOutput]()},
+		{Service: "ec2", Operation: "DeleteVpcEndpoints", Output: reflect.TypeFor[control.DeleteVpcEndpointsOutput]()},
+		{Service: "elbv2", Operation: "CreateLoadBalancer", Output: reflect.TypeFor[control.CreateLoadBalancerOutput]()},
+		{Service: "elbv2", Operation: "DescribeLoadBalancers", Output: reflect.TypeFor[control.DescribeLoadBalancersOutput]()},
+		{Service: "sts", Operation: "GetCallerIdentity", Input: reflect.TypeFor[control.GetCallerIdentityInput](), Output: reflect.TypeFor[control.GetCallerIdentityOutput]()},
 	}
 }
 
