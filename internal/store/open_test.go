@@ -143,7 +143,7 @@ func TestOpenDotDotAfterSymlink(t *testing.T) {
 	}
 	for _, path := range []string{
 		top + "/other/link/../plink.db", // not filepath.Join: it would clean the ..
-		"link/../plink.db", // relative, from other/
+		"link/../plink.db",              // relative, from other/
 	} {
 		t.Run(path, func(t *testing.T) {
 			t.Chdir(filepath.Join(top, "other"))
