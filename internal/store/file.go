@@ -24,8 +24,8 @@ const (
 	dirMode  = 0o700
 )
 
-// absPath checks that path can name a file and makes it absolute, naming
-// the file the kernel would open. A ".." after a symbolic link leaves the
+// absPath checks that path can name a file (not "dir/", "dir/." or
+// "dir/..") and makes it absolute, naming the file the kernel would open. A ".." after a symbolic link leaves the
 // link's target, not the link's directory, so a path with ".." has its
 // directory resolved (it must exist) rather than cleaned lexically, which
 // would name another file.
@@ -43,12 +43,13 @@ func absPath(path string) (string, error) {
 		}
 		path = wd + "/" + path
 	}
-	if !slices.Contains(strings.Split(path, "/"), "..") {
-		return filepath.Clean(path), nil
-	}
-	dir, base := path[:strings.LastIndexByte(path, '/')+1], path[strings.LastIndexByte(path, '/')+1:]
+	i := strings.LastIndexByte(path, '/')
+	dir, base := path[:i+1], path[i+1:]
 	if base == "" || base == "." || base == ".." {
 		return "", fmt.Errorf("store path %s names a directory, not a file", path)
+	}
+	if !slices.Contains(strings.Split(dir, "/"), "..") {
+		return filepath.Clean(path), nil
 	}
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {

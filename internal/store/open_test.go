@@ -178,6 +178,22 @@ func TestOpenDotDotAfterSymlink(t *testing.T) {
 	}
 }
 
+// TestOpenDirectorySyntax: a path that can only name a directory ("x/",
+// "x/.", "x/..") is refused, and no file is made where the directory would
+// be.
+func TestOpenDirectorySyntax(t *testing.T) {
+	top := t.TempDir()
+	for _, path := range []string{top + "/x/", top + "/y/.", top + "/z/..", top + "/w//"} {
+		if st, err := store.Open(context.Background(), path); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) succeeded", path)
+		}
+	}
+	if got := tree(t, top); len(got) != 0 {
+		t.Errorf("files made: %v", got)
+	}
+}
+
 // TestOpenModes: the file is 0600, the directories plink creates 0700, the
 // -wal and -shm files are not readable by others, whatever the umask; an
 // existing directory keeps its mode.
