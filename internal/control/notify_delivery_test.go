@@ -610,3 +610,32 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 		t.Errorf("left for serve: %+v", ds)
 	}
 }
+
+// TestNotifyGiveUpUnblocksTheNextAtOnce: giving up a target's oldest
+// message (too old, here) makes the next one due at once, as a delivery
+// does: DeliverDue says more, so serve drains a backlog without waiting a
+// poll interval per message.
+func TestNotifyGiveUpUnblocksTheNextAtOnce(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{MaxAge: time.Minute})
+	const old = "2020-01-01T00:00:00.000Z"
+	cpNoErr(t, e.st.Write(e.ctx, func(tx *store.Tx) error {
+		for i := 0; i < 3; i++ {
+			d := store.Delivery{NotificationID: "vpce-nfn-0123456789abcdef0", Account: cpProvider, Event: "Connect",
+				VpcEndpointID: "vpce-0123456789abcdef0", Target: "http://127.0.0.1:1/hook", Body: "{}", CreatedAt: old, NextAttemptAt: old}
+			if _, _, _, err := tx.EnqueueDelivery(d, 10); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	more, err := e.outbox.DeliverDue(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.pending(t)); n != 2 {
+		t.Fatalf("%d pending after one round, want 2", n)
+	}
+	if !more {
+		t.Error("DeliverDue gave up a target's oldest message and did not say more were due")
+	}
+}
