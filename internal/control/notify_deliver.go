@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plink-dev/plink/internal/escape"
 	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -337,9 +338,19 @@ func (o *Outbox) post(ctx context.Context, target, body string) error {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return fmt.Errorf("%s answered %s", target, resp.Status)
+		return fmt.Errorf("%s answered %s", target, hookText(resp.Status))
 	}
 	return nil
+}
+
+// hookText is what a hook sent (its status line) made fit for an event and
+// a log: control characters escaped, at most 200 bytes.
+func hookText(s string) string {
+	const most = 200
+	if len(s) > most {
+		s = strings.ToValidUTF8(s[:most], "") + "..."
+	}
+	return escape.Control(s)
 }
 
 // appendLine appends line to the file at path, creating it (0600) if

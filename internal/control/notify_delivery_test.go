@@ -3,6 +3,7 @@ package control_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/store"
@@ -637,5 +639,45 @@ func TestNotifyGiveUpUnblocksTheNextAtOnce(t *testing.T) {
 	}
 	if !more {
 		t.Error("DeliverDue gave up a target's oldest message and did not say more were due")
+	}
+}
+
+// TestNotifyHookAnswerRecordedEscaped: what a hook answers (its status
+// line) is the hook's text, not plink's: control characters in it (ESC,
+// C1 CSI) are recorded escaped and its length bounded, so that `plink
+// events` and the log never carry them to a terminal.
+func TestNotifyHookAnswerRecordedEscaped(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{})
+	svc := e.readyService(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Read(make([]byte, 4096))
+				fmt.Fprintf(c, "HTTP/1.1 503 \u009b2J\x1b[31m%s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", strings.Repeat("x", 5000))
+			}()
+		}
+	}()
+	e.watch(t, svc.ServiceID, "http://"+ln.Addr().String()+"/hook")
+	e.endpoint(svc, "a")
+	retrying := e.events(t, "Notification.Retrying")
+	if len(retrying) != 1 {
+		t.Fatalf("Retrying events %s", cpJSON(t, retrying))
+	}
+	reason := detail(t, retrying[0])["Reason"].(string)
+	if strings.IndexFunc(reason, unicode.IsControl) >= 0 || len(reason) > 1000 {
+		t.Errorf("the hook's answer is recorded raw (%d bytes): %q", len(reason), reason[:min(len(reason), 200)])
+	}
+	if !strings.Contains(reason, "503") {
+		t.Errorf("reason %q does not give the status", reason)
 	}
 }
