@@ -254,6 +254,10 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 		{"symlink to a device", toFull, "kernel file system"},
 		{"dangling symlink", dangling, "symbolic link to nothing"},
 		{"through a symlink into /proc", filepath.Join(toProc, "status"), "kernel file system"},
+		// The kernel takes "proc/.." as /proc/self's parent, /proc; a
+		// lexical Clean would take it as dir (not filepath.Join: it cleans).
+		{"dot-dot after a symlink into /proc", toProc + "/../plink.jsonl", "kernel file system"},
+		{"dot-dot name", dir + "/..", "is a directory"},
 		{"relative", "rel/x.jsonl", "absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
