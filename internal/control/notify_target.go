@@ -82,10 +82,14 @@ func checkFileTarget(path string) error {
 	if !strings.HasPrefix(path, "/") {
 		return errors.New("the path must be absolute (file:///absolute/path)")
 	}
-	if strings.HasSuffix(path, "/") {
+	// The directory is the path up to its last element, resolved as the
+	// kernel resolves it: filepath.Dir would clean "link/.." away
+	// lexically, and check another directory than the one written to.
+	i := strings.LastIndexByte(path, '/')
+	dir, base := path[:i+1], path[i+1:]
+	if base == "" || base == "." || base == ".." {
 		return fmt.Errorf("%s is a directory", path)
 	}
-	dir := filepath.Dir(path)
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -96,7 +100,7 @@ func checkFileTarget(path string) error {
 	if fi, err := os.Stat(realDir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
-	real := filepath.Join(realDir, filepath.Base(path))
+	real := filepath.Join(realDir, base)
 	fi, err := os.Lstat(real)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
