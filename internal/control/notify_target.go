@@ -90,15 +90,16 @@ func checkFileTarget(path string) error {
 	if base == "" || base == "." || base == ".." {
 		return fmt.Errorf("%s is a directory", path)
 	}
+	shown := path[:max(i, 1)] // the directory as messages name it: no trailing '/'
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("directory %s does not exist", dir)
+			return fmt.Errorf("directory %s does not exist", shown)
 		}
-		return fmt.Errorf("directory %s: %v", dir, unwrapPath(err))
+		return fmt.Errorf("directory %s: %v", shown, unwrapPath(err))
 	}
 	if fi, err := os.Stat(realDir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
+		return fmt.Errorf("%s is not a directory", shown)
 	}
 	real := filepath.Join(realDir, base)
 	fi, err := os.Lstat(real)
@@ -108,7 +109,7 @@ func checkFileTarget(path string) error {
 			return err
 		}
 		if err := writable(realDir); err != nil {
-			return fmt.Errorf("cannot create files in %s: %v", dir, err)
+			return fmt.Errorf("cannot create files in %s: %v", shown, err)
 		}
 		return nil
 	case err != nil:
