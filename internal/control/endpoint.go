@@ -18,6 +18,7 @@ type VpcEndpoint struct {
 	VpcID               string            `json:"VpcId"`
 	ServiceName         string            `json:"ServiceName"`
 	State               string            `json:"State"`
+	PolicyDocument      string            `json:"PolicyDocument"`
 	RouteTableIDs       []string          `json:"RouteTableIds"`
 	SubnetIDs           []string          `json:"SubnetIds"`
 	Groups              []GroupIdentifier `json:"Groups"`
@@ -58,7 +59,7 @@ type endpointContext struct {
 
 func (a *API) endpointView(e store.Endpoint, c endpointContext) VpcEndpoint {
 	v := VpcEndpoint{VpcEndpointID: e.ID, VpcEndpointType: "Interface", VpcID: e.VPCID, ServiceName: e.ServiceName, State: e.State,
-		RouteTableIDs: []string{}, SubnetIDs: []string{}, Groups: []GroupIdentifier{}, IPAddressType: e.IPAddressType,
+		PolicyDocument: policyText(e.PolicyDocument), RouteTableIDs: []string{}, SubnetIDs: []string{}, Groups: []GroupIdentifier{}, IPAddressType: e.IPAddressType,
 		DNSOptions: DNSOptions{e.DNSRecordIPType}, PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: []string{},
 		DNSEntries: dnsEntries(e, c.svc), CreationTimestamp: e.CreatedAt, Tags: c.tags, OwnerID: e.Account}
 	if v.Tags == nil {
@@ -170,17 +171,21 @@ type CreateVpcEndpointInput struct {
 	VpcEndpointType   string             `json:"VpcEndpointType"`
 	VpcID             string             `json:"VpcId" aws:"required"`
 	ServiceName       string             `json:"ServiceName" aws:"required"`
+	PolicyDocument    string             `json:"PolicyDocument"`
 	SubnetIDs         []string           `json:"SubnetIds"`
 	SecurityGroupIDs  []string           `json:"SecurityGroupIds"`
 	IPAddressType     string             `json:"IpAddressType"`
 	DNSOptions        *DNSOptions        `json:"DnsOptions"`
+	ClientToken       string             `json:"ClientToken"`
 	PrivateDNSEnabled *bool              `json:"PrivateDnsEnabled"`
 	TagSpecifications []TagSpecification `json:"TagSpecifications"`
 }
 
-// CreateVpcEndpointOutput is {"VpcEndpoint": {...}}.
+// CreateVpcEndpointOutput is {"VpcEndpoint": {...}}, with the request's
+// ClientToken when it had one.
 type CreateVpcEndpointOutput struct {
 	VpcEndpoint VpcEndpoint `json:"VpcEndpoint"`
+	ClientToken string      `json:"ClientToken,omitempty"`
 }
 
 // recordIPType is DnsOptions.DnsRecordIpType, or "" without DnsOptions.
@@ -208,6 +213,11 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 	if len(in.SubnetIDs) == 0 {
 		return nil, missing("SubnetIds")
 	}
+	if in.PolicyDocument != "" {
+		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+			return nil, err
+		}
+	}
 	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
 	if err != nil {
 		return nil, err
@@ -216,6 +226,10 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 	var out *CreateVpcEndpointOutput
 	var ds []delivery
 	err = a.write(ctx, func(tx *store.Tx) error {
+		out, ds = nil, nil
+		if seen, err := a.replayClientToken(tx, "CreateVpcEndpoint", in.ClientToken, in, &out); seen || err != nil {
+			return err
+		}
 		v, err := a.ownedVPC(tx, in.VpcID)
 		if err != nil {
 			return err
@@ -234,7 +248,8 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 		}
 		e := store.Endpoint{ID: names.NewID(names.Endpoint), Account: a.caller.Account, Region: a.caller.Region, VPCID: v.ID,
 			ServiceID: svc.ID, ServiceName: names.ServiceName(svc.Region, svc.ID), IPAddressType: in.IPAddressType,
-			DNSRecordIPType: in.DNSOptions.recordIPType(), DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now}
+			DNSRecordIPType: in.DNSOptions.recordIPType(), DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now,
+			PolicyDocument: in.PolicyDocument}
 		if e.IPAddressType == "" {
 			e.IPAddressType = defaultIPType(subnets, svc)
 		}
@@ -281,8 +296,8 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 		if err != nil {
 			return err
 		}
-		out = &CreateVpcEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID])}
-		return nil
+		out = &CreateVpcEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID]), ClientToken: in.ClientToken}
+		return a.saveClientToken(tx, "CreateVpcEndpoint", in.ClientToken, in, out)
 	})
 	if err != nil {
 		return nil, err
@@ -463,6 +478,8 @@ type ModifyVpcEndpointInput struct {
 	IPAddressType          string      `json:"IpAddressType"`
 	DNSOptions             *DNSOptions `json:"DnsOptions"`
 	PrivateDNSEnabled      *bool       `json:"PrivateDnsEnabled"`
+	PolicyDocument         string      `json:"PolicyDocument"`
+	ResetPolicy            bool        `json:"ResetPolicy"` // back to the default full-access policy
 }
 
 // ModifyVpcEndpointOutput is {"Return": true}.
@@ -476,6 +493,14 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
+	if in.ResetPolicy && in.PolicyDocument != "" {
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "The parameters PolicyDocument and ResetPolicy cannot be used together.")
+	}
+	if in.PolicyDocument != "" {
+		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+			return nil, err
+		}
+	}
 	now := timestamp(a.now())
 	err := a.write(ctx, func(tx *store.Tx) error {
 		e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
@@ -484,6 +509,12 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 		}
 		if e.State == StateEndpointRejected || e.State == StateEndpointDeleted || e.State == StateEndpointFailed {
 			return Errorf(ErrCodeIncorrectState, "The VPC endpoint %s is in state %s and cannot be modified.", e.ID, e.State)
+		}
+		switch {
+		case in.ResetPolicy:
+			e.PolicyDocument = ""
+		case in.PolicyDocument != "":
+			e.PolicyDocument = in.PolicyDocument
 		}
 		v, err := tx.VPC(e.VPCID)
 		if err != nil {

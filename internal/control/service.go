@@ -120,12 +120,15 @@ type CreateVpcEndpointServiceConfigurationInput struct {
 	PrivateDNSName          string             `json:"PrivateDnsName"`
 	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns"`
 	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes"`
+	ClientToken             string             `json:"ClientToken"`
 	TagSpecifications       []TagSpecification `json:"TagSpecifications"`
 }
 
-// CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration": {...}}.
+// CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration":
+// {...}}, with the request's ClientToken when it had one.
 type CreateVpcEndpointServiceConfigurationOutput struct {
 	ServiceConfiguration *ServiceConfiguration `json:"ServiceConfiguration"`
+	ClientToken          string                `json:"ClientToken,omitempty"`
 }
 
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
@@ -150,8 +153,12 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *Cre
 	s := store.Service{ID: names.NewID(names.Service), Account: a.caller.Account, Region: a.caller.Region, State: StateServiceAvailable,
 		AcceptanceRequired: in.AcceptanceRequired == nil || *in.AcceptanceRequired, SupportedIPv4: v4, SupportedIPv6: v6,
 		CreatedAt: timestamp(a.now())}
-	var out *ServiceConfiguration
+	var out *CreateVpcEndpointServiceConfigurationOutput
 	err = a.write(ctx, func(tx *store.Tx) error {
+		out = nil
+		if seen, err := a.replayClientToken(tx, "CreateVpcEndpointServiceConfiguration", in.ClientToken, in, &out); seen || err != nil {
+			return err
+		}
 		lbs, err := a.checkServiceLBs(tx, in.NetworkLoadBalancerArns, "")
 		if err != nil {
 			return err
@@ -171,13 +178,17 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *Cre
 		if err := putTags(tx, s.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
-		out, err = a.serviceView(tx, s)
-		return err
+		v, err := a.serviceView(tx, s)
+		if err != nil {
+			return err
+		}
+		out = &CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: v, ClientToken: in.ClientToken}
+		return a.saveClientToken(tx, "CreateVpcEndpointServiceConfiguration", in.ClientToken, in, out)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: out}, nil
+	return out, nil
 }
 
 func ipTypes(types []string) (v4, v6 bool, err error) {
