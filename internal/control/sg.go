@@ -25,12 +25,12 @@ type SecurityGroup struct {
 
 // IPPermission is one rule set: protocol, ports, source ranges.
 type IPPermission struct {
-	FromPort         *int        `json:"FromPort,omitempty"`
-	IPProtocol       string      `json:"IpProtocol"`
-	IPRanges         []IPRange   `json:"IpRanges"`
-	Ipv6Ranges       []Ipv6Range `json:"Ipv6Ranges"`
-	PrefixListIDs    []string    `json:"PrefixListIds"`
-	ToPort           *int        `json:"ToPort,omitempty"`
+	FromPort         *int              `json:"FromPort,omitempty"`
+	IPProtocol       string            `json:"IpProtocol"`
+	IPRanges         []IPRange         `json:"IpRanges"`
+	Ipv6Ranges       []Ipv6Range       `json:"Ipv6Ranges"`
+	PrefixListIDs    []string          `json:"PrefixListIds"`
+	ToPort           *int              `json:"ToPort,omitempty"`
 	UserIDGroupPairs []UserIDGroupPair `json:"UserIdGroupPairs"`
 }
 
