@@ -681,16 +681,7 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 	if err != nil {
 		return nil, err
 	}
-	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, map[string]fieldFunc[VpcEndpoint]{
-		"vpc-endpoint-id":    func(e VpcEndpoint) []string { return one(e.VpcEndpointID) },
-		"vpc-id":             func(e VpcEndpoint) []string { return one(e.VpcID) },
-		"service-name":       func(e VpcEndpoint) []string { return one(e.ServiceName) },
-		"vpc-endpoint-state": func(e VpcEndpoint) []string { return one(e.State) },
-		"vpc-endpoint-type":  func(e VpcEndpoint) []string { return one(e.VpcEndpointType) },
-		"ip-address-type":    func(e VpcEndpoint) []string { return one(e.IPAddressType) },
-		"owner-id":           func(e VpcEndpoint) []string { return one(e.OwnerID) },
-		"tags":               func(e VpcEndpoint) []string { return tagStrings(e.Tags) },
-	})
+	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, vpcEndpointFilters)
 	return out, err
 }
 
@@ -907,13 +898,7 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 	if err != nil {
 		return nil, err
 	}
-	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, map[string]fieldFunc[VpcEndpointConnection]{
-		"service-id":         func(c VpcEndpointConnection) []string { return one(c.ServiceID) },
-		"vpc-endpoint-owner": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointOwner) },
-		"vpc-endpoint-state": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointState) },
-		"vpc-endpoint-id":    func(c VpcEndpointConnection) []string { return one(c.VpcEndpointID) },
-		"ip-address-type":    func(c VpcEndpointConnection) []string { return one(c.IPAddressType) },
-	})
+	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, vpcEndpointConnectionFilters)
 	return out, err
 }
 
@@ -997,14 +982,7 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 		}
 		in.Filters = append(in.Filters, Filter{Name: "service-name", Values: in.ServiceNames})
 	}
-	out.ServiceDetails, err = applyFilters(out.ServiceDetails, in.Filters, map[string]fieldFunc[ServiceDetail]{
-		"service-name":               func(d ServiceDetail) []string { return one(d.ServiceName) },
-		"service-id":                 func(d ServiceDetail) []string { return one(d.ServiceID) },
-		"service-type":               func(d ServiceDetail) []string { return one("Interface") },
-		"owner":                      func(d ServiceDetail) []string { return one(d.Owner) },
-		"supported-ip-address-types": func(d ServiceDetail) []string { return d.SupportedIPAddressTypes },
-		"tags":                       func(d ServiceDetail) []string { return tagStrings(d.Tags) },
-	})
+	out.ServiceDetails, err = applyFilters(out.ServiceDetails, in.Filters, serviceDetailFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -1114,15 +1092,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 	if err != nil {
 		return nil, err
 	}
-	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, map[string]fieldFunc[NetworkInterface]{
-		"network-interface-id": func(n NetworkInterface) []string { return one(n.NetworkInterfaceID) },
-		"vpc-id":               func(n NetworkInterface) []string { return one(n.VpcID) },
-		"subnet-id":            func(n NetworkInterface) []string { return one(n.SubnetID) },
-		"availability-zone":    func(n NetworkInterface) []string { return one(n.AvailabilityZone) },
-		"interface-type":       func(n NetworkInterface) []string { return one(n.InterfaceType) },
-		"description":          func(n NetworkInterface) []string { return one(n.Description) },
-		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
-	})
+	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, networkInterfaceFilters)
 	return out, err
 }
 

@@ -213,14 +213,7 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in
 	if err != nil {
 		return nil, err
 	}
-	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, map[string]fieldFunc[ConnectionNotification]{
-		"connection-notification-arn":   func(n ConnectionNotification) []string { return one(n.ConnectionNotificationArn) },
-		"connection-notification-id":    func(n ConnectionNotification) []string { return one(n.ConnectionNotificationID) },
-		"connection-notification-state": func(n ConnectionNotification) []string { return one(n.ConnectionNotificationState) },
-		"connection-notification-type":  func(n ConnectionNotification) []string { return one(n.ConnectionNotificationType) },
-		"service-id":                    func(n ConnectionNotification) []string { return one(n.ServiceID) },
-		"vpc-endpoint-id":               func(n ConnectionNotification) []string { return one(n.VpcEndpointID) },
-	})
+	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, connectionNotificationFilters)
 	return out, err
 }
 

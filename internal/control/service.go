@@ -460,14 +460,7 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 	if err != nil {
 		return nil, err
 	}
-	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, map[string]fieldFunc[ServiceConfiguration]{
-		"service-name":               func(s ServiceConfiguration) []string { return one(s.ServiceName) },
-		"service-id":                 func(s ServiceConfiguration) []string { return one(s.ServiceID) },
-		"service-state":              func(s ServiceConfiguration) []string { return one(s.ServiceState) },
-		"supported-ip-address-types": func(s ServiceConfiguration) []string { return s.SupportedIPAddressTypes },
-		"private-dns-name":           func(s ServiceConfiguration) []string { return one(s.PrivateDNSName) },
-		"tags":                       func(s ServiceConfiguration) []string { return tagStrings(s.Tags) },
-	})
+	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, serviceConfigurationFilters)
 	return out, err
 }
 
@@ -661,10 +654,7 @@ func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *Des
 	if err != nil {
 		return nil, err
 	}
-	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, map[string]fieldFunc[AllowedPrincipal]{
-		"principal":      func(p AllowedPrincipal) []string { return one(p.Principal) },
-		"principal-type": func(p AllowedPrincipal) []string { return one(p.PrincipalType) },
-	})
+	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, servicePermissionFilters)
 	return out, err
 }
 

@@ -42,6 +42,8 @@ type UserIDGroupPair struct {
 	GroupName   string `json:"GroupName,omitempty"`
 	UserID      string `json:"UserId,omitempty"`
 	VpcID       string `json:"VpcId,omitempty"`
+
+	name string // the source group's name, for the group-name filters
 }
 
 // SecurityGroupRule is the EC2 SecurityGroupRule shape: one rule with its
@@ -537,14 +539,7 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGr
 	if len(in.GroupNames) > 0 {
 		filters = append(filters, Filter{Name: "group-name", Values: in.GroupNames})
 	}
-	out.SecurityGroups, err = applyFilters(out.SecurityGroups, filters, map[string]fieldFunc[SecurityGroup]{
-		"group-id":    func(g SecurityGroup) []string { return one(g.GroupID) },
-		"group-name":  func(g SecurityGroup) []string { return one(g.GroupName) },
-		"vpc-id":      func(g SecurityGroup) []string { return one(g.VpcID) },
-		"owner-id":    func(g SecurityGroup) []string { return one(g.OwnerID) },
-		"description": func(g SecurityGroup) []string { return one(g.Description) },
-		"tags":        func(g SecurityGroup) []string { return tagStrings(g.Tags) },
-	})
+	out.SecurityGroups, err = applyFilters(out.SecurityGroups, filters, securityGroupFilters)
 	if err == nil && len(in.GroupNames) > 0 && len(out.SecurityGroups) == 0 {
 		err = Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist", in.GroupNames[0])
 	}
@@ -566,7 +561,13 @@ func (a *API) groupView(tx *store.Tx, g store.SecurityGroup) (*SecurityGroup, er
 			p.FromPort, p.ToPort = &from, &to
 		}
 		if r.SourceGroup != "" {
-			p.UserIDGroupPairs = append(p.UserIDGroupPairs, UserIDGroupPair{Description: r.Description, GroupID: r.SourceGroup, UserID: r.SourceOwner})
+			pair := UserIDGroupPair{Description: r.Description, GroupID: r.SourceGroup, UserID: r.SourceOwner}
+			if src, err := tx.SecurityGroup(r.SourceGroup); err == nil {
+				pair.name = src.Name
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			p.UserIDGroupPairs = append(p.UserIDGroupPairs, pair)
 		} else if r.CIDR.Addr().Is4() {
 			p.IPRanges = append(p.IPRanges, IPRange{CidrIP: r.CIDR.String(), Description: r.Description})
 		} else {
