@@ -98,6 +98,8 @@ the service has a verified private DNS name. Only Interface endpoints exist here
 	fl.Bool("private-dns-enabled", false, "answer the service's private DNS name inside the VPC")
 	fl.Bool("no-private-dns-enabled", false, "do not answer the private DNS name")
 	fl.StringArrayVar(&tagSpecs, "tag-specifications", nil, "ResourceType=vpc-endpoint,Tags=[{Key=k,Value=v}]")
+	fl.StringVar(&in.PolicyDocument, "policy-document", "", "endpoint policy JSON (default: full access)")
+	fl.StringVar(&in.ClientToken, "client-token", "", "idempotency token: a repeated call returns the first result")
 	return cmdutil.Op(cmd, "CreateVpcEndpoint")
 }
 
@@ -132,6 +134,11 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 			if in.DNSOptions, err = dnsRecordType(dnsOptions); err != nil {
 				return err
 			}
+			reset, err := cmdutil.BoolPair(cmd, "reset-policy", "no-reset-policy")
+			if err != nil {
+				return err
+			}
+			in.ResetPolicy = reset != nil && *reset
 			in.AddSubnetIDs, in.RemoveSubnetIDs = cmdutil.SplitList(addSubnets), cmdutil.SplitList(rmSubnets)
 			in.AddSecurityGroupIDs, in.RemoveSecurityGroupIDs = cmdutil.SplitList(addGroups), cmdutil.SplitList(rmGroups)
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyVpcEndpointOutput, error) {
@@ -149,6 +156,9 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&dnsOptions, "dns-options", "", "DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")
 	fl.Bool("private-dns-enabled", false, "enable private DNS")
 	fl.Bool("no-private-dns-enabled", false, "disable private DNS")
+	fl.StringVar(&in.PolicyDocument, "policy-document", "", "new endpoint policy JSON")
+	fl.Bool("reset-policy", false, "go back to the default full-access policy")
+	fl.Bool("no-reset-policy", false, "keep the policy")
 	cmd.MarkFlagRequired("vpc-endpoint-id")
 	return cmdutil.Op(cmd, "ModifyVpcEndpoint")
 }
@@ -228,6 +238,7 @@ Notification.Retrying on the first, Notification.Failed when given up.`,
 	cmd.Flags().StringVar(&in.VpcEndpointID, "vpc-endpoint-id", "", "endpoint ID (consumer)")
 	cmd.Flags().StringVar(&in.ConnectionNotificationArn, "connection-notification-arn", "", "SNS topic ARN, http(s) URL or file:// path")
 	cmd.Flags().StringArrayVar(&events, "connection-events", nil, "Connect, Accept, Reject, Delete")
+	cmd.Flags().StringVar(&in.ClientToken, "client-token", "", "idempotency token: a repeated call returns the first result")
 	return cmdutil.Op(cmd, "CreateVpcEndpointConnectionNotification")
 }
 

@@ -64,6 +64,7 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 	fl.StringVar(&in.PrivateDNSName, "private-dns-name", "", "private DNS name, e.g. api.example.com or *.example.com (needs verification)")
 	fl.StringArrayVar(&types, "supported-ip-address-types", nil, "ipv4 and/or ipv6 (default ipv4)")
 	fl.StringArrayVar(&tagSpecs, "tag-specifications", nil, "ResourceType=vpc-endpoint-service,Tags=[{Key=k,Value=v}]")
+	fl.StringVar(&in.ClientToken, "client-token", "", "idempotency token: a repeated call returns the first result")
 	return cmdutil.Op(cmd, "CreateVpcEndpointServiceConfiguration")
 }
 

@@ -196,7 +196,7 @@ func newCreateSecurityGroup(f *cmdutil.Factory) *cobra.Command {
 
 func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 	var in control.IngressInput
-	var perms []string
+	var perms, ruleIDs []string
 	var port string
 	name, op, short := "authorize-security-group-ingress", "AuthorizeSecurityGroupIngress", "Allow inbound traffic to a security group"
 	if !add {
@@ -226,7 +226,7 @@ func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 			if add {
 				out, err = api.AuthorizeSecurityGroupIngress(cmd.Context(), &control.AuthorizeSecurityGroupIngressInput{IngressInput: in})
 			} else {
-				out, err = api.RevokeSecurityGroupIngress(cmd.Context(), &control.RevokeSecurityGroupIngressInput{IngressInput: in})
+				out, err = api.RevokeSecurityGroupIngress(cmd.Context(), &control.RevokeSecurityGroupIngressInput{IngressInput: in, SecurityGroupRuleIDs: cmdutil.SplitList(ruleIDs)})
 			}
 			if err != nil {
 				return err
@@ -240,6 +240,11 @@ func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 	cmd.Flags().StringVar(&port, "port", "", "port or range, e.g. 443 or 8000-8100")
 	cmd.Flags().StringVar(&in.CidrIP, "cidr", "", "source CIDR (IPv4 or IPv6)")
 	cmd.Flags().StringArrayVar(&perms, "ip-permissions", nil, "IpProtocol=tcp,FromPort=80,ToPort=80,IpRanges=[{CidrIp=127.0.0.0/8}]")
+	cmd.Flags().StringVar(&in.SourceSecurityGroupName, "source-group", "", "source security group (name or ID): admit its members")
+	cmd.Flags().StringVar(&in.SourceSecurityGroupOwnerID, "group-owner", "", "account of the source group")
+	if !add {
+		cmd.Flags().StringArrayVar(&ruleIDs, "security-group-rule-ids", nil, "rules to remove, by sgr- ID")
+	}
 	return cmdutil.Op(cmd, op)
 }
 
