@@ -231,8 +231,8 @@ func pairGroupID(p UserIDGroupPair) string   { return p.GroupID }
 func pairGroupName(p UserIDGroupPair) string { return p.name }
 func pairUserID(p UserIDGroupPair) string    { return p.UserID }
 
-// networkInterfaceFilters are describe-network-interfaces' filters (35 in
-// the model; tag:<key> and tag-key through "tags"). plink's interfaces are
+// networkInterfaceFilters are describe-network-interfaces' 37 filters
+// (tag:<key> and tag-key through "tags"). plink's interfaces are
 // endpoint interfaces: managed by AWS for the endpoint (requester-managed,
 // in-use, source/destination checked), with no public address, no Elastic
 // IP, no instance attachment, no MAC or private DNS name: the filters on
@@ -309,6 +309,11 @@ var networkInterfaceFilters = map[string]fieldFunc[NetworkInterface]{
 	"subnet-id":         func(n NetworkInterface) []string { return one(n.SubnetID) },
 	"vpc-id":            func(n NetworkInterface) []string { return one(n.VpcID) },
 	"tags":              func(n NetworkInterface) []string { return tagStrings(n.TagSet) },
+	// The current API reference adds two more (37 in all; Debian's
+	// botocore predates them): interfaces a service operator manages
+	// (EKS Auto Mode and the like). Endpoint interfaces are not such.
+	"operator.managed":   constant[NetworkInterface]("false"),
+	"operator.principal": noValue[NetworkInterface],
 }
 
 // vpcEndpointFilters are describe-vpc-endpoints' 8 filters, and owner-id,
