@@ -63,6 +63,21 @@ func TestSecurityGroupMembers(t *testing.T) {
 		t.Errorf("after revoke by ID: %s", cpJSON(t, g.IPPermissions))
 	}
 
+	// Tags on rules (ResourceType security-group-rule) come back with the
+	// rule, and go with it.
+	tagged := cpMust(c.AuthorizeSecurityGroupIngress(ctx, &control.AuthorizeSecurityGroupIngressInput{IngressInput: control.IngressInput{
+		GroupID: sg.GroupID, IPProtocol: "udp", FromPort: &p80, ToPort: &p80, CidrIP: "10.9.0.0/16"},
+		TagSpecifications: []control.TagSpecification{{ResourceType: "security-group-rule", Tags: []control.Tag{{Key: "Name", Value: "dns"}}}}}))(t)
+	if tg := tagged.SecurityGroupRules[0].Tags; len(tg) != 1 || tg[0].Key != "Name" || tg[0].Value != "dns" {
+		t.Errorf("rule tags = %s", cpJSON(t, tg))
+	}
+	cpMust(c.RevokeSecurityGroupIngress(ctx, &control.RevokeSecurityGroupIngressInput{IngressInput: control.IngressInput{
+		GroupID: sg.GroupID, IPProtocol: "udp", FromPort: &p80, ToPort: &p80, CidrIP: "10.9.0.0/16"}}))(t)
+	var n int
+	if err := e.st.DB().QueryRow(`SELECT count(*) FROM tags WHERE resource_id = ?`, tagged.SecurityGroupRules[0].SecurityGroupRuleID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("tags of a revoked rule: %d, %v", n, err)
+	}
+
 	del := cpMust(c.DeleteSecurityGroup(ctx, &control.DeleteSecurityGroupInput{GroupID: sg.GroupID}))(t)
 	if !del.Return || del.GroupID != sg.GroupID {
 		t.Errorf("delete = %s", cpJSON(t, del))

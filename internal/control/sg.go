@@ -413,8 +413,13 @@ func ParsePortRange(s string) (int, int, error) {
 
 // AuthorizeSecurityGroupIngress adds inbound rules.
 func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSecurityGroupIngressInput) (*AuthorizeSecurityGroupIngressOutput, error) {
+	tags, err := tagsFor(in.TagSpecifications, "security-group-rule")
+	if err != nil {
+		return nil, err
+	}
 	out := &AuthorizeSecurityGroupIngressOutput{Return: true, SecurityGroupRules: []SecurityGroupRule{}}
-	err := a.write(ctx, func(tx *store.Tx) error {
+	err = a.write(ctx, func(tx *store.Tx) error {
+		out.SecurityGroupRules = out.SecurityGroupRules[:0]
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
@@ -431,7 +436,14 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSe
 			if !added {
 				return Errorf(ErrCodeInvalidPermissionDuplicate, "the specified rule \"peer: %s, %s, from port: %d, to port: %d, ALLOW\" already exists", rulePeer(r), strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
 			}
-			out.SecurityGroupRules = append(out.SecurityGroupRules, ruleView(g, r))
+			if err := putTags(tx, r.ID, tags, ErrCodeTagLimitExceeded); err != nil {
+				return err
+			}
+			v := ruleView(g, r)
+			if v.Tags, err = a.tags(tx, r.ID); err != nil {
+				return err
+			}
+			out.SecurityGroupRules = append(out.SecurityGroupRules, v)
 		}
 		return nil
 	})

@@ -460,6 +460,9 @@ func (t *Tx) SGRuleID(r SGRule) (string, error) {
 // DeleteSGRuleByID removes a group's rule by its sgr- ID; it reports false
 // when the group has no such rule.
 func (t *Tx) DeleteSGRuleByID(groupID, id string) (bool, error) {
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ? AND EXISTS (SELECT 1 FROM sg_rules WHERE group_id = ? AND id = ?)`, id, groupID, id); err != nil {
+		return false, err
+	}
 	res, err := t.exec(`DELETE FROM sg_rules WHERE group_id = ? AND id = ?`, groupID, id)
 	if err != nil {
 		return false, err
@@ -481,6 +484,13 @@ func (t *Tx) SGRulesReferencing(id string) (string, error) {
 
 // DeleteSGRule removes a rule; it reports false when there was none.
 func (t *Tx) DeleteSGRule(r SGRule) (bool, error) {
+	if id, err := t.SGRuleID(r); err != nil {
+		return false, err
+	} else if id != "" {
+		if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ?`, id); err != nil {
+			return false, err
+		}
+	}
 	res, err := t.exec(`DELETE FROM sg_rules WHERE group_id = ? AND protocol = ? AND from_port = ? AND to_port = ? AND cidr = ? AND source_group = ?`,
 		r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.cidrText(), r.SourceGroup)
 	if err != nil {
@@ -502,7 +512,7 @@ func (t *Tx) SecurityGroupInUse(id string) (string, error) {
 
 // DeleteSecurityGroup removes a group and its rules.
 func (t *Tx) DeleteSecurityGroup(id string) error {
-	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ?`, id); err != nil {
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ? OR resource_id IN (SELECT id FROM sg_rules WHERE group_id = ?)`, id, id); err != nil {
 		return err
 	}
 	_, err := t.exec(`DELETE FROM security_groups WHERE id = ?`, id)
