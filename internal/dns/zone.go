@@ -51,6 +51,7 @@ type view struct {
 	vpcID  string
 	cidr   netip.Prefix
 	cidr6  netip.Prefix
+	extra  []netip.Prefix // secondary IPv4 blocks
 	apexes map[string]*apex // private hosted zones
 	exact  map[string]*node // exact private names and private zone apexes
 	wild   map[string]*node // *.example.com stored under "example.com."
@@ -95,7 +96,7 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 
 	views := make(map[string]*view, len(snap.VPCs))
 	for _, v := range snap.VPCs {
-		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR,
+		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR, extra: v.SecondaryCIDRs,
 			apexes: map[string]*apex{}, exact: map[string]*node{}, wild: map[string]*node{}}
 		views[v.ID] = vw
 		z.views = append(z.views, vw)
@@ -287,6 +288,11 @@ func (z *zone) viewFor(local, src netip.Addr) *view {
 	for _, v := range z.views {
 		if v.cidr.Contains(src) || v.cidr6.Contains(src) {
 			return v
+		}
+		for _, p := range v.extra {
+			if p.Contains(src) {
+				return v
+			}
 		}
 	}
 	return nil
