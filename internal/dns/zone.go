@@ -51,7 +51,7 @@ type view struct {
 	vpcID  string
 	cidr   netip.Prefix
 	cidr6  netip.Prefix
-	extra  []netip.Prefix // secondary IPv4 blocks
+	extra  []netip.Prefix   // secondary IPv4 blocks
 	apexes map[string]*apex // private hosted zones
 	exact  map[string]*node // exact private names and private zone apexes
 	wild   map[string]*node // *.example.com stored under "example.com."
