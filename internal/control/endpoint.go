@@ -239,9 +239,16 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 			return err
 		}
 		verified := svc.PrivateDNSName != "" && svc.PDNSState == "verified"
-		e.PrivateDNSEnabled = verified
+		// Unasked, private DNS is on for a verified name in a VPC with both
+		// DNS attributes; asked for, it needs both (AWS's error).
+		e.PrivateDNSEnabled = verified && privateDNSNeedsVPCAttributes(v) == nil
 		if in.PrivateDNSEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
+			if e.PrivateDNSEnabled {
+				if err := privateDNSNeedsVPCAttributes(v); err != nil {
+					return err
+				}
+			}
 		}
 		if e.PrivateDNSEnabled {
 			if err := a.checkPrivateDNS(tx, e, svc); err != nil {
@@ -536,26 +543,31 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 		if in.PrivateDNSEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
 			if e.PrivateDNSEnabled {
+				if err := privateDNSNeedsVPCAttributes(v); err != nil {
+					return err
+				}
 				if err := a.checkPrivateDNS(tx, e, svc); err != nil {
 					return err
 				}
 			}
 		}
-		// ENIs: drop the removed subnets' (and all of them when the IP
-		// type changed), then create the missing ones.
-		if ipChanged {
-			drop = e.ENIs
-		}
+		// ENIs: drop the removed subnets', give the others the addresses
+		// of the new IP type in place (see reshapeENI), then create the
+		// missing ones.
 		for _, n := range drop {
 			if err := tx.DeleteENI(n.ID); err != nil {
 				return err
 			}
 		}
 		have := map[string]bool{}
-		if !ipChanged {
-			for _, n := range e.ENIs {
-				if !containsFunc(drop, func(d store.ENI) bool { return d.ID == n.ID }) {
-					have[n.SubnetID] = true
+		for _, n := range e.ENIs {
+			if containsFunc(drop, func(d store.ENI) bool { return d.ID == n.ID }) {
+				continue
+			}
+			have[n.SubnetID] = true
+			if ipChanged {
+				if err := reshapeENI(tx, n, keep, e.IPAddressType); err != nil {
+					return err
 				}
 			}
 		}

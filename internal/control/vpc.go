@@ -117,24 +117,17 @@ func (a *API) ensureDefaultVPCTx(tx *store.Tx) error {
 // createVPC inserts a VPC, its default security group and, for a default
 // VPC, its subnets.
 func (a *API) createVPC(tx *store.Tx, p netip.Prefix, ipv6, isDefault bool) (store.VPC, error) {
+	// DNS attributes as AWS sets them: both on for a default VPC, only
+	// enableDnsSupport for another (see vpc_attribute.go).
 	v := store.VPC{ID: names.NewID(names.VPC), Account: a.caller.Account, Region: a.caller.Region, CIDR: p,
-		IsDefault: isDefault, State: "available", CreatedAt: timestamp(a.now())}
+		IsDefault: isDefault, State: "available", CreatedAt: timestamp(a.now()),
+		EnableDNSSupport: true, EnableDNSHostnames: isDefault}
 	if ipv6 {
-		for {
-			var b [16]byte
-			b[0] = 0xfd
-			copy(b[1:], mustHexBytes(names.RandomHex(10)))
-			b[6] &= 0 // the /56: the seventh byte is the subnet range
-			c := netip.PrefixFrom(netip.AddrFrom16(b), 56)
-			used, err := tx.VPCIPv6InUse(c)
-			if err != nil {
-				return v, err
-			}
-			if !used {
-				v.IPv6CIDR = c
-				break
-			}
+		c, err := allocateVPCIPv6(tx)
+		if err != nil {
+			return v, err
 		}
+		v.IPv6CIDR = c
 	}
 	if err := tx.InsertVPC(v); err != nil {
 		return v, err
@@ -230,6 +223,11 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	out := &Vpc{CidrBlock: v.CIDR.String(), DhcpOptionsID: "default", State: v.State, VpcID: v.ID, OwnerID: v.Account,
 		InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags, Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{},
 		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{"associated"}}}}
+	secondary, err := secondaryBlockViews(tx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	out.CidrBlockAssociationSet = append(out.CidrBlockAssociationSet, secondary...)
 	if v.IPv6CIDR.IsValid() {
 		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
 			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{"associated"},
@@ -442,7 +440,11 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 			if err != nil || !p.Addr().Is4() || p.Masked() != p {
 				return invalidValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", in.CidrBlock)
 			}
-			if p.Bits() > 28 || !v.CIDR.Contains(p.Addr()) || p.Bits() < v.CIDR.Bits() {
+			blocks, err := vpcIPv4Blocks(tx, v)
+			if err != nil {
+				return err
+			}
+			if p.Bits() > 28 || !containsFunc(blocks, func(b netip.Prefix) bool { return b.Contains(p.Addr()) && p.Bits() >= b.Bits() }) {
 				return Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
 			}
 			for _, e := range existing {
