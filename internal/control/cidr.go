@@ -27,8 +27,10 @@ const (
 	subnetCidrAssocPrefix = "subnet-cidr-assoc-"
 )
 
-func vpcPrimaryAssocID(vpcID string) string { return vpcCidrAssocPrefix + strings.TrimPrefix(vpcID, "vpc-") }
-func vpcIPv6AssocID(vpcID string) string    { return vpcCidrAssocPrefix + "6" + vpcID[5:] }
+func vpcPrimaryAssocID(vpcID string) string {
+	return vpcCidrAssocPrefix + strings.TrimPrefix(vpcID, "vpc-")
+}
+func vpcIPv6AssocID(vpcID string) string { return vpcCidrAssocPrefix + "6" + vpcID[5:] }
 func subnetIPv6AssocID(subnetID string) string {
 	return subnetCidrAssocPrefix + strings.TrimPrefix(subnetID, "subnet-")
 }

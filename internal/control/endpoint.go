@@ -840,6 +840,7 @@ type ServiceDetail struct {
 	VpcEndpointPolicySupported      bool                `json:"VpcEndpointPolicySupported"`
 	AcceptanceRequired              bool                `json:"AcceptanceRequired"`
 	ManagesVpcEndpoints             bool                `json:"ManagesVpcEndpoints"`
+	PayerResponsibility             string              `json:"PayerResponsibility,omitempty"`
 	Tags                            []Tag               `json:"Tags"`
 	PrivateDNSNameVerificationState string              `json:"PrivateDnsNameVerificationState,omitempty"`
 	SupportedIPAddressTypes         []string            `json:"SupportedIpAddressTypes"`
@@ -883,7 +884,8 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in DescribeEndpoi
 			}
 			d := ServiceDetail{ServiceName: names.ServiceName(s.Region, s.ID), ServiceID: s.ID, ServiceType: []ServiceTypeDetail{{"Interface"}},
 				AvailabilityZones: zones, Owner: s.Account, BaseEndpointDNSNames: []string{names.ServiceBaseDNSName(s.Region, s.ID)},
-				AcceptanceRequired: s.AcceptanceRequired, Tags: tags, SupportedIPAddressTypes: supportedTypes(s)}
+				AcceptanceRequired: s.AcceptanceRequired, Tags: tags, SupportedIPAddressTypes: supportedTypes(s),
+				PayerResponsibility: s.PayerResponsibility}
 			if s.PrivateDNSName != "" {
 				d.PrivateDNSName = s.PrivateDNSName
 				d.PrivateDNSNames = []PrivateDNSDetail{{s.PrivateDNSName}}
@@ -1001,6 +1003,9 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in DescribeNetworkI
 			for _, g := range e.GroupIDs {
 				ni.Groups = append(ni.Groups, GroupIdentifier{GroupID: g, GroupName: cs[e.ID].groups[g]})
 			}
+			if ni.TagSet, err = a.tags(tx, n.ID); err != nil { // create-tags tags ENIs
+				return err
+			}
 			if n.IPv4.IsValid() {
 				ni.PrivateIPAddress = n.IPv4.String()
 				ni.PrivateIPAddresses = append(ni.PrivateIPAddresses, PrivateIP{Primary: true, PrivateIPAddress: n.IPv4.String()})
@@ -1026,6 +1031,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in DescribeNetworkI
 		"interface-type":       func(n NetworkInterface) []string { return one(n.InterfaceType) },
 		"description":          func(n NetworkInterface) []string { return one(n.Description) },
 		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
+		"tags":                 func(n NetworkInterface) []string { return tagStrings(n.TagSet) },
 	})
 	return out, err
 }
