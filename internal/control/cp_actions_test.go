@@ -153,7 +153,7 @@ func TestCPTagsEC2(t *testing.T) {
 			del  []control.TagToDelete
 			want []string
 		}{
-			{[]control.TagToDelete{{Key: "team", Value: str("other")}}, []string{"empty=", "keep=1", "team=a"}},      // value differs: kept
+			{[]control.TagToDelete{{Key: "team", Value: str("other")}}, []string{"empty=", "keep=1", "team=a"}}, // value differs: kept
 			{[]control.TagToDelete{{Key: "empty", Value: str("x")}, {Key: "team", Value: str("a")}}, []string{"empty=", "keep=1"}},
 			{[]control.TagToDelete{{Key: "empty", Value: str("")}, {Key: "missing"}}, []string{"keep=1"}}, // "" deletes only an empty value
 			{nil, nil}, // no tags: every tag goes
