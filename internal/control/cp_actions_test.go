@@ -367,6 +367,18 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 		other := e.xVpc(e.provider, "127.126.0.0/16")
 		cpMust(e.provider.AssociateVpcCidrBlock(e.ctx, &control.AssociateVpcCidrBlockInput{VpcID: other.VpcID, CidrBlock: "127.121.0.0/16"}))(t)
 	})
+	t.Run("create-vpc does not overlap a secondary block", func(t *testing.T) {
+		e.cpRefused(t, control.CodeInvalidVpcRange, func() error {
+			_, err := e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.124.0.0/20"})
+			return err
+		})
+	})
+	t.Run("a VPC with secondary blocks is deleted with them", func(t *testing.T) {
+		w := e.xVpc(e.consumer, "127.127.0.0/16")
+		cpMust(assoc(control.AssociateVpcCidrBlockInput{VpcID: w.VpcID, CidrBlock: "127.128.0.0/16"}))(t)
+		cpNoErr(t, e.consumer.DeleteVpc(e.ctx, w.VpcID))
+		e.xVpc(e.provider, "127.128.0.0/16") // free again
+	})
 	t.Run("serve's snapshot has the secondary blocks", func(t *testing.T) {
 		snap := cpMust(e.st.Snapshot(e.ctx))(t)
 		for _, sv := range snap.VPCs {
