@@ -568,7 +568,7 @@ func TestCPVpcAttributes(t *testing.T) {
 	}
 	snap := cpMust(e.st.Snapshot(e.ctx))(t)
 	for _, sv := range snap.VPCs {
-		if sv.ID == v.VpcID && !(sv.EnableDNSSupport && sv.EnableDNSHostnames) {
+		if sv.ID == v.VpcID && sv.NoPrivateDNS {
 			t.Fatalf("snapshot VPC %+v", sv)
 		}
 	}

@@ -55,6 +55,8 @@ type view struct {
 	apexes map[string]*apex // private hosted zones
 	exact  map[string]*node // exact private names and private zone apexes
 	wild   map[string]*node // *.example.com stored under "example.com."
+	// noPrivateDNS: the VPC's DNS attributes do not allow private names.
+	noPrivateDNS bool
 }
 
 // buildZone turns a snapshot into a zone. It never fails: records it cannot
@@ -96,7 +98,7 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 
 	views := make(map[string]*view, len(snap.VPCs))
 	for _, v := range snap.VPCs {
-		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR, extra: v.SecondaryCIDRs,
+		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR, extra: v.SecondaryCIDRs, noPrivateDNS: v.NoPrivateDNS,
 			apexes: map[string]*apex{}, exact: map[string]*node{}, wild: map[string]*node{}}
 		views[v.ID] = vw
 		z.views = append(z.views, vw)
@@ -134,6 +136,9 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 		if vw == nil {
 			log.Warn("dns: endpoint's VPC is not in the snapshot", "endpoint", e.ID, "vpc", e.VPCID)
 			continue
+		}
+		if vw.noPrivateDNS {
+			continue // enableDnsSupport or enableDnsHostnames turned off since
 		}
 		z.addPrivate(vw, svc.PrivateDNSName, a, aaaa, serial, log)
 	}

@@ -37,9 +37,10 @@ type VPC struct {
 	Resolver netip.Addr   // CIDR base + 2, as the Amazon Route 53 Resolver
 	// SecondaryCIDRs are the IPv4 blocks associated after creation.
 	SecondaryCIDRs []netip.Prefix
-	// EnableDNSSupport and EnableDNSHostnames are the VPC attributes of the
-	// same names (private DNS of an endpoint needs both).
-	EnableDNSSupport, EnableDNSHostnames bool
+	// NoPrivateDNS is set when the VPC's enableDnsSupport or
+	// enableDnsHostnames attribute is off: the private DNS names of its
+	// endpoints do not resolve (AWS's private hosted zones need both).
+	NoPrivateDNS bool
 }
 
 // Contains reports whether a is inside one of the VPC's blocks.

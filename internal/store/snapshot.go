@@ -52,7 +52,7 @@ func loadVPCs(tx *Tx, snap *snapshot.Snapshot) error {
 		}
 		v.CIDR, v.IPv6CIDR = parsePrefix(c4), parsePrefix(c6)
 		v.SecondaryCIDRs = secondary[v.ID]
-		v.EnableDNSSupport, v.EnableDNSHostnames = dnsSupport == 1, dnsHostnames == 1
+		v.NoPrivateDNS = dnsSupport == 0 || dnsHostnames == 0
 		if v.CIDR.IsValid() {
 			v.Resolver = v.CIDR.Masked().Addr().Next().Next()
 		}
