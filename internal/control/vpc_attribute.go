@@ -80,9 +80,11 @@ type ModifyVpcAttributeInput struct {
 type ModifyVpcAttributeOutput struct{}
 
 // ModifyVpcAttribute sets enableDnsSupport or enableDnsHostnames of a VPC
-// the caller owns. Endpoints that already have private DNS keep it (AWS
-// checks the attributes when private DNS is turned on, see
-// privateDNSNeedsVPCAttributes).
+// the caller owns. Endpoints keep their PrivateDnsEnabled (AWS checks the
+// attributes when private DNS is turned on, see
+// privateDNSNeedsVPCAttributes); while either attribute is off, plink
+// serve answers none of the VPC's private names, as AWS's private hosted
+// zones need both.
 func (a *API) ModifyVpcAttribute(ctx context.Context, in *ModifyVpcAttributeInput) (*ModifyVpcAttributeOutput, error) {
 	var set []string
 	if in.EnableDNSSupport != nil {
