@@ -657,6 +657,18 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 			t.Fatalf("set-subnets: %s", cpJSON(t, out))
 		}
 	})
+	t.Run("set-subnets removes a zone no endpoint uses, freeing its address", func(t *testing.T) {
+		arn2 := e.nlb(e.provider, "set-nlb-2", "ipv4", sa.SubnetID, sc.SubnetID)
+		out := cpMust(setSubnets(control.SetSubnetsInput{LoadBalancerARN: arn2, Subnets: []string{sa.SubnetID}}))(t)
+		if len(out.AvailabilityZones) != 1 || out.AvailabilityZones[0].SubnetID != sa.SubnetID {
+			t.Fatalf("set-subnets: %s", cpJSON(t, out))
+		}
+		var n int
+		if err := e.st.DB().QueryRow(`SELECT count(*) FROM addresses WHERE owner_id = ?`, arn2).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("load balancer holds %d addresses (%v)", n, err)
+		}
+		cpNoErr(t, e.provider.DeleteLoadBalancer(e.ctx, arn2))
+	})
 	for _, tc := range []struct {
 		name string
 		in   control.SetSubnetsInput
