@@ -124,18 +124,21 @@ func (b *BatchResult) fail(id string, e *Error) {
 	b.Unsuccessful = append(b.Unsuccessful, UnsuccessfulItem{Error: *e, ResourceID: id})
 }
 
-// GetCallerIdentity is sts get-caller-identity.
-type CallerIdentity struct {
+// GetCallerIdentityInput is sts get-caller-identity: no members.
+type GetCallerIdentityInput struct{}
+
+// GetCallerIdentityOutput is who the caller is.
+type GetCallerIdentityOutput struct {
 	UserID  string `json:"UserId"`
 	Account string `json:"Account"`
 	Arn     string `json:"Arn"`
 }
 
 // GetCallerIdentity returns who the caller is.
-func (a *API) GetCallerIdentity(ctx context.Context) (*CallerIdentity, error) {
+func (a *API) GetCallerIdentity(ctx context.Context, in *GetCallerIdentityInput) (*GetCallerIdentityOutput, error) {
 	user := a.caller.Account
 	if a.caller.Principal != names.RootPrincipal(a.caller.Account) {
 		user = "AIDA" + a.caller.Account
 	}
-	return &CallerIdentity{UserID: user, Account: a.caller.Account, Arn: a.caller.Principal}, nil
+	return &GetCallerIdentityOutput{UserID: user, Account: a.caller.Account, Arn: a.caller.Principal}, nil
 }

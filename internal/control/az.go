@@ -27,6 +27,7 @@ type AvailabilityZoneMessage struct {
 
 // DescribeAvailabilityZonesInput is ec2 describe-availability-zones.
 type DescribeAvailabilityZonesInput struct {
+	DryRun               bool     `json:"DryRun"`
 	Filters              []Filter `json:"Filters"`
 	ZoneNames            []string `json:"ZoneNames"`
 	ZoneIDs              []string `json:"ZoneIds"`
@@ -46,7 +47,7 @@ func (a *API) DescribeAvailabilityZones(ctx context.Context, in *DescribeAvailab
 	out := &DescribeAvailabilityZonesOutput{AvailabilityZones: []AvailabilityZone{}}
 	for _, l := range names.Zones {
 		z := a.caller.Region + l
-		out.AvailabilityZones = append(out.AvailabilityZones, AvailabilityZone{State: ZoneStateAvailable, OptInStatus: ZoneOptInNotRequired,
+		out.AvailabilityZones = append(out.AvailabilityZones, AvailabilityZone{State: StateZoneAvailable, OptInStatus: ZoneOptInNotRequired,
 			Messages: []AvailabilityZoneMessage{}, RegionName: a.caller.Region, ZoneName: z, ZoneID: names.ZoneID(z),
 			GroupName: a.caller.Region, NetworkBorderGroup: a.caller.Region, ZoneType: ZoneTypeAvailabilityZone})
 	}

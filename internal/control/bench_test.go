@@ -30,9 +30,9 @@ func cpNewBenchEnv(b *testing.B, n int) *cpBenchEnv {
 		e.subnets = append(e.subnets, struct{ vpc, subnet string }{dv, s.SubnetID})
 	}
 	for _, base := range []string{"127.120", "127.121"} {
-		v := cpMust(e.consumer.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: base + ".0.0/16"}))(b)
+		v := cpMust(e.consumer.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: base + ".0.0/16"}))(b).Vpc
 		for j, z := range []string{"a", "b", "c"} {
-			s := cpMust(e.consumer.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/20", base, 16*j), AvailabilityZone: "us-east-1" + z}))(b)
+			s := cpMust(e.consumer.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/20", base, 16*j), AvailabilityZone: "us-east-1" + z}))(b).Subnet
 			e.subnets = append(e.subnets, struct{ vpc, subnet string }{v.VpcID, s.SubnetID})
 		}
 	}
@@ -48,7 +48,7 @@ func cpNewBenchEnv(b *testing.B, n int) *cpBenchEnv {
 func (e *cpBenchEnv) create(b *testing.B) string {
 	s := e.subnets[e.next%len(e.subnets)]
 	e.next++
-	out, err := e.consumer.CreateVpcEndpoint(e.ctx, control.CreateEndpointInput{VpcID: s.vpc, ServiceName: e.svc.ServiceName, SubnetIDs: []string{s.subnet}})
+	out, err := e.consumer.CreateVpcEndpoint(e.ctx, &control.CreateVpcEndpointInput{VpcID: s.vpc, ServiceName: e.svc.ServiceName, SubnetIDs: []string{s.subnet}})
 	if err != nil {
 		b.Fatalf("CreateVpcEndpoint #%d: %v", e.next, err)
 	}
@@ -67,7 +67,7 @@ func BenchmarkSingleResource10k(b *testing.B) {
 	b.Run("DescribeVpcEndpointsByID", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			id := e.ids[(i*7919)%len(e.ids)]
-			out, err := e.consumer.DescribeVpcEndpoints(e.ctx, control.DescribeEndpointsInput{VpcEndpointIDs: []string{id}})
+			out, err := e.consumer.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{VpcEndpointIDs: []string{id}})
 			if err != nil || len(out.VpcEndpoints) != 1 {
 				b.Fatalf("describe %s: %v", id, err)
 			}
@@ -78,7 +78,7 @@ func BenchmarkSingleResource10k(b *testing.B) {
 			b.StopTimer()
 			id := e.create(b)
 			b.StartTimer()
-			r, err := e.provider.AcceptVpcEndpointConnections(e.ctx, e.svc.ServiceID, []string{id})
+			r, err := e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: e.svc.ServiceID, VpcEndpointIDs: []string{id}}})
 			if err != nil || len(r.Unsuccessful) != 0 {
 				b.Fatalf("accept %s: %v %v", id, err, r)
 			}

@@ -23,19 +23,19 @@ func TestCallerValidation(t *testing.T) {
 		{"empty principal is the root", control.Caller{Account: cpConsumer, Region: cpRegion}, "", "arn:aws:iam::222222222222:root"},
 		{"user", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/alice", Region: cpRegion}, "", "arn:aws:iam::222222222222:user/alice"},
 		{"role with a path", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:role/ci/deploy", Region: cpRegion}, "", "arn:aws:iam::222222222222:role/ci/deploy"},
-		{"root of another account", control.Caller{Account: cpOther, Principal: "arn:aws:iam::222222222222:root", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"role of another account", control.Caller{Account: cpOther, Principal: "arn:aws:iam::222222222222:role/app", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"garbage", control.Caller{Account: cpConsumer, Principal: "garbage", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"star", control.Caller{Account: cpConsumer, Principal: "*", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"account number", control.Caller{Account: cpConsumer, Principal: "222222222222", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"STS session", control.Caller{Account: cpConsumer, Principal: "arn:aws:sts::222222222222:assumed-role/app/s1", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"group", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:group/admins", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"name with a space", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/a b", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"name with ESC", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/a\x1b[2J", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"name too long", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/" + strings.Repeat("a", 65), Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"other partition", control.Caller{Account: cpConsumer, Principal: "arn:aws-cn:iam::222222222222:root", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"short account", control.Caller{Account: "2222", Region: cpRegion}, control.CodeInvalidClientTokenID, ""},
-		{"bad region", control.Caller{Account: cpConsumer, Region: "mars"}, control.CodeInvalidParameterValue, ""},
+		{"root of another account", control.Caller{Account: cpOther, Principal: "arn:aws:iam::222222222222:root", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"role of another account", control.Caller{Account: cpOther, Principal: "arn:aws:iam::222222222222:role/app", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"garbage", control.Caller{Account: cpConsumer, Principal: "garbage", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"star", control.Caller{Account: cpConsumer, Principal: "*", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"account number", control.Caller{Account: cpConsumer, Principal: "222222222222", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"STS session", control.Caller{Account: cpConsumer, Principal: "arn:aws:sts::222222222222:assumed-role/app/s1", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"group", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:group/admins", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"name with a space", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/a b", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"name with ESC", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/a\x1b[2J", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"name too long", control.Caller{Account: cpConsumer, Principal: "arn:aws:iam::222222222222:user/" + strings.Repeat("a", 65), Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"other partition", control.Caller{Account: cpConsumer, Principal: "arn:aws-cn:iam::222222222222:root", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"short account", control.Caller{Account: "2222", Region: cpRegion}, control.ErrCodeInvalidClientTokenID, ""},
+		{"bad region", control.Caller{Account: cpConsumer, Region: "mars"}, control.ErrCodeInvalidParameterValue, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestCallerValidation(t *testing.T) {
 				return
 			}
 			cpNoErr(t, err)
-			id := cpMust(api.GetCallerIdentity(t.Context()))(t)
+			id := cpMust(api.GetCallerIdentity(t.Context(), &control.GetCallerIdentityInput{}))(t)
 			if id.Account != tt.caller.Account || id.Arn != tt.principal {
 				t.Fatalf("GetCallerIdentity = %+v, want account %s and ARN %s", id, tt.caller.Account, tt.principal)
 			}
@@ -65,10 +65,10 @@ func TestForgedPrincipalCannotConnect(t *testing.T) {
 	svc := e.service(false, "", e.providerNLB("forged-nlb"))
 	e.allow(svc.ServiceID, "arn:aws:iam::222222222222:root")
 	third := e.api(cpOther)
-	cpMust(third.DescribeVpcs(e.ctx, control.DescribeVpcsInput{}))(t)
+	cpMust(third.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{}))(t)
 	rev := cpMust(e.st.Revision(e.ctx))(t)
 	forged, err := control.New(e.st, control.Caller{Account: cpOther, Principal: "arn:aws:iam::222222222222:root", Region: cpRegion})
-	cpCode(t, err, control.CodeInvalidClientTokenID)
+	cpCode(t, err, control.ErrCodeInvalidClientTokenID)
 	if forged != nil {
 		t.Fatal("New returned an API for a forged principal")
 	}
@@ -79,7 +79,7 @@ func TestForgedPrincipalCannotConnect(t *testing.T) {
 		in := e.endpointInput(svc, "a")
 		in.VpcID = e.defaultVPC(third).VpcID
 		in.SubnetIDs = []string{e.defaultSubnets(third)["a"].SubnetID}
-		_, err := third.CreateVpcEndpoint(e.ctx, in)
+		_, err := third.CreateVpcEndpoint(e.ctx, &in)
 		return err
 	})
 	ep := e.endpoint(svc, "a")

@@ -62,17 +62,20 @@ type AssociateVpcCidrBlockOutput struct {
 // private range as the primary block or publicly routable) or the
 // Amazon-provided IPv6 /56 to a VPC the caller owns.
 func (a *API) AssociateVpcCidrBlock(ctx context.Context, in *AssociateVpcCidrBlockInput) (*AssociateVpcCidrBlockOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	switch {
 	case in.Ipv4IpamPoolID != "" || in.Ipv6IpamPoolID != "" || in.Ipv4NetmaskLength != 0 || in.Ipv6NetmaskLength != 0:
 		return nil, invalidValue("plink has no IPAM pools: give --cidr-block or --amazon-provided-ipv6-cidr-block.")
 	case in.Ipv6Pool != "" || in.Ipv6CidrBlock != "":
 		return nil, invalidValue("plink has no BYOIP IPv6 pools: use --amazon-provided-ipv6-cidr-block.")
 	case in.CidrBlock != "" && in.AmazonProvidedIpv6CidrBlock:
-		return nil, Errorf(CodeInvalidParameterCombination, "Specify either an IPv4 CIDR block or an Amazon-provided IPv6 CIDR block, not both.")
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "Specify either an IPv4 CIDR block or an Amazon-provided IPv6 CIDR block, not both.")
 	case in.CidrBlock == "" && !in.AmazonProvidedIpv6CidrBlock:
-		return nil, Errorf(CodeMissingParameter, "Either an IPv4 CIDR block, an IPv6 pool, or an Amazon-provided IPv6 CIDR block must be specified.")
+		return nil, Errorf(ErrCodeMissingParameter, "Either an IPv4 CIDR block, an IPv6 pool, or an Amazon-provided IPv6 CIDR block must be specified.")
 	case in.Ipv6CidrBlockNetworkBorderGroup != "" && !in.AmazonProvidedIpv6CidrBlock:
-		return nil, Errorf(CodeInvalidParameterCombination, "Ipv6CidrBlockNetworkBorderGroup needs AmazonProvidedIpv6CidrBlock.")
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "Ipv6CidrBlockNetworkBorderGroup needs AmazonProvidedIpv6CidrBlock.")
 	case in.Ipv6CidrBlockNetworkBorderGroup != "" && in.Ipv6CidrBlockNetworkBorderGroup != a.caller.Region:
 		return nil, invalidValue("The network border group '%s' is invalid: plink's only one is the region, %s.", in.Ipv6CidrBlockNetworkBorderGroup, a.caller.Region)
 	}
@@ -91,7 +94,7 @@ func (a *API) AssociateVpcCidrBlock(ctx context.Context, in *AssociateVpcCidrBlo
 		}
 		if in.AmazonProvidedIpv6CidrBlock {
 			if v.IPv6CIDR.IsValid() {
-				return Errorf(CodeCidrLimitExceeded, "This network '%s' has met its maximum number of allowed IPv6 CIDRs: 1 (plink gives a VPC one IPv6 block).", v.ID)
+				return Errorf(ErrCodeCidrLimitExceeded, "This network '%s' has met its maximum number of allowed IPv6 CIDRs: 1 (plink gives a VPC one IPv6 block).", v.ID)
 			}
 			c, err := allocateVPCIPv6(tx)
 			if err != nil {
@@ -101,7 +104,7 @@ func (a *API) AssociateVpcCidrBlock(ctx context.Context, in *AssociateVpcCidrBlo
 				return err
 			}
 			out.Ipv6CidrBlockAssociation = &Ipv6CidrAssociation{AssociationID: vpcIPv6AssocID(v.ID), Ipv6CidrBlock: c.String(),
-				Ipv6CidrBlockState: BlockState{CidrBlockAssociating}, NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"}
+				Ipv6CidrBlockState: BlockState{StateCidrBlockAssociating}, NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"}
 			return nil
 		}
 		blocks, err := tx.VPCCIDRBlocks([]string{v.ID})
@@ -109,23 +112,23 @@ func (a *API) AssociateVpcCidrBlock(ctx context.Context, in *AssociateVpcCidrBlo
 			return err
 		}
 		if 1+len(blocks) >= maxVPCIPv4Blocks {
-			return Errorf(CodeCidrLimitExceeded, "This network '%s' has met its maximum number of allowed CIDRs: %d", v.ID, maxVPCIPv4Blocks)
+			return Errorf(ErrCodeCidrLimitExceeded, "This network '%s' has met its maximum number of allowed CIDRs: %d", v.ID, maxVPCIPv4Blocks)
 		}
 		if r := privateRange(p); r.IsValid() && r != privateRange(v.CIDR) {
-			return Errorf(CodeInvalidVpcRange, "The CIDR '%s' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR.", in.CidrBlock)
+			return Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR.", in.CidrBlock)
 		}
 		if id, err := tx.OverlappingVPC(p); err != nil {
 			return err
 		} else if id == v.ID {
-			return Errorf(CodeInvalidVpcRange, "The CIDR '%s' conflicts with another CIDR block of the VPC %s.", in.CidrBlock, v.ID)
+			return Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' conflicts with another CIDR block of the VPC %s.", in.CidrBlock, v.ID)
 		} else if id != "" {
-			return Errorf(CodeInvalidVpcRange, "The CIDR '%s' overlaps %s: VPC blocks in one plink store must not overlap (every address is a real address on this host).", in.CidrBlock, id)
+			return Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' overlaps %s: VPC blocks in one plink store must not overlap (every address is a real address on this host).", in.CidrBlock, id)
 		}
 		b := store.VPCCIDRBlock{AssociationID: vpcCidrAssocPrefix + names.RandomHex(17), VPCID: v.ID, CIDR: p, CreatedAt: timestamp(a.now())}
 		if err := tx.InsertVPCCIDRBlock(b); err != nil {
 			return err
 		}
-		out.CidrBlockAssociation = &CidrBlockAssociation{AssociationID: b.AssociationID, CidrBlock: p.String(), CidrBlockState: BlockState{CidrBlockAssociating}}
+		out.CidrBlockAssociation = &CidrBlockAssociation{AssociationID: b.AssociationID, CidrBlock: p.String(), CidrBlockState: BlockState{StateCidrBlockAssociating}}
 		return nil
 	})
 	if err != nil {
@@ -144,7 +147,7 @@ func parseVPCBlock(s string) (netip.Prefix, error) {
 		return p, invalidValue("Value (%s) for parameter cidrBlock is invalid. The CIDR has bits set beyond its prefix length; did you mean %s?", s, p.Masked())
 	}
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return p, Errorf(CodeInvalidVpcRange, "The CIDR '%s' is invalid: a VPC block is between /16 and /28.", s)
+		return p, Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' is invalid: a VPC block is between /16 and /28.", s)
 	}
 	return p, nil
 }
@@ -207,7 +210,7 @@ func secondaryBlockViews(tx *store.Tx, vpcID string) ([]CidrBlockAssociation, er
 	}
 	out := make([]CidrBlockAssociation, 0, len(blocks))
 	for _, b := range blocks {
-		out = append(out, CidrBlockAssociation{AssociationID: b.AssociationID, CidrBlock: b.CIDR.String(), CidrBlockState: BlockState{CidrBlockAssociated}})
+		out = append(out, CidrBlockAssociation{AssociationID: b.AssociationID, CidrBlock: b.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockAssociated}})
 	}
 	return out, nil
 }
@@ -229,7 +232,10 @@ type DisassociateVpcCidrBlockOutput struct {
 // block of a VPC the caller owns, once no subnet uses it. The primary IPv4
 // block stays.
 func (a *API) DisassociateVpcCidrBlock(ctx context.Context, in *DisassociateVpcCidrBlockInput) (*DisassociateVpcCidrBlockOutput, error) {
-	notFound := Errorf(CodeVpcCidrAssociationNotFound, "The vpc CIDR block association ID '%s' does not exist", in.AssociationID)
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	notFound := Errorf(ErrCodeInvalidVpcCidrAssociationNotFound, "The vpc CIDR block association ID '%s' does not exist", in.AssociationID)
 	if !strings.HasPrefix(in.AssociationID, vpcCidrAssocPrefix) {
 		return nil, notFound
 	}
@@ -242,7 +248,7 @@ func (a *API) DisassociateVpcCidrBlock(ctx context.Context, in *DisassociateVpcC
 		for _, v := range vpcs {
 			switch in.AssociationID {
 			case vpcPrimaryAssocID(v.ID):
-				return Errorf(CodeOperationNotPermitted, "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", in.AssociationID)
+				return Errorf(ErrCodeOperationNotPermitted, "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", in.AssociationID)
 			case vpcIPv6AssocID(v.ID):
 				if !v.IPv6CIDR.IsValid() {
 					continue
@@ -253,14 +259,14 @@ func (a *API) DisassociateVpcCidrBlock(ctx context.Context, in *DisassociateVpcC
 				}
 				for _, s := range subnets {
 					if s.IPv6CIDR.IsValid() {
-						return Errorf(CodeDependencyViolation, "The IPv6 CIDR block %s of %s is in use by subnet %s: disassociate the subnet's IPv6 block first.", v.IPv6CIDR, v.ID, s.ID)
+						return Errorf(ErrCodeDependencyViolation, "The IPv6 CIDR block %s of %s is in use by subnet %s: disassociate the subnet's IPv6 block first.", v.IPv6CIDR, v.ID, s.ID)
 					}
 				}
 				if err := tx.SetVPCIPv6CIDR(v.ID, netip.Prefix{}); err != nil {
 					return err
 				}
 				out = &DisassociateVpcCidrBlockOutput{VpcID: v.ID, Ipv6CidrBlockAssociation: &Ipv6CidrAssociation{AssociationID: in.AssociationID,
-					Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{CidrBlockDisassociating}, NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"}}
+					Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockDisassociating}, NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"}}
 				return nil
 			}
 		}
@@ -284,14 +290,14 @@ func (a *API) DisassociateVpcCidrBlock(ctx context.Context, in *DisassociateVpcC
 		}
 		for _, s := range subnets {
 			if s.CIDR.IsValid() && b.CIDR.Overlaps(s.CIDR) {
-				return Errorf(CodeDependencyViolation, "The CIDR block %s of %s is in use by subnet %s.", b.CIDR, v.ID, s.ID)
+				return Errorf(ErrCodeDependencyViolation, "The CIDR block %s of %s is in use by subnet %s.", b.CIDR, v.ID, s.ID)
 			}
 		}
 		if err := tx.DeleteVPCCIDRBlock(b.AssociationID); err != nil {
 			return err
 		}
 		out = &DisassociateVpcCidrBlockOutput{VpcID: v.ID, CidrBlockAssociation: &CidrBlockAssociation{AssociationID: b.AssociationID,
-			CidrBlock: b.CIDR.String(), CidrBlockState: BlockState{CidrBlockDisassociating}}}
+			CidrBlock: b.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockDisassociating}}}
 		return nil
 	})
 	if err != nil {
@@ -300,8 +306,10 @@ func (a *API) DisassociateVpcCidrBlock(ctx context.Context, in *DisassociateVpcC
 	return out, nil
 }
 
-// SubnetIpv6CidrBlockAssociation is a subnet's IPv6 block (the model's
-// shape has no NetworkBorderGroup or Ipv6Pool).
+// SubnetIpv6CidrBlockAssociation is a subnet's IPv6 block, in
+// Subnet.Ipv6CidrBlockAssociationSet and the subnet CIDR actions (the
+// model's shape has no NetworkBorderGroup or Ipv6Pool, which a VPC's
+// Ipv6CidrAssociation has).
 type SubnetIpv6CidrBlockAssociation struct {
 	AssociationID      string     `json:"AssociationId"`
 	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
@@ -324,31 +332,31 @@ type AssociateSubnetCidrBlockOutput struct {
 // AssociateSubnetCidrBlock gives a subnet of the caller an IPv6 /64 inside
 // its VPC's /56 that no other subnet has.
 func (a *API) AssociateSubnetCidrBlock(ctx context.Context, in *AssociateSubnetCidrBlockInput) (*AssociateSubnetCidrBlockOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	p, err := netip.ParsePrefix(in.Ipv6CidrBlock)
 	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() || p.Masked() != p {
 		return nil, invalidValue("Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", in.Ipv6CidrBlock)
 	}
 	var out *AssociateSubnetCidrBlockOutput
 	err = a.write(ctx, func(tx *store.Tx) error {
-		if in.SubnetID == "" {
-			return missing("SubnetId")
-		}
 		s, err := a.ownedSubnet(tx, in.SubnetID)
 		if err != nil {
 			return err
 		}
 		if s.IPv6CIDR.IsValid() {
-			return Errorf(CodeCidrLimitExceeded, "The subnet %s already has the IPv6 CIDR block %s: a subnet has at most one.", s.ID, s.IPv6CIDR)
+			return Errorf(ErrCodeCidrLimitExceeded, "The subnet %s already has the IPv6 CIDR block %s: a subnet has at most one.", s.ID, s.IPv6CIDR)
 		}
 		v, err := tx.VPC(s.VPCID)
 		if err != nil {
 			return err
 		}
 		if !v.IPv6CIDR.IsValid() {
-			return Errorf(CodeInvalidSubnetRange, "The VPC %s has no IPv6 CIDR block: associate one first (associate-vpc-cidr-block --amazon-provided-ipv6-cidr-block).", v.ID)
+			return Errorf(ErrCodeInvalidSubnetRange, "The VPC %s has no IPv6 CIDR block: associate one first (associate-vpc-cidr-block --amazon-provided-ipv6-cidr-block).", v.ID)
 		}
 		if p.Bits() != 64 || !v.IPv6CIDR.Contains(p.Addr()) {
-			return Errorf(CodeInvalidSubnetRange, "The IPv6 CIDR '%s' is invalid: a subnet's IPv6 block is a /64 inside the VPC's %s.", in.Ipv6CidrBlock, v.IPv6CIDR)
+			return Errorf(ErrCodeInvalidSubnetRange, "The IPv6 CIDR '%s' is invalid: a subnet's IPv6 block is a /64 inside the VPC's %s.", in.Ipv6CidrBlock, v.IPv6CIDR)
 		}
 		others, err := tx.SubnetsOfVPC(v.ID)
 		if err != nil {
@@ -356,14 +364,14 @@ func (a *API) AssociateSubnetCidrBlock(ctx context.Context, in *AssociateSubnetC
 		}
 		for _, o := range others {
 			if o.IPv6CIDR == p {
-				return Errorf(CodeInvalidSubnetConflict, "The CIDR '%s' conflicts with another subnet", in.Ipv6CidrBlock)
+				return Errorf(ErrCodeInvalidSubnetConflict, "The CIDR '%s' conflicts with another subnet", in.Ipv6CidrBlock)
 			}
 		}
 		if err := tx.SetSubnetIPv6CIDR(s.ID, p); err != nil {
 			return err
 		}
 		out = &AssociateSubnetCidrBlockOutput{SubnetID: s.ID, Ipv6CidrBlockAssociation: &SubnetIpv6CidrBlockAssociation{
-			AssociationID: subnetIPv6AssocID(s.ID), Ipv6CidrBlock: p.String(), Ipv6CidrBlockState: BlockState{CidrBlockAssociating}}}
+			AssociationID: subnetIPv6AssocID(s.ID), Ipv6CidrBlock: p.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociating}}}
 		return nil
 	})
 	if err != nil {
@@ -388,7 +396,10 @@ type DisassociateSubnetCidrBlockOutput struct {
 // caller once no address of it is in use; an IPv6-only subnet keeps its
 // only block.
 func (a *API) DisassociateSubnetCidrBlock(ctx context.Context, in *DisassociateSubnetCidrBlockInput) (*DisassociateSubnetCidrBlockOutput, error) {
-	notFound := Errorf(CodeSubnetCidrAssociationNotFound, "The subnet CIDR block association ID '%s' does not exist", in.AssociationID)
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	notFound := Errorf(ErrCodeInvalidSubnetCidrAssociationNotFound, "The subnet CIDR block association ID '%s' does not exist", in.AssociationID)
 	subnetID := "subnet-" + strings.TrimPrefix(in.AssociationID, subnetCidrAssocPrefix)
 	if !strings.HasPrefix(in.AssociationID, subnetCidrAssocPrefix) || !names.ValidID(names.Subnet, subnetID) {
 		return nil, notFound
@@ -406,20 +417,20 @@ func (a *API) DisassociateSubnetCidrBlock(ctx context.Context, in *DisassociateS
 			return notFound
 		}
 		if s.IPv6Native || !s.CIDR.IsValid() {
-			return Errorf(CodeOperationNotPermitted, "The IPv6 CIDR block of the IPv6-only subnet %s cannot be disassociated.", s.ID)
+			return Errorf(ErrCodeOperationNotPermitted, "The IPv6 CIDR block of the IPv6-only subnet %s cannot be disassociated.", s.ID)
 		}
 		owner, err := tx.AddressInUse(s.ID, s.IPv6CIDR)
 		if err != nil {
 			return err
 		}
 		if owner != "" {
-			return Errorf(CodeDependencyViolation, "The IPv6 CIDR block %s of subnet %s is in use by %s.", s.IPv6CIDR, s.ID, owner)
+			return Errorf(ErrCodeDependencyViolation, "The IPv6 CIDR block %s of subnet %s is in use by %s.", s.IPv6CIDR, s.ID, owner)
 		}
 		if err := tx.SetSubnetIPv6CIDR(s.ID, netip.Prefix{}); err != nil {
 			return err
 		}
 		out = &DisassociateSubnetCidrBlockOutput{SubnetID: s.ID, Ipv6CidrBlockAssociation: &SubnetIpv6CidrBlockAssociation{
-			AssociationID: in.AssociationID, Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{CidrBlockDisassociating}}}
+			AssociationID: in.AssociationID, Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockDisassociating}}}
 		return nil
 	})
 	if err != nil {

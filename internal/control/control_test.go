@@ -75,7 +75,7 @@ func cpNewEnv(t testing.TB) *cpEnv {
 	// First use creates the default VPCs: do it now so later refusals can
 	// be checked against an unchanged store.
 	for _, a := range []*control.API{e.provider, e.consumer} {
-		if _, err := a.DescribeVpcs(e.ctx, control.DescribeVpcsInput{}); err != nil {
+		if _, err := a.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{}); err != nil {
 			t.Fatalf("DescribeVpcs: %v", err)
 		}
 	}
@@ -193,7 +193,7 @@ func (e *cpEnv) cpRefused(t *testing.T, code string, fn func() error) {
 // defaultSubnets returns the account's default subnets by zone letter.
 func (e *cpEnv) defaultSubnets(a *control.API) map[string]control.Subnet {
 	e.t.Helper()
-	out := cpMust(a.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "default-for-az", Values: []string{"true"}}}}))(e.t)
+	out := cpMust(a.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "default-for-az", Values: []string{"true"}}}}))(e.t)
 	m := map[string]control.Subnet{}
 	for _, s := range out.Subnets {
 		m[s.AvailabilityZone[len(s.AvailabilityZone)-1:]] = s
@@ -203,7 +203,7 @@ func (e *cpEnv) defaultSubnets(a *control.API) map[string]control.Subnet {
 
 func (e *cpEnv) defaultVPC(a *control.API) control.Vpc {
 	e.t.Helper()
-	out := cpMust(a.DescribeVpcs(e.ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}}))(e.t)
+	out := cpMust(a.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}}))(e.t)
 	if len(out.Vpcs) != 1 {
 		e.t.Fatalf("default VPCs: %d", len(out.Vpcs))
 	}
@@ -213,7 +213,7 @@ func (e *cpEnv) defaultVPC(a *control.API) control.Vpc {
 // nlb creates a network load balancer in the given subnets.
 func (e *cpEnv) nlb(a *control.API, name, ipType string, subnets ...string) string {
 	e.t.Helper()
-	out := cpMust(a.CreateLoadBalancer(e.ctx, control.CreateLoadBalancerInput{Name: name, Type: "network", Scheme: "internal",
+	out := cpMust(a.CreateLoadBalancer(e.ctx, &control.CreateLoadBalancerInput{Name: name, Type: "network", Scheme: "internal",
 		IPAddressType: ipType, Subnets: subnets}))(e.t)
 	return out.LoadBalancers[0].LoadBalancerARN
 }
@@ -228,7 +228,7 @@ func (e *cpEnv) providerNLB(name string) string {
 // service creates a service of the provider over arns.
 func (e *cpEnv) service(acceptance bool, privateName string, arns ...string) control.ServiceConfiguration {
 	e.t.Helper()
-	out := cpMust(e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, control.CreateServiceInput{
+	out := cpMust(e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, &control.CreateVpcEndpointServiceConfigurationInput{
 		NetworkLoadBalancerArns: arns, AcceptanceRequired: &acceptance, PrivateDNSName: privateName}))(e.t)
 	return *out.ServiceConfiguration
 }
@@ -236,24 +236,24 @@ func (e *cpEnv) service(acceptance bool, privateName string, arns ...string) con
 // allow lets principal connect to service.
 func (e *cpEnv) allow(serviceID string, principals ...string) {
 	e.t.Helper()
-	cpMust(e.provider.ModifyVpcEndpointServicePermissions(e.ctx, control.ModifyPermissionsInput{ServiceID: serviceID, AddAllowedPrincipals: principals}))(e.t)
+	cpMust(e.provider.ModifyVpcEndpointServicePermissions(e.ctx, &control.ModifyVpcEndpointServicePermissionsInput{ServiceID: serviceID, AddAllowedPrincipals: principals}))(e.t)
 }
 
 // endpoint creates an endpoint of the consumer in its default VPC.
 func (e *cpEnv) endpoint(svc control.ServiceConfiguration, zones ...string) control.VpcEndpoint {
 	e.t.Helper()
-	out := cpMust(e.consumer.CreateVpcEndpoint(e.ctx, e.endpointInput(svc, zones...)))(e.t)
+	out := cpMust(e.consumer.CreateVpcEndpoint(e.ctx, ptr(e.endpointInput(svc, zones...))))(e.t)
 	return out.VpcEndpoint
 }
 
-func (e *cpEnv) endpointInput(svc control.ServiceConfiguration, zones ...string) control.CreateEndpointInput {
+func (e *cpEnv) endpointInput(svc control.ServiceConfiguration, zones ...string) control.CreateVpcEndpointInput {
 	e.t.Helper()
 	ds := e.defaultSubnets(e.consumer)
 	var ids []string
 	for _, z := range zones {
 		ids = append(ids, ds[z].SubnetID)
 	}
-	return control.CreateEndpointInput{VpcID: e.defaultVPC(e.consumer).VpcID, ServiceName: svc.ServiceName, SubnetIDs: ids}
+	return control.CreateVpcEndpointInput{VpcID: e.defaultVPC(e.consumer).VpcID, ServiceName: svc.ServiceName, SubnetIDs: ids}
 }
 
 // readyService is a provider service with acceptance required that the
@@ -268,7 +268,7 @@ func (e *cpEnv) readyService(acceptance bool) control.ServiceConfiguration {
 
 func (e *cpEnv) endpointState(a *control.API, id string) string {
 	e.t.Helper()
-	out := cpMust(a.DescribeVpcEndpoints(e.ctx, control.DescribeEndpointsInput{VpcEndpointIDs: []string{id}}))(e.t)
+	out := cpMust(a.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{VpcEndpointIDs: []string{id}}))(e.t)
 	if len(out.VpcEndpoints) != 1 {
 		e.t.Fatalf("describe %s: %d endpoints", id, len(out.VpcEndpoints))
 	}
@@ -285,18 +285,18 @@ func cpJSON(t testing.TB, v any) string {
 }
 
 // cpUnsuccessful checks a batch result's failed items: id -> code.
-func cpUnsuccessful(t testing.TB, r *control.BatchResult, want map[string]string) {
+func cpUnsuccessful(t testing.TB, r []control.UnsuccessfulItem, want map[string]string) {
 	t.Helper()
 	got := map[string]string{}
-	for _, u := range r.Unsuccessful {
+	for _, u := range r {
 		got[u.ResourceID] = u.Error.Code
 	}
 	if len(got) != len(want) {
-		t.Fatalf("Unsuccessful = %s, want %v", cpJSON(t, r.Unsuccessful), want)
+		t.Fatalf("Unsuccessful = %s, want %v", cpJSON(t, r), want)
 	}
 	for id, code := range want {
 		if got[id] != code {
-			t.Fatalf("Unsuccessful[%s] = %q, want %q (all: %s)", id, got[id], code, cpJSON(t, r.Unsuccessful))
+			t.Fatalf("Unsuccessful[%s] = %q, want %q (all: %s)", id, got[id], code, cpJSON(t, r))
 		}
 	}
 }

@@ -18,53 +18,53 @@ import (
 
 func (e *cpEnv) xVpc(a *control.API, cidr string) *control.Vpc {
 	e.t.Helper()
-	return cpMust(a.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: cidr}))(e.t)
+	return cpMust(a.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: cidr}))(e.t).Vpc
 }
 
 func (e *cpEnv) xSubnet(a *control.API, vpcID, cidr, ipv6, zone string) *control.Subnet {
 	e.t.Helper()
-	return cpMust(a.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: vpcID, CidrBlock: cidr, Ipv6CidrBlock: ipv6, AvailabilityZone: zone}))(e.t)
+	return cpMust(a.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: vpcID, CidrBlock: cidr, Ipv6CidrBlock: ipv6, AvailabilityZone: zone}))(e.t).Subnet
 }
 
 func (e *cpEnv) xDescribeVpc(a *control.API, id string) control.Vpc {
 	e.t.Helper()
-	return cpMust(a.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: []string{id}}))(e.t).Vpcs[0]
+	return cpMust(a.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{VpcIDs: []string{id}}))(e.t).Vpcs[0]
 }
 
 func (e *cpEnv) xDescribeSubnet(a *control.API, id string) control.Subnet {
 	e.t.Helper()
-	return cpMust(a.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{SubnetIDs: []string{id}}))(e.t).Subnets[0]
+	return cpMust(a.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{SubnetIDs: []string{id}}))(e.t).Subnets[0]
 }
 
 func (e *cpEnv) xLB(a *control.API, arn string) control.LoadBalancer {
 	e.t.Helper()
-	return cpMust(a.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(e.t).LoadBalancers[0]
+	return cpMust(a.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(e.t).LoadBalancers[0]
 }
 
 func (e *cpEnv) xEndpointIn(svc control.ServiceConfiguration, vpcID, ipType string, subnets ...string) control.VpcEndpoint {
 	e.t.Helper()
-	return cpMust(e.consumer.CreateVpcEndpoint(e.ctx, control.CreateEndpointInput{VpcID: vpcID, ServiceName: svc.ServiceName,
+	return cpMust(e.consumer.CreateVpcEndpoint(e.ctx, &control.CreateVpcEndpointInput{VpcID: vpcID, ServiceName: svc.ServiceName,
 		SubnetIDs: subnets, IPAddressType: ipType}))(e.t).VpcEndpoint
 }
 
 func (e *cpEnv) xENIs(ids []string) []control.NetworkInterface {
 	e.t.Helper()
-	return cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ids}))(e.t).NetworkInterfaces
+	return cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ids}))(e.t).NetworkInterfaces
 }
 
 func (e *cpEnv) xAddIPv6ToService(id string) {
 	e.t.Helper()
-	cpMust(e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, control.ModifyServiceInput{ServiceID: id, AddSupportedIPAddressTypes: []string{"ipv6"}}))(e.t)
+	cpMust(e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, &control.ModifyVpcEndpointServiceConfigurationInput{ServiceID: id, AddSupportedIPAddressTypes: []string{"ipv6"}}))(e.t)
 }
 
 func (e *cpEnv) xModifyEndpointIPType(id, ipType string) {
 	e.t.Helper()
-	cpMust(e.consumer.ModifyVpcEndpoint(e.ctx, control.ModifyEndpointInput{VpcEndpointID: id, IPAddressType: ipType}))(e.t)
+	cpMust(e.consumer.ModifyVpcEndpoint(e.ctx, &control.ModifyVpcEndpointInput{VpcEndpointID: id, IPAddressType: ipType}))(e.t)
 }
 
 func (e *cpEnv) xSecurityGroup(a *control.API, vpcID, name string) string {
 	e.t.Helper()
-	return cpMust(a.CreateSecurityGroup(e.ctx, control.CreateSecurityGroupInput{GroupName: name, Description: name, VpcID: vpcID}))(e.t).GroupID
+	return cpMust(a.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: name, Description: name, VpcID: vpcID}))(e.t).GroupID
 }
 
 // --- tags --------------------------------------------------------------------
@@ -127,16 +127,16 @@ func TestCPTagsEC2(t *testing.T) {
 		code string
 	}{
 		{"another account's VPC", e.provider, control.CreateTagsInput{Resources: []string{v.VpcID}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, "InvalidVpcID.NotFound"},
-		{"another account's ENI", e.provider, control.CreateTagsInput{Resources: []string{eni}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.CodeNotFoundENI},
+		{"another account's ENI", e.provider, control.CreateTagsInput{Resources: []string{eni}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.ErrCodeInvalidNetworkInterfaceIDNotFound},
 		{"another account's service", e.consumer, control.CreateTagsInput{Resources: []string{svc.ServiceID}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, "InvalidVpcEndpointServiceId.NotFound"},
 		{"one refused resource refuses all", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID, "subnet-0123456789abcdef0"}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, "InvalidSubnetID.NotFound"},
-		{"unknown kind", e.consumer, control.CreateTagsInput{Resources: []string{"i-0123456789abcdef0"}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.CodeInvalidID},
-		{"notification", e.consumer, control.CreateTagsInput{Resources: []string{"vpce-nfn-0123456789abcdef0"}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.CodeInvalidID},
-		{"aws: prefix", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}, Tags: []control.Tag{{Key: "aws:x", Value: "y"}}}, control.CodeInvalidParameterValue},
-		{"control character", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}, Tags: []control.Tag{{Key: "a\x1b", Value: "y"}}}, control.CodeInvalidParameterValue},
+		{"unknown kind", e.consumer, control.CreateTagsInput{Resources: []string{"i-0123456789abcdef0"}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.ErrCodeInvalidID},
+		{"notification", e.consumer, control.CreateTagsInput{Resources: []string{"vpce-nfn-0123456789abcdef0"}, Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.ErrCodeInvalidID},
+		{"aws: prefix", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}, Tags: []control.Tag{{Key: "aws:x", Value: "y"}}}, control.ErrCodeInvalidParameterValue},
+		{"control character", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}, Tags: []control.Tag{{Key: "a\x1b", Value: "y"}}}, control.ErrCodeInvalidParameterValue},
 		{"over 50 on the resource", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}, Tags: tags51}, "TagLimitExceeded"},
-		{"no resources", e.consumer, control.CreateTagsInput{Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.CodeMissingParameter},
-		{"no tags", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}}, control.CodeMissingParameter},
+		{"no resources", e.consumer, control.CreateTagsInput{Tags: []control.Tag{{Key: "x", Value: "y"}}}, control.ErrCodeMissingParameter},
+		{"no tags", e.consumer, control.CreateTagsInput{Resources: []string{sub.SubnetID}}, control.ErrCodeMissingParameter},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			e.cpRefused(t, tc.code, func() error { _, err := tc.api.CreateTags(e.ctx, &tc.in); return err })
@@ -184,7 +184,7 @@ func TestCPTagsEC2(t *testing.T) {
 			{[]control.Filter{{Name: "value", Values: []string{"a"}}}, 4, ""},
 			{[]control.Filter{{Name: "tag:team", Values: []string{"a"}}}, 4, ""},
 			{[]control.Filter{{Name: "resource-id", Values: []string{"eni-*"}}, {Name: "key", Values: []string{"empty"}}}, 1, ""},
-			{[]control.Filter{{Name: "owner-id", Values: []string{"x"}}}, 0, control.CodeInvalidParameterValue},
+			{[]control.Filter{{Name: "owner-id", Values: []string{"x"}}}, 0, control.ErrCodeInvalidParameterValue},
 		} {
 			got, err := e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{Filters: tc.filters})
 			if tc.code != "" {
@@ -202,7 +202,7 @@ func TestCPTagsEC2(t *testing.T) {
 		var all []string
 		var token string
 		for page := 0; ; page++ {
-			out := cpMust(e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{MaxResults: 5, NextToken: token}))(t)
+			out := cpMust(e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{EC2Paging: control.EC2Paging{MaxResults: ptr(5), NextToken: token}}))(t)
 			if len(out.Tags) > 5 {
 				t.Fatalf("page of %d", len(out.Tags))
 			}
@@ -225,14 +225,14 @@ func TestCPTagsEC2(t *testing.T) {
 		if !seen["vpc:"+v.VpcID+":zz=new"] {
 			t.Errorf("a tag added after the token's position was skipped: %v", all)
 		}
-		_, err := e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{MaxResults: 4})
-		cpCode(t, err, control.CodeInvalidParameterValue)
-		_, err = e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{NextToken: "not-a-token"})
-		cpCode(t, err, control.CodeInvalidNextToken)
+		_, err := e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{EC2Paging: control.EC2Paging{MaxResults: ptr(4)}})
+		cpCode(t, err, control.ErrCodeInvalidParameterValue)
+		_, err = e.consumer.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{EC2Paging: control.EC2Paging{NextToken: "not-a-token"}})
+		cpCode(t, err, control.ErrCodeInvalidNextToken)
 	})
 
 	t.Run("deleting the endpoint deletes its ENIs' tags", func(t *testing.T) {
-		cpMust(e.consumer.DeleteVpcEndpoints(e.ctx, []string{ep.VpcEndpointID}))(t)
+		cpMust(e.consumer.DeleteVpcEndpoints(e.ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: []string{ep.VpcEndpointID}}))(t)
 		var n int
 		if err := e.st.DB().QueryRow(`SELECT count(*) FROM tags WHERE resource_id = ?`, eni).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%d tags of a deleted ENI left (%v)", n, err)
@@ -249,7 +249,7 @@ func TestCPDescribeAvailabilityZones(t *testing.T) {
 	var got []string
 	for _, z := range all.AvailabilityZones {
 		got = append(got, z.ZoneName+"/"+z.ZoneID)
-		if z.State != control.ZoneStateAvailable || z.RegionName != cpRegion || z.OptInStatus != control.ZoneOptInNotRequired ||
+		if z.State != control.StateZoneAvailable || z.RegionName != cpRegion || z.OptInStatus != control.ZoneOptInNotRequired ||
 			z.ZoneType != control.ZoneTypeAvailabilityZone || z.Messages == nil || z.NetworkBorderGroup != cpRegion || z.GroupName != cpRegion {
 			t.Errorf("zone %s", cpJSON(t, z))
 		}
@@ -269,9 +269,9 @@ func TestCPDescribeAvailabilityZones(t *testing.T) {
 		{"state", control.DescribeAvailabilityZonesInput{Filters: []control.Filter{{Name: "state", Values: []string{"available"}}}}, []string{"use1-az1", "use1-az2", "use1-az3"}, ""},
 		{"region-name elsewhere", control.DescribeAvailabilityZonesInput{Filters: []control.Filter{{Name: "region-name", Values: []string{"eu-west-1"}}}}, nil, ""},
 		{"all zones", control.DescribeAvailabilityZonesInput{AllAvailabilityZones: true}, []string{"use1-az1", "use1-az2", "use1-az3"}, ""},
-		{"unknown zone", control.DescribeAvailabilityZonesInput{ZoneNames: []string{"us-east-1z"}}, nil, control.CodeInvalidParameterValue},
-		{"unknown zone id", control.DescribeAvailabilityZonesInput{ZoneIDs: []string{"use1-az9"}}, nil, control.CodeInvalidParameterValue},
-		{"unknown filter", control.DescribeAvailabilityZonesInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{"x"}}}}, nil, control.CodeInvalidParameterValue},
+		{"unknown zone", control.DescribeAvailabilityZonesInput{ZoneNames: []string{"us-east-1z"}}, nil, control.ErrCodeInvalidParameterValue},
+		{"unknown zone id", control.DescribeAvailabilityZonesInput{ZoneIDs: []string{"use1-az9"}}, nil, control.ErrCodeInvalidParameterValue},
+		{"unknown filter", control.DescribeAvailabilityZonesInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{"x"}}}}, nil, control.ErrCodeInvalidParameterValue},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := e.consumer.DescribeAvailabilityZones(e.ctx, &tc.in)
@@ -301,13 +301,13 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 	}
 	out := cpMust(assoc(control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.121.0.0/16"}))(t)
 	b := out.CidrBlockAssociation
-	if out.VpcID != v.VpcID || b == nil || b.CidrBlock != "127.121.0.0/16" || b.CidrBlockState.State != control.CidrBlockAssociating ||
+	if out.VpcID != v.VpcID || b == nil || b.CidrBlock != "127.121.0.0/16" || b.CidrBlockState.State != control.StateCidrBlockAssociating ||
 		!strings.HasPrefix(b.AssociationID, "vpc-cidr-assoc-") || len(b.AssociationID) != len("vpc-cidr-assoc-")+17 || out.Ipv6CidrBlockAssociation != nil {
 		t.Fatalf("associate: %s", cpJSON(t, out))
 	}
 	got := e.xDescribeVpc(e.consumer, v.VpcID)
 	if len(got.CidrBlockAssociationSet) != 2 || got.CidrBlockAssociationSet[1].AssociationID != b.AssociationID ||
-		got.CidrBlockAssociationSet[1].CidrBlockState.State != control.CidrBlockAssociated || got.CidrBlock != "127.120.0.0/16" {
+		got.CidrBlockAssociationSet[1].CidrBlockState.State != control.StateCidrBlockAssociated || got.CidrBlock != "127.120.0.0/16" {
 		t.Fatalf("describe-vpcs: %s", cpJSON(t, got.CidrBlockAssociationSet))
 	}
 	// A subnet may live in the secondary block.
@@ -319,19 +319,19 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 		in   control.AssociateVpcCidrBlockInput
 		code string
 	}{
-		{"inside its own primary", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.120.16.0/20"}, control.CodeInvalidVpcRange},
-		{"overlaps another account's VPC", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: e.defaultVPC(e.provider).CidrBlock}, control.CodeInvalidVpcRange},
-		{"another private range", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "10.0.0.0/16"}, control.CodeInvalidVpcRange},
-		{"too large", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.0.0.0/15"}, control.CodeInvalidVpcRange},
-		{"too small", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.0/29"}, control.CodeInvalidVpcRange},
-		{"host bits", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.1/16"}, control.CodeInvalidParameterValue},
-		{"ipv6 as cidr block", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "fd00::/56"}, control.CodeInvalidParameterValue},
-		{"both kinds", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.0/16", AmazonProvidedIpv6CidrBlock: true}, control.CodeInvalidParameterCombination},
-		{"neither", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID}, control.CodeMissingParameter},
-		{"ipam", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, Ipv4IpamPoolID: "ipam-pool-1", Ipv4NetmaskLength: 20}, control.CodeInvalidParameterValue},
-		{"byoip", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, Ipv6Pool: "ipv6pool-ec2-1"}, control.CodeInvalidParameterValue},
+		{"inside its own primary", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.120.16.0/20"}, control.ErrCodeInvalidVpcRange},
+		{"overlaps another account's VPC", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: e.defaultVPC(e.provider).CidrBlock}, control.ErrCodeInvalidVpcRange},
+		{"another private range", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "10.0.0.0/16"}, control.ErrCodeInvalidVpcRange},
+		{"too large", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.0.0.0/15"}, control.ErrCodeInvalidVpcRange},
+		{"too small", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.0/29"}, control.ErrCodeInvalidVpcRange},
+		{"host bits", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.1/16"}, control.ErrCodeInvalidParameterValue},
+		{"ipv6 as cidr block", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "fd00::/56"}, control.ErrCodeInvalidParameterValue},
+		{"both kinds", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.0/16", AmazonProvidedIpv6CidrBlock: true}, control.ErrCodeInvalidParameterCombination},
+		{"neither", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID}, control.ErrCodeMissingParameter},
+		{"ipam", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, Ipv4IpamPoolID: "ipam-pool-1", Ipv4NetmaskLength: 20}, control.ErrCodeInvalidParameterValue},
+		{"byoip", e.consumer, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, Ipv6Pool: "ipv6pool-ec2-1"}, control.ErrCodeInvalidParameterValue},
 		{"another account's VPC", e.provider, control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.122.0.0/16"}, "InvalidVpcID.NotFound"},
-		{"no VPC", e.consumer, control.AssociateVpcCidrBlockInput{CidrBlock: "127.122.0.0/16"}, control.CodeMissingParameter},
+		{"no VPC", e.consumer, control.AssociateVpcCidrBlockInput{CidrBlock: "127.122.0.0/16"}, control.ErrCodeMissingParameter},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			e.cpRefused(t, tc.code, func() error { _, err := tc.api.AssociateVpcCidrBlock(e.ctx, &tc.in); return err })
@@ -341,7 +341,7 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 		for _, c := range []string{"127.122.0.0/16", "127.123.0.0/16", "127.124.0.0/16"} {
 			cpMust(assoc(control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: c}))(t)
 		}
-		e.cpRefused(t, control.CodeCidrLimitExceeded, func() error {
+		e.cpRefused(t, control.ErrCodeCidrLimitExceeded, func() error {
 			_, err := assoc(control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, CidrBlock: "127.125.0.0/16"})
 			return err
 		})
@@ -350,14 +350,14 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 		dis := func(a *control.API, id string) (*control.DisassociateVpcCidrBlockOutput, error) {
 			return a.DisassociateVpcCidrBlock(e.ctx, &control.DisassociateVpcCidrBlockInput{AssociationID: id})
 		}
-		e.cpRefused(t, control.CodeOperationNotPermitted, func() error { _, err := dis(e.consumer, got.CidrBlockAssociationSet[0].AssociationID); return err })
-		e.cpRefused(t, control.CodeDependencyViolation, func() error { _, err := dis(e.consumer, b.AssociationID); return err })
-		e.cpRefused(t, control.CodeVpcCidrAssociationNotFound, func() error { _, err := dis(e.provider, b.AssociationID); return err })
-		e.cpRefused(t, control.CodeVpcCidrAssociationNotFound, func() error { _, err := dis(e.consumer, "vpc-cidr-assoc-0123456789abcdef0"); return err })
-		e.cpRefused(t, control.CodeVpcCidrAssociationNotFound, func() error { _, err := dis(e.consumer, "nothing"); return err })
-		cpNoErr(t, e.consumer.DeleteSubnet(e.ctx, sub.SubnetID))
+		e.cpRefused(t, control.ErrCodeOperationNotPermitted, func() error { _, err := dis(e.consumer, got.CidrBlockAssociationSet[0].AssociationID); return err })
+		e.cpRefused(t, control.ErrCodeDependencyViolation, func() error { _, err := dis(e.consumer, b.AssociationID); return err })
+		e.cpRefused(t, control.ErrCodeInvalidVpcCidrAssociationNotFound, func() error { _, err := dis(e.provider, b.AssociationID); return err })
+		e.cpRefused(t, control.ErrCodeInvalidVpcCidrAssociationNotFound, func() error { _, err := dis(e.consumer, "vpc-cidr-assoc-0123456789abcdef0"); return err })
+		e.cpRefused(t, control.ErrCodeInvalidVpcCidrAssociationNotFound, func() error { _, err := dis(e.consumer, "nothing"); return err })
+		cpMust(e.consumer.DeleteSubnet(e.ctx, &control.DeleteSubnetInput{SubnetID: sub.SubnetID}))(t)
 		out := cpMust(dis(e.consumer, b.AssociationID))(t)
-		if out.VpcID != v.VpcID || out.CidrBlockAssociation.CidrBlockState.State != control.CidrBlockDisassociating || out.CidrBlockAssociation.CidrBlock != "127.121.0.0/16" {
+		if out.VpcID != v.VpcID || out.CidrBlockAssociation.CidrBlockState.State != control.StateCidrBlockDisassociating || out.CidrBlockAssociation.CidrBlock != "127.121.0.0/16" {
 			t.Fatalf("disassociate: %s", cpJSON(t, out))
 		}
 		if got := e.xDescribeVpc(e.consumer, v.VpcID); len(got.CidrBlockAssociationSet) != 4 {
@@ -368,15 +368,15 @@ func TestCPVpcCidrBlocks(t *testing.T) {
 		cpMust(e.provider.AssociateVpcCidrBlock(e.ctx, &control.AssociateVpcCidrBlockInput{VpcID: other.VpcID, CidrBlock: "127.121.0.0/16"}))(t)
 	})
 	t.Run("create-vpc does not overlap a secondary block", func(t *testing.T) {
-		e.cpRefused(t, control.CodeInvalidVpcRange, func() error {
-			_, err := e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.124.0.0/20"})
+		e.cpRefused(t, control.ErrCodeInvalidVpcRange, func() error {
+			_, err := e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.124.0.0/20"})
 			return err
 		})
 	})
 	t.Run("a VPC with secondary blocks is deleted with them", func(t *testing.T) {
 		w := e.xVpc(e.consumer, "127.127.0.0/16")
 		cpMust(assoc(control.AssociateVpcCidrBlockInput{VpcID: w.VpcID, CidrBlock: "127.128.0.0/16"}))(t)
-		cpNoErr(t, e.consumer.DeleteVpc(e.ctx, w.VpcID))
+		cpMust(e.consumer.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: w.VpcID}))(t)
 		e.xVpc(e.provider, "127.128.0.0/16") // free again
 	})
 	t.Run("serve's snapshot has the secondary blocks", func(t *testing.T) {
@@ -401,26 +401,26 @@ func TestCPIPv6CidrBlocks(t *testing.T) {
 	subAssoc := func(a *control.API, id, block string) (*control.AssociateSubnetCidrBlockOutput, error) {
 		return a.AssociateSubnetCidrBlock(e.ctx, &control.AssociateSubnetCidrBlockInput{SubnetID: id, Ipv6CidrBlock: block})
 	}
-	e.cpRefused(t, control.CodeInvalidSubnetRange, func() error { _, err := subAssoc(e.consumer, s1.SubnetID, "fd00:1:2:300::/64"); return err })
+	e.cpRefused(t, control.ErrCodeInvalidSubnetRange, func() error { _, err := subAssoc(e.consumer, s1.SubnetID, "fd00:1:2:300::/64"); return err })
 
 	out := cpMust(e.consumer.AssociateVpcCidrBlock(e.ctx, &control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, AmazonProvidedIpv6CidrBlock: true}))(t)
 	a6 := out.Ipv6CidrBlockAssociation
 	block := netip.MustParsePrefix(a6.Ipv6CidrBlock)
-	if block.Bits() != 56 || !block.Addr().IsPrivate() || a6.Ipv6CidrBlockState.State != control.CidrBlockAssociating || a6.Ipv6Pool != "Amazon" || a6.NetworkBorderGroup != cpRegion {
+	if block.Bits() != 56 || !block.Addr().IsPrivate() || a6.Ipv6CidrBlockState.State != control.StateCidrBlockAssociating || a6.Ipv6Pool != "Amazon" || a6.NetworkBorderGroup != cpRegion {
 		t.Fatalf("associate ipv6: %s", cpJSON(t, out))
 	}
 	vv := e.xDescribeVpc(e.consumer, v.VpcID)
 	if len(vv.Ipv6CidrBlockAssociationSet) != 1 || vv.Ipv6CidrBlockAssociationSet[0].AssociationID != a6.AssociationID || vv.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock != a6.Ipv6CidrBlock {
 		t.Fatalf("describe-vpcs: %s", cpJSON(t, vv.Ipv6CidrBlockAssociationSet))
 	}
-	e.cpRefused(t, control.CodeCidrLimitExceeded, func() error {
+	e.cpRefused(t, control.ErrCodeCidrLimitExceeded, func() error {
 		_, err := e.consumer.AssociateVpcCidrBlock(e.ctx, &control.AssociateVpcCidrBlockInput{VpcID: v.VpcID, AmazonProvidedIpv6CidrBlock: true})
 		return err
 	})
 
 	six1, six2 := cpSub64(t, &vv, 1), cpSub64(t, &vv, 2)
 	sa := cpMust(subAssoc(e.consumer, s1.SubnetID, six1))(t)
-	if sa.SubnetID != s1.SubnetID || sa.Ipv6CidrBlockAssociation.Ipv6CidrBlock != six1 || sa.Ipv6CidrBlockAssociation.Ipv6CidrBlockState.State != control.CidrBlockAssociating {
+	if sa.SubnetID != s1.SubnetID || sa.Ipv6CidrBlockAssociation.Ipv6CidrBlock != six1 || sa.Ipv6CidrBlockAssociation.Ipv6CidrBlockState.State != control.StateCidrBlockAssociating {
 		t.Fatalf("associate-subnet-cidr-block: %s", cpJSON(t, sa))
 	}
 	if got := e.xDescribeSubnet(e.consumer, s1.SubnetID); len(got.Ipv6CidrBlockAssociationSet) != 1 || got.Ipv6CidrBlockAssociationSet[0].AssociationID != sa.Ipv6CidrBlockAssociation.AssociationID {
@@ -432,11 +432,11 @@ func TestCPIPv6CidrBlocks(t *testing.T) {
 		subnet, six string
 		code        string
 	}{
-		{"same /64 as another subnet", e.consumer, s2.SubnetID, six1, control.CodeInvalidSubnetConflict},
-		{"a second block", e.consumer, s1.SubnetID, six2, control.CodeCidrLimitExceeded},
-		{"outside the VPC's /56", e.consumer, s2.SubnetID, "fd00:1:2:300::/64", control.CodeInvalidSubnetRange},
-		{"not a /64", e.consumer, s2.SubnetID, strings.Replace(six2, "/64", "/80", 1), control.CodeInvalidSubnetRange},
-		{"not IPv6", e.consumer, s2.SubnetID, "127.130.32.0/20", control.CodeInvalidParameterValue},
+		{"same /64 as another subnet", e.consumer, s2.SubnetID, six1, control.ErrCodeInvalidSubnetConflict},
+		{"a second block", e.consumer, s1.SubnetID, six2, control.ErrCodeCidrLimitExceeded},
+		{"outside the VPC's /56", e.consumer, s2.SubnetID, "fd00:1:2:300::/64", control.ErrCodeInvalidSubnetRange},
+		{"not a /64", e.consumer, s2.SubnetID, strings.Replace(six2, "/64", "/80", 1), control.ErrCodeInvalidSubnetRange},
+		{"not IPv6", e.consumer, s2.SubnetID, "127.130.32.0/20", control.ErrCodeInvalidParameterValue},
 		{"another account's subnet", e.provider, s2.SubnetID, six2, "InvalidSubnetID.NotFound"},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
@@ -447,18 +447,18 @@ func TestCPIPv6CidrBlocks(t *testing.T) {
 		_, err := a.DisassociateSubnetCidrBlock(e.ctx, &control.DisassociateSubnetCidrBlockInput{AssociationID: id})
 		return err
 	}
-	e.cpRefused(t, control.CodeDependencyViolation, func() error {
+	e.cpRefused(t, control.ErrCodeDependencyViolation, func() error {
 		_, err := e.consumer.DisassociateVpcCidrBlock(e.ctx, &control.DisassociateVpcCidrBlockInput{AssociationID: a6.AssociationID})
 		return err
 	})
-	e.cpRefused(t, control.CodeSubnetCidrAssociationNotFound, func() error { return dis(e.provider, sa.Ipv6CidrBlockAssociation.AssociationID) })
-	e.cpRefused(t, control.CodeSubnetCidrAssociationNotFound, func() error { return dis(e.consumer, "subnet-cidr-assoc-"+s2.SubnetID[7:]) })
+	e.cpRefused(t, control.ErrCodeInvalidSubnetCidrAssociationNotFound, func() error { return dis(e.provider, sa.Ipv6CidrBlockAssociation.AssociationID) })
+	e.cpRefused(t, control.ErrCodeInvalidSubnetCidrAssociationNotFound, func() error { return dis(e.consumer, "subnet-cidr-assoc-"+s2.SubnetID[7:]) })
 	cpNoErr(t, dis(e.consumer, sa.Ipv6CidrBlockAssociation.AssociationID))
 	if got := e.xDescribeSubnet(e.consumer, s1.SubnetID); len(got.Ipv6CidrBlockAssociationSet) != 0 {
 		t.Fatalf("after disassociate: %s", cpJSON(t, got.Ipv6CidrBlockAssociationSet))
 	}
 	dv := cpMust(e.consumer.DisassociateVpcCidrBlock(e.ctx, &control.DisassociateVpcCidrBlockInput{AssociationID: a6.AssociationID}))(t)
-	if dv.Ipv6CidrBlockAssociation.Ipv6CidrBlockState.State != control.CidrBlockDisassociating || dv.Ipv6CidrBlockAssociation.Ipv6CidrBlock != a6.Ipv6CidrBlock {
+	if dv.Ipv6CidrBlockAssociation.Ipv6CidrBlockState.State != control.StateCidrBlockDisassociating || dv.Ipv6CidrBlockAssociation.Ipv6CidrBlock != a6.Ipv6CidrBlock {
 		t.Fatalf("disassociate ipv6: %s", cpJSON(t, dv))
 	}
 	if got := e.xDescribeVpc(e.consumer, v.VpcID); len(got.Ipv6CidrBlockAssociationSet) != 0 {
@@ -511,7 +511,7 @@ func TestCPVpcAttributes(t *testing.T) {
 		t.Errorf("enableNetworkAddressUsageMetrics: %s", cpJSON(t, out))
 	}
 	_, err := attr(e.consumer, v.VpcID, "enableEverything")
-	cpCode(t, err, control.CodeInvalidParameterValue)
+	cpCode(t, err, control.ErrCodeInvalidParameterValue)
 	_, err = attr(e.provider, v.VpcID, control.VpcAttrEnableDNSSupport)
 	cpCode(t, err, "InvalidVpcID.NotFound")
 
@@ -522,9 +522,9 @@ func TestCPVpcAttributes(t *testing.T) {
 		in   control.ModifyVpcAttributeInput
 		code string
 	}{
-		{"two attributes", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSSupport: on, EnableDNSHostnames: on}, control.CodeInvalidParameterCombination},
-		{"no attribute", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID}, control.CodeMissingParameter},
-		{"usage metrics", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableNetworkAddressUsageMetrics: on}, control.CodeInvalidParameterValue},
+		{"two attributes", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSSupport: on, EnableDNSHostnames: on}, control.ErrCodeInvalidParameterCombination},
+		{"no attribute", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID}, control.ErrCodeMissingParameter},
+		{"usage metrics", e.consumer, control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableNetworkAddressUsageMetrics: on}, control.ErrCodeInvalidParameterValue},
 		{"another account's VPC", e.provider, control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSHostnames: on}, "InvalidVpcID.NotFound"},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
@@ -538,12 +538,12 @@ func TestCPVpcAttributes(t *testing.T) {
 	e.allow(svc.ServiceID, "*")
 	c := svc.PrivateDNSNameConfiguration
 	e.txt.set(c.Name+".api.example.com", c.Value)
-	cpMust(e.provider.StartVpcEndpointServicePrivateDnsVerification(e.ctx, svc.ServiceID))(t)
+	cpMust(e.provider.StartVpcEndpointServicePrivateDnsVerification(e.ctx, &control.StartVpcEndpointServicePrivateDnsVerificationInput{ServiceID: svc.ServiceID}))(t)
 	sub := e.xSubnet(e.consumer, v.VpcID, "127.140.0.0/20", "", "us-east-1a")
 	tru := true
-	in := control.CreateEndpointInput{VpcID: v.VpcID, ServiceName: svc.ServiceName, SubnetIDs: []string{sub.SubnetID}, PrivateDNSEnabled: &tru}
+	in := &control.CreateVpcEndpointInput{VpcID: v.VpcID, ServiceName: svc.ServiceName, SubnetIDs: []string{sub.SubnetID}, PrivateDNSEnabled: &tru}
 	wantMsg := "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for " + v.VpcID
-	e.cpRefused(t, control.CodeInvalidParameter, func() error {
+	e.cpRefused(t, control.ErrCodeInvalidParameter, func() error {
 		_, err := e.consumer.CreateVpcEndpoint(e.ctx, in)
 		if ae, ok := control.AsError(err); ok && ae.Message != wantMsg {
 			t.Errorf("message %q, want %q", ae.Message, wantMsg)
@@ -556,11 +556,11 @@ func TestCPVpcAttributes(t *testing.T) {
 	if ep.PrivateDNSEnabled {
 		t.Fatalf("private DNS on in a VPC without enableDnsHostnames")
 	}
-	modify := control.ModifyEndpointInput{VpcEndpointID: ep.VpcEndpointID, PrivateDNSEnabled: &tru}
-	e.cpRefused(t, control.CodeInvalidParameter, func() error { _, err := e.consumer.ModifyVpcEndpoint(e.ctx, modify); return err })
+	modify := &control.ModifyVpcEndpointInput{VpcEndpointID: ep.VpcEndpointID, PrivateDNSEnabled: &tru}
+	e.cpRefused(t, control.ErrCodeInvalidParameter, func() error { _, err := e.consumer.ModifyVpcEndpoint(e.ctx, modify); return err })
 	cpMust(e.consumer.ModifyVpcAttribute(e.ctx, &control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSSupport: off}))(t)
 	cpMust(e.consumer.ModifyVpcAttribute(e.ctx, &control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSHostnames: on}))(t)
-	e.cpRefused(t, control.CodeInvalidParameter, func() error { _, err := e.consumer.ModifyVpcEndpoint(e.ctx, modify); return err })
+	e.cpRefused(t, control.ErrCodeInvalidParameter, func() error { _, err := e.consumer.ModifyVpcEndpoint(e.ctx, modify); return err })
 	cpMust(e.consumer.ModifyVpcAttribute(e.ctx, &control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSSupport: on}))(t)
 	cpMust(e.consumer.ModifyVpcEndpoint(e.ctx, modify))(t)
 	if !value(v.VpcID, control.VpcAttrEnableDNSHostnames) || !value(v.VpcID, control.VpcAttrEnableDNSSupport) {
@@ -592,8 +592,8 @@ func TestCPPayerResponsibility(t *testing.T) {
 		id, value string
 		code      string
 	}{
-		{"another value", e.provider, svc.ServiceID, "ServiceConsumer", control.CodeInvalidParameterValue},
-		{"no value", e.provider, svc.ServiceID, "", control.CodeMissingParameter},
+		{"another value", e.provider, svc.ServiceID, "ServiceConsumer", control.ErrCodeInvalidParameterValue},
+		{"no value", e.provider, svc.ServiceID, "", control.ErrCodeMissingParameter},
 		{"the consumer", e.consumer, svc.ServiceID, control.PayerResponsibilityServiceOwner, "InvalidVpcEndpointServiceId.NotFound"},
 		{"malformed", e.provider, "vpce-svc-x", control.PayerResponsibilityServiceOwner, "InvalidVpcEndpointServiceId.Malformed"},
 	} {
@@ -607,11 +607,11 @@ func TestCPPayerResponsibility(t *testing.T) {
 		t.Fatal("ReturnValue false")
 	}
 	cpNoErr(t, set(e.provider, svc.ServiceID, control.PayerResponsibilityServiceOwner)) // again: no change
-	cfg := cpMust(e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: []string{svc.ServiceID}}))(t)
+	cfg := cpMust(e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, &control.DescribeVpcEndpointServiceConfigurationsInput{ServiceIDs: []string{svc.ServiceID}}))(t)
 	if cfg.ServiceConfigurations[0].PayerResponsibility != control.PayerResponsibilityServiceOwner {
 		t.Fatalf("provider view %s", cpJSON(t, cfg))
 	}
-	det := cpMust(e.consumer.DescribeVpcEndpointServices(e.ctx, control.DescribeEndpointServicesInput{ServiceNames: []string{svc.ServiceName}}))(t)
+	det := cpMust(e.consumer.DescribeVpcEndpointServices(e.ctx, &control.DescribeVpcEndpointServicesInput{ServiceNames: []string{svc.ServiceName}}))(t)
 	if det.ServiceDetails[0].PayerResponsibility != control.PayerResponsibilityServiceOwner {
 		t.Fatalf("consumer view %s", cpJSON(t, det))
 	}
@@ -642,8 +642,8 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 		code string
 	}{
 		{"subnet without IPv6", e.provider, arn, "dualstack", "InvalidSubnet"},
-		{"application type", e.provider, arn, "dualstack-without-public-ipv4", control.CodeValidationError},
-		{"unknown type", e.provider, arn, "ipv6", control.CodeValidationError},
+		{"application type", e.provider, arn, "dualstack-without-public-ipv4", control.ErrCodeValidationError},
+		{"unknown type", e.provider, arn, "ipv6", control.ErrCodeValidationError},
 		{"another account", e.consumer, arn, "ipv4", "LoadBalancerNotFound"},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
@@ -667,7 +667,7 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 		if err := e.st.DB().QueryRow(`SELECT count(*) FROM addresses WHERE owner_id = ?`, arn2).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("load balancer holds %d addresses (%v)", n, err)
 		}
-		cpNoErr(t, e.provider.DeleteLoadBalancer(e.ctx, arn2))
+		cpMust(e.provider.DeleteLoadBalancer(e.ctx, &control.DeleteLoadBalancerInput{LoadBalancerARN: arn2}))(t)
 	})
 	for _, tc := range []struct {
 		name string
@@ -677,8 +677,8 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 		{"swap a zone's subnet in one call", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{sa.SubnetID, sb2.SubnetID}}, "InvalidConfigurationRequest"},
 		{"two subnets of one zone", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{sa.SubnetID, sb.SubnetID, sb2.SubnetID}}, "InvalidConfigurationRequest"},
 		{"another VPC", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{e.defaultSubnets(e.provider)["a"].SubnetID}}, "InvalidConfigurationRequest"},
-		{"none", control.SetSubnetsInput{LoadBalancerARN: arn}, control.CodeValidationError},
-		{"both forms", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{sa.SubnetID}, SubnetMappings: []control.SubnetMapping{{SubnetID: sb.SubnetID}}}, control.CodeValidationError},
+		{"none", control.SetSubnetsInput{LoadBalancerARN: arn}, control.ErrCodeValidationError},
+		{"both forms", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{sa.SubnetID}, SubnetMappings: []control.SubnetMapping{{SubnetID: sb.SubnetID}}}, control.ErrCodeValidationError},
 		{"a kept node's address changes", control.SetSubnetsInput{LoadBalancerARN: arn, SubnetMappings: []control.SubnetMapping{{SubnetID: sa.SubnetID, PrivateIPv4Address: "127.150.0.99"}}}, "InvalidConfigurationRequest"},
 		{"dualstack without IPv6", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{sa.SubnetID, sb.SubnetID}, IPAddressType: "dualstack"}, "InvalidSubnet"},
 		{"unknown subnet", control.SetSubnetsInput{LoadBalancerARN: arn, Subnets: []string{"subnet-0123456789abcdef0"}}, "SubnetNotFound"},
@@ -712,16 +712,16 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 			t.Fatalf("set-subnets: %s", cpJSON(t, out))
 		}
 		// A subnet whose IPv6 addresses are in use keeps its block.
-		e.cpRefused(t, control.CodeDependencyViolation, func() error {
+		e.cpRefused(t, control.ErrCodeDependencyViolation, func() error {
 			_, err := e.provider.DisassociateSubnetCidrBlock(e.ctx, &control.DisassociateSubnetCidrBlockInput{AssociationID: "subnet-cidr-assoc-" + sa.SubnetID[7:]})
 			return err
 		})
 	})
 	t.Run("back to ipv4 frees the IPv6 addresses, unless a service needs them", func(t *testing.T) {
-		svc := cpMust(e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, control.CreateServiceInput{NetworkLoadBalancerArns: []string{arn},
+		svc := cpMust(e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, &control.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{arn},
 			SupportedIPAddressTypes: []string{"ipv4", "ipv6"}}))(t).ServiceConfiguration
 		e.cpRefused(t, "InvalidConfigurationRequest", func() error { return setType(e.provider, arn, "ipv4") })
-		cpMust(e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, control.ModifyServiceInput{ServiceID: svc.ServiceID, RemoveSupportedIPAddressTypes: []string{"ipv6"}}))(t)
+		cpMust(e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, &control.ModifyVpcEndpointServiceConfigurationInput{ServiceID: svc.ServiceID, RemoveSupportedIPAddressTypes: []string{"ipv6"}}))(t)
 		cpNoErr(t, setType(e.provider, arn, "ipv4"))
 		for _, z := range e.xLB(e.provider, arn).AvailabilityZones {
 			if z.LoadBalancerAddresses[0].IPv6Address != "" {
@@ -767,8 +767,8 @@ func TestCPDualstackUpgradePath(t *testing.T) {
 	oldENIs := e.xENIs(old.NetworkInterfaceIDs)
 
 	// Before the NLB is dualstack, the service cannot add ipv6.
-	e.cpRefused(t, control.CodeInvalidParameter, func() error {
-		_, err := e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, control.ModifyServiceInput{ServiceID: svc.ServiceID, AddSupportedIPAddressTypes: []string{"ipv6"}})
+	e.cpRefused(t, control.ErrCodeInvalidParameter, func() error {
+		_, err := e.provider.ModifyVpcEndpointServiceConfiguration(e.ctx, &control.ModifyVpcEndpointServiceConfigurationInput{ServiceID: svc.ServiceID, AddSupportedIPAddressTypes: []string{"ipv6"}})
 		return err
 	})
 

@@ -31,18 +31,18 @@ func TestCPNotifications(t *testing.T) {
 
 	all := []string{"Connect", "Accept", "Reject", "Delete"}
 	for _, target := range []string{"file://" + file, srv.URL + "/hook", "arn:aws:sns:us-east-1:111111111111:endpoint-events"} {
-		cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: target, ConnectionEvents: all}))(t)
+		cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: target, ConnectionEvents: all}))(t)
 	}
-	list := cpMust(e.provider.DescribeVpcEndpointConnectionNotifications(e.ctx, "", nil))(t)
+	list := cpMust(e.provider.DescribeVpcEndpointConnectionNotifications(e.ctx, &control.DescribeVpcEndpointConnectionNotificationsInput{}))(t)
 	if len(list.ConnectionNotificationSet) != 3 || list.ConnectionNotificationSet[0].ConnectionNotificationState != "Enabled" {
 		t.Fatalf("notifications %s", cpJSON(t, list))
 	}
 
 	// Connect, Accept, Reject, Delete.
 	ep := e.endpoint(svc, "a")
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
-	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
-	cpMust(e.consumer.DeleteVpcEndpoints(e.ctx, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
+	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, &control.RejectVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
+	cpMust(e.consumer.DeleteVpcEndpoints(e.ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: []string{ep.VpcEndpointID}}))(t)
 
 	wantEvents := []string{"Connect", "Accept", "Reject", "Delete"}
 	wantStates := []string{"pendingAcceptance", "available", "rejected", "deleted"}
@@ -106,8 +106,8 @@ func TestCPNotifications(t *testing.T) {
 	t.Run("consumer endpoint notification", func(t *testing.T) {
 		ep2 := e.endpoint(svc, "b")
 		f2 := filepath.Join(t.TempDir(), "consumer.jsonl")
-		cpMust(e.consumer.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{VpcEndpointID: ep2.VpcEndpointID, ConnectionNotificationArn: "file://" + f2, ConnectionEvents: []string{"Accept"}}))(t)
-		cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep2.VpcEndpointID}))(t)
+		cpMust(e.consumer.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{VpcEndpointID: ep2.VpcEndpointID, ConnectionNotificationArn: "file://" + f2, ConnectionEvents: []string{"Accept"}}))(t)
+		cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep2.VpcEndpointID}}}))(t)
 		b, err := os.ReadFile(f2)
 		if err != nil || strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"Event":"Accept"`) {
 			t.Fatalf("consumer notification file %q, %v", b, err)
@@ -116,39 +116,39 @@ func TestCPNotifications(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		api  *control.API
-		in   control.CreateNotificationInput
+		in   control.CreateVpcEndpointConnectionNotificationInput
 		code string
 	}{
-		{"both service and endpoint", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, VpcEndpointID: "vpce-0123456789abcdef0", ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidParameterCombination"},
-		{"neither", e.provider, control.CreateNotificationInput{ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidParameterCombination"},
-		{"no target", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionEvents: all}, "MissingParameter"},
-		{"relative file", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file://rel/x", ConnectionEvents: all}, "InvalidParameterValue"},
-		{"bad sns arn", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "arn:aws:sns:us-east-1:123:t", ConnectionEvents: all}, "InvalidParameterValue"},
-		{"ftp", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "ftp://127.0.0.1/x", ConnectionEvents: all}, "InvalidParameterValue"},
-		{"http without host", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "http://", ConnectionEvents: all}, "InvalidParameterValue"},
-		{"no events", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x"}, "MissingParameter"},
-		{"bad event", e.provider, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: []string{"Explode"}}, "InvalidParameterValue"},
-		{"another account's service", e.consumer, control.CreateNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidVpcEndpointServiceId.NotFound"},
-		{"unknown endpoint", e.consumer, control.CreateNotificationInput{VpcEndpointID: "vpce-0123456789abcdef0", ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidVpcEndpointId.NotFound"},
+		{"both service and endpoint", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, VpcEndpointID: "vpce-0123456789abcdef0", ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidParameterCombination"},
+		{"neither", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidParameterCombination"},
+		{"no target", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionEvents: all}, "MissingParameter"},
+		{"relative file", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file://rel/x", ConnectionEvents: all}, "InvalidParameterValue"},
+		{"bad sns arn", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "arn:aws:sns:us-east-1:123:t", ConnectionEvents: all}, "InvalidParameterValue"},
+		{"ftp", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "ftp://127.0.0.1/x", ConnectionEvents: all}, "InvalidParameterValue"},
+		{"http without host", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "http://", ConnectionEvents: all}, "InvalidParameterValue"},
+		{"no events", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x"}, "MissingParameter"},
+		{"bad event", e.provider, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: []string{"Explode"}}, "InvalidParameterValue"},
+		{"another account's service", e.consumer, control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID, ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidVpcEndpointServiceId.NotFound"},
+		{"unknown endpoint", e.consumer, control.CreateVpcEndpointConnectionNotificationInput{VpcEndpointID: "vpce-0123456789abcdef0", ConnectionNotificationArn: "file:///tmp/x", ConnectionEvents: all}, "InvalidVpcEndpointId.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e.cpRefused(t, tc.code, func() error { _, err := tc.api.CreateVpcEndpointConnectionNotification(e.ctx, tc.in); return err })
+			e.cpRefused(t, tc.code, func() error { _, err := tc.api.CreateVpcEndpointConnectionNotification(e.ctx, &tc.in); return err })
 		})
 	}
 	t.Run("modify and delete", func(t *testing.T) {
 		id := list.ConnectionNotificationSet[0].ConnectionNotificationID
 		e.cpRefused(t, "InvalidParameterValue", func() error {
-			_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, control.ModifyNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Nope"}})
+			_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, &control.ModifyVpcEndpointConnectionNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Nope"}})
 			return err
 		})
 		e.cpRefused(t, "InvalidConnectionNotification", func() error {
-			_, err := e.consumer.ModifyVpcEndpointConnectionNotification(e.ctx, control.ModifyNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Accept"}})
+			_, err := e.consumer.ModifyVpcEndpointConnectionNotification(e.ctx, &control.ModifyVpcEndpointConnectionNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Accept"}})
 			return err
 		})
-		cpMust(e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, control.ModifyNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Accept"}}))(t)
-		r := cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, []string{id, "vpce-nfn-0123456789abcdef0"}))(t)
-		cpUnsuccessful(t, r, map[string]string{"vpce-nfn-0123456789abcdef0": "InvalidConnectionNotification"})
-		left := cpMust(e.provider.DescribeVpcEndpointConnectionNotifications(e.ctx, "", nil))(t)
+		cpMust(e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, &control.ModifyVpcEndpointConnectionNotificationInput{ConnectionNotificationID: id, ConnectionEvents: []string{"Accept"}}))(t)
+		r := cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, &control.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIDs: []string{id, "vpce-nfn-0123456789abcdef0"}}))(t)
+		cpUnsuccessful(t, r.Unsuccessful, map[string]string{"vpce-nfn-0123456789abcdef0": "InvalidConnectionNotification"})
+		left := cpMust(e.provider.DescribeVpcEndpointConnectionNotifications(e.ctx, &control.DescribeVpcEndpointConnectionNotificationsInput{}))(t)
 		if len(left.ConnectionNotificationSet) != 2 {
 			t.Fatalf("after delete %s", cpJSON(t, left))
 		}
@@ -162,9 +162,9 @@ func TestCPRefusedFirstCall(t *testing.T) {
 	e := cpNewEnv(t)
 	fresh := e.api("444444444444")
 	rev0 := cpMust(e.st.Revision(e.ctx))(t)
-	_, err := fresh.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "not-a-cidr"})
+	_, err := fresh.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "not-a-cidr"})
 	cpCode(t, err, "InvalidParameterValue")
-	_, err = fresh.CreateVpcEndpoint(e.ctx, control.CreateEndpointInput{VpcID: "vpc-0123456789abcdef0", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", SubnetIDs: []string{"subnet-0123456789abcdef0"}})
+	_, err = fresh.CreateVpcEndpoint(e.ctx, &control.CreateVpcEndpointInput{VpcID: "vpc-0123456789abcdef0", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", SubnetIDs: []string{"subnet-0123456789abcdef0"}})
 	cpCode(t, err, "InvalidVpcID.NotFound")
 	if rev1 := cpMust(e.st.Revision(e.ctx))(t); rev1 != rev0 {
 		t.Errorf("a refused first call of a new account changed the store (revision %d -> %d)", rev0, rev1)

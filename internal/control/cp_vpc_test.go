@@ -20,7 +20,7 @@ func TestCPDefaultVPC(t *testing.T) {
 	} {
 		t.Run(tc.account, func(t *testing.T) {
 			a := e.api(tc.account)
-			vpcs := cpMust(a.DescribeVpcs(e.ctx, control.DescribeVpcsInput{}))(t)
+			vpcs := cpMust(a.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{}))(t)
 			if len(vpcs.Vpcs) != 1 {
 				t.Fatalf("got %d VPCs, want the default one", len(vpcs.Vpcs))
 			}
@@ -47,7 +47,7 @@ func TestCPDefaultVPC(t *testing.T) {
 					t.Errorf("zone %s id %s, want %s", z, subs[z].AvailabilityZoneID, id)
 				}
 			}
-			sgs := cpMust(a.DescribeSecurityGroups(e.ctx, control.DescribeSecurityGroupsInput{}))(t)
+			sgs := cpMust(a.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{}))(t)
 			if len(sgs.SecurityGroups) != 1 || sgs.SecurityGroups[0].GroupName != "default" || sgs.SecurityGroups[0].VpcID != v.VpcID {
 				t.Fatalf("security groups = %s", cpJSON(t, sgs))
 			}
@@ -66,8 +66,8 @@ func TestCPDefaultVPC(t *testing.T) {
 	}
 	t.Run("idempotent", func(t *testing.T) {
 		rev := cpMust(e.st.Revision(e.ctx))(t)
-		cpMust(e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{}))(t)
-		cpMust(e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{}))(t)
+		cpMust(e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{}))(t)
+		cpMust(e.provider.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{}))(t)
 		if r := cpMust(e.st.Revision(e.ctx))(t); r != rev {
 			t.Fatalf("describing again moved the revision %d -> %d", rev, r)
 		}
@@ -77,7 +77,7 @@ func TestCPDefaultVPC(t *testing.T) {
 func TestCPCreateVpc(t *testing.T) {
 	e := cpNewEnv(t)
 	// 127.16/16 and 127.17/16 are the default VPCs.
-	ok := cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.40.0.0/16"}))(t)
+	ok := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.40.0.0/16"}))(t).Vpc
 	if ok.CidrBlock != "127.40.0.0/16" || ok.IsDefault || !strings.HasPrefix(ok.VpcID, "vpc-") || len(ok.VpcID) != 4+17 {
 		t.Fatalf("CreateVpc = %s", cpJSON(t, ok))
 	}
@@ -100,14 +100,14 @@ func TestCPCreateVpc(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.cpRefused(t, tc.code, func() error {
-				_, err := e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: tc.cidr})
+				_, err := e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: tc.cidr})
 				return err
 			})
 		})
 	}
 	t.Run("bad tag", func(t *testing.T) {
 		e.cpRefused(t, "InvalidParameterValue", func() error {
-			_, err := e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.42.0.0/16",
+			_, err := e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.42.0.0/16",
 				TagSpecifications: []control.TagSpecification{{ResourceType: "vpc", Tags: []control.Tag{{Key: "aws:x", Value: "y"}}}}})
 			return err
 		})
@@ -116,7 +116,7 @@ func TestCPCreateVpc(t *testing.T) {
 
 func TestCPVpcIPv6(t *testing.T) {
 	e := cpNewEnv(t)
-	v := cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.50.0.0/16", AmazonProvidedIpv6CidrBlock: true}))(t)
+	v := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.50.0.0/16", AmazonProvidedIpv6CidrBlock: true}))(t).Vpc
 	if len(v.Ipv6CidrBlockAssociationSet) != 1 {
 		t.Fatalf("Ipv6CidrBlockAssociationSet = %s", cpJSON(t, v.Ipv6CidrBlockAssociationSet))
 	}
@@ -133,7 +133,7 @@ func TestCPVpcIPv6(t *testing.T) {
 	}
 	// Subnets: a /64 inside the /56.
 	sub64 := netip.PrefixFrom(p.Masked().Addr(), 64)
-	s := cpMust(e.provider.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: v.VpcID, Ipv6Native: true, Ipv6CidrBlock: sub64.String(), AvailabilityZone: "us-east-1a"}))(t)
+	s := cpMust(e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.VpcID, Ipv6Native: true, Ipv6CidrBlock: sub64.String(), AvailabilityZone: "us-east-1a"}))(t).Subnet
 	if !s.Ipv6Native || s.CidrBlock != "" || len(s.Ipv6CidrBlockAssociationSet) != 1 || s.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock != sub64.String() {
 		t.Fatalf("ipv6-native subnet = %s", cpJSON(t, s))
 	}
@@ -141,15 +141,15 @@ func TestCPVpcIPv6(t *testing.T) {
 
 func TestCPCreateSubnet(t *testing.T) {
 	e := cpNewEnv(t)
-	v := cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.60.0.0/16", AmazonProvidedIpv6CidrBlock: true}))(t)
-	v4 := cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.61.0.0/16"}))(t)
+	v := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.60.0.0/16", AmazonProvidedIpv6CidrBlock: true}))(t).Vpc
+	v4 := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.61.0.0/16"}))(t).Vpc
 	v6 := netip.MustParsePrefix(v.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock).Masked()
 	sub := func(i byte) string {
 		b := v6.Addr().As16()
 		b[7] = i
 		return netip.PrefixFrom(netip.AddrFrom16(b), 64).String()
 	}
-	first := cpMust(e.provider.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.60.0.0/20", Ipv6CidrBlock: sub(1), AvailabilityZone: "us-east-1b"}))(t)
+	first := cpMust(e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.60.0.0/20", Ipv6CidrBlock: sub(1), AvailabilityZone: "us-east-1b"}))(t).Subnet
 	if first.CidrBlock != "127.60.0.0/20" || first.AvailabilityZone != "us-east-1b" || first.Ipv6Native {
 		t.Fatalf("subnet = %s", cpJSON(t, first))
 	}
@@ -183,7 +183,7 @@ func TestCPCreateSubnet(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.cpRefused(t, tc.code, func() error {
-				_, err := e.provider.CreateSubnet(e.ctx, tc.in)
+				_, err := e.provider.CreateSubnet(e.ctx, &tc.in)
 				return err
 			})
 		})
@@ -192,35 +192,37 @@ func TestCPCreateSubnet(t *testing.T) {
 
 func TestCPDeleteVpcAndSubnet(t *testing.T) {
 	e := cpNewEnv(t)
-	v := cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.70.0.0/16"}))(t)
-	s := cpMust(e.provider.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.70.0.0/20"}))(t)
+	v := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.70.0.0/16"}))(t).Vpc
+	s := cpMust(e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.70.0.0/20"}))(t).Subnet
 	t.Run("vpc with subnet", func(t *testing.T) {
-		e.cpRefused(t, "DependencyViolation", func() error { return e.provider.DeleteVpc(e.ctx, v.VpcID) })
+		e.cpRefused(t, "DependencyViolation", func() error { return errOf(e.provider.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: v.VpcID})) })
 	})
 	t.Run("vpc of another account", func(t *testing.T) {
-		e.cpRefused(t, "InvalidVpcID.NotFound", func() error { return e.consumer.DeleteVpc(e.ctx, v.VpcID) })
+		e.cpRefused(t, "InvalidVpcID.NotFound", func() error { return errOf(e.consumer.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: v.VpcID})) })
 	})
 	t.Run("malformed", func(t *testing.T) {
-		e.cpRefused(t, "InvalidVpcId.Malformed", func() error { return e.provider.DeleteVpc(e.ctx, "vpc-nothex") })
+		e.cpRefused(t, "InvalidVpcId.Malformed", func() error { return errOf(e.provider.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: "vpc-nothex"})) })
 	})
 	t.Run("subnet used by a load balancer", func(t *testing.T) {
 		arn := e.nlb(e.provider, "dep-nlb", "ipv4", s.SubnetID)
-		e.cpRefused(t, "DependencyViolation", func() error { return e.provider.DeleteSubnet(e.ctx, s.SubnetID) })
-		cpNoErr(t, e.provider.DeleteLoadBalancer(e.ctx, arn))
+		e.cpRefused(t, "DependencyViolation", func() error {
+			return errOf(e.provider.DeleteSubnet(e.ctx, &control.DeleteSubnetInput{SubnetID: s.SubnetID}))
+		})
+		cpNoErr(t, errOf(e.provider.DeleteLoadBalancer(e.ctx, &control.DeleteLoadBalancerInput{LoadBalancerARN: arn})))
 	})
 	t.Run("subnet used by an endpoint", func(t *testing.T) {
 		svc := e.readyService(false)
 		ep := e.endpoint(svc, "a")
 		sub := ep.SubnetIDs[0]
-		e.cpRefused(t, "DependencyViolation", func() error { return e.consumer.DeleteSubnet(e.ctx, sub) })
-		e.cpRefused(t, "DependencyViolation", func() error { return e.consumer.DeleteVpc(e.ctx, ep.VpcID) })
+		e.cpRefused(t, "DependencyViolation", func() error { return errOf(e.consumer.DeleteSubnet(e.ctx, &control.DeleteSubnetInput{SubnetID: sub})) })
+		e.cpRefused(t, "DependencyViolation", func() error { return errOf(e.consumer.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: ep.VpcID})) })
 	})
 	t.Run("delete in order", func(t *testing.T) {
-		cpNoErr(t, e.provider.DeleteSubnet(e.ctx, s.SubnetID))
-		cpNoErr(t, e.provider.DeleteVpc(e.ctx, v.VpcID))
-		_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: []string{v.VpcID}})
+		cpNoErr(t, errOf(e.provider.DeleteSubnet(e.ctx, &control.DeleteSubnetInput{SubnetID: s.SubnetID})))
+		cpNoErr(t, errOf(e.provider.DeleteVpc(e.ctx, &control.DeleteVpcInput{VpcID: v.VpcID})))
+		_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{VpcIDs: []string{v.VpcID}})
 		cpCode(t, err, "InvalidVpcID.NotFound")
 		// Its block is free again.
-		cpMust(e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.70.0.0/16"}))(t)
+		cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.70.0.0/16"}))(t)
 	})
 }

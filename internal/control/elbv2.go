@@ -19,22 +19,22 @@ import (
 
 // elbv2 error codes.
 const (
-	elbLoadBalancerNotFound        = "LoadBalancerNotFound"
-	elbTargetGroupNotFound         = "TargetGroupNotFound"
-	elbListenerNotFound            = "ListenerNotFound"
-	elbDuplicateLoadBalancerName   = "DuplicateLoadBalancerName"
-	elbDuplicateTargetGroupName    = "DuplicateTargetGroupName"
-	elbDuplicateListener           = "DuplicateListener"
-	elbResourceInUse               = "ResourceInUse"
-	elbInvalidTarget               = "InvalidTarget"
-	elbSubnetNotFound              = "SubnetNotFound"
-	elbInvalidConfigurationRequest = "InvalidConfigurationRequest"
-	elbOperationNotPermitted       = "OperationNotPermitted"
-	elbTargetGroupAssociationLimit = "TargetGroupAssociationLimit"
+	ErrCodeLoadBalancerNotFound        = "LoadBalancerNotFound"
+	ErrCodeTargetGroupNotFound         = "TargetGroupNotFound"
+	ErrCodeListenerNotFound            = "ListenerNotFound"
+	ErrCodeDuplicateLoadBalancerName   = "DuplicateLoadBalancerName"
+	ErrCodeDuplicateTargetGroupName    = "DuplicateTargetGroupName"
+	ErrCodeDuplicateListener           = "DuplicateListener"
+	ErrCodeResourceInUse               = "ResourceInUse"
+	ErrCodeInvalidTarget               = "InvalidTarget"
+	ErrCodeSubnetNotFound              = "SubnetNotFound"
+	ErrCodeInvalidConfigurationRequest = "InvalidConfigurationRequest"
+	ErrCodeOperationNotPermitted       = "OperationNotPermitted"
+	ErrCodeTargetGroupAssociationLimit = "TargetGroupAssociationLimit"
 )
 
 func elbValidation(format string, args ...any) *Error {
-	return Errorf(CodeValidationError, format, args...)
+	return Errorf(ErrCodeValidationError, format, args...)
 }
 
 // The ARN formats, compiled once and only read afterwards.
@@ -69,7 +69,7 @@ func elbCheckARNs(a *API, kind string, arns []string) error {
 	if kind == "load balancer" {
 		max = maxLBARNsPerDescribe
 	}
-	if err := checkListLen(CodeValidationError, "ARNs", len(arns), max); err != nil {
+	if err := checkListLen(ErrCodeValidationError, "ARNs", len(arns), max); err != nil {
 		return err
 	}
 	for _, arn := range arns {
@@ -91,7 +91,7 @@ func (a *API) elbOwnedLB(tx *store.Tx, arn string) (store.LoadBalancer, error) {
 	}
 	lb, err := tx.LoadBalancer(arn)
 	if !mine || errors.Is(err, store.ErrNotFound) || (err == nil && (lb.Account != a.caller.Account || lb.Region != a.caller.Region)) {
-		return store.LoadBalancer{}, Errorf(elbLoadBalancerNotFound, "Load balancer '%s' not found", arn)
+		return store.LoadBalancer{}, Errorf(ErrCodeLoadBalancerNotFound, "Load balancer '%s' not found", arn)
 	}
 	return lb, err
 }
@@ -107,7 +107,7 @@ func (a *API) elbOwnedTG(tx *store.Tx, arn string) (store.TargetGroup, error) {
 	}
 	g, err := tx.TargetGroup(arn)
 	if !mine || errors.Is(err, store.ErrNotFound) || (err == nil && (g.Account != a.caller.Account || g.Region != a.caller.Region)) {
-		return store.TargetGroup{}, Errorf(elbTargetGroupNotFound, "Target group '%s' not found", arn)
+		return store.TargetGroup{}, Errorf(ErrCodeTargetGroupNotFound, "Target group '%s' not found", arn)
 	}
 	return g, err
 }
@@ -123,7 +123,7 @@ func (a *API) elbOwnedListener(tx *store.Tx, arn string) (store.Listener, error)
 	}
 	l, err := tx.Listener(arn)
 	if !mine || errors.Is(err, store.ErrNotFound) {
-		return store.Listener{}, Errorf(elbListenerNotFound, "Listener '%s' not found", arn)
+		return store.Listener{}, Errorf(ErrCodeListenerNotFound, "Listener '%s' not found", arn)
 	}
 	return l, err
 }
@@ -155,11 +155,11 @@ func elbTags(tags []Tag) (map[string]string, error) {
 			return nil, err
 		}
 		if _, dup := out[t.Key]; dup {
-			return nil, Errorf("DuplicateTagKeys", "Tag key '%s' was specified more than once", t.Key)
+			return nil, Errorf(ErrCodeDuplicateTagKeys, "Tag key '%s' was specified more than once", t.Key)
 		}
 		out[t.Key] = t.Value
 		if len(out) > maxTagsPerResource {
-			return nil, Errorf(elbTooManyTags, "The maximum number of tags per resource is %d.", maxTagsPerResource)
+			return nil, Errorf(ErrCodeTooManyTags, "The maximum number of tags per resource is %d.", maxTagsPerResource)
 		}
 	}
 	return out, nil

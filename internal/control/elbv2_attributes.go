@@ -19,10 +19,9 @@ type AttributesOutput struct {
 	Attributes []ELBAttribute `json:"Attributes"`
 }
 
-// ModifyAttributesInput is modify-load-balancer-attributes,
-// modify-target-group-attributes and modify-listener-attributes: ARN is
-// the resource's ARN.
-type ModifyAttributesInput struct {
+// modifyAttributes is what the modify-*-attributes actions pass on: the
+// resource's ARN and the attributes to change.
+type modifyAttributes struct {
 	ARN        string
 	Attributes []ELBAttribute
 }
@@ -167,8 +166,8 @@ func elbLBAttrValues(tx *store.Tx, lb store.LoadBalancer) (map[string]string, er
 	return stored, nil
 }
 
-// DescribeLoadBalancerAttributes lists a load balancer's attributes.
-func (a *API) DescribeLoadBalancerAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
+// describeLoadBalancerAttributes lists a load balancer's attributes.
+func (a *API) describeLoadBalancerAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -185,10 +184,10 @@ func (a *API) DescribeLoadBalancerAttributes(ctx context.Context, arn string) (*
 	return out, err
 }
 
-// ModifyLoadBalancerAttributes changes load balancer attributes:
+// modifyLoadBalancerAttributes changes load balancer attributes:
 // deletion_protection.enabled, load_balancing.cross_zone.enabled and
 // dns_record.client_routing_policy.
-func (a *API) ModifyLoadBalancerAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
+func (a *API) modifyLoadBalancerAttributes(ctx context.Context, in modifyAttributes) (*AttributesOutput, error) {
 	changes, err := elbCheckAttrs("Load balancer", elbLBAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
@@ -231,8 +230,8 @@ func (a *API) ModifyLoadBalancerAttributes(ctx context.Context, in ModifyAttribu
 	return out, nil
 }
 
-// DescribeTargetGroupAttributes lists a target group's attributes.
-func (a *API) DescribeTargetGroupAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
+// describeTargetGroupAttributes lists a target group's attributes.
+func (a *API) describeTargetGroupAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -249,9 +248,9 @@ func (a *API) DescribeTargetGroupAttributes(ctx context.Context, arn string) (*A
 	return out, err
 }
 
-// ModifyTargetGroupAttributes changes target group attributes such as
+// modifyTargetGroupAttributes changes target group attributes such as
 // proxy_protocol_v2.enabled and deregistration_delay.timeout_seconds.
-func (a *API) ModifyTargetGroupAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
+func (a *API) modifyTargetGroupAttributes(ctx context.Context, in modifyAttributes) (*AttributesOutput, error) {
 	changes, err := elbCheckAttrs("Target group", elbTGAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
@@ -281,8 +280,8 @@ func (a *API) ModifyTargetGroupAttributes(ctx context.Context, in ModifyAttribut
 	return out, nil
 }
 
-// DescribeListenerAttributes lists a listener's attributes.
-func (a *API) DescribeListenerAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
+// describeListenerAttributes lists a listener's attributes.
+func (a *API) describeListenerAttributes(ctx context.Context, arn string) (*AttributesOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -299,9 +298,9 @@ func (a *API) DescribeListenerAttributes(ctx context.Context, arn string) (*Attr
 	return out, err
 }
 
-// ModifyListenerAttributes changes listener attributes
+// modifyListenerAttributes changes listener attributes
 // (tcp.idle_timeout.seconds).
-func (a *API) ModifyListenerAttributes(ctx context.Context, in ModifyAttributesInput) (*AttributesOutput, error) {
+func (a *API) modifyListenerAttributes(ctx context.Context, in modifyAttributes) (*AttributesOutput, error) {
 	changes, err := elbCheckAttrs("Listener", elbListenerAttrs, in.Attributes)
 	if err != nil {
 		return nil, err
@@ -326,4 +325,109 @@ func (a *API) ModifyListenerAttributes(ctx context.Context, in ModifyAttributesI
 		return nil, err
 	}
 	return out, nil
+}
+
+// DescribeLoadBalancerAttributesInput is elbv2 describe-load-balancer-attributes.
+type DescribeLoadBalancerAttributesInput struct {
+	LoadBalancerARN string `json:"LoadBalancerArn" aws:"required"`
+}
+
+// DescribeLoadBalancerAttributesOutput is {"Attributes": [...]}.
+type DescribeLoadBalancerAttributesOutput AttributesOutput
+
+// DescribeLoadBalancerAttributes lists every attribute with its value.
+func (a *API) DescribeLoadBalancerAttributes(ctx context.Context, in *DescribeLoadBalancerAttributesInput) (*DescribeLoadBalancerAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.describeLoadBalancerAttributes(ctx, in.LoadBalancerARN)
+	return (*DescribeLoadBalancerAttributesOutput)(out), err
+}
+
+// ModifyLoadBalancerAttributesInput is elbv2 modify-load-balancer-attributes.
+type ModifyLoadBalancerAttributesInput struct {
+	LoadBalancerARN string         `json:"LoadBalancerArn" aws:"required"`
+	Attributes      []ELBAttribute `json:"Attributes" aws:"required"`
+}
+
+// ModifyLoadBalancerAttributesOutput is {"Attributes": [...]}: every attribute after the change.
+type ModifyLoadBalancerAttributesOutput AttributesOutput
+
+// modifyLoadBalancerAttributes changes attributes.
+func (a *API) ModifyLoadBalancerAttributes(ctx context.Context, in *ModifyLoadBalancerAttributesInput) (*ModifyLoadBalancerAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.modifyLoadBalancerAttributes(ctx, modifyAttributes{ARN: in.LoadBalancerARN, Attributes: in.Attributes})
+	return (*ModifyLoadBalancerAttributesOutput)(out), err
+}
+
+// DescribeTargetGroupAttributesInput is elbv2 describe-target-group-attributes.
+type DescribeTargetGroupAttributesInput struct {
+	TargetGroupARN string `json:"TargetGroupArn" aws:"required"`
+}
+
+// DescribeTargetGroupAttributesOutput is {"Attributes": [...]}.
+type DescribeTargetGroupAttributesOutput AttributesOutput
+
+// describeTargetGroupAttributes lists every attribute with its value.
+func (a *API) DescribeTargetGroupAttributes(ctx context.Context, in *DescribeTargetGroupAttributesInput) (*DescribeTargetGroupAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.describeTargetGroupAttributes(ctx, in.TargetGroupARN)
+	return (*DescribeTargetGroupAttributesOutput)(out), err
+}
+
+// ModifyTargetGroupAttributesInput is elbv2 modify-target-group-attributes.
+type ModifyTargetGroupAttributesInput struct {
+	TargetGroupARN string         `json:"TargetGroupArn" aws:"required"`
+	Attributes     []ELBAttribute `json:"Attributes" aws:"required"`
+}
+
+// ModifyTargetGroupAttributesOutput is {"Attributes": [...]}: every attribute after the change.
+type ModifyTargetGroupAttributesOutput AttributesOutput
+
+// modifyTargetGroupAttributes changes attributes.
+func (a *API) ModifyTargetGroupAttributes(ctx context.Context, in *ModifyTargetGroupAttributesInput) (*ModifyTargetGroupAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.modifyTargetGroupAttributes(ctx, modifyAttributes{ARN: in.TargetGroupARN, Attributes: in.Attributes})
+	return (*ModifyTargetGroupAttributesOutput)(out), err
+}
+
+// DescribeListenerAttributesInput is elbv2 describe-listener-attributes.
+type DescribeListenerAttributesInput struct {
+	ListenerARN string `json:"ListenerArn" aws:"required"`
+}
+
+// DescribeListenerAttributesOutput is {"Attributes": [...]}.
+type DescribeListenerAttributesOutput AttributesOutput
+
+// describeListenerAttributes lists every attribute with its value.
+func (a *API) DescribeListenerAttributes(ctx context.Context, in *DescribeListenerAttributesInput) (*DescribeListenerAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.describeListenerAttributes(ctx, in.ListenerARN)
+	return (*DescribeListenerAttributesOutput)(out), err
+}
+
+// ModifyListenerAttributesInput is elbv2 modify-listener-attributes.
+type ModifyListenerAttributesInput struct {
+	ListenerARN string         `json:"ListenerArn" aws:"required"`
+	Attributes  []ELBAttribute `json:"Attributes" aws:"required"`
+}
+
+// ModifyListenerAttributesOutput is {"Attributes": [...]}: every attribute after the change.
+type ModifyListenerAttributesOutput AttributesOutput
+
+// modifyListenerAttributes changes attributes.
+func (a *API) ModifyListenerAttributes(ctx context.Context, in *ModifyListenerAttributesInput) (*ModifyListenerAttributesOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.modifyListenerAttributes(ctx, modifyAttributes{ARN: in.ListenerARN, Attributes: in.Attributes})
+	return (*ModifyListenerAttributesOutput)(out), err
 }

@@ -45,6 +45,9 @@ func elbCheckIPType(t string) error {
 // service of the load balancer supports ipv6 or a listener forwards to an
 // ipv6 target group.
 func (a *API) SetIpAddressType(ctx context.Context, in *SetIpAddressTypeInput) (*SetIpAddressTypeOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
 	if err := elbCheckIPType(in.IPAddressType); err != nil {
 		return nil, err
 	}
@@ -87,7 +90,7 @@ func (a *API) elbSetNodes(tx *store.Tx, lb store.LoadBalancer, ipType string, no
 		switch {
 		case ipType == IPAddressTypeDualstack && !out[i].IPv6.IsValid():
 			if !s.IPv6CIDR.IsValid() {
-				return Errorf(elbInvalidSubnet, "Subnet '%s' has no IPv6 CIDR block: a dualstack load balancer needs one in every subnet (associate-subnet-cidr-block)", s.ID)
+				return Errorf(ErrCodeInvalidSubnet, "Subnet '%s' has no IPv6 CIDR block: a dualstack load balancer needs one in every subnet (associate-subnet-cidr-block)", s.ID)
 			}
 			addr, err := elbNodeAddress(tx, s, s.IPv6CIDR, "", lb.ARN)
 			if err != nil {
@@ -113,7 +116,7 @@ func elbIPv4Allowed(tx *store.Tx, lb store.LoadBalancer) error {
 			return err
 		}
 		if svc.SupportedIPv6 {
-			return Errorf(elbInvalidConfigurationRequest, "Load balancer '%s' cannot be ipv4 while the VPC endpoint service %s supports ipv6: remove ipv6 from the service first", lb.ARN, id)
+			return Errorf(ErrCodeInvalidConfigurationRequest, "Load balancer '%s' cannot be ipv4 while the VPC endpoint service %s supports ipv6: remove ipv6 from the service first", lb.ARN, id)
 		}
 	}
 	ls, err := tx.Listeners(lb.ARN, nil)
@@ -126,7 +129,7 @@ func elbIPv4Allowed(tx *store.Tx, lb store.LoadBalancer) error {
 			return err
 		}
 		if g.IPAddressType == IPAddressTypeIPv6 {
-			return Errorf(elbInvalidConfigurationRequest, "Load balancer '%s' cannot be ipv4 while listener '%s' forwards to the ipv6 target group '%s'", lb.ARN, l.ARN, g.ARN)
+			return Errorf(ErrCodeInvalidConfigurationRequest, "Load balancer '%s' cannot be ipv4 while listener '%s' forwards to the ipv6 target group '%s'", lb.ARN, l.ARN, g.ARN)
 		}
 	}
 	return nil
@@ -155,6 +158,9 @@ type SetSubnetsOutput struct {
 // endpoint service; and swapping the subnet of a zone takes two calls
 // (remove, then add).
 func (a *API) SetSubnets(ctx context.Context, in *SetSubnetsInput) (*SetSubnetsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
 	if len(in.Subnets) > 0 && len(in.SubnetMappings) > 0 {
 		return nil, elbValidation("Subnets and subnet mappings cannot be specified together")
 	}
@@ -190,7 +196,7 @@ func (a *API) SetSubnets(ctx context.Context, in *SetSubnetsInput) (*SetSubnetsO
 			return err
 		}
 		if subnets[0].VPCID != lb.VPCID {
-			return Errorf(elbInvalidConfigurationRequest, "Subnet '%s' is in %s, not in the load balancer's VPC %s", subnets[0].ID, subnets[0].VPCID, lb.VPCID)
+			return Errorf(ErrCodeInvalidConfigurationRequest, "Subnet '%s' is in %s, not in the load balancer's VPC %s", subnets[0].ID, subnets[0].VPCID, lb.VPCID)
 		}
 		old := map[string]store.LBNode{}
 		for _, n := range lb.Nodes {
@@ -213,13 +219,13 @@ func (a *API) SetSubnets(ctx context.Context, in *SetSubnetsInput) (*SetSubnetsO
 			if n, kept := old[s.ID]; kept {
 				if m.PrivateIPv4Address != "" && m.PrivateIPv4Address != n.IPv4.String() ||
 					m.IPv6Address != "" && m.IPv6Address != n.IPv6.String() {
-					return Errorf(elbInvalidConfigurationRequest, "The addresses of subnet '%s' cannot change: it is already enabled with %s", s.ID, n.IPv4)
+					return Errorf(ErrCodeInvalidConfigurationRequest, "The addresses of subnet '%s' cannot change: it is already enabled with %s", s.ID, n.IPv4)
 				}
 				nodes = append(nodes, n)
 				continue
 			}
 			if slices.ContainsFunc(removed, func(r store.LBNode) bool { return r.Zone == s.Zone }) {
-				return Errorf(elbInvalidConfigurationRequest, "The subnet of Availability Zone %s cannot be replaced in one call: remove the old subnet first, then add '%s'", s.Zone, s.ID)
+				return Errorf(ErrCodeInvalidConfigurationRequest, "The subnet of Availability Zone %s cannot be replaced in one call: remove the old subnet first, then add '%s'", s.Zone, s.ID)
 			}
 			if m.PrivateIPv4Address != "" && lb.Scheme != "internal" {
 				return elbValidation("A private IPv4 address can be specified only for an internal load balancer")
@@ -233,7 +239,7 @@ func (a *API) SetSubnets(ctx context.Context, in *SetSubnetsInput) (*SetSubnetsO
 			}
 			if m.IPv6Address != "" {
 				if !s.IPv6CIDR.IsValid() {
-					return Errorf(elbInvalidSubnet, "Subnet '%s' has no IPv6 CIDR block", s.ID)
+					return Errorf(ErrCodeInvalidSubnet, "Subnet '%s' has no IPv6 CIDR block", s.ID)
 				}
 				if n.IPv6, err = elbNodeAddress(tx, s, s.IPv6CIDR, m.IPv6Address, lb.ARN); err != nil {
 					return err
@@ -271,7 +277,7 @@ func elbSubnetsRemovable(tx *store.Tx, lb store.LoadBalancer) error {
 		return err
 	}
 	if n > 0 {
-		return Errorf(elbInvalidConfigurationRequest, "Subnets of load balancer '%s' cannot be removed while it has active VPC endpoint associations (endpoint service %s has %d)", lb.ARN, id, n)
+		return Errorf(ErrCodeInvalidConfigurationRequest, "Subnets of load balancer '%s' cannot be removed while it has active VPC endpoint associations (endpoint service %s has %d)", lb.ARN, id, n)
 	}
 	return nil
 }

@@ -64,19 +64,30 @@ type LoadBalancersOutput struct {
 
 // CreateLoadBalancerInput is elbv2 create-load-balancer.
 type CreateLoadBalancerInput struct {
-	Name           string
-	Type           string // network (the default here; AWS defaults to application)
-	Scheme         string // internet-facing (default) | internal
-	IPAddressType  string // ipv4 (default) | dualstack
-	Subnets        []string
-	SubnetMappings []SubnetMapping
-	Tags           []Tag
+	Name           string          `json:"Name" aws:"required"`
+	Subnets        []string        `json:"Subnets"`
+	SubnetMappings []SubnetMapping `json:"SubnetMappings"`
+	Scheme         string          `json:"Scheme"` // internet-facing (default) | internal
+	Tags           []Tag           `json:"Tags"`
+	Type           string          `json:"Type"`          // network (the default here; AWS defaults to application)
+	IPAddressType  string          `json:"IpAddressType"` // ipv4 (default) | dualstack
 }
+
+// CreateLoadBalancerOutput is {"LoadBalancers": [...]}.
+type CreateLoadBalancerOutput LoadBalancersOutput
 
 // CreateLoadBalancer creates a Network Load Balancer with one node per
 // subnet, each with a real address of its subnet. Creating one again with
 // the same settings returns the existing one, as AWS does.
-func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput) (*LoadBalancersOutput, error) {
+func (a *API) CreateLoadBalancer(ctx context.Context, in *CreateLoadBalancerInput) (*CreateLoadBalancerOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.createLoadBalancer(ctx, in)
+	return (*CreateLoadBalancerOutput)(out), err
+}
+
+func (a *API) createLoadBalancer(ctx context.Context, in *CreateLoadBalancerInput) (*LoadBalancersOutput, error) {
 	if err := elbCheckName("load balancer", in.Name); err != nil {
 		return nil, err
 	}
@@ -149,7 +160,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 				out = &LoadBalancersOutput{LoadBalancers: []LoadBalancer{a.elbLBView(lbs[0])}}
 				return nil
 			}
-			return Errorf(elbDuplicateLoadBalancerName, "A load balancer with the same name '%s' exists, but with different settings", in.Name)
+			return Errorf(ErrCodeDuplicateLoadBalancerName, "A load balancer with the same name '%s' exists, but with different settings", in.Name)
 		}
 		id := names.RandomHex(16)
 		arn := names.LoadBalancerARN(a.caller.Region, a.caller.Account, in.Name, id)
@@ -158,7 +169,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 			dns = "internal-" + dns
 		}
 		lb := store.LoadBalancer{ARN: arn, Name: in.Name, Account: a.caller.Account, Region: a.caller.Region,
-			VPCID: subnets[0].VPCID, Scheme: scheme, IPAddressType: ipType, DNSName: dns, State: "active",
+			VPCID: subnets[0].VPCID, Scheme: scheme, IPAddressType: ipType, DNSName: dns, State: StateLoadBalancerActive,
 			CreatedAt: timestamp(a.now())}
 		for i, s := range subnets {
 			n := store.LBNode{LBARN: arn, SubnetID: s.ID, Zone: s.Zone}
@@ -175,7 +186,7 @@ func (a *API) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerInput
 		if err := tx.InsertLoadBalancer(lb); err != nil {
 			return err
 		}
-		if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
+		if err := putTags(tx, arn, tags, ErrCodeTooManyTags); err != nil {
 			return err
 		}
 		slices.SortFunc(lb.Nodes, func(x, y store.LBNode) int { return strings.Compare(x.Zone, y.Zone) })
@@ -197,17 +208,17 @@ func (a *API) elbSubnets(tx *store.Tx, maps []SubnetMapping, ipType string) ([]s
 		s, err := tx.Subnet(m.SubnetID)
 		if !names.ValidID(names.Subnet, m.SubnetID) || errors.Is(err, store.ErrNotFound) ||
 			(err == nil && (s.Account != a.caller.Account || s.Region != a.caller.Region)) {
-			return nil, Errorf(elbSubnetNotFound, "The subnet ID '%s' does not exist", m.SubnetID)
+			return nil, Errorf(ErrCodeSubnetNotFound, "The subnet ID '%s' does not exist", m.SubnetID)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if len(out) > 0 && s.VPCID != out[0].VPCID {
-			return nil, Errorf(elbInvalidConfigurationRequest, "All subnets must belong to the same VPC: '%s' is in %s, '%s' in %s",
+			return nil, Errorf(ErrCodeInvalidConfigurationRequest, "All subnets must belong to the same VPC: '%s' is in %s, '%s' in %s",
 				out[0].ID, out[0].VPCID, s.ID, s.VPCID)
 		}
 		if prev, dup := zones[s.Zone]; dup {
-			return nil, Errorf(elbInvalidConfigurationRequest, "A load balancer cannot be attached to multiple subnets in the same Availability Zone (%s and %s are both in %s)", prev, s.ID, s.Zone)
+			return nil, Errorf(ErrCodeInvalidConfigurationRequest, "A load balancer cannot be attached to multiple subnets in the same Availability Zone (%s and %s are both in %s)", prev, s.ID, s.Zone)
 		}
 		zones[s.Zone] = s.ID
 		if !s.CIDR.IsValid() {
@@ -227,7 +238,7 @@ func elbNodeAddress(tx *store.Tx, s store.Subnet, p netip.Prefix, want, owner st
 	if want == "" {
 		addr, err := tx.AllocateAddress(s.ID, p, owner)
 		if err != nil {
-			return netip.Addr{}, Errorf(elbInvalidConfigurationRequest, "No free address is left in subnet '%s'", s.ID)
+			return netip.Addr{}, Errorf(ErrCodeInvalidConfigurationRequest, "No free address is left in subnet '%s'", s.ID)
 		}
 		return addr, nil
 	}
@@ -236,7 +247,7 @@ func elbNodeAddress(tx *store.Tx, s store.Subnet, p netip.Prefix, want, owner st
 		return netip.Addr{}, elbValidation("The IP address '%s' is not a valid address for subnet '%s'", want, s.ID)
 	}
 	if err := tx.ReserveAddress(s.ID, p, addr, owner); err != nil {
-		return netip.Addr{}, Errorf(elbInvalidConfigurationRequest, "The IP address '%s' cannot be used in subnet '%s': %v", want, s.ID, err)
+		return netip.Addr{}, Errorf(ErrCodeInvalidConfigurationRequest, "The IP address '%s' cannot be used in subnet '%s': %v", want, s.ID, err)
 	}
 	return addr, nil
 }
@@ -296,13 +307,20 @@ func (a *API) elbLBView(lb store.LoadBalancer) LoadBalancer {
 
 // DescribeLoadBalancersInput is elbv2 describe-load-balancers.
 type DescribeLoadBalancersInput struct {
-	LoadBalancerARNs []string
-	Names            []string
+	LoadBalancerARNs []string `json:"LoadBalancerArns"`
+	Names            []string `json:"Names"`
+	ELBPaging
+}
+
+// DescribeLoadBalancersOutput is {"LoadBalancers": [...]}.
+type DescribeLoadBalancersOutput struct {
+	LoadBalancers []LoadBalancer `json:"LoadBalancers"`
+	NextMarker    string         `json:"NextMarker,omitempty"`
 }
 
 // DescribeLoadBalancers lists the caller's load balancers, or the ones
 // named; naming one that does not exist is LoadBalancerNotFound.
-func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancersInput) (*LoadBalancersOutput, error) {
+func (a *API) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalancersInput) (*DescribeLoadBalancersOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -312,10 +330,10 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 	if err := elbCheckARNs(a, "load balancer", in.LoadBalancerARNs); err != nil {
 		return nil, err
 	}
-	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
+	if err := checkListLen(ErrCodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
-	out := &LoadBalancersOutput{LoadBalancers: []LoadBalancer{}}
+	out := &DescribeLoadBalancersOutput{LoadBalancers: []LoadBalancer{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		lbs, err := tx.LoadBalancers(a.caller.Account, a.caller.Region, in.LoadBalancerARNs, in.Names)
 		if err != nil {
@@ -333,7 +351,7 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 			}
 		}
 		if len(gone) > 0 {
-			return Errorf(elbLoadBalancerNotFound, "%s", elbStrings("Load balancers", gone))
+			return Errorf(ErrCodeLoadBalancerNotFound, "%s", elbStrings("Load balancers", gone))
 		}
 		return nil
 	})
@@ -343,29 +361,42 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in DescribeLoadBalancer
 	return out, nil
 }
 
+// DeleteLoadBalancerInput is elbv2 delete-load-balancer.
+type DeleteLoadBalancerInput struct {
+	LoadBalancerARN string `json:"LoadBalancerArn" aws:"required"`
+}
+
+// DeleteLoadBalancerOutput is empty.
+type DeleteLoadBalancerOutput struct{}
+
 // DeleteLoadBalancer deletes a load balancer with its listeners and frees
 // its node addresses. As on AWS, deleting one that does not exist succeeds;
 // one with deletion protection is OperationNotPermitted and one an endpoint
 // service uses is ResourceInUse.
-func (a *API) DeleteLoadBalancer(ctx context.Context, arn string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) DeleteLoadBalancer(ctx context.Context, in *DeleteLoadBalancerInput) (*DeleteLoadBalancerOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	arn := in.LoadBalancerARN
+	return done[DeleteLoadBalancerOutput](a.write(ctx, func(tx *store.Tx) error {
+
 		lb, err := a.elbOwnedLB(tx, arn)
-		if e, ok := AsError(err); ok && e.Code == elbLoadBalancerNotFound {
+		if e, ok := AsError(err); ok && e.Code == ErrCodeLoadBalancerNotFound {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 		if lb.DeletionProtection {
-			return Errorf(elbOperationNotPermitted, "Load balancer '%s' cannot be deleted because deletion protection is enabled", arn)
+			return Errorf(ErrCodeOperationNotPermitted, "Load balancer '%s' cannot be deleted because deletion protection is enabled", arn)
 		}
 		svc, err := tx.LoadBalancerService(arn)
 		if err != nil {
 			return err
 		}
 		if svc != "" {
-			return Errorf(elbResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with another service (%s)", arn, svc)
+			return Errorf(ErrCodeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with another service (%s)", arn, svc)
 		}
 		return tx.DeleteLoadBalancer(arn)
-	})
+	}))
 }

@@ -48,12 +48,15 @@ type ListenersOutput struct {
 
 // CreateListenerInput is elbv2 create-listener.
 type CreateListenerInput struct {
-	LoadBalancerARN string
-	Protocol        string // TCP
-	Port            int
-	DefaultActions  []Action
-	Tags            []Tag
+	LoadBalancerARN string   `json:"LoadBalancerArn" aws:"required"`
+	Protocol        string   `json:"Protocol"` // TCP
+	Port            int      `json:"Port"`
+	DefaultActions  []Action `json:"DefaultActions" aws:"required"`
+	Tags            []Tag    `json:"Tags"`
 }
+
+// CreateListenerOutput is {"Listeners": [...]}.
+type CreateListenerOutput ListenersOutput
 
 func elbCheckProtocol(p string) error {
 	switch strings.ToUpper(p) {
@@ -114,7 +117,7 @@ func (a *API) elbCheckForward(tx *store.Tx, lb store.LoadBalancer, tgARN string)
 	}
 	for _, other := range lbs {
 		if other != lb.ARN {
-			return Errorf(elbTargetGroupAssociationLimit, "The following target groups cannot be associated with more than one load balancer: %s", g.ARN)
+			return Errorf(ErrCodeTargetGroupAssociationLimit, "The following target groups cannot be associated with more than one load balancer: %s", g.ARN)
 		}
 	}
 	return nil
@@ -122,7 +125,15 @@ func (a *API) elbCheckForward(tx *store.Tx, lb store.LoadBalancer, tgARN string)
 
 // CreateListener adds a TCP listener forwarding to one target group.
 // Creating one again with the same settings returns the existing one.
-func (a *API) CreateListener(ctx context.Context, in CreateListenerInput) (*ListenersOutput, error) {
+func (a *API) CreateListener(ctx context.Context, in *CreateListenerInput) (*CreateListenerOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.createListener(ctx, in)
+	return (*CreateListenerOutput)(out), err
+}
+
+func (a *API) createListener(ctx context.Context, in *CreateListenerInput) (*ListenersOutput, error) {
 	if err := elbCheckProtocol(in.Protocol); err != nil {
 		return nil, err
 	}
@@ -158,14 +169,14 @@ func (a *API) CreateListener(ctx context.Context, in CreateListenerInput) (*List
 				out = &ListenersOutput{Listeners: []Listener{elbListenerView(l)}}
 				return nil
 			}
-			return Errorf(elbDuplicateListener, "A listener already exists on port %d of load balancer '%s'", in.Port, lb.ARN)
+			return Errorf(ErrCodeDuplicateListener, "A listener already exists on port %d of load balancer '%s'", in.Port, lb.ARN)
 		}
 		l := store.Listener{ARN: names.ListenerARN(lb.ARN, names.RandomHex(16)), LBARN: lb.ARN, Protocol: "TCP",
 			Port: in.Port, TGARN: tgARN, CreatedAt: timestamp(a.now())}
 		if err := tx.InsertListener(l); err != nil {
 			return err
 		}
-		if err := putTags(tx, l.ARN, tags, elbTooManyTags); err != nil {
+		if err := putTags(tx, l.ARN, tags, ErrCodeTooManyTags); err != nil {
 			return err
 		}
 		out = &ListenersOutput{Listeners: []Listener{elbListenerView(l)}}
@@ -188,19 +199,26 @@ func elbListenerView(l store.Listener) Listener {
 // DescribeListenersInput is elbv2 describe-listeners: a load balancer or
 // listener ARNs.
 type DescribeListenersInput struct {
-	LoadBalancerARN string
-	ListenerARNs    []string
+	LoadBalancerARN string   `json:"LoadBalancerArn"`
+	ListenerARNs    []string `json:"ListenerArns"`
+	ELBPaging
+}
+
+// DescribeListenersOutput is {"Listeners": [...]}.
+type DescribeListenersOutput struct {
+	Listeners  []Listener `json:"Listeners"`
+	NextMarker string     `json:"NextMarker,omitempty"`
 }
 
 // DescribeListeners lists a load balancer's listeners, or the ones named.
-func (a *API) DescribeListeners(ctx context.Context, in DescribeListenersInput) (*ListenersOutput, error) {
+func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput) (*DescribeListenersOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
 	if (in.LoadBalancerARN == "") == (len(in.ListenerARNs) == 0) {
 		return nil, elbValidation("Specify either a load balancer ARN or listener ARNs")
 	}
-	out := &ListenersOutput{Listeners: []Listener{}}
+	out := &DescribeListenersOutput{Listeners: []Listener{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		if in.LoadBalancerARN != "" {
 			lb, err := a.elbOwnedLB(tx, in.LoadBalancerARN)
@@ -234,14 +252,25 @@ func (a *API) DescribeListeners(ctx context.Context, in DescribeListenersInput) 
 // ModifyListenerInput is elbv2 modify-listener; what is not given keeps
 // its value.
 type ModifyListenerInput struct {
-	ListenerARN    string
-	Port           *int
-	Protocol       string
-	DefaultActions []Action
+	ListenerARN    string   `json:"ListenerArn" aws:"required"`
+	Port           *int     `json:"Port"`
+	Protocol       string   `json:"Protocol"`
+	DefaultActions []Action `json:"DefaultActions"`
 }
 
+// ModifyListenerOutput is {"Listeners": [...]}.
+type ModifyListenerOutput ListenersOutput
+
 // ModifyListener changes a listener's port or target group.
-func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*ListenersOutput, error) {
+func (a *API) ModifyListener(ctx context.Context, in *ModifyListenerInput) (*ModifyListenerOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.modifyListener(ctx, in)
+	return (*ModifyListenerOutput)(out), err
+}
+
+func (a *API) modifyListener(ctx context.Context, in *ModifyListenerInput) (*ListenersOutput, error) {
 	if in.Protocol != "" {
 		if err := elbCheckProtocol(in.Protocol); err != nil {
 			return nil, err
@@ -273,7 +302,7 @@ func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*List
 			}
 			for _, o := range ls {
 				if o.Port == *in.Port {
-					return Errorf(elbDuplicateListener, "A listener already exists on port %d of load balancer '%s'", o.Port, l.LBARN)
+					return Errorf(ErrCodeDuplicateListener, "A listener already exists on port %d of load balancer '%s'", o.Port, l.LBARN)
 				}
 			}
 			l.Port = *in.Port
@@ -302,13 +331,24 @@ func (a *API) ModifyListener(ctx context.Context, in ModifyListenerInput) (*List
 	return out, nil
 }
 
+// DeleteListenerInput is elbv2 delete-listener.
+type DeleteListenerInput struct {
+	ListenerARN string `json:"ListenerArn" aws:"required"`
+}
+
+// DeleteListenerOutput is empty.
+type DeleteListenerOutput struct{}
+
 // DeleteListener deletes a listener.
-func (a *API) DeleteListener(ctx context.Context, arn string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
-		l, err := a.elbOwnedListener(tx, arn)
+func (a *API) DeleteListener(ctx context.Context, in *DeleteListenerInput) (*DeleteListenerOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	return done[DeleteListenerOutput](a.write(ctx, func(tx *store.Tx) error {
+		l, err := a.elbOwnedListener(tx, in.ListenerARN)
 		if err != nil {
 			return err
 		}
 		return tx.DeleteListener(l.ARN)
-	})
+	}))
 }

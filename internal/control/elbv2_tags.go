@@ -13,17 +13,33 @@ type TagDescription struct {
 	Tags        []Tag  `json:"Tags"`
 }
 
+// DescribeTagsInput is elbv2 describe-tags.
+type DescribeTagsInput struct {
+	ResourceARNs []string `json:"ResourceArns" aws:"required"`
+}
+
 // DescribeTagsOutput is {"TagDescriptions": [...]}.
 type DescribeTagsOutput struct {
 	TagDescriptions []TagDescription `json:"TagDescriptions"`
 }
 
-// ELBTagsInput is elbv2 add-tags (Tags) and remove-tags (TagKeys).
-type ELBTagsInput struct {
-	ResourceARNs []string
-	Tags         []Tag
-	TagKeys      []string
+// AddTagsInput is elbv2 add-tags.
+type AddTagsInput struct {
+	ResourceARNs []string `json:"ResourceArns" aws:"required"`
+	Tags         []Tag    `json:"Tags" aws:"required"`
 }
+
+// AddTagsOutput is empty.
+type AddTagsOutput struct{}
+
+// RemoveTagsInput is elbv2 remove-tags.
+type RemoveTagsInput struct {
+	ResourceARNs []string `json:"ResourceArns" aws:"required"`
+	TagKeys      []string `json:"TagKeys" aws:"required"`
+}
+
+// RemoveTagsOutput is empty.
+type RemoveTagsOutput struct{}
 
 // elbOwnedResource checks that arn is a load balancer, target group or
 // listener of the caller.
@@ -54,43 +70,43 @@ func elbCheckResourceARNs(arns []string) error {
 
 // AddTags adds or replaces tags on load balancers, target groups and
 // listeners.
-func (a *API) AddTags(ctx context.Context, in ELBTagsInput) error {
-	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
-		return err
+func (a *API) AddTags(ctx context.Context, in *AddTagsInput) (*AddTagsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
 	}
-	if len(in.Tags) == 0 {
-		return elbValidation("At least one tag must be specified")
+	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
+		return nil, err
 	}
 	tags, err := elbTags(in.Tags)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return a.write(ctx, func(tx *store.Tx) error {
+	return done[AddTagsOutput](a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err
 			}
-			if err := putTags(tx, arn, tags, elbTooManyTags); err != nil {
+			if err := putTags(tx, arn, tags, ErrCodeTooManyTags); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // RemoveTags removes tag keys from load balancers, target groups and
 // listeners.
-func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
+func (a *API) RemoveTags(ctx context.Context, in *RemoveTagsInput) (*RemoveTagsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
 	if err := elbCheckResourceARNs(in.ResourceARNs); err != nil {
-		return err
+		return nil, err
 	}
-	if len(in.TagKeys) == 0 {
-		return elbValidation("At least one tag key must be specified")
+	if err := checkListLen(ErrCodeValidationError, "TagKeys", len(in.TagKeys), maxIDsPerRequest); err != nil {
+		return nil, err
 	}
-	if err := checkListLen(CodeValidationError, "TagKeys", len(in.TagKeys), maxIDsPerRequest); err != nil {
-		return err
-	}
-	return a.write(ctx, func(tx *store.Tx) error {
+	return done[RemoveTagsOutput](a.write(ctx, func(tx *store.Tx) error {
 		for _, arn := range in.ResourceARNs {
 			if err := a.elbOwnedResource(tx, arn); err != nil {
 				return err
@@ -100,15 +116,20 @@ func (a *API) RemoveTags(ctx context.Context, in ELBTagsInput) error {
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // DescribeTags lists the tags of load balancers, target groups and
 // listeners.
-func (a *API) DescribeTags(ctx context.Context, arns []string) (*DescribeTagsOutput, error) {
+func (a *API) DescribeTags(ctx context.Context, in *DescribeTagsInput) (*DescribeTagsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	arns := in.ResourceARNs
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
+
 	if err := elbCheckResourceARNs(arns); err != nil {
 		return nil, err
 	}

@@ -19,10 +19,28 @@ type TargetDescription struct {
 	AvailabilityZone string `json:"AvailabilityZone,omitempty"`
 }
 
-// TargetsInput is elbv2 register-targets and deregister-targets.
+// TargetsInput is what register-targets and deregister-targets share.
 type TargetsInput struct {
-	TargetGroupARN string
-	Targets        []TargetDescription
+	TargetGroupARN string              `json:"TargetGroupArn" aws:"required"`
+	Targets        []TargetDescription `json:"Targets" aws:"required"`
+}
+
+// RegisterTargetsInput is elbv2 register-targets.
+type RegisterTargetsInput struct{ TargetsInput }
+
+// RegisterTargetsOutput is empty.
+type RegisterTargetsOutput struct{}
+
+// DeregisterTargetsInput is elbv2 deregister-targets.
+type DeregisterTargetsInput struct{ TargetsInput }
+
+// DeregisterTargetsOutput is empty.
+type DeregisterTargetsOutput struct{}
+
+// DescribeTargetHealthInput is elbv2 describe-target-health.
+type DescribeTargetHealthInput struct {
+	TargetGroupARN string              `json:"TargetGroupArn" aws:"required"`
+	Targets        []TargetDescription `json:"Targets"`
 }
 
 // TargetHealthDescription is one target's health.
@@ -126,13 +144,16 @@ func (a *API) elbPurgeDrained(tx *store.Tx, tgARN string) error {
 
 // RegisterTargets registers IP targets with a group, or registers again
 // targets that are draining. Registering a registered target is a no-op.
-func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) RegisterTargets(ctx context.Context, in *RegisterTargetsInput) (*RegisterTargetsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	return done[RegisterTargetsOutput](a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
 			return err
 		}
-		ts, err := elbParseTargets(g, in.Targets, CodeValidationError)
+		ts, err := elbParseTargets(g, in.Targets, ErrCodeValidationError)
 		if err != nil {
 			return err
 		}
@@ -158,7 +179,7 @@ func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
 			}
 		}
 		if n := len(existing) + len(adding); n > maxTargetsPerTargetGroup {
-			return Errorf(elbTooManyTargets, "You've reached the limit on the number of targets: a target group has at most %d, and '%s' would have %d", maxTargetsPerTargetGroup, g.ARN, n)
+			return Errorf(ErrCodeTooManyTargets, "You've reached the limit on the number of targets: a target group has at most %d, and '%s' would have %d", maxTargetsPerTargetGroup, g.ARN, n)
 		}
 		now := timestamp(a.now())
 		for _, t := range ts {
@@ -179,7 +200,7 @@ func (a *API) RegisterTargets(ctx context.Context, in TargetsInput) error {
 			existing[t.key] = row
 		}
 		return nil
-	})
+	}))
 }
 
 // elbCheckUsableTarget refuses a target whose address is a load balancer
@@ -198,11 +219,12 @@ func elbCheckUsableTarget(tx *store.Tx, k store.TargetKey) error {
 	if err != nil || owner == "" {
 		return err
 	}
-	what := "the VPC endpoint network interface " + owner
+	// The owner may be another account's: say what it is, not which.
+	what := "a VPC endpoint network interface"
 	if strings.HasPrefix(owner, "arn:") {
-		what = "a node of load balancer " + owner
+		what = "a load balancer node"
 	}
-	return Errorf(elbInvalidTarget, "The target '%s' cannot be used: %s is %s, served by this data plane; a load balancer cannot target itself or an endpoint", elbTargetName(k), k.IP, what)
+	return Errorf(ErrCodeInvalidTarget, "The target '%s' cannot be used: %s is %s served by this data plane; a load balancer cannot target itself or an endpoint", elbTargetName(k), k.IP, what)
 }
 
 func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target, error) {
@@ -221,13 +243,16 @@ func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target,
 // new connections and ends open ones after the group's deregistration
 // delay; the next write to the group after that removes them.
 // Deregistering a target that is not registered is InvalidTarget.
-func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) DeregisterTargets(ctx context.Context, in *DeregisterTargetsInput) (*DeregisterTargetsOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	return done[DeregisterTargetsOutput](a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
 			return err
 		}
-		ts, err := elbParseTargets(g, in.Targets, CodeValidationError)
+		ts, err := elbParseTargets(g, in.Targets, ErrCodeValidationError)
 		if err != nil {
 			return err
 		}
@@ -245,7 +270,7 @@ func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
 			}
 		}
 		if len(unknown) > 0 {
-			return Errorf(elbInvalidTarget, "The following targets are not registered in target group '%s': '%s'", g.ARN, strings.Join(unknown, "', '"))
+			return Errorf(ErrCodeInvalidTarget, "The following targets are not registered in target group '%s': '%s'", g.ARN, strings.Join(unknown, "', '"))
 		}
 		now := timestamp(a.now())
 		for _, t := range ts {
@@ -260,7 +285,7 @@ func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
 			existing[t.key] = old
 		}
 		return nil
-	})
+	}))
 }
 
 // DescribeTargetHealth reports each target's health: draining while it is
@@ -268,7 +293,11 @@ func (a *API) DeregisterTargets(ctx context.Context, in TargetsInput) error {
 // the group or its zone is not one of the load balancer's; unavailable when
 // health checks are disabled; else what `plink serve` last observed, or
 // initial before its first observation.
-func (a *API) DescribeTargetHealth(ctx context.Context, in TargetsInput) (*DescribeTargetHealthOutput, error) {
+func (a *API) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHealthInput) (*DescribeTargetHealthOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -280,7 +309,7 @@ func (a *API) DescribeTargetHealth(ctx context.Context, in TargetsInput) (*Descr
 		}
 		var want []elbTarget
 		if len(in.Targets) > 0 {
-			if want, err = elbParseTargets(g, in.Targets, elbInvalidTarget); err != nil {
+			if want, err = elbParseTargets(g, in.Targets, ErrCodeInvalidTarget); err != nil {
 				return err
 			}
 		}
@@ -327,17 +356,17 @@ func (a *API) DescribeTargetHealth(ctx context.Context, in TargetsInput) (*Descr
 			h, seen := health[store.TargetKey{IP: r.IP, Port: r.Port}]
 			switch {
 			case r.DeregisteredAt != "":
-				d.TargetHealth = TargetHealth{"draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"}
+				d.TargetHealth = TargetHealth{StateTargetHealthDraining, "Target.DeregistrationInProgress", "Target deregistration is in progress"}
 			case len(lbs) == 0:
-				d.TargetHealth = TargetHealth{"unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"}
+				d.TargetHealth = TargetHealth{StateTargetHealthUnused, "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"}
 			case r.Zone != "all" && !zones[r.Zone]:
-				d.TargetHealth = TargetHealth{"unused", "Target.NotInUse", "Target is in an Availability Zone that is not enabled for the load balancer"}
+				d.TargetHealth = TargetHealth{StateTargetHealthUnused, "Target.NotInUse", "Target is in an Availability Zone that is not enabled for the load balancer"}
 			case !g.HCEnabled:
-				d.TargetHealth = TargetHealth{"unavailable", "Target.HealthCheckDisabled", "Health checks are disabled"}
+				d.TargetHealth = TargetHealth{StateTargetHealthUnavailable, "Target.HealthCheckDisabled", "Health checks are disabled"}
 			case seen:
 				d.TargetHealth = TargetHealth{h.State, h.Reason, h.Description}
 			default:
-				d.TargetHealth = TargetHealth{"initial", "Elb.RegistrationInProgress", "Target registration is in progress"}
+				d.TargetHealth = TargetHealth{StateTargetHealthInitial, "Elb.RegistrationInProgress", "Target registration is in progress"}
 			}
 			return d
 		}
@@ -359,7 +388,7 @@ func (a *API) DescribeTargetHealth(ctx context.Context, in TargetsInput) (*Descr
 			port := t.key.Port
 			d := TargetHealthDescription{Target: TargetDescription{ID: t.key.IP.String(), Port: &port, AvailabilityZone: t.zone},
 				HealthCheckPort: g.HCPort,
-				TargetHealth:    TargetHealth{"unused", "Target.NotRegistered", "Target is not registered to the target group"}}
+				TargetHealth:    TargetHealth{StateTargetHealthUnused, "Target.NotRegistered", "Target is not registered to the target group"}}
 			if g.HCPort == "traffic-port" {
 				d.HealthCheckPort = strconv.Itoa(port)
 			}

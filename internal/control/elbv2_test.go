@@ -38,7 +38,7 @@ func newLBTestAPI(t *testing.T) *lbFixture {
 	f := &lbFixture{t: t, ctx: ctx, st: st, clock: &clock, subnets: map[string]string{}}
 	f.api = f.as("111111111111")
 	f.other = f.as("222222222222")
-	out, err := f.api.DescribeSubnets(ctx, DescribeSubnetsInput{})
+	out, err := f.api.DescribeSubnets(ctx, &DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func (f *lbFixture) lb(name string, zones ...string) LoadBalancer {
 	for _, z := range zones {
 		ids = append(ids, f.subnets[z])
 	}
-	out, err := f.api.CreateLoadBalancer(f.ctx, CreateLoadBalancerInput{Name: name, Type: "network", Subnets: ids})
+	out, err := f.api.CreateLoadBalancer(f.ctx, &CreateLoadBalancerInput{Name: name, Type: "network", Subnets: ids})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func (f *lbFixture) lb(name string, zones ...string) LoadBalancer {
 
 func (f *lbFixture) tg(name string, port int) TargetGroup {
 	f.t.Helper()
-	out, err := f.api.CreateTargetGroup(f.ctx, CreateTargetGroupInput{Name: name, Protocol: "TCP", Port: port, VpcID: f.vpc, TargetType: "ip"})
+	out, err := f.api.CreateTargetGroup(f.ctx, &CreateTargetGroupInput{Name: name, Protocol: "TCP", Port: port, VpcID: f.vpc, TargetType: "ip"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func (f *lbFixture) tg(name string, port int) TargetGroup {
 
 func (f *lbFixture) listener(lbARN string, port int, tgARN string) Listener {
 	f.t.Helper()
-	out, err := f.api.CreateListener(f.ctx, CreateListenerInput{LoadBalancerARN: lbARN, Protocol: "TCP", Port: port,
+	out, err := f.api.CreateListener(f.ctx, &CreateListenerInput{LoadBalancerARN: lbARN, Protocol: "TCP", Port: port,
 		DefaultActions: []Action{{Type: "forward", TargetGroupARN: tgARN}}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -183,7 +183,7 @@ func TestLBCreateLoadBalancer(t *testing.T) {
 		t.Errorf("repeated create made %s, want %s", again.LoadBalancerARN, lb.LoadBalancerARN)
 	}
 
-	internal, err := f.api.CreateLoadBalancer(f.ctx, CreateLoadBalancerInput{Name: "priv", Scheme: "internal",
+	internal, err := f.api.CreateLoadBalancer(f.ctx, &CreateLoadBalancerInput{Name: "priv", Scheme: "internal",
 		SubnetMappings: []SubnetMapping{{SubnetID: f.subnets["c"], PrivateIPv4Address: "127.16.32.100"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -199,15 +199,15 @@ func TestLBCreateLoadBalancerRefused(t *testing.T) {
 	f.lb("taken", "a")
 	otherStore := newLBTestAPI(t) // another store: its subnet IDs are unknown here
 	otherAccount := f.other
-	theirs, err := otherAccount.DescribeSubnets(f.ctx, DescribeSubnetsInput{})
+	theirs, err := otherAccount.DescribeSubnets(f.ctx, &DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, err := f.api.CreateVpc(f.ctx, CreateVpcInput{CidrBlock: "127.100.0.0/16"})
+	v2, err := f.api.CreateVpc(f.ctx, &CreateVpcInput{CidrBlock: "127.100.0.0/16"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := f.api.CreateSubnet(f.ctx, CreateSubnetInput{VpcID: v2.VpcID, CidrBlock: "127.100.0.0/24", AvailabilityZone: "us-east-1b"})
+	s2, err := f.api.CreateSubnet(f.ctx, &CreateSubnetInput{VpcID: v2.Vpc.VpcID, CidrBlock: "127.100.0.0/24", AvailabilityZone: "us-east-1b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,34 +217,34 @@ func TestLBCreateLoadBalancerRefused(t *testing.T) {
 		in   CreateLoadBalancerInput
 		code string
 	}{
-		{"no name", CreateLoadBalancerInput{Subnets: []string{a}}, CodeValidationError},
-		{"long name", CreateLoadBalancerInput{Name: strings.Repeat("x", 33), Subnets: []string{a}}, CodeValidationError},
-		{"underscore", CreateLoadBalancerInput{Name: "my_lb", Subnets: []string{a}}, CodeValidationError},
-		{"leading hyphen", CreateLoadBalancerInput{Name: "-lb", Subnets: []string{a}}, CodeValidationError},
-		{"trailing hyphen", CreateLoadBalancerInput{Name: "lb-", Subnets: []string{a}}, CodeValidationError},
-		{"internal prefix", CreateLoadBalancerInput{Name: "internal-lb", Subnets: []string{a}}, CodeValidationError},
-		{"application", CreateLoadBalancerInput{Name: "lb", Type: "application", Subnets: []string{a}}, CodeValidationError},
-		{"bad scheme", CreateLoadBalancerInput{Name: "lb", Scheme: "public", Subnets: []string{a}}, CodeValidationError},
-		{"bad ip type", CreateLoadBalancerInput{Name: "lb", IPAddressType: "ipv6", Subnets: []string{a}}, CodeValidationError},
-		{"no subnets", CreateLoadBalancerInput{Name: "lb"}, CodeValidationError},
-		{"subnets and mappings", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, SubnetMappings: []SubnetMapping{{SubnetID: b}}}, CodeValidationError},
-		{"allocation", CreateLoadBalancerInput{Name: "lb", SubnetMappings: []SubnetMapping{{SubnetID: a, AllocationID: "eipalloc-1"}}}, CodeValidationError},
-		{"private address internet-facing", CreateLoadBalancerInput{Name: "lb", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.50"}}}, CodeValidationError},
-		{"reserved private address", CreateLoadBalancerInput{Name: "lb", Scheme: "internal", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.1"}}}, elbInvalidConfigurationRequest},
-		{"taken private address", CreateLoadBalancerInput{Name: "lb", Scheme: "internal", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.4"}}}, elbInvalidConfigurationRequest},
-		{"unknown subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{otherStore.subnets["a"]}}, elbSubnetNotFound},
-		{"malformed subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{"subnet-x"}}, elbSubnetNotFound},
-		{"other account's subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{theirs.Subnets[0].SubnetID}}, elbSubnetNotFound},
-		{"two subnets in one zone", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a, a}}, elbInvalidConfigurationRequest},
-		{"two VPCs", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a, s2.SubnetID}}, elbInvalidConfigurationRequest},
-		{"dualstack without IPv6", CreateLoadBalancerInput{Name: "lb", IPAddressType: "dualstack", Subnets: []string{a}}, CodeValidationError},
-		{"duplicate name", CreateLoadBalancerInput{Name: "taken", Subnets: []string{a, b}}, elbDuplicateLoadBalancerName},
-		{"bad tag", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, Tags: []Tag{{Key: "aws:x"}}}, CodeValidationError},
+		{"no name", CreateLoadBalancerInput{Subnets: []string{a}}, ErrCodeValidationError},
+		{"long name", CreateLoadBalancerInput{Name: strings.Repeat("x", 33), Subnets: []string{a}}, ErrCodeValidationError},
+		{"underscore", CreateLoadBalancerInput{Name: "my_lb", Subnets: []string{a}}, ErrCodeValidationError},
+		{"leading hyphen", CreateLoadBalancerInput{Name: "-lb", Subnets: []string{a}}, ErrCodeValidationError},
+		{"trailing hyphen", CreateLoadBalancerInput{Name: "lb-", Subnets: []string{a}}, ErrCodeValidationError},
+		{"internal prefix", CreateLoadBalancerInput{Name: "internal-lb", Subnets: []string{a}}, ErrCodeValidationError},
+		{"application", CreateLoadBalancerInput{Name: "lb", Type: "application", Subnets: []string{a}}, ErrCodeValidationError},
+		{"bad scheme", CreateLoadBalancerInput{Name: "lb", Scheme: "public", Subnets: []string{a}}, ErrCodeValidationError},
+		{"bad ip type", CreateLoadBalancerInput{Name: "lb", IPAddressType: "ipv6", Subnets: []string{a}}, ErrCodeValidationError},
+		{"no subnets", CreateLoadBalancerInput{Name: "lb"}, ErrCodeValidationError},
+		{"subnets and mappings", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, SubnetMappings: []SubnetMapping{{SubnetID: b}}}, ErrCodeValidationError},
+		{"allocation", CreateLoadBalancerInput{Name: "lb", SubnetMappings: []SubnetMapping{{SubnetID: a, AllocationID: "eipalloc-1"}}}, ErrCodeValidationError},
+		{"private address internet-facing", CreateLoadBalancerInput{Name: "lb", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.50"}}}, ErrCodeValidationError},
+		{"reserved private address", CreateLoadBalancerInput{Name: "lb", Scheme: "internal", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.1"}}}, ErrCodeInvalidConfigurationRequest},
+		{"taken private address", CreateLoadBalancerInput{Name: "lb", Scheme: "internal", SubnetMappings: []SubnetMapping{{SubnetID: a, PrivateIPv4Address: "127.16.0.4"}}}, ErrCodeInvalidConfigurationRequest},
+		{"unknown subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{otherStore.subnets["a"]}}, ErrCodeSubnetNotFound},
+		{"malformed subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{"subnet-x"}}, ErrCodeSubnetNotFound},
+		{"other account's subnet", CreateLoadBalancerInput{Name: "lb", Subnets: []string{theirs.Subnets[0].SubnetID}}, ErrCodeSubnetNotFound},
+		{"two subnets in one zone", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a, a}}, ErrCodeInvalidConfigurationRequest},
+		{"two VPCs", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a, s2.Subnet.SubnetID}}, ErrCodeInvalidConfigurationRequest},
+		{"dualstack without IPv6", CreateLoadBalancerInput{Name: "lb", IPAddressType: "dualstack", Subnets: []string{a}}, ErrCodeValidationError},
+		{"duplicate name", CreateLoadBalancerInput{Name: "taken", Subnets: []string{a, b}}, ErrCodeDuplicateLoadBalancerName},
+		{"bad tag", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, Tags: []Tag{{Key: "aws:x"}}}, ErrCodeValidationError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.refused(t, tt.code, func() error {
-				_, err := f.api.CreateLoadBalancer(f.ctx, tt.in)
+				_, err := f.api.CreateLoadBalancer(f.ctx, &tt.in)
 				return err
 			})
 		})
@@ -253,18 +253,18 @@ func TestLBCreateLoadBalancerRefused(t *testing.T) {
 
 func TestLBDualstack(t *testing.T) {
 	f := newLBTestAPI(t)
-	v, err := f.api.CreateVpc(f.ctx, CreateVpcInput{CidrBlock: "127.101.0.0/16", AmazonProvidedIpv6CidrBlock: true})
+	v, err := f.api.CreateVpc(f.ctx, &CreateVpcInput{CidrBlock: "127.101.0.0/16", AmazonProvidedIpv6CidrBlock: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v6 := netip.MustParsePrefix(v.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock).Addr().As16()
+	v6 := netip.MustParsePrefix(v.Vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock).Addr().As16()
 	v6[7] = 1
 	sub6 := netip.PrefixFrom(netip.AddrFrom16(v6), 64).String()
-	s, err := f.api.CreateSubnet(f.ctx, CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.101.0.0/24", Ipv6CidrBlock: sub6, AvailabilityZone: "us-east-1a"})
+	s, err := f.api.CreateSubnet(f.ctx, &CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: "127.101.0.0/24", Ipv6CidrBlock: sub6, AvailabilityZone: "us-east-1a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.api.CreateLoadBalancer(f.ctx, CreateLoadBalancerInput{Name: "ds", IPAddressType: "dualstack", Subnets: []string{s.SubnetID}})
+	out, err := f.api.CreateLoadBalancer(f.ctx, &CreateLoadBalancerInput{Name: "ds", IPAddressType: "dualstack", Subnets: []string{s.Subnet.SubnetID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,15 +280,15 @@ func TestLBDualstack(t *testing.T) {
 func TestLBDescribeLoadBalancers(t *testing.T) {
 	f := newLBTestAPI(t)
 	x, y := f.lb("x", "a"), f.lb("y", "b")
-	all, err := f.api.DescribeLoadBalancers(f.ctx, DescribeLoadBalancersInput{})
+	all, err := f.api.DescribeLoadBalancers(f.ctx, &DescribeLoadBalancersInput{})
 	if err != nil || len(all.LoadBalancers) != 2 {
 		t.Fatalf("describe all: %v %+v", err, all)
 	}
-	byName, err := f.api.DescribeLoadBalancers(f.ctx, DescribeLoadBalancersInput{Names: []string{"y"}})
+	byName, err := f.api.DescribeLoadBalancers(f.ctx, &DescribeLoadBalancersInput{Names: []string{"y"}})
 	if err != nil || len(byName.LoadBalancers) != 1 || byName.LoadBalancers[0].LoadBalancerARN != y.LoadBalancerARN {
 		t.Fatalf("describe by name: %v %+v", err, byName)
 	}
-	byARN, err := f.api.DescribeLoadBalancers(f.ctx, DescribeLoadBalancersInput{LoadBalancerARNs: []string{x.LoadBalancerARN}})
+	byARN, err := f.api.DescribeLoadBalancers(f.ctx, &DescribeLoadBalancersInput{LoadBalancerARNs: []string{x.LoadBalancerARN}})
 	if err != nil || len(byARN.LoadBalancers) != 1 || byARN.LoadBalancers[0].LoadBalancerName != "x" {
 		t.Fatalf("describe by ARN: %v %+v", err, byARN)
 	}
@@ -299,15 +299,15 @@ func TestLBDescribeLoadBalancers(t *testing.T) {
 		in   DescribeLoadBalancersInput
 		code string
 	}{
-		{"unknown name", f.api, DescribeLoadBalancersInput{Names: []string{"x", "nope"}}, elbLoadBalancerNotFound},
-		{"malformed ARN", f.api, DescribeLoadBalancersInput{LoadBalancerARNs: []string{"arn:aws:nope"}}, CodeValidationError},
-		{"both", f.api, DescribeLoadBalancersInput{Names: []string{"x"}, LoadBalancerARNs: []string{x.LoadBalancerARN}}, CodeValidationError},
-		{"other account", other, DescribeLoadBalancersInput{LoadBalancerARNs: []string{x.LoadBalancerARN}}, elbLoadBalancerNotFound},
-		{"other account by name", other, DescribeLoadBalancersInput{Names: []string{"x"}}, elbLoadBalancerNotFound},
+		{"unknown name", f.api, DescribeLoadBalancersInput{Names: []string{"x", "nope"}}, ErrCodeLoadBalancerNotFound},
+		{"malformed ARN", f.api, DescribeLoadBalancersInput{LoadBalancerARNs: []string{"arn:aws:nope"}}, ErrCodeValidationError},
+		{"both", f.api, DescribeLoadBalancersInput{Names: []string{"x"}, LoadBalancerARNs: []string{x.LoadBalancerARN}}, ErrCodeValidationError},
+		{"other account", other, DescribeLoadBalancersInput{LoadBalancerARNs: []string{x.LoadBalancerARN}}, ErrCodeLoadBalancerNotFound},
+		{"other account by name", other, DescribeLoadBalancersInput{Names: []string{"x"}}, ErrCodeLoadBalancerNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.api.DescribeLoadBalancers(f.ctx, tt.in)
+			_, err := tt.api.DescribeLoadBalancers(f.ctx, &tt.in)
 			lbWantCode(t, err, tt.code)
 		})
 	}
@@ -320,12 +320,14 @@ func TestLBDeleteLoadBalancer(t *testing.T) {
 	f.listener(lb.LoadBalancerARN, 80, g.TargetGroupARN)
 
 	// Deletion protection.
-	if _, err := f.api.ModifyLoadBalancerAttributes(f.ctx, ModifyAttributesInput{ARN: lb.LoadBalancerARN,
+	if _, err := f.api.ModifyLoadBalancerAttributes(f.ctx, &ModifyLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN,
 		Attributes: []ELBAttribute{{Key: "deletion_protection.enabled", Value: "true"}}}); err != nil {
 		t.Fatal(err)
 	}
-	f.refused(t, elbOperationNotPermitted, func() error { return f.api.DeleteLoadBalancer(f.ctx, lb.LoadBalancerARN) })
-	if _, err := f.api.ModifyLoadBalancerAttributes(f.ctx, ModifyAttributesInput{ARN: lb.LoadBalancerARN,
+	f.refused(t, ErrCodeOperationNotPermitted, func() error {
+		return errOf(f.api.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: lb.LoadBalancerARN}))
+	})
+	if _, err := f.api.ModifyLoadBalancerAttributes(f.ctx, &ModifyLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN,
 		Attributes: []ELBAttribute{{Key: "deletion_protection.enabled", Value: "false"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -339,21 +341,25 @@ func TestLBDeleteLoadBalancer(t *testing.T) {
 	if _, err := db.ExecContext(f.ctx, `INSERT INTO service_lbs (service_id, lb_arn) VALUES ('vpce-svc-0123456789abcdef0', ?)`, lb.LoadBalancerARN); err != nil {
 		t.Fatal(err)
 	}
-	f.refused(t, elbResourceInUse, func() error { return f.api.DeleteLoadBalancer(f.ctx, lb.LoadBalancerARN) })
+	f.refused(t, ErrCodeResourceInUse, func() error {
+		return errOf(f.api.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: lb.LoadBalancerARN}))
+	})
 	if _, err := db.ExecContext(f.ctx, `DELETE FROM services`); err != nil {
 		t.Fatal(err)
 	}
 
-	f.refused(t, CodeValidationError, func() error { return f.api.DeleteLoadBalancer(f.ctx, "not-an-arn") })
+	f.refused(t, ErrCodeValidationError, func() error {
+		return errOf(f.api.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: "not-an-arn"}))
+	})
 	// Another account cannot delete it: as on AWS, an unknown ARN is a no-op.
-	if err := f.other.DeleteLoadBalancer(f.ctx, lb.LoadBalancerARN); err != nil {
+	if err := errOf(f.other.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: lb.LoadBalancerARN})); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM load_balancers`); n != 1 {
 		t.Fatal("another account deleted the load balancer")
 	}
 
-	if err := f.api.DeleteLoadBalancer(f.ctx, lb.LoadBalancerARN); err != nil {
+	if err := errOf(f.api.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: lb.LoadBalancerARN})); err != nil {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]int{
@@ -367,11 +373,11 @@ func TestLBDeleteLoadBalancer(t *testing.T) {
 			t.Errorf("%s = %d, want %d", q, n, want)
 		}
 	}
-	if err := f.api.DeleteLoadBalancer(f.ctx, lb.LoadBalancerARN); err != nil {
+	if err := errOf(f.api.DeleteLoadBalancer(f.ctx, &DeleteLoadBalancerInput{LoadBalancerARN: lb.LoadBalancerARN})); err != nil {
 		t.Errorf("deleting again: %v", err)
 	}
 	// Its target group is free now.
-	if err := f.api.DeleteTargetGroup(f.ctx, g.TargetGroupARN); err != nil {
+	if err := errOf(f.api.DeleteTargetGroup(f.ctx, &DeleteTargetGroupInput{TargetGroupARN: g.TargetGroupARN})); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -396,7 +402,7 @@ func TestLBCreateTargetGroup(t *testing.T) {
 		t.Errorf("repeated create made another group")
 	}
 
-	out, err := f.api.CreateTargetGroup(f.ctx, CreateTargetGroupInput{Name: "http-tg", Protocol: "TCP", Port: 80, VpcID: f.vpc,
+	out, err := f.api.CreateTargetGroup(f.ctx, &CreateTargetGroupInput{Name: "http-tg", Protocol: "TCP", Port: 80, VpcID: f.vpc,
 		HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", HealthCheckPort: "8081"}})
 	if err != nil {
 		t.Fatal(err)
@@ -411,35 +417,35 @@ func TestLBCreateTargetGroup(t *testing.T) {
 		in   CreateTargetGroupInput
 		code string
 	}{
-		{"bad name", CreateTargetGroupInput{Name: "a_b"}, CodeValidationError},
-		{"instance", CreateTargetGroupInput{Name: "x", TargetType: "instance"}, CodeValidationError},
-		{"lambda", CreateTargetGroupInput{Name: "x", TargetType: "lambda"}, CodeValidationError},
-		{"udp", CreateTargetGroupInput{Name: "x", Protocol: "UDP", Port: 53}, CodeValidationError},
-		{"no protocol", CreateTargetGroupInput{Name: "x", Port: 53}, CodeValidationError},
-		{"port 0", CreateTargetGroupInput{Name: "x", Protocol: "TCP"}, CodeValidationError},
-		{"port 65536", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 65536}, CodeValidationError},
-		{"no vpc", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80}, CodeValidationError},
-		{"unknown vpc", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: "vpc-0123456789abcdef0"}, CodeValidationError},
-		{"ip type", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, IPAddressType: "dualstack"}, CodeValidationError},
-		{"interval 4", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(4)}}, CodeValidationError},
-		{"interval 301", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(301)}}, CodeValidationError},
-		{"timeout 1", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckTimeoutSeconds: lbIntp(1)}}, CodeValidationError},
-		{"timeout 121", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(300), HealthCheckTimeoutSeconds: lbIntp(121)}}, CodeValidationError},
-		{"timeout over interval", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(5)}}, CodeValidationError},
-		{"healthy 1", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthyThresholdCount: lbIntp(1)}}, CodeValidationError},
-		{"unhealthy 11", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{UnhealthyThresholdCount: lbIntp(11)}}, CodeValidationError},
-		{"https check", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTPS"}}, CodeValidationError},
-		{"path with TCP", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckPath: "/health"}}, CodeValidationError},
-		{"bad path", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", HealthCheckPath: "health"}}, CodeValidationError},
-		{"bad matcher", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", Matcher: &Matcher{HTTPCode: "100-199"}}}, CodeValidationError},
-		{"matcher with TCP", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{Matcher: &Matcher{HTTPCode: "200"}}}, CodeValidationError},
-		{"bad check port", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckPort: "http"}}, CodeValidationError},
-		{"duplicate", CreateTargetGroupInput{Name: "tcp-tg", Protocol: "TCP", Port: 8081, VpcID: f.vpc}, elbDuplicateTargetGroupName},
+		{"bad name", CreateTargetGroupInput{Name: "a_b"}, ErrCodeValidationError},
+		{"instance", CreateTargetGroupInput{Name: "x", TargetType: "instance"}, ErrCodeValidationError},
+		{"lambda", CreateTargetGroupInput{Name: "x", TargetType: "lambda"}, ErrCodeValidationError},
+		{"udp", CreateTargetGroupInput{Name: "x", Protocol: "UDP", Port: 53}, ErrCodeValidationError},
+		{"no protocol", CreateTargetGroupInput{Name: "x", Port: 53}, ErrCodeValidationError},
+		{"port 0", CreateTargetGroupInput{Name: "x", Protocol: "TCP"}, ErrCodeValidationError},
+		{"port 65536", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 65536}, ErrCodeValidationError},
+		{"no vpc", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80}, ErrCodeValidationError},
+		{"unknown vpc", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: "vpc-0123456789abcdef0"}, ErrCodeValidationError},
+		{"ip type", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, IPAddressType: "dualstack"}, ErrCodeValidationError},
+		{"interval 4", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(4)}}, ErrCodeValidationError},
+		{"interval 301", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(301)}}, ErrCodeValidationError},
+		{"timeout 1", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckTimeoutSeconds: lbIntp(1)}}, ErrCodeValidationError},
+		{"timeout 121", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(300), HealthCheckTimeoutSeconds: lbIntp(121)}}, ErrCodeValidationError},
+		{"timeout over interval", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckIntervalSeconds: lbIntp(5)}}, ErrCodeValidationError},
+		{"healthy 1", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthyThresholdCount: lbIntp(1)}}, ErrCodeValidationError},
+		{"unhealthy 11", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{UnhealthyThresholdCount: lbIntp(11)}}, ErrCodeValidationError},
+		{"https check", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTPS"}}, ErrCodeValidationError},
+		{"path with TCP", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckPath: "/health"}}, ErrCodeValidationError},
+		{"bad path", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", HealthCheckPath: "health"}}, ErrCodeValidationError},
+		{"bad matcher", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", Matcher: &Matcher{HTTPCode: "100-199"}}}, ErrCodeValidationError},
+		{"matcher with TCP", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{Matcher: &Matcher{HTTPCode: "200"}}}, ErrCodeValidationError},
+		{"bad check port", CreateTargetGroupInput{Name: "x", Protocol: "TCP", Port: 80, VpcID: f.vpc, HealthCheckSettings: HealthCheckSettings{HealthCheckPort: "http"}}, ErrCodeValidationError},
+		{"duplicate", CreateTargetGroupInput{Name: "tcp-tg", Protocol: "TCP", Port: 8081, VpcID: f.vpc}, ErrCodeDuplicateTargetGroupName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.refused(t, tt.code, func() error {
-				_, err := f.api.CreateTargetGroup(f.ctx, tt.in)
+				_, err := f.api.CreateTargetGroup(f.ctx, &tt.in)
 				return err
 			})
 		})
@@ -449,7 +455,7 @@ func TestLBCreateTargetGroup(t *testing.T) {
 func TestLBModifyAndDescribeTargetGroups(t *testing.T) {
 	f := newLBTestAPI(t)
 	g := f.tg("mod", 80)
-	out, err := f.api.ModifyTargetGroup(f.ctx, ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
+	out, err := f.api.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
 		HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "HTTP", HealthCheckPath: "/healthz", HealthyThresholdCount: lbIntp(3)}})
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +468,7 @@ func TestLBModifyAndDescribeTargetGroups(t *testing.T) {
 	if err := f.st.DB().QueryRowContext(f.ctx, `SELECT hc_path, matcher FROM target_groups WHERE arn = ?`, g.TargetGroupARN).Scan(&path, &matcher); err != nil || path != "/healthz" || matcher != "200-399" {
 		t.Errorf("stored %q %q %v", path, matcher, err)
 	}
-	out, err = f.api.ModifyTargetGroup(f.ctx, ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
+	out, err = f.api.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
 		HealthCheckSettings: HealthCheckSettings{HealthCheckProtocol: "TCP", HealthCheckEnabled: lbBoolp(false)}})
 	if err != nil {
 		t.Fatal(err)
@@ -470,25 +476,25 @@ func TestLBModifyAndDescribeTargetGroups(t *testing.T) {
 	if m := out.TargetGroups[0]; m.HealthCheckPath != "" || m.Matcher != nil || m.HealthCheckTimeoutSeconds != 10 || m.HealthCheckEnabled {
 		t.Errorf("back to TCP: %+v", m)
 	}
-	f.refused(t, CodeValidationError, func() error {
-		_, err := f.api.ModifyTargetGroup(f.ctx, ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
+	f.refused(t, ErrCodeValidationError, func() error {
+		_, err := f.api.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
 			HealthCheckSettings: HealthCheckSettings{UnhealthyThresholdCount: lbIntp(1)}})
 		return err
 	})
-	f.refused(t, elbTargetGroupNotFound, func() error {
-		_, err := f.other.ModifyTargetGroup(f.ctx, ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN})
+	f.refused(t, ErrCodeTargetGroupNotFound, func() error {
+		_, err := f.other.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN})
 		return err
 	})
 
 	lb := f.lb("lb", "a")
 	used := f.tg("used", 81)
 	f.listener(lb.LoadBalancerARN, 81, used.TargetGroupARN)
-	byLB, err := f.api.DescribeTargetGroups(f.ctx, DescribeTargetGroupsInput{LoadBalancerARN: lb.LoadBalancerARN})
+	byLB, err := f.api.DescribeTargetGroups(f.ctx, &DescribeTargetGroupsInput{LoadBalancerARN: lb.LoadBalancerARN})
 	if err != nil || len(byLB.TargetGroups) != 1 || byLB.TargetGroups[0].TargetGroupName != "used" ||
 		len(byLB.TargetGroups[0].LoadBalancerARNs) != 1 || byLB.TargetGroups[0].LoadBalancerARNs[0] != lb.LoadBalancerARN {
 		t.Fatalf("by load balancer: %v %+v", err, byLB)
 	}
-	all, err := f.api.DescribeTargetGroups(f.ctx, DescribeTargetGroupsInput{})
+	all, err := f.api.DescribeTargetGroups(f.ctx, &DescribeTargetGroupsInput{})
 	if err != nil || len(all.TargetGroups) != 2 {
 		t.Fatalf("all: %v %+v", err, all)
 	}
@@ -496,16 +502,18 @@ func TestLBModifyAndDescribeTargetGroups(t *testing.T) {
 		"unknown name": {Names: []string{"nope"}},
 		"unknown ARN":  {TargetGroupARNs: []string{strings.Replace(g.TargetGroupARN, "/mod/", "/other/", 1)}},
 	} {
-		_, err := f.api.DescribeTargetGroups(f.ctx, in)
-		t.Run(name, func(t *testing.T) { lbWantCode(t, err, elbTargetGroupNotFound) })
+		_, err := f.api.DescribeTargetGroups(f.ctx, &in)
+		t.Run(name, func(t *testing.T) { lbWantCode(t, err, ErrCodeTargetGroupNotFound) })
 	}
-	_, err = f.api.DescribeTargetGroups(f.ctx, DescribeTargetGroupsInput{Names: []string{"mod"}, LoadBalancerARN: lb.LoadBalancerARN})
-	lbWantCode(t, err, CodeValidationError)
-	_, err = f.api.DescribeTargetGroups(f.ctx, DescribeTargetGroupsInput{TargetGroupARNs: []string{"arn:aws:elasticloadbalancing:x"}})
-	lbWantCode(t, err, CodeValidationError)
+	_, err = f.api.DescribeTargetGroups(f.ctx, &DescribeTargetGroupsInput{Names: []string{"mod"}, LoadBalancerARN: lb.LoadBalancerARN})
+	lbWantCode(t, err, ErrCodeValidationError)
+	_, err = f.api.DescribeTargetGroups(f.ctx, &DescribeTargetGroupsInput{TargetGroupARNs: []string{"arn:aws:elasticloadbalancing:x"}})
+	lbWantCode(t, err, ErrCodeValidationError)
 
-	f.refused(t, elbResourceInUse, func() error { return f.api.DeleteTargetGroup(f.ctx, used.TargetGroupARN) })
-	if err := f.api.DeleteTargetGroup(f.ctx, g.TargetGroupARN); err != nil {
+	f.refused(t, ErrCodeResourceInUse, func() error {
+		return errOf(f.api.DeleteTargetGroup(f.ctx, &DeleteTargetGroupInput{TargetGroupARN: used.TargetGroupARN}))
+	})
+	if err := errOf(f.api.DeleteTargetGroup(f.ctx, &DeleteTargetGroupInput{TargetGroupARN: g.TargetGroupARN})); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM target_groups`); n != 1 {
@@ -517,7 +525,7 @@ func TestLBRegisterTargets(t *testing.T) {
 	f := newLBTestAPI(t)
 	g := f.tg("targets", 8080)
 	reg := func(ts ...TargetDescription) error {
-		return f.api.RegisterTargets(f.ctx, TargetsInput{TargetGroupARN: g.TargetGroupARN, Targets: ts})
+		return errOf(f.api.RegisterTargets(f.ctx, &RegisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: g.TargetGroupARN, Targets: ts}}))
 	}
 	if err := reg(TargetDescription{ID: "127.0.0.1"}, TargetDescription{ID: "127.0.0.2", Port: lbIntp(9000), AvailabilityZone: "all"},
 		TargetDescription{ID: "127.16.16.50"}, TargetDescription{ID: "127.16.0.50", AvailabilityZone: "us-east-1a"}); err != nil {
@@ -571,12 +579,12 @@ func TestLBRegisterTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.refused(t, CodeValidationError, func() error { return reg(TargetDescription{ID: "127.0.0.9"}, tt.t) })
+			f.refused(t, ErrCodeValidationError, func() error { return reg(TargetDescription{ID: "127.0.0.9"}, tt.t) })
 		})
 	}
-	f.refused(t, CodeValidationError, func() error { return reg() })
-	f.refused(t, elbTargetGroupNotFound, func() error {
-		return f.other.RegisterTargets(f.ctx, TargetsInput{TargetGroupARN: g.TargetGroupARN, Targets: []TargetDescription{{ID: "127.0.0.1"}}})
+	f.refused(t, ErrCodeValidationError, func() error { return reg() })
+	f.refused(t, ErrCodeTargetGroupNotFound, func() error {
+		return errOf(f.other.RegisterTargets(f.ctx, &RegisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: g.TargetGroupARN, Targets: []TargetDescription{{ID: "127.0.0.1"}}}}))
 	})
 }
 
@@ -584,13 +592,13 @@ func TestLBDeregisterAndHealth(t *testing.T) {
 	f := newLBTestAPI(t)
 	g := f.tg("health", 8080)
 	arn := g.TargetGroupARN
-	if err := f.api.RegisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{
-		{ID: "127.0.0.1"}, {ID: "127.0.0.2"}, {ID: "127.16.16.50"}}}); err != nil {
+	if err := errOf(f.api.RegisterTargets(f.ctx, &RegisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{
+		{ID: "127.0.0.1"}, {ID: "127.0.0.2"}, {ID: "127.16.16.50"}}}})); err != nil {
 		t.Fatal(err)
 	}
 	health := func(ts ...TargetDescription) map[string]TargetHealthDescription {
 		t.Helper()
-		out, err := f.api.DescribeTargetHealth(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: ts})
+		out, err := f.api.DescribeTargetHealth(f.ctx, &DescribeTargetHealthInput{TargetGroupARN: arn, Targets: ts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -623,18 +631,18 @@ func TestLBDeregisterAndHealth(t *testing.T) {
 	if s := health(TargetDescription{ID: "127.0.0.7"})["127.0.0.7"]; s.TargetHealth.State != "unused" || s.TargetHealth.Reason != "Target.NotRegistered" {
 		t.Errorf("unregistered: %+v", s)
 	}
-	_, err := f.api.DescribeTargetHealth(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "nope"}}})
-	lbWantCode(t, err, elbInvalidTarget)
+	_, err := f.api.DescribeTargetHealth(f.ctx, &DescribeTargetHealthInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "nope"}}})
+	lbWantCode(t, err, ErrCodeInvalidTarget)
 
 	// Deregistering: draining for the delay, then gone on the next write.
-	if _, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: arn,
+	if _, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: arn,
 		Attributes: []ELBAttribute{{Key: "deregistration_delay.timeout_seconds", Value: "30"}}}); err != nil {
 		t.Fatal(err)
 	}
-	f.refused(t, elbInvalidTarget, func() error {
-		return f.api.DeregisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}, {ID: "127.0.0.9"}}})
+	f.refused(t, ErrCodeInvalidTarget, func() error {
+		return errOf(f.api.DeregisterTargets(f.ctx, &DeregisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}, {ID: "127.0.0.9"}}}}))
 	})
-	if err := f.api.DeregisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}, {ID: "127.0.0.2"}}}); err != nil {
+	if err := errOf(f.api.DeregisterTargets(f.ctx, &DeregisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}, {ID: "127.0.0.2"}}}})); err != nil {
 		t.Fatal(err)
 	}
 	if s := health()["127.0.0.1"].TargetHealth; s.State != "draining" || s.Reason != "Target.DeregistrationInProgress" {
@@ -644,7 +652,7 @@ func TestLBDeregisterAndHealth(t *testing.T) {
 		t.Errorf("%d draining rows, want 2", n)
 	}
 	// Registering a draining target again brings it back.
-	if err := f.api.RegisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.2"}}}); err != nil {
+	if err := errOf(f.api.RegisterTargets(f.ctx, &RegisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.2"}}}})); err != nil {
 		t.Fatal(err)
 	}
 	if s := health()["127.0.0.2"].TargetHealth; s.State != "initial" {
@@ -657,18 +665,18 @@ func TestLBDeregisterAndHealth(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM targets WHERE ip = '127.0.0.1'`); n != 1 {
 		t.Errorf("the drained row went before the next write")
 	}
-	if err := f.api.RegisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.5"}}}); err != nil {
+	if err := errOf(f.api.RegisterTargets(f.ctx, &RegisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.5"}}}})); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM targets WHERE ip = '127.0.0.1'`); n != 0 {
 		t.Errorf("the drained row is still there after a write")
 	}
-	f.refused(t, elbInvalidTarget, func() error {
-		return f.api.DeregisterTargets(f.ctx, TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}}})
+	f.refused(t, ErrCodeInvalidTarget, func() error {
+		return errOf(f.api.DeregisterTargets(f.ctx, &DeregisterTargetsInput{TargetsInput: TargetsInput{TargetGroupARN: arn, Targets: []TargetDescription{{ID: "127.0.0.1"}}}}))
 	})
 
 	// Health checks disabled.
-	if _, err := f.api.ModifyTargetGroup(f.ctx, ModifyTargetGroupInput{TargetGroupARN: arn,
+	if _, err := f.api.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: arn,
 		HealthCheckSettings: HealthCheckSettings{HealthCheckEnabled: lbBoolp(false)}}); err != nil {
 		t.Fatal(err)
 	}
@@ -691,11 +699,11 @@ func TestLBListeners(t *testing.T) {
 		t.Error("repeated create made another listener")
 	}
 	other := f.lb("other", "b")
-	v2, err := f.api.CreateVpc(f.ctx, CreateVpcInput{CidrBlock: "127.102.0.0/16"})
+	v2, err := f.api.CreateVpc(f.ctx, &CreateVpcInput{CidrBlock: "127.102.0.0/16"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g3out, err := f.api.CreateTargetGroup(f.ctx, CreateTargetGroupInput{Name: "g3", Protocol: "TCP", Port: 80, VpcID: v2.VpcID})
+	g3out, err := f.api.CreateTargetGroup(f.ctx, &CreateTargetGroupInput{Name: "g3", Protocol: "TCP", Port: 80, VpcID: v2.Vpc.VpcID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,48 +715,48 @@ func TestLBListeners(t *testing.T) {
 		in   CreateListenerInput
 		code string
 	}{
-		{"port taken", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 80, DefaultActions: fwd(g2.TargetGroupARN)}, elbDuplicateListener},
-		{"udp", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "UDP", Port: 53, DefaultActions: fwd(g2.TargetGroupARN)}, CodeValidationError},
-		{"tls", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TLS", Port: 443, DefaultActions: fwd(g2.TargetGroupARN)}, CodeValidationError},
-		{"port 0", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", DefaultActions: fwd(g2.TargetGroupARN)}, CodeValidationError},
-		{"no action", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81}, CodeValidationError},
-		{"redirect", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: []Action{{Type: "redirect"}}}, CodeValidationError},
+		{"port taken", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 80, DefaultActions: fwd(g2.TargetGroupARN)}, ErrCodeDuplicateListener},
+		{"udp", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "UDP", Port: 53, DefaultActions: fwd(g2.TargetGroupARN)}, ErrCodeValidationError},
+		{"tls", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TLS", Port: 443, DefaultActions: fwd(g2.TargetGroupARN)}, ErrCodeValidationError},
+		{"port 0", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", DefaultActions: fwd(g2.TargetGroupARN)}, ErrCodeValidationError},
+		{"no action", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81}, ErrCodeValidationError},
+		{"redirect", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: []Action{{Type: "redirect"}}}, ErrCodeValidationError},
 		{"two groups", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: []Action{{Type: "forward",
-			ForwardConfig: &ForwardActionConfig{TargetGroups: []TargetGroupTuple{{TargetGroupARN: g1.TargetGroupARN}, {TargetGroupARN: g2.TargetGroupARN}}}}}}, CodeValidationError},
-		{"unknown group", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: fwd(unknownTG)}, elbTargetGroupNotFound},
-		{"malformed group", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: fwd("tg")}, CodeValidationError},
-		{"unknown load balancer", CreateListenerInput{LoadBalancerARN: strings.Replace(lb.LoadBalancerARN, "/l/", "/m/", 1), Protocol: "TCP", Port: 81, DefaultActions: fwd(g2.TargetGroupARN)}, elbLoadBalancerNotFound},
-		{"group of another load balancer", CreateListenerInput{LoadBalancerARN: other.LoadBalancerARN, Protocol: "TCP", Port: 80, DefaultActions: fwd(g1.TargetGroupARN)}, elbTargetGroupAssociationLimit},
-		{"group in another VPC", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 82, DefaultActions: fwd(g3.TargetGroupARN)}, CodeValidationError},
+			ForwardConfig: &ForwardActionConfig{TargetGroups: []TargetGroupTuple{{TargetGroupARN: g1.TargetGroupARN}, {TargetGroupARN: g2.TargetGroupARN}}}}}}, ErrCodeValidationError},
+		{"unknown group", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: fwd(unknownTG)}, ErrCodeTargetGroupNotFound},
+		{"malformed group", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 81, DefaultActions: fwd("tg")}, ErrCodeValidationError},
+		{"unknown load balancer", CreateListenerInput{LoadBalancerARN: strings.Replace(lb.LoadBalancerARN, "/l/", "/m/", 1), Protocol: "TCP", Port: 81, DefaultActions: fwd(g2.TargetGroupARN)}, ErrCodeLoadBalancerNotFound},
+		{"group of another load balancer", CreateListenerInput{LoadBalancerARN: other.LoadBalancerARN, Protocol: "TCP", Port: 80, DefaultActions: fwd(g1.TargetGroupARN)}, ErrCodeTargetGroupAssociationLimit},
+		{"group in another VPC", CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: 82, DefaultActions: fwd(g3.TargetGroupARN)}, ErrCodeValidationError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.refused(t, tt.code, func() error {
-				_, err := f.api.CreateListener(f.ctx, tt.in)
+				_, err := f.api.CreateListener(f.ctx, &tt.in)
 				return err
 			})
 		})
 	}
 	l2 := f.listener(lb.LoadBalancerARN, 81, g2.TargetGroupARN)
 
-	d, err := f.api.DescribeListeners(f.ctx, DescribeListenersInput{LoadBalancerARN: lb.LoadBalancerARN})
+	d, err := f.api.DescribeListeners(f.ctx, &DescribeListenersInput{LoadBalancerARN: lb.LoadBalancerARN})
 	if err != nil || len(d.Listeners) != 2 || d.Listeners[0].Port != 80 || d.Listeners[1].Port != 81 {
 		t.Fatalf("describe: %v %+v", err, d)
 	}
-	d, err = f.api.DescribeListeners(f.ctx, DescribeListenersInput{ListenerARNs: []string{l2.ListenerARN}})
+	d, err = f.api.DescribeListeners(f.ctx, &DescribeListenersInput{ListenerARNs: []string{l2.ListenerARN}})
 	if err != nil || len(d.Listeners) != 1 || d.Listeners[0].ListenerARN != l2.ListenerARN {
 		t.Fatalf("describe by ARN: %v %+v", err, d)
 	}
-	_, err = f.api.DescribeListeners(f.ctx, DescribeListenersInput{})
-	lbWantCode(t, err, CodeValidationError)
-	_, err = f.other.DescribeListeners(f.ctx, DescribeListenersInput{ListenerARNs: []string{l2.ListenerARN}})
-	lbWantCode(t, err, elbListenerNotFound)
+	_, err = f.api.DescribeListeners(f.ctx, &DescribeListenersInput{})
+	lbWantCode(t, err, ErrCodeValidationError)
+	_, err = f.other.DescribeListeners(f.ctx, &DescribeListenersInput{ListenerARNs: []string{l2.ListenerARN}})
+	lbWantCode(t, err, ErrCodeListenerNotFound)
 
-	f.refused(t, elbDuplicateListener, func() error {
-		_, err := f.api.ModifyListener(f.ctx, ModifyListenerInput{ListenerARN: l2.ListenerARN, Port: lbIntp(80)})
+	f.refused(t, ErrCodeDuplicateListener, func() error {
+		_, err := f.api.ModifyListener(f.ctx, &ModifyListenerInput{ListenerARN: l2.ListenerARN, Port: lbIntp(80)})
 		return err
 	})
-	m, err := f.api.ModifyListener(f.ctx, ModifyListenerInput{ListenerARN: l2.ListenerARN, Port: lbIntp(8081), DefaultActions: fwd(g1.TargetGroupARN)})
+	m, err := f.api.ModifyListener(f.ctx, &ModifyListenerInput{ListenerARN: l2.ListenerARN, Port: lbIntp(8081), DefaultActions: fwd(g1.TargetGroupARN)})
 	if err != nil || m.Listeners[0].Port != 8081 || m.Listeners[0].DefaultActions[0].TargetGroupARN != g1.TargetGroupARN {
 		t.Fatalf("modify: %v %+v", err, m)
 	}
@@ -756,14 +764,18 @@ func TestLBListeners(t *testing.T) {
 		t.Error("modify did not reach the store")
 	}
 	// g2 is free again: its group can go.
-	if err := f.api.DeleteTargetGroup(f.ctx, g2.TargetGroupARN); err != nil {
+	if err := errOf(f.api.DeleteTargetGroup(f.ctx, &DeleteTargetGroupInput{TargetGroupARN: g2.TargetGroupARN})); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.api.DeleteListener(f.ctx, l2.ListenerARN); err != nil {
+	if err := errOf(f.api.DeleteListener(f.ctx, &DeleteListenerInput{ListenerARN: l2.ListenerARN})); err != nil {
 		t.Fatal(err)
 	}
-	f.refused(t, elbListenerNotFound, func() error { return f.api.DeleteListener(f.ctx, l2.ListenerARN) })
-	f.refused(t, CodeValidationError, func() error { return f.api.DeleteListener(f.ctx, "arn:aws:elasticloadbalancing:listener") })
+	f.refused(t, ErrCodeListenerNotFound, func() error {
+		return errOf(f.api.DeleteListener(f.ctx, &DeleteListenerInput{ListenerARN: l2.ListenerARN}))
+	})
+	f.refused(t, ErrCodeValidationError, func() error {
+		return errOf(f.api.DeleteListener(f.ctx, &DeleteListenerInput{ListenerARN: "arn:aws:elasticloadbalancing:listener"}))
+	})
 }
 
 func TestLBAttributes(t *testing.T) {
@@ -771,17 +783,17 @@ func TestLBAttributes(t *testing.T) {
 	lb := f.lb("attrs", "a")
 	g := f.tg("attrs", 80)
 	l := f.listener(lb.LoadBalancerARN, 80, g.TargetGroupARN)
-	value := func(out *AttributesOutput, key string) string {
-		for _, a := range out.Attributes {
+	value := func(attrs []ELBAttribute, key string) string {
+		for _, a := range attrs {
 			if a.Key == key {
 				return a.Value
 			}
 		}
-		t.Fatalf("no attribute %s in %+v", key, out)
+		t.Fatalf("no attribute %s in %+v", key, attrs)
 		return ""
 	}
 
-	tgd, err := f.api.DescribeTargetGroupAttributes(f.ctx, g.TargetGroupARN)
+	tgd, err := f.api.DescribeTargetGroupAttributes(f.ctx, &DescribeTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,22 +801,22 @@ func TestLBAttributes(t *testing.T) {
 		"load_balancing.cross_zone.enabled": "use_load_balancer_configuration", "preserve_client_ip.enabled": "false",
 		"stickiness.enabled": "false", "deregistration_delay.connection_termination.enabled": "false",
 		"target_health_state.unhealthy.connection_termination.enabled": "true"} {
-		if got := value(tgd, k); got != v {
+		if got := value(tgd.Attributes, k); got != v {
 			t.Errorf("%s = %s, want %s", k, got, v)
 		}
 	}
-	out, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{
+	out, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{
 		{Key: "proxy_protocol_v2.enabled", Value: "true"}, {Key: "load_balancing.cross_zone.enabled", Value: "true"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if value(out, "proxy_protocol_v2.enabled") != "true" || value(out, "load_balancing.cross_zone.enabled") != "true" {
+	if value(out.Attributes, "proxy_protocol_v2.enabled") != "true" || value(out.Attributes, "load_balancing.cross_zone.enabled") != "true" {
 		t.Errorf("modify answered %+v", out)
 	}
 	if n := f.count(`SELECT count(*) FROM attributes WHERE resource_arn = ? AND key = 'proxy_protocol_v2.enabled' AND value = 'true'`, g.TargetGroupARN); n != 1 {
 		t.Error("proxy_protocol_v2.enabled not stored")
 	}
-	if _, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN,
+	if _, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN,
 		Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "false"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -812,12 +824,12 @@ func TestLBAttributes(t *testing.T) {
 		t.Errorf("%d stored attributes, want 1 (defaults are not stored)", n)
 	}
 
-	lbo, err := f.api.ModifyLoadBalancerAttributes(f.ctx, ModifyAttributesInput{ARN: lb.LoadBalancerARN,
+	lbo, err := f.api.ModifyLoadBalancerAttributes(f.ctx, &ModifyLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN,
 		Attributes: []ELBAttribute{{Key: "load_balancing.cross_zone.enabled", Value: "true"}, {Key: "dns_record.client_routing_policy", Value: "availability_zone_affinity"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if value(lbo, "load_balancing.cross_zone.enabled") != "true" || value(lbo, "deletion_protection.enabled") != "false" {
+	if value(lbo.Attributes, "load_balancing.cross_zone.enabled") != "true" || value(lbo.Attributes, "deletion_protection.enabled") != "false" {
 		t.Errorf("load balancer attributes %+v", lbo)
 	}
 	if n := f.count(`SELECT count(*) FROM load_balancers WHERE cross_zone = 1`); n != 1 {
@@ -826,17 +838,17 @@ func TestLBAttributes(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM attributes WHERE resource_arn = ?`, lb.LoadBalancerARN); n != 1 {
 		t.Errorf("%d attribute rows for the load balancer, want 1 (cross-zone lives in its column)", n)
 	}
-	lbd, err := f.api.DescribeLoadBalancerAttributes(f.ctx, lb.LoadBalancerARN)
-	if err != nil || value(lbd, "dns_record.client_routing_policy") != "availability_zone_affinity" {
+	lbd, err := f.api.DescribeLoadBalancerAttributes(f.ctx, &DescribeLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN})
+	if err != nil || value(lbd.Attributes, "dns_record.client_routing_policy") != "availability_zone_affinity" {
 		t.Errorf("describe load balancer attributes: %v %+v", err, lbd)
 	}
 
-	lo, err := f.api.ModifyListenerAttributes(f.ctx, ModifyAttributesInput{ARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "60"}}})
-	if err != nil || value(lo, "tcp.idle_timeout.seconds") != "60" {
+	lo, err := f.api.ModifyListenerAttributes(f.ctx, &ModifyListenerAttributesInput{ListenerARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "60"}}})
+	if err != nil || value(lo.Attributes, "tcp.idle_timeout.seconds") != "60" {
 		t.Fatalf("listener attributes: %v %+v", err, lo)
 	}
-	ld, err := f.api.DescribeListenerAttributes(f.ctx, l.ListenerARN)
-	if err != nil || value(ld, "tcp.idle_timeout.seconds") != "60" {
+	ld, err := f.api.DescribeListenerAttributes(f.ctx, &DescribeListenerAttributesInput{ListenerARN: l.ListenerARN})
+	if err != nil || value(ld.Attributes, "tcp.idle_timeout.seconds") != "60" {
 		t.Fatalf("describe listener attributes: %v %+v", err, ld)
 	}
 
@@ -846,45 +858,45 @@ func TestLBAttributes(t *testing.T) {
 		code string
 	}{
 		{"unknown target group key", func() error {
-			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}, {Key: "nope", Value: "1"}}})
+			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}, {Key: "nope", Value: "1"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"bad bool", func() error {
-			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "yes"}}})
+			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "yes"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"delay too long", func() error {
-			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "deregistration_delay.timeout_seconds", Value: "3601"}}})
+			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "deregistration_delay.timeout_seconds", Value: "3601"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"bad cross-zone", func() error {
-			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "load_balancing.cross_zone.enabled", Value: "maybe"}}})
+			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "load_balancing.cross_zone.enabled", Value: "maybe"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"no attributes", func() error {
-			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN})
+			_, err := f.api.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"unknown load balancer key", func() error {
-			_, err := f.api.ModifyLoadBalancerAttributes(f.ctx, ModifyAttributesInput{ARN: lb.LoadBalancerARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}}})
+			_, err := f.api.ModifyLoadBalancerAttributes(f.ctx, &ModifyLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"idle timeout 59", func() error {
-			_, err := f.api.ModifyListenerAttributes(f.ctx, ModifyAttributesInput{ARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "59"}}})
+			_, err := f.api.ModifyListenerAttributes(f.ctx, &ModifyListenerAttributesInput{ListenerARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "59"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"idle timeout 6001", func() error {
-			_, err := f.api.ModifyListenerAttributes(f.ctx, ModifyAttributesInput{ARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "6001"}}})
+			_, err := f.api.ModifyListenerAttributes(f.ctx, &ModifyListenerAttributesInput{ListenerARN: l.ListenerARN, Attributes: []ELBAttribute{{Key: "tcp.idle_timeout.seconds", Value: "6001"}}})
 			return err
-		}, CodeValidationError},
+		}, ErrCodeValidationError},
 		{"other account's group", func() error {
-			_, err := f.other.ModifyTargetGroupAttributes(f.ctx, ModifyAttributesInput{ARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}}})
+			_, err := f.other.ModifyTargetGroupAttributes(f.ctx, &ModifyTargetGroupAttributesInput{TargetGroupARN: g.TargetGroupARN, Attributes: []ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "true"}}})
 			return err
-		}, elbTargetGroupNotFound},
+		}, ErrCodeTargetGroupNotFound},
 		{"other account's load balancer", func() error {
-			_, err := f.other.ModifyLoadBalancerAttributes(f.ctx, ModifyAttributesInput{ARN: lb.LoadBalancerARN, Attributes: []ELBAttribute{{Key: "deletion_protection.enabled", Value: "true"}}})
+			_, err := f.other.ModifyLoadBalancerAttributes(f.ctx, &ModifyLoadBalancerAttributesInput{LoadBalancerARN: lb.LoadBalancerARN, Attributes: []ELBAttribute{{Key: "deletion_protection.enabled", Value: "true"}}})
 			return err
-		}, elbLoadBalancerNotFound},
+		}, ErrCodeLoadBalancerNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -897,24 +909,24 @@ func TestLBTags(t *testing.T) {
 	f := newLBTestAPI(t)
 	lb := f.lb("tagged", "a")
 	g := f.tg("tagged", 80)
-	if err := f.api.AddTags(f.ctx, ELBTagsInput{ResourceARNs: []string{lb.LoadBalancerARN, g.TargetGroupARN},
-		Tags: []Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}}}); err != nil {
+	if err := errOf(f.api.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{lb.LoadBalancerARN, g.TargetGroupARN},
+		Tags: []Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}}})); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.api.RemoveTags(f.ctx, ELBTagsInput{ResourceARNs: []string{g.TargetGroupARN}, TagKeys: []string{"env"}}); err != nil {
+	if err := errOf(f.api.RemoveTags(f.ctx, &RemoveTagsInput{ResourceARNs: []string{g.TargetGroupARN}, TagKeys: []string{"env"}})); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.api.DescribeTags(f.ctx, []string{lb.LoadBalancerARN, g.TargetGroupARN})
+	out, err := f.api.DescribeTags(f.ctx, &DescribeTagsInput{ResourceARNs: []string{lb.LoadBalancerARN, g.TargetGroupARN}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out.TagDescriptions) != 2 || len(out.TagDescriptions[0].Tags) != 2 || len(out.TagDescriptions[1].Tags) != 1 {
 		t.Errorf("tags %+v", out)
 	}
-	f.refused(t, elbLoadBalancerNotFound, func() error {
-		return f.other.AddTags(f.ctx, ELBTagsInput{ResourceARNs: []string{lb.LoadBalancerARN}, Tags: []Tag{{Key: "k"}}})
+	f.refused(t, ErrCodeLoadBalancerNotFound, func() error {
+		return errOf(f.other.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{lb.LoadBalancerARN}, Tags: []Tag{{Key: "k"}}}))
 	})
-	f.refused(t, CodeValidationError, func() error {
-		return f.api.AddTags(f.ctx, ELBTagsInput{ResourceARNs: []string{"arn:aws:ec2:x"}, Tags: []Tag{{Key: "k"}}})
+	f.refused(t, ErrCodeValidationError, func() error {
+		return errOf(f.api.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{"arn:aws:ec2:x"}, Tags: []Tag{{Key: "k"}}}))
 	})
 }

@@ -46,28 +46,31 @@ type TargetGroupsOutput struct {
 // HealthCheckSettings are the health check parameters of create- and
 // modify-target-group; nil and "" mean "not given".
 type HealthCheckSettings struct {
-	HealthCheckProtocol        string
-	HealthCheckPort            string
-	HealthCheckPath            string
-	HealthCheckEnabled         *bool
-	HealthCheckIntervalSeconds *int
-	HealthCheckTimeoutSeconds  *int
-	HealthyThresholdCount      *int
-	UnhealthyThresholdCount    *int
-	Matcher                    *Matcher
+	HealthCheckProtocol        string   `json:"HealthCheckProtocol"`
+	HealthCheckPort            string   `json:"HealthCheckPort"`
+	HealthCheckPath            string   `json:"HealthCheckPath"`
+	HealthCheckEnabled         *bool    `json:"HealthCheckEnabled"`
+	HealthCheckIntervalSeconds *int     `json:"HealthCheckIntervalSeconds"`
+	HealthCheckTimeoutSeconds  *int     `json:"HealthCheckTimeoutSeconds"`
+	HealthyThresholdCount      *int     `json:"HealthyThresholdCount"`
+	UnhealthyThresholdCount    *int     `json:"UnhealthyThresholdCount"`
+	Matcher                    *Matcher `json:"Matcher"`
 }
 
 // CreateTargetGroupInput is elbv2 create-target-group.
 type CreateTargetGroupInput struct {
-	Name          string
-	Protocol      string // TCP
-	Port          int
-	VpcID         string
-	TargetType    string // ip (the default here; AWS defaults to instance)
-	IPAddressType string // ipv4 (default) | ipv6
+	Name          string `json:"Name" aws:"required"`
+	Protocol      string `json:"Protocol"` // TCP
+	Port          int    `json:"Port"`
+	VpcID         string `json:"VpcId"`
+	TargetType    string `json:"TargetType"`    // ip (the default here; AWS defaults to instance)
+	IPAddressType string `json:"IpAddressType"` // ipv4 (default) | ipv6
 	HealthCheckSettings
-	Tags []Tag
+	Tags []Tag `json:"Tags"`
 }
+
+// CreateTargetGroupOutput is {"TargetGroups": [...]}.
+type CreateTargetGroupOutput TargetGroupsOutput
 
 var elbMatcherRE = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
 
@@ -198,7 +201,15 @@ func elbValidMatcher(s string) bool {
 
 // CreateTargetGroup creates a TCP target group of IP targets. Creating one
 // again with the same settings returns the existing one, as AWS does.
-func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) (*TargetGroupsOutput, error) {
+func (a *API) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupInput) (*CreateTargetGroupOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	out, err := a.createTargetGroup(ctx, in)
+	return (*CreateTargetGroupOutput)(out), err
+}
+
+func (a *API) createTargetGroup(ctx context.Context, in *CreateTargetGroupInput) (*TargetGroupsOutput, error) {
 	if err := elbCheckName("target group", in.Name); err != nil {
 		return nil, err
 	}
@@ -268,13 +279,13 @@ func (a *API) CreateTargetGroup(ctx context.Context, in CreateTargetGroupInput) 
 					return err
 				}
 			}
-			return Errorf(elbDuplicateTargetGroupName, "A target group with the same name '%s' exists, but with different settings", in.Name)
+			return Errorf(ErrCodeDuplicateTargetGroupName, "A target group with the same name '%s' exists, but with different settings", in.Name)
 		}
 		g.ARN = names.TargetGroupARN(a.caller.Region, a.caller.Account, in.Name, names.RandomHex(16))
 		if err := tx.InsertTargetGroup(g); err != nil {
 			return err
 		}
-		if err := putTags(tx, g.ARN, tags, elbTooManyTags); err != nil {
+		if err := putTags(tx, g.ARN, tags, ErrCodeTooManyTags); err != nil {
 			return err
 		}
 		view, err := a.elbTGView(tx, g)
@@ -310,14 +321,21 @@ func (a *API) elbTGView(tx *store.Tx, g store.TargetGroup) (TargetGroup, error) 
 // DescribeTargetGroupsInput is elbv2 describe-target-groups: at most one of
 // LoadBalancerARN, TargetGroupARNs and Names.
 type DescribeTargetGroupsInput struct {
-	LoadBalancerARN string
-	TargetGroupARNs []string
-	Names           []string
+	LoadBalancerARN string   `json:"LoadBalancerArn"`
+	TargetGroupARNs []string `json:"TargetGroupArns"`
+	Names           []string `json:"Names"`
+	ELBPaging
+}
+
+// DescribeTargetGroupsOutput is {"TargetGroups": [...]}.
+type DescribeTargetGroupsOutput struct {
+	TargetGroups []TargetGroup `json:"TargetGroups"`
+	NextMarker   string        `json:"NextMarker,omitempty"`
 }
 
 // DescribeTargetGroups lists the caller's target groups, the ones named,
 // or the ones a load balancer's listeners use.
-func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsInput) (*TargetGroupsOutput, error) {
+func (a *API) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGroupsInput) (*DescribeTargetGroupsOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -333,10 +351,10 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsI
 	if err := elbCheckARNs(a, "target group", in.TargetGroupARNs); err != nil {
 		return nil, err
 	}
-	if err := checkListLen(CodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
+	if err := checkListLen(ErrCodeValidationError, "Names", len(in.Names), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
-	out := &TargetGroupsOutput{TargetGroups: []TargetGroup{}}
+	out := &DescribeTargetGroupsOutput{TargetGroups: []TargetGroup{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		if in.LoadBalancerARN != "" {
 			if _, err := a.elbOwnedLB(tx, in.LoadBalancerARN); err != nil {
@@ -363,7 +381,7 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsI
 			}
 		}
 		if len(gone) > 0 {
-			return Errorf(elbTargetGroupNotFound, "%s", elbStrings("Target groups", gone))
+			return Errorf(ErrCodeTargetGroupNotFound, "%s", elbStrings("Target groups", gone))
 		}
 		return nil
 	})
@@ -376,13 +394,19 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in DescribeTargetGroupsI
 // ModifyTargetGroupInput is elbv2 modify-target-group: health check
 // settings only; what is not given keeps its value.
 type ModifyTargetGroupInput struct {
-	TargetGroupARN string
+	TargetGroupARN string `json:"TargetGroupArn" aws:"required"`
 	HealthCheckSettings
 }
 
+// ModifyTargetGroupOutput is {"TargetGroups": [...]}.
+type ModifyTargetGroupOutput TargetGroupsOutput
+
 // ModifyTargetGroup changes a target group's health check.
-func (a *API) ModifyTargetGroup(ctx context.Context, in ModifyTargetGroupInput) (*TargetGroupsOutput, error) {
-	var out *TargetGroupsOutput
+func (a *API) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupInput) (*ModifyTargetGroupOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	var out *ModifyTargetGroupOutput
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.elbOwnedTG(tx, in.TargetGroupARN)
 		if err != nil {
@@ -401,7 +425,7 @@ func (a *API) ModifyTargetGroup(ctx context.Context, in ModifyTargetGroupInput) 
 			}
 		}
 		view, err := a.elbTGView(tx, g)
-		out = &TargetGroupsOutput{TargetGroups: []TargetGroup{view}}
+		out = &ModifyTargetGroupOutput{TargetGroups: []TargetGroup{view}}
 		return err
 	})
 	if err != nil {
@@ -410,12 +434,25 @@ func (a *API) ModifyTargetGroup(ctx context.Context, in ModifyTargetGroupInput) 
 	return out, nil
 }
 
+// DeleteTargetGroupInput is elbv2 delete-target-group.
+type DeleteTargetGroupInput struct {
+	TargetGroupARN string `json:"TargetGroupArn" aws:"required"`
+}
+
+// DeleteTargetGroupOutput is empty.
+type DeleteTargetGroupOutput struct{}
+
 // DeleteTargetGroup deletes a target group no listener uses, with its
 // targets. As on AWS, deleting one that does not exist succeeds.
-func (a *API) DeleteTargetGroup(ctx context.Context, arn string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) DeleteTargetGroup(ctx context.Context, in *DeleteTargetGroupInput) (*DeleteTargetGroupOutput, error) {
+	if err := requiredELB(in); err != nil {
+		return nil, err
+	}
+	arn := in.TargetGroupARN
+	return done[DeleteTargetGroupOutput](a.write(ctx, func(tx *store.Tx) error {
+
 		g, err := a.elbOwnedTG(tx, arn)
-		if e, ok := AsError(err); ok && e.Code == elbTargetGroupNotFound {
+		if e, ok := AsError(err); ok && e.Code == ErrCodeTargetGroupNotFound {
 			return nil
 		}
 		if err != nil {
@@ -426,8 +463,8 @@ func (a *API) DeleteTargetGroup(ctx context.Context, arn string) error {
 			return err
 		}
 		if len(lbs) > 0 {
-			return Errorf(elbResourceInUse, "Target group '%s' is currently in use by a listener or a rule", arn)
+			return Errorf(ErrCodeResourceInUse, "Target group '%s' is currently in use by a listener or a rule", arn)
 		}
 		return tx.DeleteTargetGroup(g.ARN)
-	})
+	}))
 }

@@ -78,7 +78,7 @@ func (a *API) endpointView(e store.Endpoint, c endpointContext) VpcEndpoint {
 // name when enabled and verified; as AWS lists them.
 func dnsEntries(e store.Endpoint, svc *store.Service) []DNSEntry {
 	out := []DNSEntry{}
-	if e.State == "rejected" || e.State == "deleted" || e.State == "failed" {
+	if e.State == StateEndpointRejected || e.State == StateEndpointDeleted || e.State == StateEndpointFailed {
 		return out
 	}
 	zone := names.HostedZoneID(e.Region)
@@ -86,7 +86,7 @@ func dnsEntries(e store.Endpoint, svc *store.Service) []DNSEntry {
 	for _, n := range e.ENIs {
 		out = append(out, DNSEntry{names.EndpointDNSName(e.ID, e.DNSSuffix, n.Zone, e.Region, e.ServiceID), zone})
 	}
-	if e.PrivateDNSEnabled && svc != nil && svc.PrivateDNSName != "" && svc.PDNSState == "verified" {
+	if e.PrivateDNSEnabled && svc != nil && svc.PrivateDNSName != "" && svc.PDNSState == StatePrivateDNSVerified {
 		out = append(out, DNSEntry{svc.PrivateDNSName, "Z" + privateZoneID(e.VPCID, svc.PrivateDNSName)})
 	}
 	return out
@@ -139,7 +139,7 @@ func (a *API) loadEndpointContexts(tx *store.Tx, es []store.Endpoint, withTags b
 // see it: owned, or allowed for its principal or account, or for '*'.
 // Others get the same not-found error AWS gives.
 func (a *API) visibleService(tx *store.Tx, serviceName string) (store.Service, error) {
-	notFound := Errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", serviceName)
+	notFound := Errorf(ErrCodeInvalidServiceName, "The Vpc Endpoint Service '%s' does not exist", serviceName)
 	id := names.ServiceIDFromName(a.caller.Region, serviceName)
 	if id == "" {
 		return store.Service{}, notFound
@@ -164,37 +164,46 @@ func (a *API) visibleService(tx *store.Tx, serviceName string) (store.Service, e
 	return s, nil
 }
 
-// CreateEndpointInput is ec2 create-vpc-endpoint.
-type CreateEndpointInput struct {
-	VpcEndpointType   string
-	VpcID             string
-	ServiceName       string
-	SubnetIDs         []string
-	SecurityGroupIDs  []string
-	IPAddressType     string
-	DNSRecordIPType   string
-	PrivateDNSEnabled *bool
-	TagSpecifications []TagSpecification
+// CreateVpcEndpointInput is ec2 create-vpc-endpoint.
+type CreateVpcEndpointInput struct {
+	DryRun            bool               `json:"DryRun"`
+	VpcEndpointType   string             `json:"VpcEndpointType"`
+	VpcID             string             `json:"VpcId" aws:"required"`
+	ServiceName       string             `json:"ServiceName" aws:"required"`
+	SubnetIDs         []string           `json:"SubnetIds"`
+	SecurityGroupIDs  []string           `json:"SecurityGroupIds"`
+	IPAddressType     string             `json:"IpAddressType"`
+	DNSOptions        *DNSOptions        `json:"DnsOptions"`
+	PrivateDNSEnabled *bool              `json:"PrivateDnsEnabled"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications"`
 }
 
-// CreateEndpointOutput is {"VpcEndpoint": {...}}.
-type CreateEndpointOutput struct {
+// CreateVpcEndpointOutput is {"VpcEndpoint": {...}}.
+type CreateVpcEndpointOutput struct {
 	VpcEndpoint VpcEndpoint `json:"VpcEndpoint"`
+}
+
+// recordIPType is DnsOptions.DnsRecordIpType, or "" without DnsOptions.
+func (o *DNSOptions) recordIPType() string {
+	if o == nil {
+		return ""
+	}
+	return o.DNSRecordIPType
 }
 
 // CreateVpcEndpoint creates an interface endpoint: one ENI per subnet, with
 // addresses from the subnets, pendingAcceptance when the service requires
 // acceptance and available otherwise.
-func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*CreateEndpointOutput, error) {
+func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput) (*CreateVpcEndpointOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	switch in.VpcEndpointType {
 	case "", "Interface":
 	case "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork":
-		return nil, Errorf("InvalidParameter", "plink supports Interface endpoints only, not %s.", in.VpcEndpointType)
+		return nil, Errorf(ErrCodeInvalidParameter, "plink supports Interface endpoints only, not %s.", in.VpcEndpointType)
 	default:
-		return nil, Errorf("InvalidVpcEndpointType", "The VPC endpoint type '%s' is invalid: Interface, Gateway or GatewayLoadBalancer.", in.VpcEndpointType)
-	}
-	if in.ServiceName == "" {
-		return nil, missing("ServiceName")
+		return nil, Errorf(ErrCodeInvalidVpcEndpointType, "The VPC endpoint type '%s' is invalid: Interface, Gateway or GatewayLoadBalancer.", in.VpcEndpointType)
 	}
 	if len(in.SubnetIDs) == 0 {
 		return nil, missing("SubnetIds")
@@ -204,7 +213,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		return nil, err
 	}
 	now := timestamp(a.now())
-	var out *CreateEndpointOutput
+	var out *CreateVpcEndpointOutput
 	var ds []delivery
 	err = a.write(ctx, func(tx *store.Tx) error {
 		v, err := a.ownedVPC(tx, in.VpcID)
@@ -225,7 +234,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		}
 		e := store.Endpoint{ID: names.NewID(names.Endpoint), Account: a.caller.Account, Region: a.caller.Region, VPCID: v.ID,
 			ServiceID: svc.ID, ServiceName: names.ServiceName(svc.Region, svc.ID), IPAddressType: in.IPAddressType,
-			DNSRecordIPType: in.DNSRecordIPType, DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now}
+			DNSRecordIPType: in.DNSOptions.recordIPType(), DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now}
 		if e.IPAddressType == "" {
 			e.IPAddressType = defaultIPType(subnets, svc)
 		}
@@ -238,7 +247,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		if e.GroupIDs, err = a.endpointGroups(tx, v, in.SecurityGroupIDs); err != nil {
 			return err
 		}
-		verified := svc.PrivateDNSName != "" && svc.PDNSState == "verified"
+		verified := svc.PrivateDNSName != "" && svc.PDNSState == StatePrivateDNSVerified
 		// Unasked, private DNS is on for a verified name in a VPC with both
 		// DNS attributes; asked for, it needs both (AWS's error).
 		e.PrivateDNSEnabled = verified && privateDNSNeedsVPCAttributes(v) == nil
@@ -255,9 +264,9 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 				return err
 			}
 		}
-		e.State = "available"
+		e.State = StateEndpointAvailable
 		if svc.AcceptanceRequired && svc.Account != a.caller.Account {
-			e.State = "pendingAcceptance"
+			e.State = StateEndpointPendingAcceptance
 		}
 		for _, s := range subnets {
 			n, err := newENI(tx, e, s, now)
@@ -269,7 +278,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		if err := tx.InsertEndpoint(e); err != nil {
 			return err
 		}
-		if err := putTags(tx, e.ID, tags, codeTagLimitExceeded); err != nil {
+		if err := putTags(tx, e.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
 		if ds, err = a.recordEvent(tx, "Connect", e, svc); err != nil {
@@ -279,7 +288,7 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in CreateEndpointInput) (*C
 		if err != nil {
 			return err
 		}
-		out = &CreateEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID])}
+		out = &CreateVpcEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID])}
 		return nil
 	})
 	if err != nil {
@@ -296,12 +305,12 @@ func newENI(tx *store.Tx, e store.Endpoint, s store.Subnet, now string) (store.E
 	var err error
 	if e.IPAddressType != "ipv6" {
 		if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
-			return n, Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+			return n, Errorf(ErrCodeInsufficientFreeAddressesInSubnet, "%v", err)
 		}
 	}
 	if e.IPAddressType != "ipv4" {
 		if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
-			return n, Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+			return n, Errorf(ErrCodeInsufficientFreeAddressesInSubnet, "%v", err)
 		}
 	}
 	return n, nil
@@ -322,16 +331,16 @@ func (a *API) endpointSubnets(tx *store.Tx, v store.VPC, svc store.Service, zone
 			return nil, err
 		}
 		if s.VPCID != v.ID {
-			return nil, Errorf(CodeInvalidParameter, "The subnet %s does not belong to the VPC %s.", id, v.ID)
+			return nil, Errorf(ErrCodeInvalidParameter, "The subnet %s does not belong to the VPC %s.", id, v.ID)
 		}
 		if other, ok := byZone[s.Zone]; ok {
 			if other == s.ID {
 				continue
 			}
-			return nil, Errorf("DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", id)
+			return nil, Errorf(ErrCodeDuplicateSubnetsInSameZone, "Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", id)
 		}
 		if !contains(zones, s.Zone) {
-			return nil, Errorf(CodeInvalidParameter, "The VPC endpoint service %s does not support the availability zone of the subnet: %s.", svc.ID, id)
+			return nil, Errorf(ErrCodeInvalidParameter, "The VPC endpoint service %s does not support the availability zone of the subnet: %s.", svc.ID, id)
 		}
 		byZone[s.Zone] = s.ID
 		out = append(out, s)
@@ -366,15 +375,15 @@ func checkIPTypes(ipType, recordType string, subnets []store.Subnet, svc store.S
 		has4, has6 := s.CIDR.IsValid(), s.IPv6CIDR.IsValid()
 		switch {
 		case ipType == "ipv4" && !has4:
-			return Errorf(CodeInvalidParameter, "The subnet %s has no IPv4 CIDR block: an ipv4 endpoint needs IPv4 in every subnet.", s.ID)
+			return Errorf(ErrCodeInvalidParameter, "The subnet %s has no IPv4 CIDR block: an ipv4 endpoint needs IPv4 in every subnet.", s.ID)
 		case ipType == "ipv6" && (has4 || !has6):
-			return Errorf(CodeInvalidParameter, "The subnet %s is not IPv6-only: an ipv6 endpoint needs IPv6-only subnets.", s.ID)
+			return Errorf(ErrCodeInvalidParameter, "The subnet %s is not IPv6-only: an ipv6 endpoint needs IPv6-only subnets.", s.ID)
 		case ipType == "dualstack" && !(has4 && has6):
-			return Errorf(CodeInvalidParameter, "The subnet %s does not have both IPv4 and IPv6 CIDR blocks: a dualstack endpoint needs both in every subnet.", s.ID)
+			return Errorf(ErrCodeInvalidParameter, "The subnet %s does not have both IPv4 and IPv6 CIDR blocks: a dualstack endpoint needs both in every subnet.", s.ID)
 		}
 	}
 	if (ipType != "ipv6" && !svc.SupportedIPv4) || (ipType != "ipv4" && !svc.SupportedIPv6) {
-		return Errorf(CodeInvalidParameter, "The VPC endpoint service %s does not support the IP address type %s (it supports %v).", svc.ID, ipType, supportedTypes(svc))
+		return Errorf(ErrCodeInvalidParameter, "The VPC endpoint service %s does not support the IP address type %s (it supports %v).", svc.ID, ipType, supportedTypes(svc))
 	}
 	fits := map[string][]string{"ipv4": {"ipv4", "dualstack"}, "ipv6": {"ipv6", "dualstack"}, "dualstack": {"dualstack"}, "service-defined": {"ipv4", "ipv6", "dualstack"}}
 	allowed, ok := fits[recordType]
@@ -382,10 +391,10 @@ func checkIPTypes(ipType, recordType string, subnets []store.Subnet, svc store.S
 		return invalidValue("Invalid DNS record IP type '%s': ipv4, ipv6, dualstack or service-defined.", recordType)
 	}
 	if !contains(allowed, ipType) {
-		return Errorf(CodeInvalidParameter, "The DNS record IP type %s is not compatible with the endpoint IP address type %s.", recordType, ipType)
+		return Errorf(ErrCodeInvalidParameter, "The DNS record IP type %s is not compatible with the endpoint IP address type %s.", recordType, ipType)
 	}
 	if (recordType == "ipv6" || recordType == "dualstack") && !svc.SupportedIPv6 || (recordType == "ipv4" || recordType == "dualstack") && !svc.SupportedIPv4 {
-		return Errorf(CodeInvalidParameter, "The DNS record IP type %s is not supported by the VPC endpoint service %s.", recordType, svc.ID)
+		return Errorf(ErrCodeInvalidParameter, "The DNS record IP type %s is not supported by the VPC endpoint service %s.", recordType, svc.ID)
 	}
 	return nil
 }
@@ -406,7 +415,7 @@ func (a *API) endpointGroups(tx *store.Tx, v store.VPC, ids []string) ([]string,
 			return nil, err
 		}
 		if g.VPCID != v.ID {
-			return nil, Errorf(CodeInvalidParameter, "The security group %s does not belong to the VPC %s.", id, v.ID)
+			return nil, Errorf(ErrCodeInvalidParameter, "The security group %s does not belong to the VPC %s.", id, v.ID)
 		}
 		if !contains(out, id) {
 			out = append(out, id)
@@ -420,17 +429,17 @@ func (a *API) endpointGroups(tx *store.Tx, v store.VPC, ids []string) ([]string,
 // per VPC may claim a name.
 func (a *API) checkPrivateDNS(tx *store.Tx, e store.Endpoint, svc store.Service) error {
 	if svc.PrivateDNSName == "" {
-		return Errorf(CodeInvalidParameter, "Private DNS can't be enabled because the service %s does not provide a private DNS name.", svc.ID)
+		return Errorf(ErrCodeInvalidParameter, "Private DNS can't be enabled because the service %s does not provide a private DNS name.", svc.ID)
 	}
-	if svc.PDNSState != "verified" {
-		return Errorf(CodeInvalidParameter, "Private DNS can't be enabled because the private DNS name %s of service %s is not verified (state %s).", svc.PrivateDNSName, svc.ID, svc.PDNSState)
+	if svc.PDNSState != StatePrivateDNSVerified {
+		return Errorf(ErrCodeInvalidParameter, "Private DNS can't be enabled because the private DNS name %s of service %s is not verified (state %s).", svc.PrivateDNSName, svc.ID, svc.PDNSState)
 	}
 	other, err := tx.PrivateNameClaim(e.VPCID, svc.PrivateDNSName, e.ID)
 	if err != nil {
 		return err
 	}
 	if other != "" {
-		return Errorf(CodeInvalidParameter, "private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s (endpoint %s).", svc.PrivateDNSName, e.VPCID, other)
+		return Errorf(ErrCodeInvalidParameter, "private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s (endpoint %s).", svc.PrivateDNSName, e.VPCID, other)
 	}
 	return nil
 }
@@ -445,34 +454,43 @@ func (a *API) ownedEndpoint(tx *store.Tx, id string) (store.Endpoint, error) {
 	}
 	e, err := tx.Endpoint(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (e.Account != a.caller.Account || e.Region != a.caller.Region)) {
-		return store.Endpoint{}, Errorf("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id)
+		return store.Endpoint{}, Errorf(ErrCodeInvalidVpcEndpointIDNotFound, "The VpcEndpoint Id '%s' does not exist", id)
 	}
 	return e, err
 }
 
-// ModifyEndpointInput is ec2 modify-vpc-endpoint.
-type ModifyEndpointInput struct {
-	VpcEndpointID          string
-	AddSubnetIDs           []string
-	RemoveSubnetIDs        []string
-	AddSecurityGroupIDs    []string
-	RemoveSecurityGroupIDs []string
-	PrivateDNSEnabled      *bool
-	IPAddressType          string
-	DNSRecordIPType        string
+// ModifyVpcEndpointInput is ec2 modify-vpc-endpoint.
+type ModifyVpcEndpointInput struct {
+	DryRun                 bool        `json:"DryRun"`
+	VpcEndpointID          string      `json:"VpcEndpointId" aws:"required"`
+	AddSubnetIDs           []string    `json:"AddSubnetIds"`
+	RemoveSubnetIDs        []string    `json:"RemoveSubnetIds"`
+	AddSecurityGroupIDs    []string    `json:"AddSecurityGroupIds"`
+	RemoveSecurityGroupIDs []string    `json:"RemoveSecurityGroupIds"`
+	IPAddressType          string      `json:"IpAddressType"`
+	DNSOptions             *DNSOptions `json:"DnsOptions"`
+	PrivateDNSEnabled      *bool       `json:"PrivateDnsEnabled"`
+}
+
+// ModifyVpcEndpointOutput is {"Return": true}.
+type ModifyVpcEndpointOutput struct {
+	Return bool `json:"Return"`
 }
 
 // ModifyVpcEndpoint changes an endpoint's subnets, groups, private DNS and
 // IP types; every rule of create applies to the result.
-func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*ReturnOutput, error) {
+func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput) (*ModifyVpcEndpointOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	now := timestamp(a.now())
 	err := a.write(ctx, func(tx *store.Tx) error {
 		e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
 		if err != nil {
 			return err
 		}
-		if e.State == "rejected" || e.State == "deleted" || e.State == "failed" {
-			return Errorf("IncorrectState", "The VPC endpoint %s is in state %s and cannot be modified.", e.ID, e.State)
+		if e.State == StateEndpointRejected || e.State == StateEndpointDeleted || e.State == StateEndpointFailed {
+			return Errorf(ErrCodeIncorrectState, "The VPC endpoint %s is in state %s and cannot be modified.", e.ID, e.State)
 		}
 		v, err := tx.VPC(e.VPCID)
 		if err != nil {
@@ -501,7 +519,7 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 		}
 		for _, id := range in.RemoveSubnetIDs {
 			if !containsFunc(e.ENIs, func(n store.ENI) bool { return n.SubnetID == id }) {
-				return Errorf(CodeInvalidParameter, "The subnet %s is not part of the VPC endpoint %s.", id, e.ID)
+				return Errorf(ErrCodeInvalidParameter, "The subnet %s is not part of the VPC endpoint %s.", id, e.ID)
 			}
 		}
 		subnets, err := a.endpointSubnets(tx, v, svc, zones, in.AddSubnetIDs, keep)
@@ -509,14 +527,14 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 			return err
 		}
 		if len(subnets) == 0 {
-			return Errorf(CodeInvalidParameter, "An interface endpoint needs at least one subnet.")
+			return Errorf(ErrCodeInvalidParameter, "An interface endpoint needs at least one subnet.")
 		}
 		ipChanged := in.IPAddressType != "" && in.IPAddressType != e.IPAddressType
 		if in.IPAddressType != "" {
 			e.IPAddressType = in.IPAddressType
 		}
-		if in.DNSRecordIPType != "" {
-			e.DNSRecordIPType = in.DNSRecordIPType
+		if t := in.DNSOptions.recordIPType(); t != "" {
+			e.DNSRecordIPType = t
 		} else if ipChanged {
 			e.DNSRecordIPType = e.IPAddressType
 		}
@@ -533,12 +551,12 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 		}
 		for _, g := range in.RemoveSecurityGroupIDs {
 			if !contains(groups, g) {
-				return Errorf(CodeInvalidParameter, "The security group %s is not associated with the VPC endpoint %s.", g, e.ID)
+				return Errorf(ErrCodeInvalidParameter, "The security group %s is not associated with the VPC endpoint %s.", g, e.ID)
 			}
 			groups = remove(groups, g)
 		}
 		if len(groups) == 0 {
-			return Errorf(CodeInvalidParameter, "An interface endpoint needs at least one security group.")
+			return Errorf(ErrCodeInvalidParameter, "An interface endpoint needs at least one security group.")
 		}
 		if in.PrivateDNSEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
@@ -592,7 +610,7 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in ModifyEndpointInput) (*R
 	if err != nil {
 		return nil, err
 	}
-	return &ReturnOutput{Return: true}, nil
+	return &ModifyVpcEndpointOutput{Return: true}, nil
 }
 
 func containsFunc[T any](list []T, f func(T) bool) bool {
@@ -604,29 +622,32 @@ func containsFunc[T any](list []T, f func(T) bool) bool {
 	return false
 }
 
-// DescribeEndpointsInput is ec2 describe-vpc-endpoints.
-type DescribeEndpointsInput struct {
-	VpcEndpointIDs []string
-	Filters        []Filter
+// DescribeVpcEndpointsInput is ec2 describe-vpc-endpoints.
+type DescribeVpcEndpointsInput struct {
+	DryRun         bool     `json:"DryRun"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds"`
+	Filters        []Filter `json:"Filters"`
+	EC2Paging
 }
 
-// DescribeEndpointsOutput is {"VpcEndpoints": [...]}.
-type DescribeEndpointsOutput struct {
+// DescribeVpcEndpointsOutput is {"VpcEndpoints": [...]}.
+type DescribeVpcEndpointsOutput struct {
 	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints"`
+	NextToken    string        `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpoints lists the caller's endpoints.
-func (a *API) DescribeVpcEndpoints(ctx context.Context, in DescribeEndpointsInput) (*DescribeEndpointsOutput, error) {
+func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpointsInput) (*DescribeVpcEndpointsOutput, error) {
 	if err := checkIDs(names.Endpoint, "VpcEndpoint", in.VpcEndpointIDs); err != nil {
 		return nil, err
 	}
-	out := &DescribeEndpointsOutput{VpcEndpoints: []VpcEndpoint{}}
+	out := &DescribeVpcEndpointsOutput{VpcEndpoints: []VpcEndpoint{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.VpcEndpointIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist"); err != nil {
+		if err := missingIDs(in.VpcEndpointIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidVpcEndpointIDNotFound, "The VpcEndpoint Id '%s' does not exist"); err != nil {
 			return err
 		}
 		cs, err := a.loadEndpointContexts(tx, rows, true)
@@ -654,16 +675,28 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in DescribeEndpointsInpu
 	return out, err
 }
 
+// DeleteVpcEndpointsInput is ec2 delete-vpc-endpoints.
+type DeleteVpcEndpointsInput struct {
+	DryRun         bool     `json:"DryRun"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required"`
+}
+
+// DeleteVpcEndpointsOutput is {"Unsuccessful": [...]}.
+type DeleteVpcEndpointsOutput struct {
+	BatchResult
+}
+
 // DeleteVpcEndpoints deletes the caller's endpoints (only the consumer can
 // delete an endpoint); unknown IDs come back in Unsuccessful.
-func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResult, error) {
-	if len(ids) == 0 {
-		return nil, missing("VpcEndpointIds")
-	}
-	if err := checkListLen(CodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
+func (a *API) DeleteVpcEndpoints(ctx context.Context, in *DeleteVpcEndpointsInput) (*DeleteVpcEndpointsOutput, error) {
+	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
-	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	ids := in.VpcEndpointIDs
+	if err := checkListLen(ErrCodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
+	out := &DeleteVpcEndpointsOutput{BatchResult{Unsuccessful: []UnsuccessfulItem{}}}
 	var ds []delivery
 	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
@@ -674,7 +707,7 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResul
 			e, err := a.ownedEndpoint(tx, id)
 			if err != nil {
 				if _, ok := AsError(err); ok {
-					out.fail(id, Errorf("InvalidVpcEndpoint.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
+					out.fail(id, Errorf(ErrCodeInvalidVpcEndpointNotFound, "The VpcEndpoint Id '%s' does not exist", id))
 					continue
 				}
 				return err
@@ -683,7 +716,7 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResul
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			e.State = "deleted"
+			e.State = StateEndpointDeleted
 			d, err := a.recordEvent(tx, "Delete", e, svc)
 			if err != nil {
 				return err
@@ -702,23 +735,52 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, ids []string) (*BatchResul
 	return out, nil
 }
 
+// ConnectionsInput is what accept- and reject-vpc-endpoint-connections
+// share.
+type ConnectionsInput struct {
+	DryRun         bool     `json:"DryRun"`
+	ServiceID      string   `json:"ServiceId" aws:"required"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required"`
+}
+
+// AcceptVpcEndpointConnectionsInput is ec2 accept-vpc-endpoint-connections.
+type AcceptVpcEndpointConnectionsInput struct{ ConnectionsInput }
+
+// AcceptVpcEndpointConnectionsOutput is {"Unsuccessful": [...]}.
+type AcceptVpcEndpointConnectionsOutput struct{ BatchResult }
+
+// RejectVpcEndpointConnectionsInput is ec2 reject-vpc-endpoint-connections.
+type RejectVpcEndpointConnectionsInput struct{ ConnectionsInput }
+
+// RejectVpcEndpointConnectionsOutput is {"Unsuccessful": [...]}.
+type RejectVpcEndpointConnectionsOutput struct{ BatchResult }
+
 // AcceptVpcEndpointConnections accepts pendingAcceptance endpoints of a
 // service the caller owns.
-func (a *API) AcceptVpcEndpointConnections(ctx context.Context, serviceID string, ids []string) (*BatchResult, error) {
-	return a.decide(ctx, serviceID, ids, "Accept")
+func (a *API) AcceptVpcEndpointConnections(ctx context.Context, in *AcceptVpcEndpointConnectionsInput) (*AcceptVpcEndpointConnectionsOutput, error) {
+	out, err := a.decide(ctx, &in.ConnectionsInput, "Accept")
+	if err != nil {
+		return nil, err
+	}
+	return &AcceptVpcEndpointConnectionsOutput{*out}, nil
 }
 
 // RejectVpcEndpointConnections rejects pendingAcceptance or available
 // endpoints of a service the caller owns.
-func (a *API) RejectVpcEndpointConnections(ctx context.Context, serviceID string, ids []string) (*BatchResult, error) {
-	return a.decide(ctx, serviceID, ids, "Reject")
+func (a *API) RejectVpcEndpointConnections(ctx context.Context, in *RejectVpcEndpointConnectionsInput) (*RejectVpcEndpointConnectionsOutput, error) {
+	out, err := a.decide(ctx, &in.ConnectionsInput, "Reject")
+	if err != nil {
+		return nil, err
+	}
+	return &RejectVpcEndpointConnectionsOutput{*out}, nil
 }
 
-func (a *API) decide(ctx context.Context, serviceID string, ids []string, action string) (*BatchResult, error) {
-	if len(ids) == 0 {
-		return nil, missing("VpcEndpointIds")
+func (a *API) decide(ctx context.Context, in *ConnectionsInput, action string) (*BatchResult, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
 	}
-	if err := checkListLen(CodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
+	serviceID, ids := in.ServiceID, in.VpcEndpointIDs
+	if err := checkListLen(ErrCodeInvalidParameterValue, "VpcEndpointIds", len(ids), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
@@ -731,19 +793,19 @@ func (a *API) decide(ctx context.Context, serviceID string, ids []string, action
 		for _, id := range ids {
 			e, err := tx.Endpoint(id)
 			if errors.Is(err, store.ErrNotFound) || (err == nil && e.ServiceID != svc.ID) || !names.ValidID(names.Endpoint, id) {
-				out.fail(id, Errorf("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
+				out.fail(id, Errorf(ErrCodeInvalidVpcEndpointIDNotFound, "The VpcEndpoint Id '%s' does not exist", id))
 				continue
 			}
 			if err != nil {
 				return err
 			}
 			switch {
-			case action == "Accept" && e.State == "pendingAcceptance":
-				e.State = "available"
-			case action == "Reject" && (e.State == "pendingAcceptance" || e.State == "available" || e.State == "pending"):
-				e.State = "rejected"
+			case action == "Accept" && e.State == StateEndpointPendingAcceptance:
+				e.State = StateEndpointAvailable
+			case action == "Reject" && (e.State == StateEndpointPendingAcceptance || e.State == StateEndpointAvailable || e.State == StateEndpointPending):
+				e.State = StateEndpointRejected
 			default:
-				out.fail(id, Errorf("InvalidState", "The VpcEndpoint '%s' is in state %s and cannot be %sed.", id, e.State, lower(action)))
+				out.fail(id, Errorf(ErrCodeInvalidState, "The VpcEndpoint '%s' is in state %s and cannot be %sed.", id, e.State, lower(action)))
 				continue
 			}
 			e.UpdatedAt = timestamp(a.now())
@@ -786,15 +848,24 @@ type VpcEndpointConnection struct {
 	Tags                    []Tag      `json:"Tags"`
 }
 
-// DescribeEndpointConnectionsOutput is {"VpcEndpointConnections": [...]}.
-type DescribeEndpointConnectionsOutput struct {
+// DescribeVpcEndpointConnectionsInput is ec2 describe-vpc-endpoint-connections.
+type DescribeVpcEndpointConnectionsInput struct {
+	DryRun  bool     `json:"DryRun"`
+	Filters []Filter `json:"Filters"`
+	EC2Paging
+}
+
+// DescribeVpcEndpointConnectionsOutput is {"VpcEndpointConnections": [...]}.
+type DescribeVpcEndpointConnectionsOutput struct {
 	VpcEndpointConnections []VpcEndpointConnection `json:"VpcEndpointConnections"`
+	NextToken              string                  `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpointConnections lists the endpoints connected to the
 // caller's services.
-func (a *API) DescribeVpcEndpointConnections(ctx context.Context, filters []Filter) (*DescribeEndpointConnectionsOutput, error) {
-	out := &DescribeEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
+func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVpcEndpointConnectionsInput) (*DescribeVpcEndpointConnectionsOutput, error) {
+	filters := in.Filters
+	out := &DescribeVpcEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		svcs, err := tx.Services(a.caller.Account, a.caller.Region, nil)
 		if err != nil {
@@ -851,21 +922,24 @@ type PrivateDNSDetail struct {
 	PrivateDNSName string `json:"PrivateDnsName"`
 }
 
-// DescribeEndpointServicesInput is ec2 describe-vpc-endpoint-services.
-type DescribeEndpointServicesInput struct {
-	ServiceNames []string
-	Filters      []Filter
+// DescribeVpcEndpointServicesInput is ec2 describe-vpc-endpoint-services.
+type DescribeVpcEndpointServicesInput struct {
+	DryRun       bool     `json:"DryRun"`
+	ServiceNames []string `json:"ServiceNames"`
+	Filters      []Filter `json:"Filters"`
+	EC2Paging
 }
 
-// DescribeEndpointServicesOutput is {"ServiceNames": [...], "ServiceDetails": [...]}.
-type DescribeEndpointServicesOutput struct {
+// DescribeVpcEndpointServicesOutput is {"ServiceNames": [...], "ServiceDetails": [...]}.
+type DescribeVpcEndpointServicesOutput struct {
 	ServiceNames   []string        `json:"ServiceNames"`
 	ServiceDetails []ServiceDetail `json:"ServiceDetails"`
+	NextToken      string          `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpointServices lists the services the caller may connect to.
-func (a *API) DescribeVpcEndpointServices(ctx context.Context, in DescribeEndpointServicesInput) (*DescribeEndpointServicesOutput, error) {
-	out := &DescribeEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
+func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEndpointServicesInput) (*DescribeVpcEndpointServicesOutput, error) {
+	out := &DescribeVpcEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		svcs, err := tx.VisibleServices(a.caller.Account, a.caller.Principal, a.caller.Region)
 		if err != nil {
@@ -901,7 +975,7 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in DescribeEndpoi
 	if len(in.ServiceNames) > 0 {
 		for _, n := range in.ServiceNames {
 			if !containsFunc(out.ServiceDetails, func(d ServiceDetail) bool { return d.ServiceName == n }) {
-				return nil, Errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", n)
+				return nil, Errorf(ErrCodeInvalidServiceName, "The Vpc Endpoint Service '%s' does not exist", n)
 			}
 		}
 		in.Filters = append(in.Filters, Filter{Name: "service-name", Values: in.ServiceNames})
@@ -960,17 +1034,20 @@ type PrivateIP struct {
 
 // DescribeNetworkInterfacesInput is ec2 describe-network-interfaces.
 type DescribeNetworkInterfacesInput struct {
-	NetworkInterfaceIDs []string
-	Filters             []Filter
+	Filters             []Filter `json:"Filters"`
+	DryRun              bool     `json:"DryRun"`
+	NetworkInterfaceIDs []string `json:"NetworkInterfaceIds"`
+	EC2Paging
 }
 
 // DescribeNetworkInterfacesOutput is {"NetworkInterfaces": [...]}.
 type DescribeNetworkInterfacesOutput struct {
 	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces"`
+	NextToken         string             `json:"NextToken,omitempty"`
 }
 
 // DescribeNetworkInterfaces lists the caller's endpoint network interfaces.
-func (a *API) DescribeNetworkInterfaces(ctx context.Context, in DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
+func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
 	if err := checkIDs(names.ENI, "NetworkInterface", in.NetworkInterfaceIDs); err != nil {
 		return nil, err
 	}
@@ -980,7 +1057,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in DescribeNetworkI
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.NetworkInterfaceIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist"); err != nil {
+		if err := missingIDs(in.NetworkInterfaceIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidNetworkInterfaceIDNotFound, "The networkInterface ID '%s' does not exist"); err != nil {
 			return err
 		}
 		eps := map[string]store.Endpoint{}

@@ -24,7 +24,7 @@ func reshapeENI(tx *store.Tx, n store.ENI, subnets []store.Subnet, ipType string
 	switch {
 	case want4 && !n.IPv4.IsValid():
 		if n.IPv4, err = tx.AllocateAddress(s.ID, s.CIDR, n.ID); err != nil {
-			return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+			return Errorf(ErrCodeInsufficientFreeAddressesInSubnet, "%v", err)
 		}
 	case !want4:
 		n.IPv4 = netip.Addr{}
@@ -32,7 +32,7 @@ func reshapeENI(tx *store.Tx, n store.ENI, subnets []store.Subnet, ipType string
 	switch {
 	case want6 && !n.IPv6.IsValid():
 		if n.IPv6, err = tx.AllocateAddress(s.ID, s.IPv6CIDR, n.ID); err != nil {
-			return Errorf("InsufficientFreeAddressesInSubnet", "%v", err)
+			return Errorf(ErrCodeInsufficientFreeAddressesInSubnet, "%v", err)
 		}
 	case !want6:
 		n.IPv6 = netip.Addr{}

@@ -34,20 +34,51 @@ func AsError(err error) (*Error, bool) {
 
 // Error codes used across the API.
 const (
-	CodeInvalidParameter            = "InvalidParameter"
-	CodeInvalidParameterValue       = "InvalidParameterValue"
-	CodeInvalidParameterCombination = "InvalidParameterCombination"
-	CodeMissingParameter            = "MissingParameter"
-	CodeInvalidFilter               = "InvalidFilter"
-	CodeValidationError             = "ValidationError" // elbv2
+	ErrCodeInvalidParameter            = "InvalidParameter"
+	ErrCodeInvalidParameterValue       = "InvalidParameterValue"
+	ErrCodeInvalidParameterCombination = "InvalidParameterCombination"
+	ErrCodeMissingParameter            = "MissingParameter"
+	ErrCodeInvalidFilter               = "InvalidFilter"
+	ErrCodeValidationError             = "ValidationError" // elbv2
+)
+
+// EC2 error codes.
+const (
+	ErrCodeCannotDelete                         = "CannotDelete"
+	ErrCodeDependencyViolation                  = "DependencyViolation"
+	ErrCodeDuplicateSubnetsInSameZone           = "DuplicateSubnetsInSameZone"
+	ErrCodeDuplicateTagKeys                     = "DuplicateTagKeys"
+	ErrCodeExistingVpcEndpointConnections       = "ExistingVpcEndpointConnections"
+	ErrCodeIncorrectState                       = "IncorrectState"
+	ErrCodeInsufficientFreeAddressesInSubnet    = "InsufficientFreeAddressesInSubnet"
+	ErrCodeInvalidConnectionNotification        = "InvalidConnectionNotification"
+	ErrCodeInvalidGroupDuplicate                = "InvalidGroup.Duplicate"
+	ErrCodeInvalidGroupNotFound                 = "InvalidGroup.NotFound"
+	ErrCodeInvalidNetworkInterfaceIDNotFound    = "InvalidNetworkInterfaceID.NotFound"
+	ErrCodeInvalidPermissionDuplicate           = "InvalidPermission.Duplicate"
+	ErrCodeInvalidPermissionNotFound            = "InvalidPermission.NotFound"
+	ErrCodeInvalidServiceName                   = "InvalidServiceName"
+	ErrCodeInvalidState                         = "InvalidState"
+	ErrCodeInvalidSubnetConflict                = "InvalidSubnet.Conflict"
+	ErrCodeInvalidSubnetRange                   = "InvalidSubnet.Range"
+	ErrCodeInvalidSubnetIDNotFound              = "InvalidSubnetID.NotFound"
+	ErrCodeInvalidVpcRange                      = "InvalidVpc.Range"
+	ErrCodeInvalidVpcEndpointNotFound           = "InvalidVpcEndpoint.NotFound"
+	ErrCodeInvalidVpcEndpointIDNotFound         = "InvalidVpcEndpointId.NotFound"
+	ErrCodeInvalidVpcEndpointServiceNotFound    = "InvalidVpcEndpointService.NotFound"
+	ErrCodeInvalidVpcEndpointServiceIDMalformed = "InvalidVpcEndpointServiceId.Malformed"
+	ErrCodeInvalidVpcEndpointServiceIDNotFound  = "InvalidVpcEndpointServiceId.NotFound"
+	ErrCodeInvalidVpcEndpointType               = "InvalidVpcEndpointType"
+	ErrCodeInvalidVpcIDNotFound                 = "InvalidVpcID.NotFound"
+	ErrCodeVpcLimitExceeded                     = "VpcLimitExceeded"
 )
 
 func missing(name string) *Error {
-	return Errorf(CodeMissingParameter, "The request must contain the parameter %s", name)
+	return Errorf(ErrCodeMissingParameter, "The request must contain the parameter %s", name)
 }
 
 func invalidValue(format string, args ...any) *Error {
-	return Errorf(CodeInvalidParameterValue, format, args...)
+	return Errorf(ErrCodeInvalidParameterValue, format, args...)
 }
 
 func malformed(kind, id string) *Error {

@@ -15,11 +15,11 @@ type fieldFunc[T any] func(T) []string
 // fields include "tags" (values "key=value").
 func applyFilters[T any](items []T, filters []Filter, fields map[string]fieldFunc[T]) ([]T, error) {
 	if len(filters) > maxFilters {
-		return nil, Errorf(codeFilterLimitExceeded, "The request uses %d filters: at most %d.", len(filters), maxFilters)
+		return nil, Errorf(ErrCodeFilterLimitExceeded, "The request uses %d filters: at most %d.", len(filters), maxFilters)
 	}
 	for _, f := range filters {
 		if len(f.Values) > maxValuesPerFilter {
-			return nil, Errorf(codeFilterLimitExceeded, "The filter '%s' has %d values: at most %d.", f.Name, len(f.Values), maxValuesPerFilter)
+			return nil, Errorf(ErrCodeFilterLimitExceeded, "The filter '%s' has %d values: at most %d.", f.Name, len(f.Values), maxValuesPerFilter)
 		}
 		if f.Name == "" {
 			return nil, missing("Filter.Name")

@@ -65,15 +65,15 @@ func checkListLen(code, param string, n, max int) error {
 const (
 	// ec2: "You've reached the limit on the number of tags that you can
 	// assign to the specified resource."
-	codeTagLimitExceeded = "TagLimitExceeded"
+	ErrCodeTagLimitExceeded = "TagLimitExceeded"
 	// elbv2 AddTags, CreateLoadBalancer, CreateTargetGroup, CreateListener:
 	// "You've reached the limit on the number of tags for this resource."
-	elbTooManyTags = "TooManyTags"
+	ErrCodeTooManyTags = "TooManyTags"
 	// elbv2 RegisterTargets: "You've reached the limit on the number of
 	// targets."
-	elbTooManyTargets = "TooManyTargets"
+	ErrCodeTooManyTargets = "TooManyTargets"
 	// ec2 describe-*: too many filters or filter values.
-	codeFilterLimitExceeded = "FilterLimitExceeded"
+	ErrCodeFilterLimitExceeded = "FilterLimitExceeded"
 )
 
 var (

@@ -27,7 +27,7 @@ func TestEC2TagLimits(t *testing.T) {
 	n := 0
 	sg := func(tags ...control.Tag) error {
 		n++
-		_, err := e.provider.CreateSecurityGroup(e.ctx, control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("g%d", n), Description: "d", VpcID: vpc,
+		_, err := e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("g%d", n), Description: "d", VpcID: vpc,
 			TagSpecifications: []control.TagSpecification{{ResourceType: "security-group", Tags: tags}}})
 		return err
 	}
@@ -65,15 +65,15 @@ func TestEC2TagLimits(t *testing.T) {
 	// The same check on every EC2 create that takes tags.
 	long := []control.Tag{{Key: "k", Value: strings.Repeat("v", 257)}}
 	e.cpRefused(t, "InvalidParameterValue", func() error {
-		_, err := e.provider.CreateVpc(e.ctx, control.CreateVpcInput{CidrBlock: "127.200.0.0/16", TagSpecifications: []control.TagSpecification{{Tags: long}}})
+		_, err := e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.200.0.0/16", TagSpecifications: []control.TagSpecification{{Tags: long}}})
 		return err
 	})
 	e.cpRefused(t, "TagLimitExceeded", func() error {
-		_, err := e.provider.CreateSubnet(e.ctx, control.CreateSubnetInput{VpcID: vpc, CidrBlock: "127.16.240.0/24", TagSpecifications: []control.TagSpecification{{Tags: cpTags(51, "k")}}})
+		_, err := e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: vpc, CidrBlock: "127.16.240.0/24", TagSpecifications: []control.TagSpecification{{Tags: cpTags(51, "k")}}})
 		return err
 	})
 	e.cpRefused(t, "TagLimitExceeded", func() error {
-		_, err := e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, control.CreateServiceInput{NetworkLoadBalancerArns: []string{"x"},
+		_, err := e.provider.CreateVpcEndpointServiceConfiguration(e.ctx, &control.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{"x"},
 			TagSpecifications: []control.TagSpecification{{Tags: cpTags(26, "a")}, {Tags: cpTags(25, "b")}}})
 		return err
 	})
@@ -85,9 +85,9 @@ func TestEC2TagLimits(t *testing.T) {
 func TestELBTagLimits(t *testing.T) {
 	e := cpNewEnv(t)
 	vpc := e.defaultVPC(e.provider).VpcID
-	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, control.CreateTargetGroupInput{Name: "tags", Protocol: "TCP", Port: 80, VpcID: vpc, Tags: cpTags(30, "old")}))(t).TargetGroups[0].TargetGroupARN
+	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "tags", Protocol: "TCP", Port: 80, VpcID: vpc, Tags: cpTags(30, "old")}))(t).TargetGroups[0].TargetGroupARN
 	add := func(tags ...control.Tag) error {
-		return e.provider.AddTags(e.ctx, control.ELBTagsInput{ResourceARNs: []string{tg}, Tags: tags})
+		return errOf(e.provider.AddTags(e.ctx, &control.AddTagsInput{ResourceARNs: []string{tg}, Tags: tags}))
 	}
 	tests := []struct {
 		name string
@@ -112,7 +112,7 @@ func TestELBTagLimits(t *testing.T) {
 	cpNoErr(t, add(control.Tag{Key: "Name", Value: "x"}))
 	e.cpRefused(t, "TooManyTags", func() error { return add(control.Tag{Key: "one-more", Value: "x"}) })
 	e.cpRefused(t, "TooManyTags", func() error {
-		_, err := e.provider.CreateLoadBalancer(e.ctx, control.CreateLoadBalancerInput{Name: "t", Subnets: []string{e.defaultSubnets(e.provider)["a"].SubnetID}, Tags: cpTags(51, "k")})
+		_, err := e.provider.CreateLoadBalancer(e.ctx, &control.CreateLoadBalancerInput{Name: "t", Subnets: []string{e.defaultSubnets(e.provider)["a"].SubnetID}, Tags: cpTags(51, "k")})
 		return err
 	})
 }
@@ -140,7 +140,7 @@ func TestSecurityGroupText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			create := func() error {
-				_, err := e.provider.CreateSecurityGroup(e.ctx, control.CreateSecurityGroupInput{GroupName: tt.group, Description: tt.desc})
+				_, err := e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: tt.group, Description: tt.desc})
 				return err
 			}
 			if tt.code == "" {
@@ -150,11 +150,11 @@ func TestSecurityGroupText(t *testing.T) {
 			e.cpRefused(t, tt.code, create)
 		})
 	}
-	g := cpMust(e.provider.CreateSecurityGroup(e.ctx, control.CreateSecurityGroupInput{GroupName: "rules", Description: "d"}))(t).GroupID
+	g := cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: "rules", Description: "d"}))(t).GroupID
 	port := 443
-	rule := func(desc string) control.IngressInput {
-		return control.IngressInput{GroupID: g, IPPermissions: []control.IPPermission{{IPProtocol: "tcp", FromPort: &port, ToPort: &port,
-			IPRanges: []control.IPRange{{CidrIP: "127.0.0.0/8", Description: desc}}}}}
+	rule := func(desc string) *control.AuthorizeSecurityGroupIngressInput {
+		return &control.AuthorizeSecurityGroupIngressInput{IngressInput: control.IngressInput{GroupID: g, IPPermissions: []control.IPPermission{{IPProtocol: "tcp", FromPort: &port, ToPort: &port,
+			IPRanges: []control.IPRange{{CidrIP: "127.0.0.0/8", Description: desc}}}}}}
 	}
 	e.cpRefused(t, "InvalidParameterValue", func() error { _, err := e.provider.AuthorizeSecurityGroupIngress(e.ctx, rule("x\x1b[2J")); return err })
 	e.cpRefused(t, "InvalidParameterValue", func() error {
@@ -162,7 +162,7 @@ func TestSecurityGroupText(t *testing.T) {
 		return err
 	})
 	cpMust(e.provider.AuthorizeSecurityGroupIngress(e.ctx, rule("https from loopback")))(t)
-	got := cpMust(e.provider.DescribeSecurityGroups(e.ctx, control.DescribeSecurityGroupsInput{GroupIDs: []string{g}}))(t)
+	got := cpMust(e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{GroupIDs: []string{g}}))(t)
 	if d := got.SecurityGroups[0].IPPermissions[0].IPRanges[0].Description; d != "https from loopback" {
 		t.Errorf("rule description %q", d)
 	}
@@ -173,7 +173,7 @@ func TestSecurityGroupText(t *testing.T) {
 func TestTargetsPerTargetGroup(t *testing.T) {
 	e := cpNewEnv(t)
 	vpc := e.defaultVPC(e.provider).VpcID
-	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, control.CreateTargetGroupInput{Name: "many", Protocol: "TCP", Port: 80, VpcID: vpc}))(t).TargetGroups[0].TargetGroupARN
+	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "many", Protocol: "TCP", Port: 80, VpcID: vpc}))(t).TargetGroups[0].TargetGroupARN
 	targets := func(from, n int) []control.TargetDescription {
 		out := make([]control.TargetDescription, n)
 		for i := range out {
@@ -183,7 +183,7 @@ func TestTargetsPerTargetGroup(t *testing.T) {
 		return out
 	}
 	register := func(ts []control.TargetDescription) error {
-		return e.provider.RegisterTargets(e.ctx, control.TargetsInput{TargetGroupARN: tg, Targets: ts})
+		return errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg, Targets: ts}}))
 	}
 	e.cpRefused(t, "TooManyTargets", func() error { return register(targets(0, 1001)) })
 	cpNoErr(t, register(targets(0, 1000)))
@@ -196,13 +196,13 @@ func TestTargetsPerTargetGroup(t *testing.T) {
 // its control characters escaped.
 func TestErrorMessagesEscapeControl(t *testing.T) {
 	e := cpNewEnv(t)
-	_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "x\x1b[2J\u009b", Values: []string{"v"}}}})
+	_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "x\x1b[2J\u009b", Values: []string{"v"}}}})
 	cpCode(t, err, "InvalidParameterValue")
 	msg := err.(*control.Error).Message
 	if strings.ContainsAny(msg, "\x1b\u009b") || !strings.Contains(msg, `x\x1b[2J\u009b`) {
 		t.Errorf("message %q", msg)
 	}
-	_, err = e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: []string{"vpc-\x07"}})
+	_, err = e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{VpcIDs: []string{"vpc-\x07"}})
 	cpCode(t, err, "InvalidVpcId.Malformed")
 	if msg := err.(*control.Error).Message; strings.ContainsRune(msg, '\a') || !strings.Contains(msg, `vpc-\x07`) {
 		t.Errorf("message %q", msg)
@@ -234,36 +234,39 @@ func TestListLengths(t *testing.T) {
 		code string
 	}{
 		{"1,000 VPC IDs", func() error {
-			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1000)})
+			_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{VpcIDs: ids("vpc", 1000)})
 			return err
 		}, "InvalidVpcID.NotFound"},
 		{"1,001 VPC IDs", func() error {
-			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{VpcIDs: ids("vpc", 1001)})
+			_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{VpcIDs: ids("vpc", 1001)})
 			return err
 		}, "InvalidParameterValue"},
 		{"40,000 subnet IDs", func() error {
-			_, err := e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{SubnetIDs: ids("subnet", 40000)})
+			_, err := e.provider.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{SubnetIDs: ids("subnet", 40000)})
 			return err
 		}, "InvalidParameterValue"},
 		{"40,000 endpoint IDs", func() error {
-			_, err := e.provider.DescribeVpcEndpoints(e.ctx, control.DescribeEndpointsInput{VpcEndpointIDs: ids("vpce", 40000)})
+			_, err := e.provider.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{VpcEndpointIDs: ids("vpce", 40000)})
 			return err
 		}, "InvalidParameterValue"},
 		{"40,000 service IDs", func() error {
-			_, err := e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: ids("vpce-svc", 40000)})
+			_, err := e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, &control.DescribeVpcEndpointServiceConfigurationsInput{ServiceIDs: ids("vpce-svc", 40000)})
 			return err
 		}, "InvalidParameterValue"},
-		{"1,001 endpoints to delete", func() error { _, err := e.consumer.DeleteVpcEndpoints(e.ctx, ids("vpce", 1001)); return err }, "InvalidParameterValue"},
+		{"1,001 endpoints to delete", func() error {
+			_, err := e.consumer.DeleteVpcEndpoints(e.ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: ids("vpce", 1001)})
+			return err
+		}, "InvalidParameterValue"},
 		{"1,001 connections to accept", func() error {
-			_, err := e.provider.AcceptVpcEndpointConnections(e.ctx, "vpce-svc-00000000000000000", ids("vpce", 1001))
+			_, err := e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: "vpce-svc-00000000000000000", VpcEndpointIDs: ids("vpce", 1001)}})
 			return err
 		}, "InvalidParameterValue"},
 		{"1,001 services to delete", func() error {
-			_, err := e.provider.DeleteVpcEndpointServiceConfigurations(e.ctx, ids("vpce-svc", 1001))
+			_, err := e.provider.DeleteVpcEndpointServiceConfigurations(e.ctx, &control.DeleteVpcEndpointServiceConfigurationsInput{ServiceIDs: ids("vpce-svc", 1001)})
 			return err
 		}, "InvalidParameterValue"},
 		{"201 filter values", func() error {
-			_, err := e.provider.DescribeVpcs(e.ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "vpc-id", Values: ids("vpc", 201)}}})
+			_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "vpc-id", Values: ids("vpc", 201)}}})
 			return err
 		}, "FilterLimitExceeded"},
 		{"51 filters", func() error {
@@ -271,23 +274,23 @@ func TestListLengths(t *testing.T) {
 			for i := range fs {
 				fs[i] = control.Filter{Name: "vpc-id", Values: []string{"vpc-1"}}
 			}
-			_, err := e.provider.DescribeSubnets(e.ctx, control.DescribeSubnetsInput{Filters: fs})
+			_, err := e.provider.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{Filters: fs})
 			return err
 		}, "FilterLimitExceeded"},
 		{"20 load balancer ARNs", func() error {
-			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(20)})
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(20)})
 			return err
 		}, "LoadBalancerNotFound"},
 		{"21 load balancer ARNs", func() error {
-			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(21)})
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{LoadBalancerARNs: lbARNs(21)})
 			return err
 		}, "ValidationError"},
 		{"40,000 load balancer names", func() error {
-			_, err := e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{Names: ids("n", 40000)})
+			_, err := e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{Names: ids("n", 40000)})
 			return err
 		}, "ValidationError"},
 		{"40,000 target group names", func() error {
-			_, err := e.provider.DescribeTargetGroups(e.ctx, control.DescribeTargetGroupsInput{Names: ids("n", 40000)})
+			_, err := e.provider.DescribeTargetGroups(e.ctx, &control.DescribeTargetGroupsInput{Names: ids("n", 40000)})
 			return err
 		}, "ValidationError"},
 	}

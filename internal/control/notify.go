@@ -34,7 +34,7 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 	}
 	var out []delivery
 	for _, n := range ns {
-		if n.State != "Enabled" || !contains(n.Events, event) {
+		if n.State != StateNotificationEnabled || !contains(n.Events, event) {
 			continue
 		}
 		if strings.HasPrefix(n.ARN, "arn:") {
@@ -44,7 +44,11 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 			}
 			continue
 		}
-		ds, err := a.deliveries().enqueue(tx, a.claim, n, event, e.ID, body)
+		// a.claim is set by the first a.deliveries(): call it first (Go
+		// leaves the order of a call and a field read in one expression
+		// unspecified).
+		ob := a.deliveries()
+		ds, err := ob.enqueue(tx, a.claim, n, event, e.ID, body)
 		if err != nil {
 			return nil, err
 		}
@@ -100,27 +104,29 @@ func notificationView(n store.Notification) ConnectionNotification {
 		ConnectionNotificationState: n.State}
 }
 
-// CreateNotificationInput is ec2 create-vpc-endpoint-connection-notification.
-type CreateNotificationInput struct {
-	ServiceID                 string
-	VpcEndpointID             string
-	ConnectionNotificationArn string
-	ConnectionEvents          []string
+// CreateVpcEndpointConnectionNotificationInput is ec2
+// create-vpc-endpoint-connection-notification.
+type CreateVpcEndpointConnectionNotificationInput struct {
+	DryRun                    bool     `json:"DryRun"`
+	ServiceID                 string   `json:"ServiceId"`
+	VpcEndpointID             string   `json:"VpcEndpointId"`
+	ConnectionNotificationArn string   `json:"ConnectionNotificationArn" aws:"required"`
+	ConnectionEvents          []string `json:"ConnectionEvents" aws:"required"`
 }
 
-// CreateNotificationOutput is {"ConnectionNotification": {...}}.
-type CreateNotificationOutput struct {
+// CreateVpcEndpointConnectionNotificationOutput is {"ConnectionNotification": {...}}.
+type CreateVpcEndpointConnectionNotificationOutput struct {
 	ConnectionNotification ConnectionNotification `json:"ConnectionNotification"`
 }
 
 // CreateVpcEndpointConnectionNotification watches a service (provider) or an
 // endpoint (consumer).
-func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in CreateNotificationInput) (*CreateNotificationOutput, error) {
-	if (in.ServiceID == "") == (in.VpcEndpointID == "") {
-		return nil, Errorf(CodeInvalidParameterCombination, "Specify exactly one of ServiceId and VpcEndpointId.")
+func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *CreateVpcEndpointConnectionNotificationInput) (*CreateVpcEndpointConnectionNotificationOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
 	}
-	if in.ConnectionNotificationArn == "" {
-		return nil, missing("ConnectionNotificationArn")
+	if (in.ServiceID == "") == (in.VpcEndpointID == "") {
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "Specify exactly one of ServiceId and VpcEndpointId.")
 	}
 	if err := checkNotificationTarget(in.ConnectionNotificationArn); err != nil {
 		return nil, err
@@ -130,7 +136,7 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in Cr
 		return nil, err
 	}
 	n := store.Notification{ID: names.NewID(names.Notification), Account: a.caller.Account, Region: a.caller.Region,
-		ARN: in.ConnectionNotificationArn, Events: events, State: "Enabled", CreatedAt: timestamp(a.now())}
+		ARN: in.ConnectionNotificationArn, Events: events, State: StateNotificationEnabled, CreatedAt: timestamp(a.now())}
 	err = a.write(ctx, func(tx *store.Tx) error {
 		if in.ServiceID != "" {
 			s, err := a.serviceOwned(tx, in.ServiceID)
@@ -150,31 +156,42 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in Cr
 	if err != nil {
 		return nil, err
 	}
-	return &CreateNotificationOutput{ConnectionNotification: notificationView(n)}, nil
+	return &CreateVpcEndpointConnectionNotificationOutput{ConnectionNotification: notificationView(n)}, nil
 }
 
-// DescribeNotificationsOutput is {"ConnectionNotificationSet": [...]}.
-type DescribeNotificationsOutput struct {
+// DescribeVpcEndpointConnectionNotificationsInput is ec2
+// describe-vpc-endpoint-connection-notifications.
+type DescribeVpcEndpointConnectionNotificationsInput struct {
+	DryRun                   bool     `json:"DryRun"`
+	ConnectionNotificationID string   `json:"ConnectionNotificationId"`
+	Filters                  []Filter `json:"Filters"`
+	EC2Paging
+}
+
+// DescribeVpcEndpointConnectionNotificationsOutput is {"ConnectionNotificationSet": [...]}.
+type DescribeVpcEndpointConnectionNotificationsOutput struct {
 	ConnectionNotificationSet []ConnectionNotification `json:"ConnectionNotificationSet"`
+	NextToken                 string                   `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpointConnectionNotifications lists the caller's notifications.
-func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, id string, filters []Filter) (*DescribeNotificationsOutput, error) {
+func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in *DescribeVpcEndpointConnectionNotificationsInput) (*DescribeVpcEndpointConnectionNotificationsOutput, error) {
+	id, filters := in.ConnectionNotificationID, in.Filters
 	var ids []string
 	if id != "" {
 		if !names.ValidID(names.Notification, id) {
-			return nil, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' is malformed", id)
+			return nil, Errorf(ErrCodeInvalidConnectionNotification, "The connection notification ID '%s' is malformed", id)
 		}
 		ids = []string{id}
 	}
-	out := &DescribeNotificationsOutput{ConnectionNotificationSet: []ConnectionNotification{}}
+	out := &DescribeVpcEndpointConnectionNotificationsOutput{ConnectionNotificationSet: []ConnectionNotification{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		ns, err := tx.Notifications(a.caller.Account, a.caller.Region, ids)
 		if err != nil {
 			return err
 		}
 		if id != "" && len(ns) == 0 {
-			return Errorf("InvalidConnectionNotification", "The connection notification ID '%s' does not exist", id)
+			return Errorf(ErrCodeInvalidConnectionNotification, "The connection notification ID '%s' does not exist", id)
 		}
 		for _, n := range ns {
 			out.ConnectionNotificationSet = append(out.ConnectionNotificationSet, notificationView(n))
@@ -195,32 +212,37 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, id
 	return out, err
 }
 
-// ModifyNotificationInput is ec2 modify-vpc-endpoint-connection-notification.
-type ModifyNotificationInput struct {
-	ConnectionNotificationID  string
-	ConnectionNotificationArn string
-	ConnectionEvents          []string
+// ModifyVpcEndpointConnectionNotificationInput is ec2
+// modify-vpc-endpoint-connection-notification.
+type ModifyVpcEndpointConnectionNotificationInput struct {
+	DryRun                    bool     `json:"DryRun"`
+	ConnectionNotificationID  string   `json:"ConnectionNotificationId" aws:"required"`
+	ConnectionNotificationArn string   `json:"ConnectionNotificationArn"`
+	ConnectionEvents          []string `json:"ConnectionEvents"`
 }
 
-// ReturnValueOutput is {"ReturnValue": true}.
-type ReturnValueOutput struct {
+// ModifyVpcEndpointConnectionNotificationOutput is {"ReturnValue": true}.
+type ModifyVpcEndpointConnectionNotificationOutput struct {
 	ReturnValue bool `json:"ReturnValue"`
 }
 
 func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, error) {
 	if !names.ValidID(names.Notification, id) {
-		return store.Notification{}, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' is malformed", id)
+		return store.Notification{}, Errorf(ErrCodeInvalidConnectionNotification, "The connection notification ID '%s' is malformed", id)
 	}
 	n, err := tx.Notification(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (n.Account != a.caller.Account || n.Region != a.caller.Region)) {
-		return n, Errorf("InvalidConnectionNotification", "The connection notification ID '%s' does not exist", id)
+		return n, Errorf(ErrCodeInvalidConnectionNotification, "The connection notification ID '%s' does not exist", id)
 	}
 	return n, err
 }
 
 // ModifyVpcEndpointConnectionNotification changes the target or events.
 // Messages already written keep the target they were written for.
-func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in ModifyNotificationInput) (*ReturnValueOutput, error) {
+func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in *ModifyVpcEndpointConnectionNotificationInput) (*ModifyVpcEndpointConnectionNotificationOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	if in.ConnectionNotificationArn == "" && len(in.ConnectionEvents) == 0 {
 		return nil, missing("ConnectionNotificationArn or ConnectionEvents")
 	}
@@ -245,16 +267,28 @@ func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in Mo
 	if err != nil {
 		return nil, err
 	}
-	return &ReturnValueOutput{ReturnValue: true}, nil
+	return &ModifyVpcEndpointConnectionNotificationOutput{ReturnValue: true}, nil
 }
+
+// DeleteVpcEndpointConnectionNotificationsInput is ec2
+// delete-vpc-endpoint-connection-notifications.
+type DeleteVpcEndpointConnectionNotificationsInput struct {
+	DryRun                    bool     `json:"DryRun"`
+	ConnectionNotificationIDs []string `json:"ConnectionNotificationIds" aws:"required"`
+}
+
+// DeleteVpcEndpointConnectionNotificationsOutput is {"Unsuccessful": [...]}.
+type DeleteVpcEndpointConnectionNotificationsOutput struct{ BatchResult }
 
 // DeleteVpcEndpointConnectionNotifications deletes notifications; unknown
 // IDs come back in Unsuccessful.
-func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, ids []string) (*BatchResult, error) {
-	if len(ids) == 0 {
-		return nil, missing("ConnectionNotificationIds")
+func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, in *DeleteVpcEndpointConnectionNotificationsInput) (*DeleteVpcEndpointConnectionNotificationsOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
 	}
-	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	ids := in.ConnectionNotificationIDs
+	out := &DeleteVpcEndpointConnectionNotificationsOutput{BatchResult{Unsuccessful: []UnsuccessfulItem{}}}
+
 	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			n, err := a.ownedNotification(tx, id)

@@ -3,6 +3,7 @@ package control_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/store"
@@ -69,7 +71,7 @@ func newNotifyEnv(t *testing.T, p control.DeliveryPolicy) *notifyEnv {
 // watch creates a provider notification on svc for every event.
 func (e *notifyEnv) watch(t *testing.T, serviceID, target string) string {
 	t.Helper()
-	out := cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: serviceID,
+	out := cpMust(e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: serviceID,
 		ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect", "Accept", "Reject", "Delete"}}))(t)
 	return out.ConnectionNotification.ConnectionNotificationID
 }
@@ -252,12 +254,16 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 		{"symlink to a device", toFull, "kernel file system"},
 		{"dangling symlink", dangling, "symbolic link to nothing"},
 		{"through a symlink into /proc", filepath.Join(toProc, "status"), "kernel file system"},
+		// The kernel takes "proc/.." as /proc/self's parent, /proc; a
+		// lexical Clean would take it as dir (not filepath.Join: it cleans).
+		{"dot-dot after a symlink into /proc", toProc + "/../plink.jsonl", "kernel file system"},
+		{"dot-dot name", dir + "/..", "is a directory"},
 		{"relative", "rel/x.jsonl", "absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := "file://" + tc.path
 			e.cpRefused(t, "InvalidParameterValue", func() error {
-				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: svc.ServiceID,
+				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID,
 					ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect"}})
 				if err != nil && !strings.Contains(err.Error(), tc.why) {
 					t.Errorf("error %q does not say %q", err, tc.why)
@@ -274,7 +280,7 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 	}
 	// Modify checks the new target the same way.
 	e.cpRefused(t, "InvalidParameterValue", func() error {
-		_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, control.ModifyNotificationInput{ConnectionNotificationID: ids[0],
+		_, err := e.provider.ModifyVpcEndpointConnectionNotification(e.ctx, &control.ModifyVpcEndpointConnectionNotificationInput{ConnectionNotificationID: ids[0],
 			ConnectionNotificationArn: "file:///dev/full"})
 		return err
 	})
@@ -295,7 +301,7 @@ func TestNotifyTargetsCheckedAtCreation(t *testing.T) {
 	} {
 		t.Run(target, func(t *testing.T) {
 			e.cpRefused(t, "InvalidParameterValue", func() error {
-				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, control.CreateNotificationInput{ServiceID: svc.ServiceID,
+				_, err := e.provider.CreateVpcEndpointConnectionNotification(e.ctx, &control.CreateVpcEndpointConnectionNotificationInput{ServiceID: svc.ServiceID,
 					ConnectionNotificationArn: target, ConnectionEvents: []string{"Connect"}})
 				return err
 			})
@@ -336,7 +342,7 @@ func TestNotifyTargetBecomesUnwritable(t *testing.T) {
 	}
 	// A file put back is written again.
 	os.Remove(path)
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), `"Event":"Accept"`) {
 		t.Errorf("file after accept: %q %v", b, err)
 	}
@@ -358,7 +364,7 @@ func TestNotifyRetriedUntilDeliveredOnce(t *testing.T) {
 	e.watch(t, svc.ServiceID, "http://"+addr+"/hook")
 
 	ep := e.endpoint(svc, "a")
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if ds := e.pending(t); len(ds) != 2 {
 		t.Fatalf("outbox %+v, want Connect and Accept pending", ds)
 	}
@@ -504,13 +510,13 @@ func TestNotifyDeliveriesGoWithTheirNotification(t *testing.T) {
 	}
 	in := e.endpointInput(svc, "a")
 	in.SubnetIDs = []string{"subnet-0123456789abcdef0"}
-	if _, err := e.consumer.CreateVpcEndpoint(e.ctx, in); err == nil {
+	if _, err := e.consumer.CreateVpcEndpoint(e.ctx, &in); err == nil {
 		t.Fatal("endpoint in an unknown subnet created")
 	}
 	if len(e.pending(t)) != 1 {
 		t.Errorf("a refused change left deliveries: %+v", e.pending(t))
 	}
-	cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, []string{id}))(t)
+	cpMust(e.provider.DeleteVpcEndpointConnectionNotifications(e.ctx, &control.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIDs: []string{id}}))(t)
 	if ds := e.pending(t); len(ds) != 0 {
 		t.Errorf("deliveries of a deleted notification: %+v", ds)
 	}
@@ -540,7 +546,7 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID}))(t)
+	cpMust(e.provider.AcceptVpcEndpointConnections(e.ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID}}}))(t)
 	if got := hook.events(); len(got) != 0 {
 		t.Fatalf("hook got %v before the pending Connect", got)
 	}
@@ -562,7 +568,7 @@ func TestNotifyOrderPerTarget(t *testing.T) {
 	}
 	// A batch with nothing pending goes out at once, in order.
 	ep2, ep3 := e.endpoint(svc, "b"), e.endpoint(svc, "c")
-	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, svc.ServiceID, []string{ep.VpcEndpointID, ep2.VpcEndpointID, ep3.VpcEndpointID}))(t)
+	cpMust(e.provider.RejectVpcEndpointConnections(e.ctx, &control.RejectVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svc.ServiceID, VpcEndpointIDs: []string{ep.VpcEndpointID, ep2.VpcEndpointID, ep3.VpcEndpointID}}}))(t)
 	if got, want := strings.Join(hook.events(), ","), "Connect,Accept,Connect,Connect,Reject,Reject,Reject"; got != want {
 		t.Errorf("hook got %s, want %s", got, want)
 	}
@@ -597,7 +603,7 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := api.CreateVpcEndpoint(e.ctx, in); err != nil {
+			if _, err := api.CreateVpcEndpoint(e.ctx, &in); err != nil {
 				t.Errorf("CreateVpcEndpoint: %v", err)
 			}
 		}()
@@ -608,5 +614,74 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 	}
 	if ds := e.pending(t); len(ds) != 0 {
 		t.Errorf("left for serve: %+v", ds)
+	}
+}
+
+// TestNotifyGiveUpUnblocksTheNextAtOnce: giving up a target's oldest
+// message (too old, here) makes the next one due at once, as a delivery
+// does: DeliverDue says more, so serve drains a backlog without waiting a
+// poll interval per message.
+func TestNotifyGiveUpUnblocksTheNextAtOnce(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{MaxAge: time.Minute})
+	const old = "2020-01-01T00:00:00.000Z"
+	cpNoErr(t, e.st.Write(e.ctx, func(tx *store.Tx) error {
+		for i := 0; i < 3; i++ {
+			d := store.Delivery{NotificationID: "vpce-nfn-0123456789abcdef0", Account: cpProvider, Event: "Connect",
+				VpcEndpointID: "vpce-0123456789abcdef0", Target: "http://127.0.0.1:1/hook", Body: "{}", CreatedAt: old, NextAttemptAt: old}
+			if _, _, _, err := tx.EnqueueDelivery(d, 10); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	more, err := e.outbox.DeliverDue(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.pending(t)); n != 2 {
+		t.Fatalf("%d pending after one round, want 2", n)
+	}
+	if !more {
+		t.Error("DeliverDue gave up a target's oldest message and did not say more were due")
+	}
+}
+
+// TestNotifyHookAnswerRecordedEscaped: what a hook answers (its status
+// line) is the hook's text, not plink's: control characters in it (ESC,
+// C1 CSI) are recorded escaped and its length bounded, so that `plink
+// events` and the log never carry them to a terminal.
+func TestNotifyHookAnswerRecordedEscaped(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{})
+	svc := e.readyService(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Read(make([]byte, 4096))
+				fmt.Fprintf(c, "HTTP/1.1 503 \u009b2J\x1b[31m%s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", strings.Repeat("x", 5000))
+			}()
+		}
+	}()
+	e.watch(t, svc.ServiceID, "http://"+ln.Addr().String()+"/hook")
+	e.endpoint(svc, "a")
+	retrying := e.events(t, "Notification.Retrying")
+	if len(retrying) != 1 {
+		t.Fatalf("Retrying events %s", cpJSON(t, retrying))
+	}
+	reason := detail(t, retrying[0])["Reason"].(string)
+	if strings.IndexFunc(reason, unicode.IsControl) >= 0 || len(reason) > 1000 {
+		t.Errorf("the hook's answer is recorded raw (%d bytes): %q", len(reason), reason[:min(len(reason), 200)])
+	}
+	if !strings.Contains(reason, "503") {
+		t.Errorf("reason %q does not give the status", reason)
 	}
 }

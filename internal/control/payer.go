@@ -9,6 +9,7 @@ import (
 // ModifyVpcEndpointServicePayerResponsibilityInput is ec2
 // modify-vpc-endpoint-service-payer-responsibility.
 type ModifyVpcEndpointServicePayerResponsibilityInput struct {
+	DryRun              bool   `json:"DryRun"`
 	ServiceID           string `json:"ServiceId" aws:"required"`
 	PayerResponsibility string `json:"PayerResponsibility" aws:"required"`
 }
@@ -23,10 +24,11 @@ type ModifyVpcEndpointServicePayerResponsibilityOutput struct {
 // is the only value AWS has, and there is no going back; describe shows
 // PayerResponsibility from then on.
 func (a *API) ModifyVpcEndpointServicePayerResponsibility(ctx context.Context, in *ModifyVpcEndpointServicePayerResponsibilityInput) (*ModifyVpcEndpointServicePayerResponsibilityOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	switch in.PayerResponsibility {
 	case PayerResponsibilityServiceOwner:
-	case "":
-		return nil, missing("PayerResponsibility")
 	default:
 		return nil, invalidValue("Value (%s) for parameter payerResponsibility is invalid. Valid values: %s.", in.PayerResponsibility, PayerResponsibilityServiceOwner)
 	}

@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/plink-dev/plink/internal/control"
@@ -14,16 +15,16 @@ func TestRegisterTargetsRefusesTheDataPlane(t *testing.T) {
 	e := cpNewEnv(t)
 	arn := e.providerNLB("self-nlb")
 	vpc := e.defaultVPC(e.provider).VpcID
-	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, control.CreateTargetGroupInput{Name: "self-tg", Protocol: "TCP", Port: 8080, VpcID: vpc}))(t).TargetGroups[0]
-	cpMust(e.provider.CreateListener(e.ctx, control.CreateListenerInput{LoadBalancerARN: arn, Protocol: "TCP", Port: 80,
+	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "self-tg", Protocol: "TCP", Port: 8080, VpcID: vpc}))(t).TargetGroups[0]
+	cpMust(e.provider.CreateListener(e.ctx, &control.CreateListenerInput{LoadBalancerARN: arn, Protocol: "TCP", Port: 80,
 		DefaultActions: []control.Action{{Type: "forward", TargetGroupARN: tg.TargetGroupARN}}}))(t)
-	lbs := cpMust(e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(t)
+	lbs := cpMust(e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(t)
 	node := lbs.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].IPAddress
 
 	svc := e.service(false, "", arn)
 	e.allow(svc.ServiceID, "arn:aws:iam::222222222222:root")
 	ep := e.endpoint(svc, "a")
-	enis := cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.NetworkInterfaceIDs}))(t)
+	enis := cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.NetworkInterfaceIDs}))(t)
 	eni := enis.NetworkInterfaces[0].PrivateIPAddress
 
 	port := func(p int) *int { return &p }
@@ -39,14 +40,21 @@ func TestRegisterTargetsRefusesTheDataPlane(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.cpRefused(t, "InvalidTarget", func() error {
-				return e.provider.RegisterTargets(e.ctx, control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
-					Targets: []control.TargetDescription{{ID: "127.0.0.1", Port: port(9000)}, tc.target}})
+				return errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
+					Targets: []control.TargetDescription{{ID: "127.0.0.1", Port: port(9000)}, tc.target}}}))
 			})
 		})
 	}
+	// The refusal names no resource of another account: the ENI is the
+	// consumer's.
+	err := errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
+		Targets: []control.TargetDescription{{ID: eni, Port: port(80), AvailabilityZone: "all"}}}}))
+	if err == nil || strings.Contains(err.Error(), ep.NetworkInterfaceIDs[0]) {
+		t.Errorf("the refusal names the consumer's ENI %s: %v", ep.NetworkInterfaceIDs[0], err)
+	}
 	// An ordinary target still registers.
-	cpNoErr(t, e.provider.RegisterTargets(e.ctx, control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
-		Targets: []control.TargetDescription{{ID: "127.0.0.1", Port: port(9000)}}}))
+	cpNoErr(t, errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
+		Targets: []control.TargetDescription{{ID: "127.0.0.1", Port: port(9000)}}}})))
 }
 
 // TestNoNodeOrENIAtATargetAddress: the other way round, a new load
@@ -56,30 +64,30 @@ func TestNoNodeOrENIAtATargetAddress(t *testing.T) {
 	e := cpNewEnv(t)
 	ds := e.defaultSubnets(e.provider)
 	vpc := e.defaultVPC(e.provider).VpcID
-	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, control.CreateTargetGroupInput{Name: "t", Protocol: "TCP", Port: 80, VpcID: vpc}))(t).TargetGroups[0].TargetGroupARN
+	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "t", Protocol: "TCP", Port: 80, VpcID: vpc}))(t).TargetGroups[0].TargetGroupARN
 	// The lowest free addresses of the provider's subnet a and of the
 	// consumer's subnet a (outside the group's VPC: zone all).
 	first := func(cidr string) string {
 		return netip.MustParsePrefix(cidr).Addr().Next().Next().Next().Next().String()
 	}
 	pa, ca := first(ds["a"].CidrBlock), first(e.defaultSubnets(e.consumer)["a"].CidrBlock)
-	cpNoErr(t, e.provider.RegisterTargets(e.ctx, control.TargetsInput{TargetGroupARN: tg,
-		Targets: []control.TargetDescription{{ID: pa}, {ID: ca, AvailabilityZone: "all"}}}))
+	cpNoErr(t, errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg,
+		Targets: []control.TargetDescription{{ID: pa}, {ID: ca, AvailabilityZone: "all"}}}})))
 
 	e.cpRefused(t, "InvalidConfigurationRequest", func() error {
-		_, err := e.provider.CreateLoadBalancer(e.ctx, control.CreateLoadBalancerInput{Name: "pinned", Scheme: "internal",
+		_, err := e.provider.CreateLoadBalancer(e.ctx, &control.CreateLoadBalancerInput{Name: "pinned", Scheme: "internal",
 			SubnetMappings: []control.SubnetMapping{{SubnetID: ds["a"].SubnetID, PrivateIPv4Address: pa}}})
 		return err
 	})
 	arn := e.nlb(e.provider, "n", "ipv4", ds["a"].SubnetID)
-	lbs := cpMust(e.provider.DescribeLoadBalancers(e.ctx, control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(t)
+	lbs := cpMust(e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{LoadBalancerARNs: []string{arn}}))(t)
 	if got := lbs.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].IPAddress; got == pa {
 		t.Errorf("the load balancer node got the target address %s", got)
 	}
 	svc := e.service(false, "", arn)
 	e.allow(svc.ServiceID, "arn:aws:iam::222222222222:root")
 	ep := e.endpoint(svc, "a")
-	enis := cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.NetworkInterfaceIDs}))(t)
+	enis := cpMust(e.consumer.DescribeNetworkInterfaces(e.ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.NetworkInterfaceIDs}))(t)
 	if got := enis.NetworkInterfaces[0].PrivateIPAddress; got == ca {
 		t.Errorf("the endpoint ENI got the target address %s", got)
 	}

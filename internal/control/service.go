@@ -50,11 +50,11 @@ func (a *API) serviceOwned(tx *store.Tx, id string) (store.Service, error) {
 		return store.Service{}, missing("ServiceId")
 	}
 	if !names.ValidID(names.Service, id) {
-		return store.Service{}, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)
+		return store.Service{}, Errorf(ErrCodeInvalidVpcEndpointServiceIDMalformed, "The VpcEndpointService Id '%s' is malformed", id)
 	}
 	s, err := tx.Service(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (s.Account != a.caller.Account || s.Region != a.caller.Region)) {
-		return store.Service{}, Errorf("InvalidVpcEndpointServiceId.NotFound", "The VpcEndpointService Id '%s' does not exist", id)
+		return store.Service{}, Errorf(ErrCodeInvalidVpcEndpointServiceIDNotFound, "The VpcEndpointService Id '%s' does not exist", id)
 	}
 	return s, err
 }
@@ -114,25 +114,27 @@ func supportedTypes(s store.Service) []string {
 	return out
 }
 
-// CreateServiceInput is ec2 create-vpc-endpoint-service-configuration.
-type CreateServiceInput struct {
-	NetworkLoadBalancerArns []string
-	AcceptanceRequired      *bool // nil: true, as the console's default
-	PrivateDNSName          string
-	SupportedIPAddressTypes []string
-	TagSpecifications       []TagSpecification
+// CreateVpcEndpointServiceConfigurationInput is ec2
+// create-vpc-endpoint-service-configuration.
+type CreateVpcEndpointServiceConfigurationInput struct {
+	DryRun                  bool               `json:"DryRun"`
+	AcceptanceRequired      *bool              `json:"AcceptanceRequired"` // nil: true, as the console's default
+	PrivateDNSName          string             `json:"PrivateDnsName"`
+	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns"`
+	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes"`
+	TagSpecifications       []TagSpecification `json:"TagSpecifications"`
 }
 
-// CreateServiceOutput is {"ServiceConfiguration": {...}}.
-type CreateServiceOutput struct {
+// CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration": {...}}.
+type CreateVpcEndpointServiceConfigurationOutput struct {
 	ServiceConfiguration *ServiceConfiguration `json:"ServiceConfiguration"`
 }
 
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
 // endpoint service.
-func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in CreateServiceInput) (*CreateServiceOutput, error) {
+func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *CreateVpcEndpointServiceConfigurationInput) (*CreateVpcEndpointServiceConfigurationOutput, error) {
 	if len(in.NetworkLoadBalancerArns) == 0 {
-		return nil, Errorf(CodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
+		return nil, Errorf(ErrCodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
 	}
 	v4, v6, err := ipTypes(in.SupportedIPAddressTypes)
 	if err != nil {
@@ -147,7 +149,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 	if err != nil {
 		return nil, err
 	}
-	s := store.Service{ID: names.NewID(names.Service), Account: a.caller.Account, Region: a.caller.Region, State: "Available",
+	s := store.Service{ID: names.NewID(names.Service), Account: a.caller.Account, Region: a.caller.Region, State: StateServiceAvailable,
 		AcceptanceRequired: in.AcceptanceRequired == nil || *in.AcceptanceRequired, SupportedIPv4: v4, SupportedIPv6: v6,
 		CreatedAt: timestamp(a.now())}
 	var out *ServiceConfiguration
@@ -168,7 +170,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 		if err := tx.InsertService(s); err != nil {
 			return err
 		}
-		if err := putTags(tx, s.ID, tags, codeTagLimitExceeded); err != nil {
+		if err := putTags(tx, s.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.serviceView(tx, s)
@@ -177,7 +179,7 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in Crea
 	if err != nil {
 		return nil, err
 	}
-	return &CreateServiceOutput{ServiceConfiguration: out}, nil
+	return &CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: out}, nil
 }
 
 func ipTypes(types []string) (v4, v6 bool, err error) {
@@ -218,7 +220,7 @@ func (a *API) checkServiceLBs(tx *store.Tx, arns []string, serviceID string) ([]
 			return nil, err
 		}
 		if li.ServiceID != "" && li.ServiceID != serviceID {
-			return nil, Errorf(CodeInvalidParameter, "The load balancer '%s' is already associated with the VPC endpoint service %s.", arn, li.ServiceID)
+			return nil, Errorf(ErrCodeInvalidParameter, "The load balancer '%s' is already associated with the VPC endpoint service %s.", arn, li.ServiceID)
 		}
 		out = append(out, arn)
 	}
@@ -229,7 +231,7 @@ func (a *API) checkServiceLBs(tx *store.Tx, arns []string, serviceID string) ([]
 // checkIPv6Support: a service supports IPv6 only if all its NLBs are dualstack.
 func checkIPv6Support(tx *store.Tx, s store.Service) error {
 	if !s.SupportedIPv4 && !s.SupportedIPv6 {
-		return Errorf(CodeInvalidParameter, "A service must support at least one IP address type.")
+		return Errorf(ErrCodeInvalidParameter, "A service must support at least one IP address type.")
 	}
 	if !s.SupportedIPv6 {
 		return nil
@@ -240,7 +242,7 @@ func checkIPv6Support(tx *store.Tx, s store.Service) error {
 			return err
 		}
 		if li.IPAddressType != "dualstack" {
-			return Errorf(CodeInvalidParameter, "The service cannot support the IP address type ipv6 because load balancer %s is not dualstack.", arn)
+			return Errorf(ErrCodeInvalidParameter, "The service cannot support the IP address type ipv6 because load balancer %s is not dualstack.", arn)
 		}
 	}
 	return nil
@@ -262,7 +264,7 @@ func validDNSName(name string) error {
 		}
 	}
 	if strings.HasSuffix(n, "amazonaws.com") {
-		return Errorf(CodeInvalidParameter, "The private DNS name '%s' is reserved by AWS.", name)
+		return Errorf(ErrCodeInvalidParameter, "The private DNS name '%s' is reserved by AWS.", name)
 	}
 	return nil
 }
@@ -273,38 +275,43 @@ func (a *API) setPrivateName(tx *store.Tx, s *store.Service, name string) error 
 	if other, err := tx.ServiceWithPrivateName(name, s.ID); err != nil {
 		return err
 	} else if other != "" {
-		return Errorf(CodeInvalidParameter, "The private DNS name '%s' is already used by endpoint service %s.", name, other)
+		return Errorf(ErrCodeInvalidParameter, "The private DNS name '%s' is already used by endpoint service %s.", name, other)
 	}
 	if s.PrivateDNSName == name && s.PDNSState != "" {
 		return nil
 	}
-	s.PrivateDNSName, s.PDNSState = name, "pendingVerification"
+	s.PrivateDNSName, s.PDNSState = name, StatePrivateDNSPendingVerification
 	s.PDNSName = "_" + names.RandomAlnum(12)
 	s.PDNSValue = "vpce:" + names.RandomAlnum(20)
 	return nil
 }
 
-// ModifyServiceInput is ec2 modify-vpc-endpoint-service-configuration.
-type ModifyServiceInput struct {
-	ServiceID                     string
-	PrivateDNSName                string
-	RemovePrivateDNSName          bool
-	AcceptanceRequired            *bool
-	AddNetworkLoadBalancerArns    []string
-	RemoveNetworkLoadBalancerArns []string
-	AddSupportedIPAddressTypes    []string
-	RemoveSupportedIPAddressTypes []string
+// ModifyVpcEndpointServiceConfigurationInput is ec2
+// modify-vpc-endpoint-service-configuration.
+type ModifyVpcEndpointServiceConfigurationInput struct {
+	DryRun                        bool     `json:"DryRun"`
+	ServiceID                     string   `json:"ServiceId" aws:"required"`
+	PrivateDNSName                string   `json:"PrivateDnsName"`
+	RemovePrivateDNSName          bool     `json:"RemovePrivateDnsName"`
+	AcceptanceRequired            *bool    `json:"AcceptanceRequired"`
+	AddNetworkLoadBalancerArns    []string `json:"AddNetworkLoadBalancerArns"`
+	RemoveNetworkLoadBalancerArns []string `json:"RemoveNetworkLoadBalancerArns"`
+	AddSupportedIPAddressTypes    []string `json:"AddSupportedIpAddressTypes"`
+	RemoveSupportedIPAddressTypes []string `json:"RemoveSupportedIpAddressTypes"`
 }
 
-// ReturnOutput is {"Return": true}.
-type ReturnOutput struct {
+// ModifyVpcEndpointServiceConfigurationOutput is {"Return": true}.
+type ModifyVpcEndpointServiceConfigurationOutput struct {
 	Return bool `json:"Return"`
 }
 
 // ModifyVpcEndpointServiceConfiguration changes a service.
-func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in ModifyServiceInput) (*ReturnOutput, error) {
+func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in *ModifyVpcEndpointServiceConfigurationInput) (*ModifyVpcEndpointServiceConfigurationOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	if in.PrivateDNSName != "" && in.RemovePrivateDNSName {
-		return nil, Errorf(CodeInvalidParameterCombination, "PrivateDnsName and RemovePrivateDnsName cannot be used together.")
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "PrivateDnsName and RemovePrivateDnsName cannot be used together.")
 	}
 	if in.PrivateDNSName != "" {
 		if err := validDNSName(in.PrivateDNSName); err != nil {
@@ -333,7 +340,7 @@ func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in Modi
 			s.LBARNs = remove(s.LBARNs, arn)
 		}
 		if len(s.LBARNs) == 0 {
-			return Errorf(CodeInvalidParameter, "A service must keep at least one network load balancer.")
+			return Errorf(ErrCodeInvalidParameter, "A service must keep at least one network load balancer.")
 		}
 		for _, t := range in.AddSupportedIPAddressTypes {
 			v4, v6, err := ipTypes([]string{t})
@@ -365,7 +372,7 @@ func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in Modi
 	if err != nil {
 		return nil, err
 	}
-	return &ReturnOutput{Return: true}, nil
+	return &ModifyVpcEndpointServiceConfigurationOutput{Return: true}, nil
 }
 
 func union(a, b []string) []string {
@@ -398,34 +405,38 @@ func remove(list []string, s string) []string {
 	return out
 }
 
-// DescribeServiceConfigurationsInput is ec2 describe-vpc-endpoint-service-configurations.
-type DescribeServiceConfigurationsInput struct {
-	ServiceIDs []string
-	Filters    []Filter
+// DescribeVpcEndpointServiceConfigurationsInput is ec2
+// describe-vpc-endpoint-service-configurations.
+type DescribeVpcEndpointServiceConfigurationsInput struct {
+	DryRun     bool     `json:"DryRun"`
+	ServiceIDs []string `json:"ServiceIds"`
+	Filters    []Filter `json:"Filters"`
+	EC2Paging
 }
 
-// DescribeServiceConfigurationsOutput is {"ServiceConfigurations": [...]}.
-type DescribeServiceConfigurationsOutput struct {
+// DescribeVpcEndpointServiceConfigurationsOutput is {"ServiceConfigurations": [...]}.
+type DescribeVpcEndpointServiceConfigurationsOutput struct {
 	ServiceConfigurations []ServiceConfiguration `json:"ServiceConfigurations"`
+	NextToken             string                 `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpointServiceConfigurations lists the caller's services.
-func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in DescribeServiceConfigurationsInput) (*DescribeServiceConfigurationsOutput, error) {
-	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
+func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *DescribeVpcEndpointServiceConfigurationsInput) (*DescribeVpcEndpointServiceConfigurationsOutput, error) {
+	if err := checkListLen(ErrCodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	for _, id := range in.ServiceIDs {
 		if !names.ValidID(names.Service, id) {
-			return nil, Errorf("InvalidVpcEndpointServiceId.Malformed", "The VpcEndpointService Id '%s' is malformed", id)
+			return nil, Errorf(ErrCodeInvalidVpcEndpointServiceIDMalformed, "The VpcEndpointService Id '%s' is malformed", id)
 		}
 	}
-	out := &DescribeServiceConfigurationsOutput{ServiceConfigurations: []ServiceConfiguration{}}
+	out := &DescribeVpcEndpointServiceConfigurationsOutput{ServiceConfigurations: []ServiceConfiguration{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Services(a.caller.Account, a.caller.Region, in.ServiceIDs)
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.ServiceIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcEndpointServiceId.NotFound", "The VpcEndpointService Id '%s' does not exist"); err != nil {
+		if err := missingIDs(in.ServiceIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidVpcEndpointServiceIDNotFound, "The VpcEndpointService Id '%s' does not exist"); err != nil {
 			return err
 		}
 		for _, s := range rows {
@@ -454,19 +465,20 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in D
 // DeleteVpcEndpointServiceConfigurations deletes services; a service with
 // available or pendingAcceptance connections stays, reported in
 // Unsuccessful as ExistingVpcEndpointConnections, as on AWS.
-func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []string) (*BatchResult, error) {
-	if len(ids) == 0 {
-		return nil, missing("ServiceIds")
-	}
-	if err := checkListLen(CodeInvalidParameterValue, "ServiceIds", len(ids), maxIDsPerRequest); err != nil {
+func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, in *DeleteVpcEndpointServiceConfigurationsInput) (*DeleteVpcEndpointServiceConfigurationsOutput, error) {
+	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
-	out := &BatchResult{Unsuccessful: []UnsuccessfulItem{}}
+	ids := in.ServiceIDs
+	if err := checkListLen(ErrCodeInvalidParameterValue, "ServiceIds", len(ids), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
+	out := &DeleteVpcEndpointServiceConfigurationsOutput{BatchResult{Unsuccessful: []UnsuccessfulItem{}}}
 	err := a.write(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			s, err := a.serviceOwned(tx, id)
 			if _, refused := AsError(err); refused {
-				out.fail(id, Errorf("InvalidVpcEndpointService.NotFound", "The VpcEndpointService Id '%s' does not exist", id))
+				out.fail(id, Errorf(ErrCodeInvalidVpcEndpointServiceNotFound, "The VpcEndpointService Id '%s' does not exist", id))
 				continue
 			}
 			if err != nil {
@@ -477,7 +489,7 @@ func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, ids []
 				return err
 			}
 			if n > 0 {
-				out.fail(id, Errorf("ExistingVpcEndpointConnections", "Service has existing active VPC Endpoint connections!"))
+				out.fail(id, Errorf(ErrCodeExistingVpcEndpointConnections, "Service has existing active VPC Endpoint connections!"))
 				continue
 			}
 			if err := tx.DeleteService(s.ID); err != nil {
@@ -500,15 +512,27 @@ type AllowedPrincipal struct {
 	ServiceID           string `json:"ServiceId"`
 }
 
-// ModifyPermissionsInput is ec2 modify-vpc-endpoint-service-permissions.
-type ModifyPermissionsInput struct {
-	ServiceID               string
-	AddAllowedPrincipals    []string
-	RemoveAllowedPrincipals []string
+// DeleteVpcEndpointServiceConfigurationsInput is ec2
+// delete-vpc-endpoint-service-configurations.
+type DeleteVpcEndpointServiceConfigurationsInput struct {
+	DryRun     bool     `json:"DryRun"`
+	ServiceIDs []string `json:"ServiceIds" aws:"required"`
 }
 
-// ModifyPermissionsOutput is the AWS answer.
-type ModifyPermissionsOutput struct {
+// DeleteVpcEndpointServiceConfigurationsOutput is {"Unsuccessful": [...]}.
+type DeleteVpcEndpointServiceConfigurationsOutput struct{ BatchResult }
+
+// ModifyVpcEndpointServicePermissionsInput is ec2
+// modify-vpc-endpoint-service-permissions.
+type ModifyVpcEndpointServicePermissionsInput struct {
+	DryRun                  bool     `json:"DryRun"`
+	ServiceID               string   `json:"ServiceId" aws:"required"`
+	AddAllowedPrincipals    []string `json:"AddAllowedPrincipals"`
+	RemoveAllowedPrincipals []string `json:"RemoveAllowedPrincipals"`
+}
+
+// ModifyVpcEndpointServicePermissionsOutput is the AWS answer.
+type ModifyVpcEndpointServicePermissionsOutput struct {
 	AddedPrincipals []AllowedPrincipal `json:"AddedPrincipals,omitempty"`
 	ReturnValue     bool               `json:"ReturnValue"`
 }
@@ -543,7 +567,10 @@ func fnv64(s string) uint64 {
 
 // ModifyVpcEndpointServicePermissions adds and removes allowed principals.
 // Removing a principal leaves its existing endpoints connected, as on AWS.
-func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in ModifyPermissionsInput) (*ModifyPermissionsOutput, error) {
+func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in *ModifyVpcEndpointServicePermissionsInput) (*ModifyVpcEndpointServicePermissionsOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	if len(in.AddAllowedPrincipals) == 0 && len(in.RemoveAllowedPrincipals) == 0 {
 		return nil, missing("AddAllowedPrincipals or RemoveAllowedPrincipals")
 	}
@@ -555,7 +582,7 @@ func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in Modify
 			return nil, invalidValue("Invalid principal '%s': expected '*' or an IAM ARN such as arn:aws:iam::123456789012:root.", p)
 		}
 	}
-	out := &ModifyPermissionsOutput{ReturnValue: true}
+	out := &ModifyVpcEndpointServicePermissionsOutput{ReturnValue: true}
 	err := a.write(ctx, func(tx *store.Tx) error {
 		s, err := a.serviceOwned(tx, in.ServiceID)
 		if err != nil {
@@ -585,14 +612,28 @@ func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in Modify
 	return out, nil
 }
 
-// DescribePermissionsOutput is {"AllowedPrincipals": [...]}.
-type DescribePermissionsOutput struct {
+// DescribeVpcEndpointServicePermissionsInput is ec2
+// describe-vpc-endpoint-service-permissions.
+type DescribeVpcEndpointServicePermissionsInput struct {
+	DryRun    bool     `json:"DryRun"`
+	ServiceID string   `json:"ServiceId" aws:"required"`
+	Filters   []Filter `json:"Filters"`
+	EC2Paging
+}
+
+// DescribeVpcEndpointServicePermissionsOutput is {"AllowedPrincipals": [...]}.
+type DescribeVpcEndpointServicePermissionsOutput struct {
 	AllowedPrincipals []AllowedPrincipal `json:"AllowedPrincipals"`
+	NextToken         string             `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcEndpointServicePermissions lists a service's allowed principals.
-func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, serviceID string, filters []Filter) (*DescribePermissionsOutput, error) {
-	out := &DescribePermissionsOutput{AllowedPrincipals: []AllowedPrincipal{}}
+func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *DescribeVpcEndpointServicePermissionsInput) (*DescribeVpcEndpointServicePermissionsOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	serviceID, filters := in.ServiceID, in.Filters
+	out := &DescribeVpcEndpointServicePermissionsOutput{AllowedPrincipals: []AllowedPrincipal{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		s, err := a.serviceOwned(tx, serviceID)
 		if err != nil {
@@ -618,8 +659,15 @@ func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, service
 	return out, err
 }
 
-// StartPrivateDNSVerificationOutput is {"ReturnValue": true}.
-type StartPrivateDNSVerificationOutput struct {
+// StartVpcEndpointServicePrivateDnsVerificationInput is ec2
+// start-vpc-endpoint-service-private-dns-verification.
+type StartVpcEndpointServicePrivateDnsVerificationInput struct {
+	DryRun    bool   `json:"DryRun"`
+	ServiceID string `json:"ServiceId" aws:"required"`
+}
+
+// StartVpcEndpointServicePrivateDnsVerificationOutput is {"ReturnValue": true}.
+type StartVpcEndpointServicePrivateDnsVerificationOutput struct {
 	ReturnValue bool `json:"ReturnValue"`
 }
 
@@ -645,7 +693,11 @@ func verificationNames(privateName, label string) []string {
 // wrong.
 // AWS checks asynchronously; plink checks before it answers, so the state is
 // final when the command returns.
-func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, serviceID string) (*StartPrivateDNSVerificationOutput, error) {
+func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, in *StartVpcEndpointServicePrivateDnsVerificationInput) (*StartVpcEndpointServicePrivateDnsVerificationOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	serviceID := in.ServiceID
 	var s store.Service
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		var err error
@@ -656,10 +708,10 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 		return nil, err
 	}
 	if s.PrivateDNSName == "" {
-		return nil, Errorf(CodeInvalidParameter, "The service %s has no private DNS name to verify.", s.ID)
+		return nil, Errorf(ErrCodeInvalidParameter, "The service %s has no private DNS name to verify.", s.ID)
 	}
-	if s.PDNSState == "verified" {
-		return nil, Errorf(CodeInvalidParameter, "The private DNS name of service %s is already verified.", s.ID)
+	if s.PDNSState == StatePrivateDNSVerified {
+		return nil, Errorf(ErrCodeInvalidParameter, "The private DNS name of service %s is already verified.", s.ID)
 	}
 	verified := false
 	if a.txt != nil {
@@ -679,9 +731,9 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 			}
 		}
 	}
-	state := "failed"
+	state := StatePrivateDNSFailed
 	if verified {
-		state = "verified"
+		state = StatePrivateDNSVerified
 	}
 	err = a.write(ctx, func(tx *store.Tx) error {
 		cur, err := a.serviceOwned(tx, serviceID)
@@ -689,7 +741,7 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 			return err
 		}
 		if cur.PrivateDNSName != s.PrivateDNSName || cur.PDNSValue != s.PDNSValue {
-			return Errorf("IncorrectState", "The private DNS name of service %s changed during verification; try again.", s.ID)
+			return Errorf(ErrCodeIncorrectState, "The private DNS name of service %s changed during verification; try again.", s.ID)
 		}
 		cur.PDNSState = state
 		return tx.UpdateService(cur)
@@ -697,5 +749,6 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 	if err != nil {
 		return nil, err
 	}
-	return &StartPrivateDNSVerificationOutput{ReturnValue: true}, nil
+	return &StartVpcEndpointServicePrivateDnsVerificationOutput{ReturnValue: true}, nil
+
 }

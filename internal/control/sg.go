@@ -48,10 +48,11 @@ type Ipv6Range struct {
 
 // CreateSecurityGroupInput is ec2 create-security-group.
 type CreateSecurityGroupInput struct {
-	GroupName         string
-	Description       string
-	VpcID             string // default: the caller's default VPC
-	TagSpecifications []TagSpecification
+	Description       string             `json:"Description" aws:"required"`
+	GroupName         string             `json:"GroupName" aws:"required"`
+	VpcID             string             `json:"VpcId"` // default: the caller's default VPC
+	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	DryRun            bool               `json:"DryRun"`
 }
 
 // CreateSecurityGroupOutput is {"GroupId": ...}.
@@ -61,12 +62,9 @@ type CreateSecurityGroupOutput struct {
 }
 
 // CreateSecurityGroup creates a group with no inbound rules.
-func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
-	if in.GroupName == "" {
-		return nil, missing("GroupName")
-	}
-	if in.Description == "" {
-		return nil, missing("GroupDescription")
+func (a *API) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
 	}
 	if err := sgCheckText("group name", in.GroupName, maxSGNameLen); err != nil {
 		return nil, err
@@ -98,14 +96,14 @@ func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInp
 			return err
 		}
 		if taken {
-			return Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", in.GroupName, v.ID)
+			return Errorf(ErrCodeInvalidGroupDuplicate, "The security group '%s' already exists for VPC '%s'", in.GroupName, v.ID)
 		}
 		g := store.SecurityGroup{ID: names.NewID(names.SecurityGroup), VPCID: v.ID, Account: v.Account, Region: v.Region,
 			Name: in.GroupName, Description: in.Description, CreatedAt: timestamp(a.now())}
 		if err := tx.InsertSecurityGroup(g); err != nil {
 			return err
 		}
-		if err := putTags(tx, g.ID, tags, codeTagLimitExceeded); err != nil {
+		if err := putTags(tx, g.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
 		t, err := a.tags(tx, g.ID)
@@ -115,19 +113,38 @@ func (a *API) CreateSecurityGroup(ctx context.Context, in CreateSecurityGroupInp
 	return out, err
 }
 
-// IngressInput is authorize- and revoke-security-group-ingress: either the
-// shorthand (Protocol, Port, CIDR) or IPPermissions.
+// IngressInput is what authorize- and revoke-security-group-ingress
+// share: the group, and either one rule (IpProtocol, FromPort, ToPort,
+// CidrIp) or IpPermissions. CidrIp may be an IPv6 block too.
 type IngressInput struct {
-	GroupID       string
-	GroupName     string // in the default VPC, when GroupID is empty
-	Protocol      string
-	Port          string // "80" or "8000-8100"; "-1" or "" means all
-	CIDR          string
-	IPPermissions []IPPermission
+	CidrIP        string         `json:"CidrIp"`
+	FromPort      *int           `json:"FromPort"`
+	GroupID       string         `json:"GroupId"`
+	GroupName     string         `json:"GroupName"` // in the default VPC, when GroupId is empty
+	IPPermissions []IPPermission `json:"IpPermissions"`
+	IPProtocol    string         `json:"IpProtocol"`
+	ToPort        *int           `json:"ToPort"`
+	DryRun        bool           `json:"DryRun"`
 }
 
-// IngressOutput is the answer of authorize/revoke.
-type IngressOutput struct {
+// AuthorizeSecurityGroupIngressInput is ec2 authorize-security-group-ingress.
+type AuthorizeSecurityGroupIngressInput struct {
+	IngressInput
+	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+}
+
+// AuthorizeSecurityGroupIngressOutput is {"Return": true}.
+type AuthorizeSecurityGroupIngressOutput struct {
+	Return bool `json:"Return"`
+}
+
+// RevokeSecurityGroupIngressInput is ec2 revoke-security-group-ingress.
+type RevokeSecurityGroupIngressInput struct {
+	IngressInput
+}
+
+// RevokeSecurityGroupIngressOutput is {"Return": true}.
+type RevokeSecurityGroupIngressOutput struct {
 	Return bool `json:"Return"`
 }
 
@@ -140,7 +157,7 @@ func (a *API) ownedGroup(tx *store.Tx, id, name string) (store.SecurityGroup, er
 		}
 		g, err := tx.SecurityGroupByName(v.ID, name)
 		if errors.Is(err, store.ErrNotFound) {
-			return g, Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, v.ID)
+			return g, Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist in default VPC '%s'", name, v.ID)
 		}
 		return g, err
 	}
@@ -152,7 +169,7 @@ func (a *API) ownedGroup(tx *store.Tx, id, name string) (store.SecurityGroup, er
 	}
 	g, err := tx.SecurityGroup(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (g.Account != a.caller.Account || g.Region != a.caller.Region)) {
-		return store.SecurityGroup{}, Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		return store.SecurityGroup{}, Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist", id)
 	}
 	return g, err
 }
@@ -161,24 +178,20 @@ func (a *API) ownedGroup(tx *store.Tx, id, name string) (store.SecurityGroup, er
 func (in IngressInput) rules(groupID string) ([]store.SGRule, error) {
 	perms := in.IPPermissions
 	if len(perms) == 0 {
-		if in.Protocol == "" {
+		if in.IPProtocol == "" {
 			return nil, missing("IpProtocol")
 		}
-		if in.CIDR == "" {
+		if in.CidrIP == "" {
 			return nil, missing("CidrIp")
 		}
-		p := IPPermission{IPProtocol: in.Protocol}
-		if in.Port != "" && in.Port != "-1" {
-			lo, hi, err := parsePortRange(in.Port)
-			if err != nil {
-				return nil, err
-			}
-			p.FromPort, p.ToPort = &lo, &hi
+		p := IPPermission{IPProtocol: in.IPProtocol}
+		if (in.FromPort != nil && *in.FromPort != -1) || (in.ToPort != nil && *in.ToPort != -1) {
+			p.FromPort, p.ToPort = in.FromPort, in.ToPort
 		}
-		if strings.Contains(in.CIDR, ":") {
-			p.Ipv6Ranges = []Ipv6Range{{CidrIpv6: in.CIDR}}
+		if strings.Contains(in.CidrIP, ":") {
+			p.Ipv6Ranges = []Ipv6Range{{CidrIpv6: in.CidrIP}}
 		} else {
-			p.IPRanges = []IPRange{{CidrIP: in.CIDR}}
+			p.IPRanges = []IPRange{{CidrIP: in.CidrIP}}
 		}
 		perms = []IPPermission{p}
 	}
@@ -206,10 +219,10 @@ func (in IngressInput) rules(groupID string) ([]store.SGRule, error) {
 			}
 			from, to = *p.FromPort, *p.ToPort
 			if proto != "icmp" && (from < 0 || to > 65535 || from > to) {
-				return nil, Errorf("InvalidParameterValue", "Invalid port range %d-%d: ports are 0-65535, from <= to.", from, to)
+				return nil, Errorf(ErrCodeInvalidParameterValue, "Invalid port range %d-%d: ports are 0-65535, from <= to.", from, to)
 			}
 		} else if proto == "tcp" || proto == "udp" {
-			return nil, Errorf(CodeInvalidParameterValue, "Invalid TCP/UDP port range: give --port.")
+			return nil, Errorf(ErrCodeInvalidParameterValue, "Invalid TCP/UDP port range: give --port.")
 		}
 		var cidrs, descs []string
 		for _, r := range p.IPRanges {
@@ -236,7 +249,12 @@ func (in IngressInput) rules(groupID string) ([]store.SGRule, error) {
 	return out, nil
 }
 
-func parsePortRange(s string) (int, int, error) {
+// ParsePortRange parses the AWS CLI's --port: "80", "8000-8100", or "-1"
+// (all ports: both results are -1).
+func ParsePortRange(s string) (int, int, error) {
+	if s == "-1" {
+		return -1, -1, nil
+	}
 	lo, hi, isRange := strings.Cut(s, "-")
 	if !isRange {
 		hi = lo
@@ -250,7 +268,7 @@ func parsePortRange(s string) (int, int, error) {
 }
 
 // AuthorizeSecurityGroupIngress adds inbound rules.
-func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
+func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSecurityGroupIngressInput) (*AuthorizeSecurityGroupIngressOutput, error) {
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
@@ -266,7 +284,7 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput
 				return err
 			}
 			if !added {
-				return Errorf("InvalidPermission.Duplicate", "the specified rule \"peer: %s, %s, from port: %d, to port: %d, ALLOW\" already exists", r.CIDR, strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
+				return Errorf(ErrCodeInvalidPermissionDuplicate, "the specified rule \"peer: %s, %s, from port: %d, to port: %d, ALLOW\" already exists", r.CIDR, strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
 			}
 		}
 		return nil
@@ -274,11 +292,11 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in IngressInput
 	if err != nil {
 		return nil, err
 	}
-	return &IngressOutput{Return: true}, nil
+	return &AuthorizeSecurityGroupIngressOutput{Return: true}, nil
 }
 
 // RevokeSecurityGroupIngress removes inbound rules.
-func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in IngressInput) (*IngressOutput, error) {
+func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in *RevokeSecurityGroupIngressInput) (*RevokeSecurityGroupIngressOutput, error) {
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
@@ -294,7 +312,7 @@ func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in IngressInput) (
 				return err
 			}
 			if !gone {
-				return Errorf("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+				return Errorf(ErrCodeInvalidPermissionNotFound, "The specified rule does not exist in this security group.")
 			}
 		}
 		return nil
@@ -302,23 +320,26 @@ func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in IngressInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &IngressOutput{Return: true}, nil
+	return &RevokeSecurityGroupIngressOutput{Return: true}, nil
 }
 
 // DescribeSecurityGroupsInput is ec2 describe-security-groups.
 type DescribeSecurityGroupsInput struct {
-	GroupIDs   []string
-	GroupNames []string
-	Filters    []Filter
+	Filters    []Filter `json:"Filters"`
+	GroupIDs   []string `json:"GroupIds"`
+	GroupNames []string `json:"GroupNames"`
+	DryRun     bool     `json:"DryRun"`
+	EC2Paging
 }
 
 // DescribeSecurityGroupsOutput is {"SecurityGroups": [...]}.
 type DescribeSecurityGroupsOutput struct {
 	SecurityGroups []SecurityGroup `json:"SecurityGroups"`
+	NextToken      string          `json:"NextToken,omitempty"`
 }
 
 // DescribeSecurityGroups lists the caller's groups.
-func (a *API) DescribeSecurityGroups(ctx context.Context, in DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
+func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -331,7 +352,7 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in DescribeSecurityGro
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.GroupIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidGroup.NotFound", "The security group '%s' does not exist"); err != nil {
+		if err := missingIDs(in.GroupIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist"); err != nil {
 			return err
 		}
 		for _, g := range rows {
@@ -359,7 +380,7 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in DescribeSecurityGro
 		"tags":        func(g SecurityGroup) []string { return tagStrings(g.Tags) },
 	})
 	if err == nil && len(in.GroupNames) > 0 && len(out.SecurityGroups) == 0 {
-		err = Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", in.GroupNames[0])
+		err = Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist", in.GroupNames[0])
 	}
 	return out, err
 }
@@ -388,23 +409,35 @@ func (a *API) groupView(tx *store.Tx, g store.SecurityGroup) (*SecurityGroup, er
 	return out, nil
 }
 
+// DeleteSecurityGroupInput is ec2 delete-security-group: GroupId, or
+// GroupName in the default VPC.
+type DeleteSecurityGroupInput struct {
+	GroupID   string `json:"GroupId"`
+	GroupName string `json:"GroupName"`
+	DryRun    bool   `json:"DryRun"`
+}
+
+// DeleteSecurityGroupOutput is empty: delete-security-group prints nothing.
+type DeleteSecurityGroupOutput struct{}
+
 // DeleteSecurityGroup deletes a group no endpoint uses.
-func (a *API) DeleteSecurityGroup(ctx context.Context, id, name string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
-		g, err := a.ownedGroup(tx, id, name)
+func (a *API) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
+	return done[DeleteSecurityGroupOutput](a.write(ctx, func(tx *store.Tx) error {
+		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
+
 		if err != nil {
 			return err
 		}
 		if g.Name == "default" {
-			return Errorf("CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.ID)
+			return Errorf(ErrCodeCannotDelete, "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.ID)
 		}
 		ep, err := tx.SecurityGroupInUse(g.ID)
 		if err != nil {
 			return err
 		}
 		if ep != "" {
-			return Errorf("DependencyViolation", "resource %s has a dependent object (%s)", g.ID, ep)
+			return Errorf(ErrCodeDependencyViolation, "resource %s has a dependent object (%s)", g.ID, ep)
 		}
 		return tx.DeleteSecurityGroup(g.ID)
-	})
+	}))
 }

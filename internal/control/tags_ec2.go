@@ -58,20 +58,21 @@ func (a *API) ec2OwnedResource(tx *store.Tx, id string) error {
 	case "network-interface":
 		n, gerr := tx.ENI(id)
 		if errors.Is(gerr, store.ErrNotFound) || (gerr == nil && (n.Account != a.caller.Account || n.Region != a.caller.Region)) {
-			return Errorf(CodeNotFoundENI, "The networkInterface ID '%s' does not exist", id)
+			return Errorf(ErrCodeInvalidNetworkInterfaceIDNotFound, "The networkInterface ID '%s' does not exist", id)
 		}
 		err = gerr
 	default:
 		if names.ValidID(names.Notification, id) {
-			return Errorf(CodeInvalidID, "The ID '%s' is not valid: connection notifications cannot be tagged.", id)
+			return Errorf(ErrCodeInvalidID, "The ID '%s' is not valid: connection notifications cannot be tagged.", id)
 		}
-		return Errorf(CodeInvalidID, "The ID '%s' is not valid", id)
+		return Errorf(ErrCodeInvalidID, "The ID '%s' is not valid", id)
 	}
 	return err
 }
 
 // CreateTagsInput is ec2 create-tags.
 type CreateTagsInput struct {
+	DryRun    bool     `json:"DryRun"`
 	Resources []string `json:"Resources" aws:"required"`
 	Tags      []Tag    `json:"Tags" aws:"required"`
 }
@@ -83,13 +84,10 @@ type CreateTagsOutput struct{}
 // resource would then have at most 50 tags (TagLimitExceeded otherwise).
 // All or nothing: one refused resource changes none.
 func (a *API) CreateTags(ctx context.Context, in *CreateTagsInput) (*CreateTagsOutput, error) {
-	if len(in.Resources) == 0 {
-		return nil, missing("ResourceId")
+	if err := requiredEC2(in); err != nil {
+		return nil, err
 	}
-	if len(in.Tags) == 0 {
-		return nil, missing("Tag")
-	}
-	if err := checkListLen(CodeInvalidParameterValue, "Resources", len(in.Resources), maxIDsPerRequest); err != nil {
+	if err := checkListLen(ErrCodeInvalidParameterValue, "Resources", len(in.Resources), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	tags, err := tagsFor([]TagSpecification{{Tags: in.Tags}}, "")
@@ -101,7 +99,7 @@ func (a *API) CreateTags(ctx context.Context, in *CreateTagsInput) (*CreateTagsO
 			if err := a.ec2OwnedResource(tx, id); err != nil {
 				return err
 			}
-			if err := putTags(tx, id, tags, codeTagLimitExceeded); err != nil {
+			if err := putTags(tx, id, tags, ErrCodeTagLimitExceeded); err != nil {
 				return err
 			}
 		}
@@ -122,6 +120,7 @@ type TagToDelete struct {
 
 // DeleteTagsInput is ec2 delete-tags.
 type DeleteTagsInput struct {
+	DryRun    bool          `json:"DryRun"`
 	Resources []string      `json:"Resources" aws:"required"`
 	Tags      []TagToDelete `json:"Tags"`
 }
@@ -134,13 +133,13 @@ type DeleteTagsOutput struct{}
 // every tag when no tag is given. Removing a tag a resource does not have
 // is not an error.
 func (a *API) DeleteTags(ctx context.Context, in *DeleteTagsInput) (*DeleteTagsOutput, error) {
-	if len(in.Resources) == 0 {
-		return nil, missing("ResourceId")
-	}
-	if err := checkListLen(CodeInvalidParameterValue, "Resources", len(in.Resources), maxIDsPerRequest); err != nil {
+	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
-	if err := checkListLen(CodeInvalidParameterValue, "Tags", len(in.Tags), maxIDsPerRequest); err != nil {
+	if err := checkListLen(ErrCodeInvalidParameterValue, "Resources", len(in.Resources), maxIDsPerRequest); err != nil {
+		return nil, err
+	}
+	if err := checkListLen(ErrCodeInvalidParameterValue, "Tags", len(in.Tags), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
 	for _, t := range in.Tags {
@@ -199,9 +198,9 @@ type EC2TagDescription struct {
 // DescribeTagsEC2Input is ec2 describe-tags (the Go name keeps it apart
 // from elbv2's DescribeTags).
 type DescribeTagsEC2Input struct {
-	Filters    []Filter `json:"Filters"`
-	MaxResults int      `json:"MaxResults"`
-	NextToken  string   `json:"NextToken"`
+	DryRun  bool     `json:"DryRun"`
+	Filters []Filter `json:"Filters"`
+	EC2Paging
 }
 
 // DescribeTagsEC2Output is {"Tags": [...]} with NextToken when truncated.
@@ -225,15 +224,19 @@ const (
 // between pages (one added before the token is not seen, as it would not
 // be on a page already read).
 func (a *API) DescribeTagsEC2(ctx context.Context, in *DescribeTagsEC2Input) (*DescribeTagsEC2Output, error) {
-	if in.MaxResults != 0 && (in.MaxResults < describeTagsMinResults || in.MaxResults > describeTagsMaxResults) {
-		return nil, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and %d.", in.MaxResults, describeTagsMinResults, describeTagsMaxResults)
+	maxResults := 0
+	if in.MaxResults != nil {
+		maxResults = *in.MaxResults
+		if maxResults < describeTagsMinResults || maxResults > describeTagsMaxResults {
+			return nil, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and %d.", maxResults, describeTagsMinResults, describeTagsMaxResults)
+		}
 	}
 	var after [2]string
 	if in.NextToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
 		rid, key, ok := strings.Cut(string(b), "\x00")
 		if err != nil || !ok || ec2ResourceType(rid) == "" {
-			return nil, Errorf(CodeInvalidNextToken, "The token '%s' is invalid.", in.NextToken)
+			return nil, Errorf(ErrCodeInvalidNextToken, "The token '%s' is invalid.", in.NextToken)
 		}
 		after = [2]string{rid, key}
 	}
@@ -277,8 +280,8 @@ func (a *API) DescribeTagsEC2(ctx context.Context, in *DescribeTagsEC2Input) (*D
 		})
 		out.Tags = out.Tags[i:]
 	}
-	if in.MaxResults != 0 && len(out.Tags) > in.MaxResults {
-		out.Tags = out.Tags[:in.MaxResults]
+	if maxResults != 0 && len(out.Tags) > maxResults {
+		out.Tags = out.Tags[:maxResults]
 		last := out.Tags[len(out.Tags)-1]
 		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.ResourceID + "\x00" + last.Key))
 	}

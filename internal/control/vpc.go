@@ -25,7 +25,8 @@ type Vpc struct {
 	Tags                        []Tag                  `json:"Tags"`
 }
 
-// Ipv6CidrAssociation is an IPv6 block of a VPC or subnet.
+// Ipv6CidrAssociation is an IPv6 block of a VPC (the model's
+// VpcIpv6CidrBlockAssociation; a subnet's is SubnetIpv6CidrBlockAssociation).
 type Ipv6CidrAssociation struct {
 	AssociationID      string     `json:"AssociationId"`
 	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
@@ -48,21 +49,21 @@ type BlockState struct {
 
 // Subnet is the EC2 Subnet shape.
 type Subnet struct {
-	AvailabilityZone            string                `json:"AvailabilityZone"`
-	AvailabilityZoneID          string                `json:"AvailabilityZoneId"`
-	AvailableIPAddressCount     int                   `json:"AvailableIpAddressCount"`
-	CidrBlock                   string                `json:"CidrBlock,omitempty"`
-	DefaultForAz                bool                  `json:"DefaultForAz"`
-	MapPublicIPOnLaunch         bool                  `json:"MapPublicIpOnLaunch"`
-	State                       string                `json:"State"`
-	SubnetID                    string                `json:"SubnetId"`
-	VpcID                       string                `json:"VpcId"`
-	OwnerID                     string                `json:"OwnerId"`
-	AssignIpv6AddressOnCreation bool                  `json:"AssignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation `json:"Ipv6CidrBlockAssociationSet"`
-	SubnetArn                   string                `json:"SubnetArn"`
-	Ipv6Native                  bool                  `json:"Ipv6Native"`
-	Tags                        []Tag                 `json:"Tags"`
+	AvailabilityZone            string                           `json:"AvailabilityZone"`
+	AvailabilityZoneID          string                           `json:"AvailabilityZoneId"`
+	AvailableIPAddressCount     int                              `json:"AvailableIpAddressCount"`
+	CidrBlock                   string                           `json:"CidrBlock,omitempty"`
+	DefaultForAz                bool                             `json:"DefaultForAz"`
+	MapPublicIPOnLaunch         bool                             `json:"MapPublicIpOnLaunch"`
+	State                       string                           `json:"State"`
+	SubnetID                    string                           `json:"SubnetId"`
+	VpcID                       string                           `json:"VpcId"`
+	OwnerID                     string                           `json:"OwnerId"`
+	AssignIpv6AddressOnCreation bool                             `json:"AssignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet []SubnetIpv6CidrBlockAssociation `json:"Ipv6CidrBlockAssociationSet"`
+	SubnetArn                   string                           `json:"SubnetArn"`
+	Ipv6Native                  bool                             `json:"Ipv6Native"`
+	Tags                        []Tag                            `json:"Tags"`
 }
 
 // ensureDefaultVPC makes sure the caller's default VPC exists before a
@@ -111,7 +112,7 @@ func (a *API) ensureDefaultVPCTx(tx *store.Tx) error {
 		_, err := a.createVPC(tx, p, false, true)
 		return err
 	}
-	return Errorf("VpcLimitExceeded", "no free 127.N.0.0/16 block is left for a default VPC")
+	return Errorf(ErrCodeVpcLimitExceeded, "no free 127.N.0.0/16 block is left for a default VPC")
 }
 
 // createVPC inserts a VPC, its default security group and, for a default
@@ -120,7 +121,7 @@ func (a *API) createVPC(tx *store.Tx, p netip.Prefix, ipv6, isDefault bool) (sto
 	// DNS attributes as AWS sets them: both on for a default VPC, only
 	// enableDnsSupport for another (see vpc_attribute.go).
 	v := store.VPC{ID: names.NewID(names.VPC), Account: a.caller.Account, Region: a.caller.Region, CIDR: p,
-		IsDefault: isDefault, State: "available", CreatedAt: timestamp(a.now()),
+		IsDefault: isDefault, State: StateVpcAvailable, CreatedAt: timestamp(a.now()),
 		EnableDNSSupport: true, EnableDNSHostnames: isDefault}
 	if ipv6 {
 		c, err := allocateVPCIPv6(tx)
@@ -170,14 +171,20 @@ func mustHexBytes(h string) []byte {
 
 // CreateVpcInput is ec2 create-vpc.
 type CreateVpcInput struct {
-	CidrBlock                   string
-	AmazonProvidedIpv6CidrBlock bool
-	TagSpecifications           []TagSpecification
+	CidrBlock                   string             `json:"CidrBlock"`
+	AmazonProvidedIpv6CidrBlock bool               `json:"AmazonProvidedIpv6CidrBlock"`
+	TagSpecifications           []TagSpecification `json:"TagSpecifications"`
+	DryRun                      bool               `json:"DryRun"`
+}
+
+// CreateVpcOutput is {"Vpc": {...}}.
+type CreateVpcOutput struct {
+	Vpc *Vpc `json:"Vpc"`
 }
 
 // CreateVpc creates a VPC. Its IPv4 block must not overlap any VPC in the
 // store: every address here is a real address on one host.
-func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
+func (a *API) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpcOutput, error) {
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
 	}
@@ -189,7 +196,7 @@ func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
 		return nil, invalidValue("Value (%s) for parameter cidrBlock is invalid. The CIDR has bits set beyond its prefix length; did you mean %s?", in.CidrBlock, p.Masked())
 	}
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return nil, Errorf("InvalidVpc.Range", "The CIDR '%s' is invalid: a VPC block is between /16 and /28.", in.CidrBlock)
+		return nil, Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' is invalid: a VPC block is between /16 and /28.", in.CidrBlock)
 	}
 	tags, err := tagsFor(in.TagSpecifications, "vpc")
 	if err != nil {
@@ -200,19 +207,22 @@ func (a *API) CreateVpc(ctx context.Context, in CreateVpcInput) (*Vpc, error) {
 		if id, err := tx.OverlappingVPC(p); err != nil {
 			return err
 		} else if id != "" {
-			return Errorf("InvalidVpc.Range", "The CIDR '%s' overlaps %s: VPC blocks in one plink store must not overlap (every address is a real address on this host).", in.CidrBlock, id)
+			return Errorf(ErrCodeInvalidVpcRange, "The CIDR '%s' overlaps %s: VPC blocks in one plink store must not overlap (every address is a real address on this host).", in.CidrBlock, id)
 		}
 		v, err := a.createVPC(tx, p, in.AmazonProvidedIpv6CidrBlock, false)
 		if err != nil {
 			return err
 		}
-		if err := putTags(tx, v.ID, tags, codeTagLimitExceeded); err != nil {
+		if err := putTags(tx, v.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.vpcView(tx, v)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &CreateVpcOutput{Vpc: out}, nil
 }
 
 func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
@@ -222,7 +232,7 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	}
 	out := &Vpc{CidrBlock: v.CIDR.String(), DhcpOptionsID: "default", State: v.State, VpcID: v.ID, OwnerID: v.Account,
 		InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags, Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{},
-		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{"associated"}}}}
+		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockAssociated}}}}
 	secondary, err := secondaryBlockViews(tx, v.ID)
 	if err != nil {
 		return nil, err
@@ -230,7 +240,7 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	out.CidrBlockAssociationSet = append(out.CidrBlockAssociationSet, secondary...)
 	if v.IPv6CIDR.IsValid() {
 		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
-			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{"associated"},
+			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated},
 			NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"})
 	}
 	return out, nil
@@ -261,7 +271,7 @@ func tagsFor(specs []TagSpecification, resourceType string) (map[string]string, 
 			}
 			out[t.Key] = t.Value
 			if len(out) > maxTagsPerResource {
-				return nil, Errorf(codeTagLimitExceeded, "The maximum number of tags per resource is %d.", maxTagsPerResource)
+				return nil, Errorf(ErrCodeTagLimitExceeded, "The maximum number of tags per resource is %d.", maxTagsPerResource)
 			}
 		}
 	}
@@ -270,17 +280,20 @@ func tagsFor(specs []TagSpecification, resourceType string) (map[string]string, 
 
 // DescribeVpcsInput is ec2 describe-vpcs.
 type DescribeVpcsInput struct {
-	VpcIDs  []string
-	Filters []Filter
+	Filters []Filter `json:"Filters"`
+	VpcIDs  []string `json:"VpcIds"`
+	DryRun  bool     `json:"DryRun"`
+	EC2Paging
 }
 
 // DescribeVpcsOutput is {"Vpcs": [...]}.
 type DescribeVpcsOutput struct {
-	Vpcs []Vpc `json:"Vpcs"`
+	Vpcs      []Vpc  `json:"Vpcs"`
+	NextToken string `json:"NextToken,omitempty"`
 }
 
 // DescribeVpcs lists the caller's VPCs.
-func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -293,7 +306,7 @@ func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*Describe
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.VpcIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist"); err != nil {
+		if err := missingIDs(in.VpcIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidVpcIDNotFound, "The vpc ID '%s' does not exist"); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -329,7 +342,7 @@ func (a *API) DescribeVpcs(ctx context.Context, in DescribeVpcsInput) (*Describe
 
 // checkIDs refuses malformed IDs with Invalid<kind>Id.Malformed.
 func checkIDs(prefix, kind string, ids []string) error {
-	if err := checkListLen(CodeInvalidParameterValue, kind+"Ids", len(ids), maxIDsPerRequest); err != nil {
+	if err := checkListLen(ErrCodeInvalidParameterValue, kind+"Ids", len(ids), maxIDsPerRequest); err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -367,14 +380,27 @@ func (a *API) ownedVPC(tx *store.Tx, id string) (store.VPC, error) {
 	}
 	v, err := tx.VPC(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (v.Account != a.caller.Account || v.Region != a.caller.Region)) {
-		return store.VPC{}, Errorf("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+		return store.VPC{}, Errorf(ErrCodeInvalidVpcIDNotFound, "The vpc ID '%s' does not exist", id)
 	}
 	return v, err
 }
 
+// DeleteVpcInput is ec2 delete-vpc.
+type DeleteVpcInput struct {
+	VpcID  string `json:"VpcId" aws:"required"`
+	DryRun bool   `json:"DryRun"`
+}
+
+// DeleteVpcOutput is empty: delete-vpc prints nothing.
+type DeleteVpcOutput struct{}
+
 // DeleteVpc deletes an empty VPC.
-func (a *API) DeleteVpc(ctx context.Context, id string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	id := in.VpcID
+	return done[DeleteVpcOutput](a.write(ctx, func(tx *store.Tx) error {
 		v, err := a.ownedVPC(tx, id)
 		if err != nil {
 			return err
@@ -384,24 +410,33 @@ func (a *API) DeleteVpc(ctx context.Context, id string) error {
 			return err
 		}
 		if dep != "" {
-			return Errorf("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted (%s).", id, dep)
+			return Errorf(ErrCodeDependencyViolation, "The vpc '%s' has dependencies and cannot be deleted (%s).", id, dep)
 		}
 		return tx.DeleteVPC(v.ID)
-	})
+	}))
 }
 
 // CreateSubnetInput is ec2 create-subnet.
 type CreateSubnetInput struct {
-	VpcID             string
-	CidrBlock         string
-	Ipv6CidrBlock     string
-	Ipv6Native        bool
-	AvailabilityZone  string
-	TagSpecifications []TagSpecification
+	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	AvailabilityZone  string             `json:"AvailabilityZone"`
+	CidrBlock         string             `json:"CidrBlock"`
+	Ipv6CidrBlock     string             `json:"Ipv6CidrBlock"`
+	VpcID             string             `json:"VpcId" aws:"required"`
+	DryRun            bool               `json:"DryRun"`
+	Ipv6Native        bool               `json:"Ipv6Native"`
+}
+
+// CreateSubnetOutput is {"Subnet": {...}}.
+type CreateSubnetOutput struct {
+	Subnet *Subnet `json:"Subnet"`
 }
 
 // CreateSubnet creates a subnet inside a VPC's blocks.
-func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, error) {
+func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateSubnetOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	tags, err := tagsFor(in.TagSpecifications, "subnet")
 	if err != nil {
 		return nil, err
@@ -427,10 +462,10 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 		}
 		if in.Ipv6Native {
 			if in.CidrBlock != "" {
-				return Errorf(CodeInvalidParameterCombination, "An IPv6-native subnet cannot have an IPv4 CIDR block.")
+				return Errorf(ErrCodeInvalidParameterCombination, "An IPv6-native subnet cannot have an IPv4 CIDR block.")
 			}
 			if in.Ipv6CidrBlock == "" {
-				return Errorf(CodeInvalidParameterCombination, "An IPv6-native subnet needs an IPv6 CIDR block (--ipv6-cidr-block).")
+				return Errorf(ErrCodeInvalidParameterCombination, "An IPv6-native subnet needs an IPv6 CIDR block (--ipv6-cidr-block).")
 			}
 		} else {
 			if in.CidrBlock == "" {
@@ -445,11 +480,11 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 				return err
 			}
 			if p.Bits() > 28 || !containsFunc(blocks, func(b netip.Prefix) bool { return b.Contains(p.Addr()) && p.Bits() >= b.Bits() }) {
-				return Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+				return Errorf(ErrCodeInvalidSubnetRange, "The CIDR '%s' is invalid.", in.CidrBlock)
 			}
 			for _, e := range existing {
 				if e.CIDR.IsValid() && e.CIDR.Overlaps(p) {
-					return Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.CidrBlock)
+					return Errorf(ErrCodeInvalidSubnetConflict, "The CIDR '%s' conflicts with another subnet", in.CidrBlock)
 				}
 			}
 			s.CIDR = p
@@ -460,14 +495,14 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 				return invalidValue("Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", in.Ipv6CidrBlock)
 			}
 			if !v.IPv6CIDR.IsValid() {
-				return Errorf("InvalidSubnet.Range", "The VPC %s has no IPv6 CIDR block; create it with --amazon-provided-ipv6-cidr-block.", v.ID)
+				return Errorf(ErrCodeInvalidSubnetRange, "The VPC %s has no IPv6 CIDR block; create it with --amazon-provided-ipv6-cidr-block.", v.ID)
 			}
 			if p.Bits() != 64 || !v.IPv6CIDR.Contains(p.Addr()) {
-				return Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid: a subnet's IPv6 block is a /64 inside the VPC's %s.", in.Ipv6CidrBlock, v.IPv6CIDR)
+				return Errorf(ErrCodeInvalidSubnetRange, "The IPv6 CIDR '%s' is invalid: a subnet's IPv6 block is a /64 inside the VPC's %s.", in.Ipv6CidrBlock, v.IPv6CIDR)
 			}
 			for _, e := range existing {
 				if e.IPv6CIDR == p {
-					return Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.Ipv6CidrBlock)
+					return Errorf(ErrCodeInvalidSubnetConflict, "The CIDR '%s' conflicts with another subnet", in.Ipv6CidrBlock)
 				}
 			}
 			s.IPv6CIDR = p
@@ -475,13 +510,16 @@ func (a *API) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subnet, 
 		if err := tx.InsertSubnet(s); err != nil {
 			return err
 		}
-		if err := putTags(tx, s.ID, tags, codeTagLimitExceeded); err != nil {
+		if err := putTags(tx, s.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
 		out, err = a.subnetView(tx, s)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &CreateSubnetOutput{Subnet: out}, nil
 }
 
 func validZone(region, zone string) bool {
@@ -499,33 +537,36 @@ func (a *API) subnetView(tx *store.Tx, s store.Subnet) (*Subnet, error) {
 		return nil, err
 	}
 	out := &Subnet{AvailabilityZone: s.Zone, AvailabilityZoneID: names.ZoneID(s.Zone), DefaultForAz: s.IsDefault,
-		MapPublicIPOnLaunch: false, State: "available", SubnetID: s.ID, VpcID: s.VPCID, OwnerID: s.Account,
+		MapPublicIPOnLaunch: false, State: StateSubnetAvailable, SubnetID: s.ID, VpcID: s.VPCID, OwnerID: s.Account,
 		SubnetArn: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.Region, s.Account, s.ID), Ipv6Native: s.IPv6Native, Tags: tags,
-		Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
+		Ipv6CidrBlockAssociationSet: []SubnetIpv6CidrBlockAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
 	if s.CIDR.IsValid() {
 		out.CidrBlock = s.CIDR.String()
 		out.AvailableIPAddressCount = (1 << (32 - s.CIDR.Bits())) - 5
 	}
 	if s.IPv6CIDR.IsValid() {
-		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
-			AssociationID: "subnet-cidr-assoc-" + s.ID[7:], Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{"associated"}})
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, SubnetIpv6CidrBlockAssociation{
+			AssociationID: subnetIPv6AssocID(s.ID), Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated}})
 	}
 	return out, nil
 }
 
 // DescribeSubnetsInput is ec2 describe-subnets.
 type DescribeSubnetsInput struct {
-	SubnetIDs []string
-	Filters   []Filter
+	Filters   []Filter `json:"Filters"`
+	SubnetIDs []string `json:"SubnetIds"`
+	DryRun    bool     `json:"DryRun"`
+	EC2Paging
 }
 
 // DescribeSubnetsOutput is {"Subnets": [...]}.
 type DescribeSubnetsOutput struct {
-	Subnets []Subnet `json:"Subnets"`
+	Subnets   []Subnet `json:"Subnets"`
+	NextToken string   `json:"NextToken,omitempty"`
 }
 
 // DescribeSubnets lists the caller's subnets.
-func (a *API) DescribeSubnets(ctx context.Context, in DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
+func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -538,7 +579,7 @@ func (a *API) DescribeSubnets(ctx context.Context, in DescribeSubnetsInput) (*De
 		if err != nil {
 			return err
 		}
-		if err := missingIDs(in.SubnetIDs, len(rows), func(i int) string { return rows[i].ID }, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist"); err != nil {
+		if err := missingIDs(in.SubnetIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidSubnetIDNotFound, "The subnet ID '%s' does not exist"); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -575,14 +616,28 @@ func (a *API) ownedSubnet(tx *store.Tx, id string) (store.Subnet, error) {
 	}
 	s, err := tx.Subnet(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (s.Account != a.caller.Account || s.Region != a.caller.Region)) {
-		return store.Subnet{}, Errorf("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+		return store.Subnet{}, Errorf(ErrCodeInvalidSubnetIDNotFound, "The subnet ID '%s' does not exist", id)
 	}
 	return s, err
 }
 
+// DeleteSubnetInput is ec2 delete-subnet.
+type DeleteSubnetInput struct {
+	SubnetID string `json:"SubnetId" aws:"required"`
+	DryRun   bool   `json:"DryRun"`
+}
+
+// DeleteSubnetOutput is empty: delete-subnet prints nothing.
+type DeleteSubnetOutput struct{}
+
 // DeleteSubnet deletes a subnet nothing uses.
-func (a *API) DeleteSubnet(ctx context.Context, id string) error {
-	return a.write(ctx, func(tx *store.Tx) error {
+func (a *API) DeleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*DeleteSubnetOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	id := in.SubnetID
+	return done[DeleteSubnetOutput](a.write(ctx, func(tx *store.Tx) error {
+
 		s, err := a.ownedSubnet(tx, id)
 		if err != nil {
 			return err
@@ -592,8 +647,8 @@ func (a *API) DeleteSubnet(ctx context.Context, id string) error {
 			return err
 		}
 		if owner != "" {
-			return Errorf("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted (%s).", id, owner)
+			return Errorf(ErrCodeDependencyViolation, "The subnet '%s' has dependencies and cannot be deleted (%s).", id, owner)
 		}
 		return tx.DeleteSubnet(s.ID)
-	})
+	}))
 }

@@ -19,6 +19,7 @@ type AttributeBooleanValue struct {
 
 // DescribeVpcAttributeInput is ec2 describe-vpc-attribute.
 type DescribeVpcAttributeInput struct {
+	DryRun    bool   `json:"DryRun"`
 	Attribute string `json:"Attribute" aws:"required"`
 	VpcID     string `json:"VpcId" aws:"required"`
 }
@@ -34,10 +35,11 @@ type DescribeVpcAttributeOutput struct {
 // DescribeVpcAttribute returns one attribute of a VPC the caller owns.
 // enableNetworkAddressUsageMetrics is always false here.
 func (a *API) DescribeVpcAttribute(ctx context.Context, in *DescribeVpcAttributeInput) (*DescribeVpcAttributeOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	switch in.Attribute {
 	case VpcAttrEnableDNSSupport, VpcAttrEnableDNSHostnames, VpcAttrEnableNetworkAddressUsageMetrics:
-	case "":
-		return nil, missing("Attribute")
 	default:
 		return nil, invalidValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
 	}
@@ -86,6 +88,9 @@ type ModifyVpcAttributeOutput struct{}
 // serve answers none of the VPC's private names, as AWS's private hosted
 // zones need both.
 func (a *API) ModifyVpcAttribute(ctx context.Context, in *ModifyVpcAttributeInput) (*ModifyVpcAttributeOutput, error) {
+	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
 	var set []string
 	if in.EnableDNSSupport != nil {
 		set = append(set, VpcAttrEnableDNSSupport)
@@ -98,9 +103,9 @@ func (a *API) ModifyVpcAttribute(ctx context.Context, in *ModifyVpcAttributeInpu
 	}
 	switch {
 	case len(set) == 0:
-		return nil, Errorf(CodeMissingParameter, "No attributes specified: give one of EnableDnsSupport, EnableDnsHostnames or EnableNetworkAddressUsageMetrics.")
+		return nil, Errorf(ErrCodeMissingParameter, "No attributes specified: give one of EnableDnsSupport, EnableDnsHostnames or EnableNetworkAddressUsageMetrics.")
 	case len(set) > 1:
-		return nil, Errorf(CodeInvalidParameterCombination, "Fields for multiple attribute types specified: %s. Modify one attribute per request.", strings.Join(set, ", "))
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "Fields for multiple attribute types specified: %s. Modify one attribute per request.", strings.Join(set, ", "))
 	case in.EnableNetworkAddressUsageMetrics != nil && in.EnableNetworkAddressUsageMetrics.Value:
 		return nil, invalidValue("plink does not publish network address usage metrics: enableNetworkAddressUsageMetrics stays false.")
 	}
@@ -133,5 +138,5 @@ func privateDNSNeedsVPCAttributes(v store.VPC) error {
 	if v.EnableDNSSupport && v.EnableDNSHostnames {
 		return nil
 	}
-	return Errorf(CodeInvalidParameter, "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for %s", v.ID)
+	return Errorf(ErrCodeInvalidParameter, "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for %s", v.ID)
 }

@@ -98,12 +98,12 @@ func build(args []string) error {
 	defer st.Close()
 	p, c := api(st, provider), api(st, consumer)
 
-	pv, err := p.DescribeVpcs(ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}})
+	pv, err := p.DescribeVpcs(ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}})
 	if err != nil {
 		return err
 	}
 	vpc := pv.Vpcs[0].VpcID
-	ps, err := p.DescribeSubnets(ctx, control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{vpc}}}})
+	ps, err := p.DescribeSubnets(ctx, &control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{vpc}}}})
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func build(args []string) error {
 	for _, s := range ps.Subnets {
 		psubs = append(psubs, s.SubnetID)
 	}
-	lb, err := p.CreateLoadBalancer(ctx, control.CreateLoadBalancerInput{Name: "bench", Type: "network", Scheme: "internal", Subnets: psubs})
+	lb, err := p.CreateLoadBalancer(ctx, &control.CreateLoadBalancerInput{Name: "bench", Type: "network", Scheme: "internal", Subnets: psubs})
 	if err != nil {
 		return fmt.Errorf("create-load-balancer: %w", err)
 	}
@@ -130,29 +130,29 @@ func build(args []string) error {
 		if len(parts) > 3 {
 			in.HealthCheckPort = parts[3]
 		}
-		tg, err := p.CreateTargetGroup(ctx, in)
+		tg, err := p.CreateTargetGroup(ctx, &in)
 		if err != nil {
 			return fmt.Errorf("create-target-group: %w", err)
 		}
 		tgARN := tg.TargetGroups[0].TargetGroupARN
-		if err := p.RegisterTargets(ctx, control.TargetsInput{TargetGroupARN: tgARN, Targets: []control.TargetDescription{{ID: parts[1], Port: &tport}}}); err != nil {
+		if _, err := p.RegisterTargets(ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tgARN, Targets: []control.TargetDescription{{ID: parts[1], Port: &tport}}}}); err != nil {
 			return fmt.Errorf("register-targets: %w", err)
 		}
-		if _, err := p.ModifyTargetGroupAttributes(ctx, control.ModifyAttributesInput{ARN: tgARN,
+		if _, err := p.ModifyTargetGroupAttributes(ctx, &control.ModifyTargetGroupAttributesInput{TargetGroupARN: tgARN,
 			Attributes: []control.ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "false"}}}); err != nil {
 			return err
 		}
-		if _, err := p.CreateListener(ctx, control.CreateListenerInput{LoadBalancerARN: lbARN, Protocol: "TCP", Port: lport,
+		if _, err := p.CreateListener(ctx, &control.CreateListenerInput{LoadBalancerARN: lbARN, Protocol: "TCP", Port: lport,
 			DefaultActions: []control.Action{{Type: "forward", TargetGroupARN: tgARN}}}); err != nil {
 			return fmt.Errorf("create-listener: %w", err)
 		}
 	}
 	acc := *pending
-	svc, err := p.CreateVpcEndpointServiceConfiguration(ctx, control.CreateServiceInput{NetworkLoadBalancerArns: []string{lbARN}, AcceptanceRequired: &acc})
+	svc, err := p.CreateVpcEndpointServiceConfiguration(ctx, &control.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{lbARN}, AcceptanceRequired: &acc})
 	if err != nil {
 		return fmt.Errorf("create-endpoint-service: %w", err)
 	}
-	if _, err := p.ModifyVpcEndpointServicePermissions(ctx, control.ModifyPermissionsInput{ServiceID: svc.ServiceConfiguration.ServiceID,
+	if _, err := p.ModifyVpcEndpointServicePermissions(ctx, &control.ModifyVpcEndpointServicePermissionsInput{ServiceID: svc.ServiceConfiguration.ServiceID,
 		AddAllowedPrincipals: []string{"arn:aws:iam::" + consumer + ":root"}}); err != nil {
 		return err
 	}
@@ -161,11 +161,11 @@ func build(args []string) error {
 	// three /20s each (about 4,090 addresses per /20) until N fit.
 	type sub struct{ vpc, id string }
 	var subs []sub
-	cv, err := c.DescribeVpcs(ctx, control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}})
+	cv, err := c.DescribeVpcs(ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}})
 	if err != nil {
 		return err
 	}
-	cs, err := c.DescribeSubnets(ctx, control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{cv.Vpcs[0].VpcID}}}})
+	cs, err := c.DescribeSubnets(ctx, &control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{cv.Vpcs[0].VpcID}}}})
 	if err != nil {
 		return err
 	}
@@ -175,22 +175,22 @@ func build(args []string) error {
 	const perSubnet = 4000
 	for i := 0; len(subs)*perSubnet < *n; i++ {
 		base := fmt.Sprintf("127.%d", 120+i)
-		v, err := c.CreateVpc(ctx, control.CreateVpcInput{CidrBlock: base + ".0.0/16"})
+		v, err := c.CreateVpc(ctx, &control.CreateVpcInput{CidrBlock: base + ".0.0/16"})
 		if err != nil {
 			return fmt.Errorf("create-vpc %s: %w", base, err)
 		}
 		for j, z := range []string{"a", "b", "c"} {
-			s, err := c.CreateSubnet(ctx, control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/20", base, 16*j), AvailabilityZone: region + z})
+			s, err := c.CreateSubnet(ctx, &control.CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/20", base, 16*j), AvailabilityZone: region + z})
 			if err != nil {
 				return fmt.Errorf("create-subnet: %w", err)
 			}
-			subs = append(subs, sub{v.VpcID, s.SubnetID})
+			subs = append(subs, sub{v.Vpc.VpcID, s.Subnet.SubnetID})
 		}
 	}
 	start := time.Now()
 	for i := 0; i < *n; i++ {
 		s := subs[i%len(subs)]
-		if _, err := c.CreateVpcEndpoint(ctx, control.CreateEndpointInput{VpcID: s.vpc, ServiceName: svc.ServiceConfiguration.ServiceName,
+		if _, err := c.CreateVpcEndpoint(ctx, &control.CreateVpcEndpointInput{VpcID: s.vpc, ServiceName: svc.ServiceConfiguration.ServiceName,
 			SubnetIDs: []string{s.id}}); err != nil {
 			return fmt.Errorf("create-endpoint #%d: %w", i, err)
 		}
@@ -214,7 +214,7 @@ func accept(args []string) error {
 	}
 	defer st.Close()
 	p := api(st, provider)
-	conns, err := p.DescribeVpcEndpointConnections(ctx, []control.Filter{{Name: "vpc-endpoint-state", Values: []string{"pendingAcceptance"}}})
+	conns, err := p.DescribeVpcEndpointConnections(ctx, &control.DescribeVpcEndpointConnectionsInput{Filters: []control.Filter{{Name: "vpc-endpoint-state", Values: []string{"pendingAcceptance"}}}})
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func accept(args []string) error {
 		return errors.New("no pendingAcceptance endpoints")
 	}
 	start := time.Now()
-	r, err := p.AcceptVpcEndpointConnections(ctx, svcID, ids)
+	r, err := p.AcceptVpcEndpointConnections(ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: svcID, VpcEndpointIDs: ids}})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -35,7 +37,8 @@ func DecodeShorthand(arg string, out any) error {
 		}
 		v = m
 	}
-	b, err := json.Marshal(v)
+	// FromPort=80 arrives as a string: convert it where out has a number.
+	b, err := json.Marshal(coerce(v, reflect.TypeOf(out)))
 	if err != nil {
 		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
@@ -43,11 +46,7 @@ func DecodeShorthand(arg string, out any) error {
 		if name, ok := unknownField(err); ok {
 			return fmt.Errorf("unknown parameter %q in %q", name, clip(arg))
 		}
-		// Retry with scalars coerced (FromPort=80 arrives as a string).
-		b, _ = json.Marshal(coerce(v))
-		if err2 := decodeStrict(b, out); err2 != nil {
-			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
-		}
+		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
 	return nil
 }
@@ -100,28 +99,76 @@ func clip(s string) string {
 	return s[:max] + "..."
 }
 
-func coerce(v any) any {
+// coerce converts the strings of v that stand where t (the type v is to
+// be decoded into) has a number or a boolean, as the AWS CLI converts
+// shorthand scalars by the operation's model: "80" for FromPort becomes 80,
+// while a string member keeps "6" or "2024" as written.
+func coerce(v any, t reflect.Type) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = coerce(e)
+			switch t.Kind() {
+			case reflect.Struct:
+				if f, ok := jsonField(t, k); ok {
+					x[k] = coerce(e, f)
+				}
+			case reflect.Map:
+				x[k] = coerce(e, t.Elem())
+			}
 		}
-		return x
 	case []any:
-		for i, e := range x {
-			x[i] = coerce(e)
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range x {
+				x[i] = coerce(e, t.Elem())
+			}
 		}
-		return x
 	case string:
-		var n json.Number
-		if err := json.Unmarshal([]byte(x), &n); err == nil {
-			return n
-		}
-		if x == "true" || x == "false" {
-			return x == "true"
+		switch t.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64:
+			if jsonNumber.MatchString(x) {
+				return json.Number(x)
+			}
+		case reflect.Bool:
+			if strings.EqualFold(x, "true") || strings.EqualFold(x, "false") {
+				return strings.EqualFold(x, "true")
+			}
 		}
 	}
 	return v
+}
+
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// jsonField is the type of the field of struct t that encoding/json
+// decodes member name into: the exact name first, then a case-insensitive
+// match, as encoding/json does.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(tag, name) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
 }
 
 // listKeys are shorthand keys whose single value is still a list.
@@ -139,7 +186,7 @@ const maxShorthandDepth = 32
 //	list      = "[" [value *("," value)] "]"
 //	hash      = "{" [keyval *("," keyval)] "}"
 //	value     = list / hash / scalar
-//	scalar    = quoted / unquoted                   ; unquoted: up to , ] } (\ escapes one byte)
+//	scalar    = quoted / unquoted                   ; unquoted: up to , ] } ("\," is a comma)
 //	quoted    = "'" ... "'" / DQUOTE ... DQUOTE     ; \ escapes the quote and itself
 type shParser struct {
 	s     string
@@ -371,7 +418,8 @@ func (p *shParser) hash() (any, error) {
 }
 
 // scalar reads a quoted string, or an unquoted one up to ',', ']' or '}'
-// (surrounding spaces dropped; a backslash takes the next byte literally).
+// (surrounding spaces dropped; "\," is a comma, other backslashes are
+// kept).
 func (p *shParser) scalar() (string, error) {
 	p.skipSpace()
 	if q := p.peek(); q == '\'' || q == '"' {
@@ -389,9 +437,12 @@ func (p *shParser) scalar() (string, error) {
 				return "", p.errorf("unexpected %q", c)
 			}
 		case '\\':
-			if p.pos+1 < len(p.s) {
+			// As in the AWS CLI, "\," is a comma inside the value, and
+			// any other backslash is part of the value: an EC2 filter's
+			// "\*" reaches the filter, a Windows path stays whole.
+			if p.pos+1 < len(p.s) && p.s[p.pos+1] == ',' {
 				p.pos++
-				c = p.peek()
+				c = ','
 			}
 		}
 		b.WriteByte(c)

@@ -46,16 +46,16 @@ func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listene
 
 	// Provider: target group with the backend, PROXY v2 on, an NLB in the
 	// default VPC's three subnets, a listener.
-	pvpcs, err := prov.DescribeVpcs(ctx, control.DescribeVpcsInput{})
+	pvpcs, err := prov.DescribeVpcs(ctx, &control.DescribeVpcsInput{})
 	if err != nil {
 		return nil, err
 	}
-	psubs, err := prov.DescribeSubnets(ctx, control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{pvpcs.Vpcs[0].VpcID}}}})
+	psubs, err := prov.DescribeSubnets(ctx, &control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{pvpcs.Vpcs[0].VpcID}}}})
 	if err != nil {
 		return nil, err
 	}
 	fast, two := 5, 2 // health within seconds, not the NLB default minutes
-	tgs, err := prov.CreateTargetGroup(ctx, control.CreateTargetGroupInput{Name: "demo-targets", Protocol: "TCP", Port: int(backend.Port()),
+	tgs, err := prov.CreateTargetGroup(ctx, &control.CreateTargetGroupInput{Name: "demo-targets", Protocol: "TCP", Port: int(backend.Port()),
 		VpcID: pvpcs.Vpcs[0].VpcID, TargetType: "ip", HealthCheckSettings: control.HealthCheckSettings{
 			HealthCheckIntervalSeconds: &fast, HealthCheckTimeoutSeconds: &two, HealthyThresholdCount: &two}})
 	if err != nil {
@@ -63,11 +63,11 @@ func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listene
 	}
 	tgARN := tgs.TargetGroups[0].TargetGroupARN
 	port := int(backend.Port())
-	if err := prov.RegisterTargets(ctx, control.TargetsInput{TargetGroupARN: tgARN, Targets: []control.TargetDescription{
-		{ID: backend.Addr().String(), Port: &port, AvailabilityZone: "all"}}}); err != nil {
+	if _, err := prov.RegisterTargets(ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tgARN, Targets: []control.TargetDescription{
+		{ID: backend.Addr().String(), Port: &port, AvailabilityZone: "all"}}}}); err != nil {
 		return nil, fmt.Errorf("register-targets: %w", err)
 	}
-	if _, err := prov.ModifyTargetGroupAttributes(ctx, control.ModifyAttributesInput{ARN: tgARN, Attributes: []control.ELBAttribute{
+	if _, err := prov.ModifyTargetGroupAttributes(ctx, &control.ModifyTargetGroupAttributesInput{TargetGroupARN: tgARN, Attributes: []control.ELBAttribute{
 		{Key: "proxy_protocol_v2.enabled", Value: "true"}}}); err != nil {
 		return nil, fmt.Errorf("modify-target-group-attributes: %w", err)
 	}
@@ -75,36 +75,36 @@ func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listene
 	for _, s := range psubs.Subnets {
 		subnetIDs = append(subnetIDs, s.SubnetID)
 	}
-	lbs, err := prov.CreateLoadBalancer(ctx, control.CreateLoadBalancerInput{Name: "demo-nlb", Type: "network", Scheme: "internal", Subnets: subnetIDs})
+	lbs, err := prov.CreateLoadBalancer(ctx, &control.CreateLoadBalancerInput{Name: "demo-nlb", Type: "network", Scheme: "internal", Subnets: subnetIDs})
 	if err != nil {
 		return nil, fmt.Errorf("create-load-balancer: %w", err)
 	}
 	lb := lbs.LoadBalancers[0]
 	t.LoadBalancerDNS = lb.DNSName
-	if _, err := prov.CreateListener(ctx, control.CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: listenerPort,
+	if _, err := prov.CreateListener(ctx, &control.CreateListenerInput{LoadBalancerARN: lb.LoadBalancerARN, Protocol: "TCP", Port: listenerPort,
 		DefaultActions: []control.Action{{Type: "forward", TargetGroupARN: tgARN}}}); err != nil {
 		return nil, fmt.Errorf("create-listener: %w", err)
 	}
 
 	// The endpoint service, acceptance required, and the consumer allowed.
 	yes := true
-	svc, err := prov.CreateVpcEndpointServiceConfiguration(ctx, control.CreateServiceInput{NetworkLoadBalancerArns: []string{lb.LoadBalancerARN}, AcceptanceRequired: &yes})
+	svc, err := prov.CreateVpcEndpointServiceConfiguration(ctx, &control.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{lb.LoadBalancerARN}, AcceptanceRequired: &yes})
 	if err != nil {
 		return nil, fmt.Errorf("create-endpoint-service: %w", err)
 	}
 	t.ServiceID, t.ServiceName = svc.ServiceConfiguration.ServiceID, svc.ServiceConfiguration.ServiceName
-	if _, err := prov.ModifyVpcEndpointServicePermissions(ctx, control.ModifyPermissionsInput{ServiceID: t.ServiceID,
+	if _, err := prov.ModifyVpcEndpointServicePermissions(ctx, &control.ModifyVpcEndpointServicePermissionsInput{ServiceID: t.ServiceID,
 		AddAllowedPrincipals: []string{"arn:aws:iam::" + ConsumerAccount + ":root"}}); err != nil {
 		return nil, fmt.Errorf("modify-endpoint-service-permissions: %w", err)
 	}
 
 	// Consumer: an endpoint in its default VPC, one ENI per zone.
-	cvpcs, err := cons.DescribeVpcs(ctx, control.DescribeVpcsInput{})
+	cvpcs, err := cons.DescribeVpcs(ctx, &control.DescribeVpcsInput{})
 	if err != nil {
 		return nil, err
 	}
 	cvpc := cvpcs.Vpcs[0]
-	csubs, err := cons.DescribeSubnets(ctx, control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{cvpc.VpcID}}}})
+	csubs, err := cons.DescribeSubnets(ctx, &control.DescribeSubnetsInput{Filters: []control.Filter{{Name: "vpc-id", Values: []string{cvpc.VpcID}}}})
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +112,12 @@ func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listene
 	for _, s := range csubs.Subnets {
 		csubnetIDs = append(csubnetIDs, s.SubnetID)
 	}
-	ep, err := cons.CreateVpcEndpoint(ctx, control.CreateEndpointInput{VpcID: cvpc.VpcID, ServiceName: t.ServiceName, SubnetIDs: csubnetIDs})
+	ep, err := cons.CreateVpcEndpoint(ctx, &control.CreateVpcEndpointInput{VpcID: cvpc.VpcID, ServiceName: t.ServiceName, SubnetIDs: csubnetIDs})
 	if err != nil {
 		return nil, fmt.Errorf("create-endpoint: %w", err)
 	}
 	t.EndpointID = ep.VpcEndpoint.VpcEndpointID
-	res, err := prov.AcceptVpcEndpointConnections(ctx, t.ServiceID, []string{t.EndpointID})
+	res, err := prov.AcceptVpcEndpointConnections(ctx, &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: control.ConnectionsInput{ServiceID: t.ServiceID, VpcEndpointIDs: []string{t.EndpointID}}})
 	if err != nil {
 		return nil, fmt.Errorf("accept-endpoint-connections: %w", err)
 	}
@@ -131,7 +131,7 @@ func Setup(ctx context.Context, st *store.Store, backend netip.AddrPort, listene
 			t.ZonalNames = append(t.ZonalNames, d.DNSName)
 		}
 	}
-	enis, err := cons.DescribeNetworkInterfaces(ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.VpcEndpoint.NetworkInterfaceIDs})
+	enis, err := cons.DescribeNetworkInterfaces(ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ep.VpcEndpoint.NetworkInterfaceIDs})
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ var (
 )
 
 func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeEndpointServicesOutput]{
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeVpcEndpointServicesOutput]{
 		Use:     "describe-endpoint-services [--service-names NAME...] [--filters ...]",
 		Short:   "List the endpoint services you may connect to (ec2 describe-vpc-endpoint-services)",
 		Op:      "DescribeVpcEndpointServices",
@@ -50,14 +50,14 @@ func newDescribeServices(f *cmdutil.Factory) *cobra.Command {
 			{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
 			{Header: "ACCEPTANCE", Path: "AcceptanceRequired"}, {Header: "IP TYPES", Path: "SupportedIpAddressTypes"},
 			{Header: "PRIVATE DNS", Path: "PrivateDnsName", Wide: true}, {Header: "VERIFICATION", Path: "PrivateDnsNameVerificationState", Wide: true}}},
-		Call: func(ctx context.Context, api *control.API, names []string, fs []control.Filter) (*control.DescribeEndpointServicesOutput, error) {
-			return api.DescribeVpcEndpointServices(ctx, control.DescribeEndpointServicesInput{ServiceNames: names, Filters: fs})
+		Call: func(ctx context.Context, api *control.API, names []string, fs []control.Filter) (*control.DescribeVpcEndpointServicesOutput, error) {
+			return api.DescribeVpcEndpointServices(ctx, &control.DescribeVpcEndpointServicesInput{ServiceNames: names, Filters: fs})
 		},
 	})
 }
 
 func newCreate(f *cmdutil.Factory) *cobra.Command {
-	var in control.CreateEndpointInput
+	var in control.CreateVpcEndpointInput
 	var subnets, groups, tagSpecs []string
 	var dnsOptions string
 	cmd := &cobra.Command{
@@ -78,12 +78,12 @@ the service has a verified private DNS name. Only Interface endpoints exist here
 			if in.TagSpecifications, err = cmdutil.TagSpecs(tagSpecs); err != nil {
 				return err
 			}
-			if in.DNSRecordIPType, err = dnsRecordType(dnsOptions); err != nil {
+			if in.DNSOptions, err = dnsRecordType(dnsOptions); err != nil {
 				return err
 			}
 			in.SubnetIDs, in.SecurityGroupIDs = cmdutil.SplitList(subnets), cmdutil.SplitList(groups)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateEndpointOutput, error) {
-				return api.CreateVpcEndpoint(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateVpcEndpointOutput, error) {
+				return api.CreateVpcEndpoint(cmd.Context(), &in)
 			}, &output.Table{List: "VpcEndpoint", Columns: endpointColumns})
 		},
 	}
@@ -102,24 +102,22 @@ the service has a verified private DNS name. Only Interface endpoints exist here
 }
 
 // dnsRecordType reads --dns-options DnsRecordIpType=...
-func dnsRecordType(arg string) (string, error) {
+func dnsRecordType(arg string) (*control.DNSOptions, error) {
 	if arg == "" {
-		return "", nil
+		return nil, nil
 	}
-	var o struct {
-		DNSRecordIPType string `json:"DnsRecordIpType"`
-	}
+	var o control.DNSOptions
 	if err := cmdutil.DecodeShorthand(arg, &o); err != nil {
-		return "", &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: %w", err)}
+		return nil, &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: %w", err)}
 	}
 	if o.DNSRecordIPType == "" {
-		return "", &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: expected DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")}
+		return nil, &cmdutil.UsageError{Err: fmt.Errorf("--dns-options: expected DnsRecordIpType=ipv4|ipv6|dualstack|service-defined")}
 	}
-	return o.DNSRecordIPType, nil
+	return &o, nil
 }
 
 func newModify(f *cmdutil.Factory) *cobra.Command {
-	var in control.ModifyEndpointInput
+	var in control.ModifyVpcEndpointInput
 	var addSubnets, rmSubnets, addGroups, rmGroups []string
 	var dnsOptions string
 	cmd := &cobra.Command{
@@ -131,13 +129,13 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 			if in.PrivateDNSEnabled, err = cmdutil.BoolPair(cmd, "private-dns-enabled", "no-private-dns-enabled"); err != nil {
 				return err
 			}
-			if in.DNSRecordIPType, err = dnsRecordType(dnsOptions); err != nil {
+			if in.DNSOptions, err = dnsRecordType(dnsOptions); err != nil {
 				return err
 			}
 			in.AddSubnetIDs, in.RemoveSubnetIDs = cmdutil.SplitList(addSubnets), cmdutil.SplitList(rmSubnets)
 			in.AddSecurityGroupIDs, in.RemoveSecurityGroupIDs = cmdutil.SplitList(addGroups), cmdutil.SplitList(rmGroups)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
-				return api.ModifyVpcEndpoint(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyVpcEndpointOutput, error) {
+				return api.ModifyVpcEndpoint(cmd.Context(), &in)
 			}, nil)
 		},
 	}
@@ -156,13 +154,13 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribe(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeEndpointsOutput]{
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeVpcEndpointsOutput]{
 		Use: "describe-endpoints [--vpc-endpoint-ids ID...] [--filters ...]", Short: "List your endpoints (ec2 describe-vpc-endpoints)",
 		Op: "DescribeVpcEndpoints", IDsFlag: "vpc-endpoint-ids", IDsHelp: "endpoint IDs",
 		FiltersHelp: "vpc-endpoint-id|vpc-id|service-name|vpc-endpoint-state|vpc-endpoint-type|ip-address-type|tag:<key>",
 		Table:       &output.Table{List: "VpcEndpoints", Columns: endpointColumns},
-		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeEndpointsOutput, error) {
-			return api.DescribeVpcEndpoints(ctx, control.DescribeEndpointsInput{VpcEndpointIDs: ids, Filters: fs})
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeVpcEndpointsOutput, error) {
+			return api.DescribeVpcEndpoints(ctx, &control.DescribeVpcEndpointsInput{VpcEndpointIDs: ids, Filters: fs})
 		},
 	})
 }
@@ -174,8 +172,8 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete your endpoints (ec2 delete-vpc-endpoints)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
-				return api.DeleteVpcEndpoints(cmd.Context(), cmdutil.SplitList(ids))
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DeleteVpcEndpointsOutput, error) {
+				return api.DeleteVpcEndpoints(cmd.Context(), &control.DeleteVpcEndpointsInput{VpcEndpointIDs: cmdutil.SplitList(ids)})
 			}, batchTable)
 		},
 	}
@@ -195,13 +193,13 @@ func newDescribeENIs(f *cmdutil.Factory) *cobra.Command {
 			{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},
 			{Header: "IPV4", Path: "PrivateIpAddress"}, {Header: "IPV6", Path: "Ipv6Address"}, {Header: "DESCRIPTION", Path: "Description", Wide: true}}},
 		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeNetworkInterfacesOutput, error) {
-			return api.DescribeNetworkInterfaces(ctx, control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ids, Filters: fs})
+			return api.DescribeNetworkInterfaces(ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: ids, Filters: fs})
 		},
 	})
 }
 
 func newCreateNotification(f *cmdutil.Factory) *cobra.Command {
-	var in control.CreateNotificationInput
+	var in control.CreateVpcEndpointConnectionNotificationInput
 	var events []string
 	cmd := &cobra.Command{
 		Use:   "create-endpoint-connection-notification (--service-id ID | --vpc-endpoint-id ID) --connection-notification-arn TARGET --connection-events Connect Accept Reject Delete",
@@ -221,8 +219,8 @@ Notification.Retrying on the first, Notification.Failed when given up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateNotificationOutput, error) {
-				return api.CreateVpcEndpointConnectionNotification(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateVpcEndpointConnectionNotificationOutput, error) {
+				return api.CreateVpcEndpointConnectionNotification(cmd.Context(), &in)
 			}, &output.Table{List: "ConnectionNotification", Columns: notificationColumns})
 		},
 	}
@@ -245,8 +243,8 @@ func newDescribeNotifications(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeNotificationsOutput, error) {
-				return api.DescribeVpcEndpointConnectionNotifications(cmd.Context(), id, fs)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeVpcEndpointConnectionNotificationsOutput, error) {
+				return api.DescribeVpcEndpointConnectionNotifications(cmd.Context(), &control.DescribeVpcEndpointConnectionNotificationsInput{ConnectionNotificationID: id, Filters: fs})
 			}, &output.Table{List: "ConnectionNotificationSet", Columns: notificationColumns})
 		},
 	}
@@ -256,7 +254,7 @@ func newDescribeNotifications(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newModifyNotification(f *cmdutil.Factory) *cobra.Command {
-	var in control.ModifyNotificationInput
+	var in control.ModifyVpcEndpointConnectionNotificationInput
 	var events []string
 	cmd := &cobra.Command{
 		Use:   "modify-endpoint-connection-notification --connection-notification-id ID [--connection-notification-arn TARGET] [--connection-events ...]",
@@ -264,8 +262,8 @@ func newModifyNotification(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ConnectionEvents = cmdutil.SplitList(events)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnValueOutput, error) {
-				return api.ModifyVpcEndpointConnectionNotification(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyVpcEndpointConnectionNotificationOutput, error) {
+				return api.ModifyVpcEndpointConnectionNotification(cmd.Context(), &in)
 			}, nil)
 		},
 	}
@@ -283,8 +281,8 @@ func newDeleteNotifications(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete connection notifications",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
-				return api.DeleteVpcEndpointConnectionNotifications(cmd.Context(), cmdutil.SplitList(ids))
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DeleteVpcEndpointConnectionNotificationsOutput, error) {
+				return api.DeleteVpcEndpointConnectionNotifications(cmd.Context(), &control.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIDs: cmdutil.SplitList(ids)})
 			}, batchTable)
 		},
 	}

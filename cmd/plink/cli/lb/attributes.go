@@ -13,7 +13,7 @@ import (
 type attrKind struct {
 	noun, title, op, keys string
 	describe              func(*control.API, context.Context, string) (*control.AttributesOutput, error)
-	modify                func(*control.API, context.Context, control.ModifyAttributesInput) (*control.AttributesOutput, error)
+	modify                func(*control.API, context.Context, string, []control.ELBAttribute) (*control.AttributesOutput, error)
 }
 
 var (
@@ -21,7 +21,14 @@ var (
 		keys: `deletion_protection.enabled (true|false, default false: delete-load-balancer refuses while true)
 load_balancing.cross_zone.enabled (true|false, default false)
 dns_record.client_routing_policy (any_availability_zone (default) | availability_zone_affinity | partial_availability_zone_affinity)`,
-		describe: (*control.API).DescribeLoadBalancerAttributes, modify: (*control.API).ModifyLoadBalancerAttributes}
+		describe: func(api *control.API, ctx context.Context, arn string) (*control.AttributesOutput, error) {
+			out, err := api.DescribeLoadBalancerAttributes(ctx, &control.DescribeLoadBalancerAttributesInput{LoadBalancerARN: arn})
+			return (*control.AttributesOutput)(out), err
+		},
+		modify: func(api *control.API, ctx context.Context, arn string, attrs []control.ELBAttribute) (*control.AttributesOutput, error) {
+			out, err := api.ModifyLoadBalancerAttributes(ctx, &control.ModifyLoadBalancerAttributesInput{LoadBalancerARN: arn, Attributes: attrs})
+			return (*control.AttributesOutput)(out), err
+		}}
 	tgAttrs = attrKind{noun: "target-group", title: "target group", op: "TargetGroupAttributes",
 		keys: `proxy_protocol_v2.enabled (true|false, default false)
 deregistration_delay.timeout_seconds (0-3600, default 300)
@@ -31,10 +38,24 @@ preserve_client_ip.enabled (true|false, default false)
 stickiness.enabled (true|false, default false), stickiness.type (source_ip)
 target_health_state.unhealthy.connection_termination.enabled (true|false, default true)
 target_health_state.unhealthy.draining_interval_seconds (0-360000, default 0)`,
-		describe: (*control.API).DescribeTargetGroupAttributes, modify: (*control.API).ModifyTargetGroupAttributes}
+		describe: func(api *control.API, ctx context.Context, arn string) (*control.AttributesOutput, error) {
+			out, err := api.DescribeTargetGroupAttributes(ctx, &control.DescribeTargetGroupAttributesInput{TargetGroupARN: arn})
+			return (*control.AttributesOutput)(out), err
+		},
+		modify: func(api *control.API, ctx context.Context, arn string, attrs []control.ELBAttribute) (*control.AttributesOutput, error) {
+			out, err := api.ModifyTargetGroupAttributes(ctx, &control.ModifyTargetGroupAttributesInput{TargetGroupARN: arn, Attributes: attrs})
+			return (*control.AttributesOutput)(out), err
+		}}
 	listenerAttrs = attrKind{noun: "listener", title: "listener", op: "ListenerAttributes",
 		keys:     `tcp.idle_timeout.seconds (60-6000, default 350)`,
-		describe: (*control.API).DescribeListenerAttributes, modify: (*control.API).ModifyListenerAttributes}
+		describe: func(api *control.API, ctx context.Context, arn string) (*control.AttributesOutput, error) {
+			out, err := api.DescribeListenerAttributes(ctx, &control.DescribeListenerAttributesInput{ListenerARN: arn})
+			return (*control.AttributesOutput)(out), err
+		},
+		modify: func(api *control.API, ctx context.Context, arn string, attrs []control.ELBAttribute) (*control.AttributesOutput, error) {
+			out, err := api.ModifyListenerAttributes(ctx, &control.ModifyListenerAttributesInput{ListenerARN: arn, Attributes: attrs})
+			return (*control.AttributesOutput)(out), err
+		}}
 )
 
 func newDescribeAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
@@ -56,7 +77,10 @@ func newDescribeAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
 }
 
 func newModifyAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
-	var in control.ModifyAttributesInput
+	var in struct {
+		ARN        string
+		Attributes []control.ELBAttribute
+	}
 	var attrs []string
 	cmd := &cobra.Command{
 		Use:   "modify-" + k.noun + "-attributes --" + k.noun + "-arn ARN --attributes Key=K,Value=V...",
@@ -69,7 +93,7 @@ func newModifyAttributes(f *cmdutil.Factory, k attrKind) *cobra.Command {
 				return err
 			}
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.AttributesOutput, error) {
-				return k.modify(api, cmd.Context(), in)
+				return k.modify(api, cmd.Context(), in.ARN, in.Attributes)
 			}, attrTable)
 		},
 	}
@@ -87,12 +111,12 @@ func newAddTags(f *cmdutil.Factory) *cobra.Command {
 		Short: "Tag load balancers, target groups and listeners (elbv2 add-tags)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := control.ELBTagsInput{ResourceARNs: cmdutil.SplitList(arns)}
+			in := control.AddTagsInput{ResourceARNs: cmdutil.SplitList(arns)}
 			var err error
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return exec(f, cmd, func(api *control.API) error { return api.AddTags(cmd.Context(), in) })
+			return exec(f, cmd, func(api *control.API) error { return errOf(api.AddTags(cmd.Context(), &in)) })
 		},
 	}
 	cmd.Flags().StringArrayVar(&arns, "resource-arns", nil, "ARNs of load balancers, target groups or listeners")
@@ -107,8 +131,8 @@ func newRemoveTags(f *cmdutil.Factory) *cobra.Command {
 		Short: "Remove tags from load balancers, target groups and listeners (elbv2 remove-tags)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := control.ELBTagsInput{ResourceARNs: cmdutil.SplitList(arns), TagKeys: cmdutil.SplitList(keys)}
-			return exec(f, cmd, func(api *control.API) error { return api.RemoveTags(cmd.Context(), in) })
+			in := control.RemoveTagsInput{ResourceARNs: cmdutil.SplitList(arns), TagKeys: cmdutil.SplitList(keys)}
+			return exec(f, cmd, func(api *control.API) error { return errOf(api.RemoveTags(cmd.Context(), &in)) })
 		},
 	}
 	cmd.Flags().StringArrayVar(&arns, "resource-arns", nil, "ARNs of load balancers, target groups or listeners")
@@ -124,7 +148,7 @@ func newDescribeTags(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeTagsOutput, error) {
-				return api.DescribeTags(cmd.Context(), cmdutil.SplitList(arns))
+				return api.DescribeTags(cmd.Context(), &control.DescribeTagsInput{ResourceARNs: cmdutil.SplitList(arns)})
 			}, tagsTable)
 		},
 	}

@@ -26,8 +26,8 @@ existing one; another listener on the port is DuplicateListener.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
-				return api.CreateListener(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateListenerOutput, error) {
+				return api.CreateListener(cmd.Context(), &in)
 			}, listenerTable)
 		},
 	}
@@ -50,8 +50,8 @@ func newDescribeListeners(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ListenerARNs = cmdutil.SplitList(arns)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
-				return api.DescribeListeners(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeListenersOutput, error) {
+				return api.DescribeListeners(cmd.Context(), &in)
 			}, listenerTable)
 		},
 	}
@@ -74,8 +74,8 @@ func newModifyListener(f *cmdutil.Factory) *cobra.Command {
 			if in.DefaultActions, err = decode[control.Action]("default-actions", actions); err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ListenersOutput, error) {
-				return api.ModifyListener(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyListenerOutput, error) {
+				return api.ModifyListener(cmd.Context(), &in)
 			}, listenerTable)
 		},
 	}
@@ -95,7 +95,7 @@ func newDeleteListener(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete a listener (elbv2 delete-listener)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return api.DeleteListener(cmd.Context(), arn) })
+			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteListener(cmd.Context(), &control.DeleteListenerInput{ListenerARN: arn})) })
 		},
 	}
 	cmd.Flags().StringVar(&arn, "listener-arn", "", "listener ARN")

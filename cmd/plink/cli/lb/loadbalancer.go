@@ -31,8 +31,8 @@ balancer again with the same settings answers the existing one.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
-				return api.CreateLoadBalancer(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateLoadBalancerOutput, error) {
+				return api.CreateLoadBalancer(cmd.Context(), &in)
 			}, lbTable)
 		},
 	}
@@ -56,8 +56,8 @@ func newDescribeLoadBalancers(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := control.DescribeLoadBalancersInput{LoadBalancerARNs: cmdutil.SplitList(arns), Names: cmdutil.SplitList(names)}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.LoadBalancersOutput, error) {
-				return api.DescribeLoadBalancers(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeLoadBalancersOutput, error) {
+				return api.DescribeLoadBalancers(cmd.Context(), &in)
 			}, lbTable)
 		},
 	}
@@ -77,7 +77,7 @@ exist succeeds; one with deletion_protection.enabled or used by an endpoint
 service is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return api.DeleteLoadBalancer(cmd.Context(), arn) })
+			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteLoadBalancer(cmd.Context(), &control.DeleteLoadBalancerInput{LoadBalancerARN: arn})) })
 		},
 	}
 	cmd.Flags().StringVar(&arn, "load-balancer-arn", "", "load balancer ARN")

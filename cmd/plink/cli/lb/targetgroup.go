@@ -66,8 +66,8 @@ Creating a target group again with the same settings answers the existing one.`,
 			if in.Tags, err = cmdutil.Tags(tags); err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
-				return api.CreateTargetGroup(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateTargetGroupOutput, error) {
+				return api.CreateTargetGroup(cmd.Context(), &in)
 			}, tgTable)
 		},
 	}
@@ -93,8 +93,8 @@ func newDescribeTargetGroups(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.TargetGroupARNs, in.Names = cmdutil.SplitList(arns), cmdutil.SplitList(names)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
-				return api.DescribeTargetGroups(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeTargetGroupsOutput, error) {
+				return api.DescribeTargetGroups(cmd.Context(), &in)
 			}, tgTable)
 		},
 	}
@@ -116,8 +116,8 @@ func newModifyTargetGroup(f *cmdutil.Factory) *cobra.Command {
 			if in.HealthCheckSettings, err = hc.settings(cmd); err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.TargetGroupsOutput, error) {
-				return api.ModifyTargetGroup(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyTargetGroupOutput, error) {
+				return api.ModifyTargetGroup(cmd.Context(), &in)
 			}, tgTable)
 		},
 	}
@@ -136,7 +136,7 @@ func newDeleteTargetGroup(f *cmdutil.Factory) *cobra.Command {
 refused (ResourceInUse). As on AWS, deleting one that does not exist succeeds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return api.DeleteTargetGroup(cmd.Context(), arn) })
+			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteTargetGroup(cmd.Context(), &control.DeleteTargetGroupInput{TargetGroupARN: arn})) })
 		},
 	}
 	cmd.Flags().StringVar(&arn, "target-group-arn", "", "target group ARN")

@@ -41,9 +41,9 @@ func newTargets(f *cmdutil.Factory, register bool) *cobra.Command {
 			}
 			return cmdutil.Run(f, cmd, func(api *control.API) (struct{}, error) {
 				if register {
-					return struct{}{}, api.RegisterTargets(cmd.Context(), in)
+					return struct{}{}, errOf(api.RegisterTargets(cmd.Context(), &control.RegisterTargetsInput{TargetsInput: in}))
 				}
-				return struct{}{}, api.DeregisterTargets(cmd.Context(), in)
+				return struct{}{}, errOf(api.DeregisterTargets(cmd.Context(), &control.DeregisterTargetsInput{TargetsInput: in}))
 			}, nil)
 		},
 	}
@@ -55,7 +55,7 @@ func newTargets(f *cmdutil.Factory, register bool) *cobra.Command {
 }
 
 func newDescribeTargetHealth(f *cmdutil.Factory) *cobra.Command {
-	var in control.TargetsInput
+	var in control.DescribeTargetHealthInput
 	var targets []string
 	cmd := &cobra.Command{
 		Use:   "describe-target-health --target-group-arn ARN [--targets Id=IP[,Port=PORT]...]",
@@ -71,7 +71,7 @@ after deregistration; unavailable when health checks are disabled.`,
 				return err
 			}
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeTargetHealthOutput, error) {
-				return api.DescribeTargetHealth(cmd.Context(), in)
+				return api.DescribeTargetHealth(cmd.Context(), &in)
 			}, healthTable)
 		},
 	}

@@ -33,7 +33,7 @@ var (
 )
 
 func newCreate(f *cmdutil.Factory) *cobra.Command {
-	var in control.CreateServiceInput
+	var in control.CreateVpcEndpointServiceConfigurationInput
 	var nlbs, types, tagSpecs []string
 	cmd := &cobra.Command{
 		Use:   "create-endpoint-service --network-load-balancer-arns ARN... [--acceptance-required|--no-acceptance-required] [--private-dns-name NAME] [--supported-ip-address-types ipv4 ipv6]",
@@ -52,8 +52,8 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 				return err
 			}
 			in.NetworkLoadBalancerArns, in.SupportedIPAddressTypes = cmdutil.SplitList(nlbs), cmdutil.SplitList(types)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateServiceOutput, error) {
-				return api.CreateVpcEndpointServiceConfiguration(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateVpcEndpointServiceConfigurationOutput, error) {
+				return api.CreateVpcEndpointServiceConfiguration(cmd.Context(), &in)
 			}, &output.Table{List: "ServiceConfiguration", Columns: serviceColumns})
 		},
 	}
@@ -68,7 +68,7 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 }
 
 func newModify(f *cmdutil.Factory) *cobra.Command {
-	var in control.ModifyServiceInput
+	var in control.ModifyVpcEndpointServiceConfigurationInput
 	var addNLB, rmNLB, addTypes, rmTypes []string
 	cmd := &cobra.Command{
 		Use:   "modify-endpoint-service --service-id ID [flags]",
@@ -81,8 +81,8 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 			}
 			in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns = cmdutil.SplitList(addNLB), cmdutil.SplitList(rmNLB)
 			in.AddSupportedIPAddressTypes, in.RemoveSupportedIPAddressTypes = cmdutil.SplitList(addTypes), cmdutil.SplitList(rmTypes)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ReturnOutput, error) {
-				return api.ModifyVpcEndpointServiceConfiguration(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyVpcEndpointServiceConfigurationOutput, error) {
+				return api.ModifyVpcEndpointServiceConfiguration(cmd.Context(), &in)
 			}, nil)
 		},
 	}
@@ -101,14 +101,14 @@ func newModify(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newDescribe(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeServiceConfigurationsOutput]{
+	return cmdutil.NewDescribe(f, cmdutil.Describe[*control.DescribeVpcEndpointServiceConfigurationsOutput]{
 		Use:     "describe-endpoint-service-configurations [--service-ids ID...] [--filters ...]",
 		Short:   "List your endpoint services (ec2 describe-vpc-endpoint-service-configurations)",
 		Op:      "DescribeVpcEndpointServiceConfigurations",
 		IDsFlag: "service-ids", IDsHelp: "service IDs", FiltersHelp: "service-name|service-id|service-state|supported-ip-address-types|tag:<key>",
 		Table: &output.Table{List: "ServiceConfigurations", Columns: serviceColumns},
-		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeServiceConfigurationsOutput, error) {
-			return api.DescribeVpcEndpointServiceConfigurations(ctx, control.DescribeServiceConfigurationsInput{ServiceIDs: ids, Filters: fs})
+		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeVpcEndpointServiceConfigurationsOutput, error) {
+			return api.DescribeVpcEndpointServiceConfigurations(ctx, &control.DescribeVpcEndpointServiceConfigurationsInput{ServiceIDs: ids, Filters: fs})
 		},
 	})
 }
@@ -120,8 +120,8 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete endpoint services without active connections (ec2 delete-vpc-endpoint-service-configurations)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
-				return api.DeleteVpcEndpointServiceConfigurations(cmd.Context(), cmdutil.SplitList(ids))
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DeleteVpcEndpointServiceConfigurationsOutput, error) {
+				return api.DeleteVpcEndpointServiceConfigurations(cmd.Context(), &control.DeleteVpcEndpointServiceConfigurationsInput{ServiceIDs: cmdutil.SplitList(ids)})
 			}, batchTable)
 		},
 	}
@@ -131,7 +131,7 @@ func newDelete(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newModifyPermissions(f *cmdutil.Factory) *cobra.Command {
-	var in control.ModifyPermissionsInput
+	var in control.ModifyVpcEndpointServicePermissionsInput
 	var add, rm []string
 	cmd := &cobra.Command{
 		Use:   "modify-endpoint-service-permissions --service-id ID [--add-allowed-principals ARN...] [--remove-allowed-principals ARN...]",
@@ -144,8 +144,8 @@ leaves its existing endpoints connected, as on AWS.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.AddAllowedPrincipals, in.RemoveAllowedPrincipals = cmdutil.SplitList(add), cmdutil.SplitList(rm)
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyPermissionsOutput, error) {
-				return api.ModifyVpcEndpointServicePermissions(cmd.Context(), in)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.ModifyVpcEndpointServicePermissionsOutput, error) {
+				return api.ModifyVpcEndpointServicePermissions(cmd.Context(), &in)
 			}, nil)
 		},
 	}
@@ -168,8 +168,8 @@ func newDescribePermissions(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribePermissionsOutput, error) {
-				return api.DescribeVpcEndpointServicePermissions(cmd.Context(), id, fs)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeVpcEndpointServicePermissionsOutput, error) {
+				return api.DescribeVpcEndpointServicePermissions(cmd.Context(), &control.DescribeVpcEndpointServicePermissionsInput{ServiceID: id, Filters: fs})
 			}, &output.Table{List: "AllowedPrincipals", Columns: []output.Column{{Header: "PRINCIPAL", Path: "Principal"}, {Header: "TYPE", Path: "PrincipalType"}}})
 		},
 	}
@@ -191,8 +191,8 @@ system's resolver) and move the name to verified, or to failed.
 Unlike AWS, plink checks before it answers, so the state is final on return.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.StartPrivateDNSVerificationOutput, error) {
-				return api.StartVpcEndpointServicePrivateDnsVerification(cmd.Context(), id)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.StartVpcEndpointServicePrivateDnsVerificationOutput, error) {
+				return api.StartVpcEndpointServicePrivateDnsVerification(cmd.Context(), &control.StartVpcEndpointServicePrivateDnsVerificationInput{ServiceID: id})
 			}, nil)
 		},
 	}
@@ -213,11 +213,20 @@ func newDecide(f *cmdutil.Factory, accept bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			in := control.ConnectionsInput{ServiceID: id, VpcEndpointIDs: cmdutil.SplitList(ids)}
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.BatchResult, error) {
 				if accept {
-					return api.AcceptVpcEndpointConnections(cmd.Context(), id, cmdutil.SplitList(ids))
+					out, err := api.AcceptVpcEndpointConnections(cmd.Context(), &control.AcceptVpcEndpointConnectionsInput{ConnectionsInput: in})
+					if err != nil {
+						return nil, err
+					}
+					return &out.BatchResult, nil
 				}
-				return api.RejectVpcEndpointConnections(cmd.Context(), id, cmdutil.SplitList(ids))
+				out, err := api.RejectVpcEndpointConnections(cmd.Context(), &control.RejectVpcEndpointConnectionsInput{ConnectionsInput: in})
+				if err != nil {
+					return nil, err
+				}
+				return &out.BatchResult, nil
 			}, batchTable)
 		},
 	}
@@ -239,8 +248,8 @@ func newDescribeConnections(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeEndpointConnectionsOutput, error) {
-				return api.DescribeVpcEndpointConnections(cmd.Context(), fs)
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeVpcEndpointConnectionsOutput, error) {
+				return api.DescribeVpcEndpointConnections(cmd.Context(), &control.DescribeVpcEndpointConnectionsInput{Filters: fs})
 			}, &output.Table{List: "VpcEndpointConnections", Columns: []output.Column{
 				{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "SERVICE ID", Path: "ServiceId"},
 				{Header: "OWNER", Path: "VpcEndpointOwner"}, {Header: "STATE", Path: "VpcEndpointState"},

@@ -43,8 +43,8 @@ func newCallerIdentity(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show the account and principal commands act as (sts get-caller-identity)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CallerIdentity, error) {
-				return api.GetCallerIdentity(cmd.Context())
+			return cmdutil.Run(f, cmd, func(api *control.API) (*control.GetCallerIdentityOutput, error) {
+				return api.GetCallerIdentity(cmd.Context(), &control.GetCallerIdentityInput{})
 			}, &output.Table{List: "@", Columns: []output.Column{{Header: "ACCOUNT", Path: "Account"}, {Header: "ARN", Path: "Arn"}, {Header: "USER ID", Path: "UserId"}}})
 		},
 	}, "GetCallerIdentity")
@@ -66,13 +66,11 @@ func newCreateVpc(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, err := api.CreateVpc(cmd.Context(), in)
+			out, err := api.CreateVpc(cmd.Context(), &in)
 			if err != nil {
 				return err
 			}
-			return f.Print(struct {
-				Vpc *control.Vpc `json:"Vpc"`
-			}{out}, &output.Table{List: "Vpc", Columns: vpcTable.Columns})
+			return f.Print(out, &output.Table{List: "Vpc", Columns: vpcTable.Columns})
 		},
 	}
 	cmd.Flags().StringVar(&in.CidrBlock, "cidr-block", "", "IPv4 CIDR, e.g. 127.100.0.0/16 (stays inside 127.0.0.0/8 to need no root)")
@@ -86,7 +84,7 @@ func newDescribeVpcs(f *cmdutil.Factory) *cobra.Command {
 		Use: "describe-vpcs [--vpc-ids ID...] [--filters Name=...,Values=...]", Short: "List VPCs", Op: "DescribeVpcs",
 		IDsFlag: "vpc-ids", IDsHelp: "VPC IDs", FiltersHelp: "vpc-id|cidr|is-default|state|owner-id|tag:<key>|tag-key", Table: vpcTable,
 		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeVpcsOutput, error) {
-			return api.DescribeVpcs(ctx, control.DescribeVpcsInput{VpcIDs: ids, Filters: fs})
+			return api.DescribeVpcs(ctx, &control.DescribeVpcsInput{VpcIDs: ids, Filters: fs})
 		},
 	})
 }
@@ -102,7 +100,7 @@ func newDeleteVpc(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return api.DeleteVpc(cmd.Context(), id)
+			return errOf(api.DeleteVpc(cmd.Context(), &control.DeleteVpcInput{VpcID: id}))
 		},
 	}
 	cmd.Flags().StringVar(&id, "vpc-id", "", "VPC ID")
@@ -126,13 +124,11 @@ func newCreateSubnet(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, err := api.CreateSubnet(cmd.Context(), in)
+			out, err := api.CreateSubnet(cmd.Context(), &in)
 			if err != nil {
 				return err
 			}
-			return f.Print(struct {
-				Subnet *control.Subnet `json:"Subnet"`
-			}{out}, &output.Table{List: "Subnet", Columns: subnetTable.Columns})
+			return f.Print(out, &output.Table{List: "Subnet", Columns: subnetTable.Columns})
 		},
 	}
 	cmd.Flags().StringVar(&in.VpcID, "vpc-id", "", "VPC ID")
@@ -150,7 +146,7 @@ func newDescribeSubnets(f *cmdutil.Factory) *cobra.Command {
 		Use: "describe-subnets [--subnet-ids ID...] [--filters Name=...,Values=...]", Short: "List subnets", Op: "DescribeSubnets",
 		IDsFlag: "subnet-ids", IDsHelp: "subnet IDs", FiltersHelp: "vpc-id|subnet-id|availability-zone|cidr-block|default-for-az|ipv6-native|tag:<key>", Table: subnetTable,
 		Call: func(ctx context.Context, api *control.API, ids []string, fs []control.Filter) (*control.DescribeSubnetsOutput, error) {
-			return api.DescribeSubnets(ctx, control.DescribeSubnetsInput{SubnetIDs: ids, Filters: fs})
+			return api.DescribeSubnets(ctx, &control.DescribeSubnetsInput{SubnetIDs: ids, Filters: fs})
 		},
 	})
 }
@@ -166,7 +162,7 @@ func newDeleteSubnet(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return api.DeleteSubnet(cmd.Context(), id)
+			return errOf(api.DeleteSubnet(cmd.Context(), &control.DeleteSubnetInput{SubnetID: id}))
 		},
 	}
 	cmd.Flags().StringVar(&id, "subnet-id", "", "subnet ID")
@@ -187,7 +183,7 @@ func newCreateSecurityGroup(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.CreateSecurityGroupOutput, error) {
-				return api.CreateSecurityGroup(cmd.Context(), in)
+				return api.CreateSecurityGroup(cmd.Context(), &in)
 			}, &output.Table{List: "@", Columns: []output.Column{{Header: "GROUP ID", Path: "GroupId"}}})
 		},
 	}
@@ -201,6 +197,7 @@ func newCreateSecurityGroup(f *cmdutil.Factory) *cobra.Command {
 func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 	var in control.IngressInput
 	var perms []string
+	var port string
 	name, op, short := "authorize-security-group-ingress", "AuthorizeSecurityGroupIngress", "Allow inbound traffic to a security group"
 	if !add {
 		name, op, short = "revoke-security-group-ingress", "RevokeSecurityGroupIngress", "Remove an inbound rule from a security group"
@@ -218,11 +215,18 @@ func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out *control.IngressOutput
+			if port != "" {
+				from, to, err := control.ParsePortRange(port)
+				if err != nil {
+					return err
+				}
+				in.FromPort, in.ToPort = &from, &to
+			}
+			var out any
 			if add {
-				out, err = api.AuthorizeSecurityGroupIngress(cmd.Context(), in)
+				out, err = api.AuthorizeSecurityGroupIngress(cmd.Context(), &control.AuthorizeSecurityGroupIngressInput{IngressInput: in})
 			} else {
-				out, err = api.RevokeSecurityGroupIngress(cmd.Context(), in)
+				out, err = api.RevokeSecurityGroupIngress(cmd.Context(), &control.RevokeSecurityGroupIngressInput{IngressInput: in})
 			}
 			if err != nil {
 				return err
@@ -232,9 +236,9 @@ func newAuthorizeIngress(f *cmdutil.Factory, add bool) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&in.GroupID, "group-id", "", "security group ID")
 	cmd.Flags().StringVar(&in.GroupName, "group-name", "", "security group name (default VPC)")
-	cmd.Flags().StringVar(&in.Protocol, "protocol", "", "tcp, udp, icmp or all")
-	cmd.Flags().StringVar(&in.Port, "port", "", "port or range, e.g. 443 or 8000-8100")
-	cmd.Flags().StringVar(&in.CIDR, "cidr", "", "source CIDR (IPv4 or IPv6)")
+	cmd.Flags().StringVar(&in.IPProtocol, "protocol", "", "tcp, udp, icmp or all")
+	cmd.Flags().StringVar(&port, "port", "", "port or range, e.g. 443 or 8000-8100")
+	cmd.Flags().StringVar(&in.CidrIP, "cidr", "", "source CIDR (IPv4 or IPv6)")
 	cmd.Flags().StringArrayVar(&perms, "ip-permissions", nil, "IpProtocol=tcp,FromPort=80,ToPort=80,IpRanges=[{CidrIp=127.0.0.0/8}]")
 	return cmdutil.Op(cmd, op)
 }
@@ -253,7 +257,7 @@ func newDescribeSecurityGroups(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.Run(f, cmd, func(api *control.API) (*control.DescribeSecurityGroupsOutput, error) {
-				return api.DescribeSecurityGroups(cmd.Context(), in)
+				return api.DescribeSecurityGroups(cmd.Context(), &in)
 			}, sgTable)
 		},
 	}
@@ -274,10 +278,13 @@ func newDeleteSecurityGroup(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return api.DeleteSecurityGroup(cmd.Context(), id, name)
+			return errOf(api.DeleteSecurityGroup(cmd.Context(), &control.DeleteSecurityGroupInput{GroupID: id, GroupName: name}))
 		},
 	}
 	cmd.Flags().StringVar(&id, "group-id", "", "security group ID")
 	cmd.Flags().StringVar(&name, "group-name", "", "security group name (default VPC)")
 	return cmdutil.Op(cmd, "DeleteSecurityGroup")
 }
+
+// errOf drops an action's output.
+func errOf[T any](_ *T, err error) error { return err }
