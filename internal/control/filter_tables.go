@@ -92,13 +92,13 @@ var subnetFilters = map[string]fieldFunc[Subnet]{
 	// Local network interfaces are an Outposts feature: no subnet has one.
 	"enable-lni-at-device-index": noValue[Subnet],
 	"ipv6-cidr-block-association.ipv6-cidr-block": func(s Subnet) []string {
-		return ipv6Cidrs(s.Ipv6CidrBlockAssociationSet, func(c Ipv6CidrAssociation) string { return c.Ipv6CidrBlock })
+		return subnetIpv6Cidrs(s, func(c SubnetIpv6CidrBlockAssociation) string { return c.Ipv6CidrBlock })
 	},
 	"ipv6-cidr-block-association.association-id": func(s Subnet) []string {
-		return ipv6Cidrs(s.Ipv6CidrBlockAssociationSet, func(c Ipv6CidrAssociation) string { return c.AssociationID })
+		return subnetIpv6Cidrs(s, func(c SubnetIpv6CidrBlockAssociation) string { return c.AssociationID })
 	},
 	"ipv6-cidr-block-association.state": func(s Subnet) []string {
-		return ipv6Cidrs(s.Ipv6CidrBlockAssociationSet, func(c Ipv6CidrAssociation) string { return c.Ipv6CidrBlockState.State })
+		return subnetIpv6Cidrs(s, func(c SubnetIpv6CidrBlockAssociation) string { return c.Ipv6CidrBlockState.State })
 	},
 	"ipv6-native": func(s Subnet) []string { return boolStr(s.Ipv6Native) },
 	// Customer-owned IPs are an Outposts feature: false on every subnet.
@@ -117,6 +117,14 @@ var subnetFilters = map[string]fieldFunc[Subnet]{
 	"subnet-id":  func(s Subnet) []string { return one(s.SubnetID) },
 	"vpc-id":     func(s Subnet) []string { return one(s.VpcID) },
 	"tags":       func(s Subnet) []string { return tagStrings(s.Tags) },
+}
+
+func subnetIpv6Cidrs(s Subnet, f func(SubnetIpv6CidrBlockAssociation) string) []string {
+	var out []string
+	for _, c := range s.Ipv6CidrBlockAssociationSet {
+		out = append(out, f(c))
+	}
+	return out
 }
 
 func subnetCidr(s Subnet) []string {
@@ -378,4 +386,34 @@ var connectionNotificationFilters = map[string]fieldFunc[ConnectionNotification]
 	"connection-notification-type":  func(n ConnectionNotification) []string { return one(n.ConnectionNotificationType) },
 	"service-id":                    func(n ConnectionNotification) []string { return one(n.ServiceID) },
 	"vpc-endpoint-id":               func(n ConnectionNotification) []string { return one(n.VpcEndpointID) },
+}
+
+// availabilityZoneFilters are describe-availability-zones' filters.
+var availabilityZoneFilters = map[string]fieldFunc[AvailabilityZone]{
+	"group-name":           func(z AvailabilityZone) []string { return one(z.GroupName) },
+	"message":              func(z AvailabilityZone) []string { return nil },
+	"network-border-group": func(z AvailabilityZone) []string { return one(z.NetworkBorderGroup) },
+	"opt-in-status":        func(z AvailabilityZone) []string { return one(z.OptInStatus) },
+	// No Local or Wavelength Zones: no zone has a parent. The model's
+	// documentation spells these parent-zoneID and parent-zoneName;
+	// the API reference, parent-zone-id and parent-zone-name.
+	"parent-zone-id":   noValue[AvailabilityZone],
+	"parent-zone-name": noValue[AvailabilityZone],
+	"parent-zoneID":    noValue[AvailabilityZone],
+	"parent-zoneName":  noValue[AvailabilityZone],
+	"region-name":      func(z AvailabilityZone) []string { return one(z.RegionName) },
+	"state":            func(z AvailabilityZone) []string { return one(z.State) },
+	"zone-id":          func(z AvailabilityZone) []string { return one(z.ZoneID) },
+	"zone-name":        func(z AvailabilityZone) []string { return one(z.ZoneName) },
+	"zone-type":        func(z AvailabilityZone) []string { return one(z.ZoneType) },
+}
+
+// tagDescriptionFilters are ec2 describe-tags' filters: key, value,
+// resource-id, resource-type, and tag:<key> over the tag itself.
+var tagDescriptionFilters = map[string]fieldFunc[EC2TagDescription]{
+	"key":           func(t EC2TagDescription) []string { return one(t.Key) },
+	"value":         func(t EC2TagDescription) []string { return one(t.Value) },
+	"resource-id":   func(t EC2TagDescription) []string { return one(t.ResourceID) },
+	"resource-type": func(t EC2TagDescription) []string { return one(t.ResourceType) },
+	"tags":          func(t EC2TagDescription) []string { return one(t.Key + "=" + t.Value) },
 }

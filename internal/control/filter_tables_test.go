@@ -131,6 +131,14 @@ func TestDocumentedFiltersAccepted(t *testing.T) {
 			_, err := p.DescribeVpcEndpointConnectionNotifications(ctx, &control.DescribeVpcEndpointConnectionNotificationsInput{Filters: f})
 			return err
 		},
+		"DescribeAvailabilityZones": func(f []control.Filter) error {
+			_, err := c.DescribeAvailabilityZones(ctx, &control.DescribeAvailabilityZonesInput{Filters: f})
+			return err
+		},
+		"DescribeTags": func(f []control.Filter) error {
+			_, err := c.DescribeTagsEC2(ctx, &control.DescribeTagsEC2Input{Filters: f})
+			return err
+		},
 		"DescribeVpcEndpointServicePermissions": func(f []control.Filter) error {
 			_, err := p.DescribeVpcEndpointServicePermissions(ctx, &control.DescribeVpcEndpointServicePermissionsInput{ServiceID: svc.ServiceID, Filters: f})
 			return err
