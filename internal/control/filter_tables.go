@@ -188,7 +188,9 @@ func permIpv6Cidrs(ps []IPPermission) []string {
 func permPrefixLists(ps []IPPermission) []string {
 	var out []string
 	for _, p := range ps {
-		out = append(out, p.PrefixListIDs...)
+		for _, l := range p.PrefixListIDs {
+			out = append(out, l.PrefixListID)
+		}
 	}
 	return out
 }

@@ -29,9 +29,16 @@ type IPPermission struct {
 	IPProtocol       string            `json:"IpProtocol"`
 	IPRanges         []IPRange         `json:"IpRanges"`
 	Ipv6Ranges       []Ipv6Range       `json:"Ipv6Ranges"`
-	PrefixListIDs    []string          `json:"PrefixListIds"`
+	PrefixListIDs    []PrefixListID    `json:"PrefixListIds"`
 	ToPort           *int              `json:"ToPort,omitempty"`
 	UserIDGroupPairs []UserIDGroupPair `json:"UserIdGroupPairs"`
+}
+
+// PrefixListID is a rule's prefix list source; plink has no prefix
+// lists, so rules never carry one (the list is always empty).
+type PrefixListID struct {
+	Description  string `json:"Description,omitempty"`
+	PrefixListID string `json:"PrefixListId"`
 }
 
 // UserIDGroupPair is a source security group of a rule: the rule admits
@@ -565,9 +572,9 @@ func (a *API) groupView(tx *store.Tx, g store.SecurityGroup) (*SecurityGroup, er
 	}
 	out := &SecurityGroup{Description: g.Description, GroupName: g.Name, OwnerID: g.Account, GroupID: g.ID, VpcID: g.VPCID, Tags: tags,
 		IPPermissions: []IPPermission{}, IPPermissionsEgress: []IPPermission{{IPProtocol: "-1", IPRanges: []IPRange{{CidrIP: "0.0.0.0/0"}},
-			Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []string{}, UserIDGroupPairs: []UserIDGroupPair{}}}}
+			Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []PrefixListID{}, UserIDGroupPairs: []UserIDGroupPair{}}}}
 	for _, r := range g.Rules {
-		p := IPPermission{IPProtocol: r.Protocol, IPRanges: []IPRange{}, Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []string{}, UserIDGroupPairs: []UserIDGroupPair{}}
+		p := IPPermission{IPProtocol: r.Protocol, IPRanges: []IPRange{}, Ipv6Ranges: []Ipv6Range{}, PrefixListIDs: []PrefixListID{}, UserIDGroupPairs: []UserIDGroupPair{}}
 		if r.Protocol != "-1" {
 			from, to := r.FromPort, r.ToPort
 			p.FromPort, p.ToPort = &from, &to
