@@ -162,6 +162,8 @@ func TestDocumentedFiltersAccepted(t *testing.T) {
 	}
 	// An unknown name is still refused, as on AWS.
 	cpCode(t, describe["DescribeSubnets"]([]control.Filter{{Name: "no-such-filter", Values: []string{"x"}}}), control.ErrCodeInvalidParameterValue)
+	// "tags" is how the tables carry tag:<key>, not a filter AWS has.
+	cpCode(t, describe["DescribeVpcs"]([]control.Filter{{Name: "tags", Values: []string{"x"}}}), control.ErrCodeInvalidParameterValue)
 }
 
 // TestFilterValues: what the filters match, including those on values
