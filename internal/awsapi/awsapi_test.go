@@ -1,0 +1,132 @@
+package awsapi
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/plink-dev/plink/internal/control"
+)
+
+func TestXformName(t *testing.T) {
+	for in, want := range map[string]string{
+		"DescribeVpcEndpoints":        "describe-vpc-endpoints",
+		"Ipv6CidrBlock":               "ipv6-cidr-block",
+		"AmazonProvidedIpv6CidrBlock": "amazon-provided-ipv6-cidr-block",
+		"ResourceArns":                "resource-arns",
+		"ResourceARNs":                "resource-arns",
+		"DNSName":                     "dns-name",
+		"DryRun":                      "dry-run",
+		"StartVpcEndpointServicePrivateDnsVerification": "start-vpc-endpoint-service-private-dns-verification",
+		"GetCallerIdentity":                             "get-caller-identity",
+		"already-kebab":                                 "already-kebab",
+	} {
+		if got := XformName(in); got != want {
+			t.Errorf("XformName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	seen := map[string]bool{}
+	short := map[string]bool{}
+	for _, a := range Actions() {
+		key := string(a.Service) + " " + a.CLIName
+		if seen[key] {
+			t.Errorf("%s registered twice", key)
+		}
+		seen[key] = true
+		if a.Short != "" {
+			if short[a.Short] {
+				t.Errorf("short name %s used twice", a.Short)
+			}
+			short[a.Short] = true
+		}
+		if a.Service.APIVersion() == "" {
+			t.Errorf("%s: service %q has no API version", a.Name, a.Service)
+		}
+		if reflect.TypeOf(a.NewInput()).Elem() != a.Input.Type {
+			t.Errorf("%s: NewInput is a %T", a.Name, a.NewInput())
+		}
+		if a.Table != nil && a.Table.List == "" {
+			t.Errorf("%s: table without a list path", a.Name)
+		}
+	}
+	if len(Actions()) < 50 {
+		t.Fatalf("%d actions", len(Actions()))
+	}
+}
+
+func TestMembers(t *testing.T) {
+	a := Lookup(EC2, "CreateVpcEndpoint")
+	if a == nil || a.CLIName != "create-vpc-endpoint" || a.Short != "create-endpoint" {
+		t.Fatalf("CreateVpcEndpoint: %+v", a)
+	}
+	for name, want := range map[string]struct {
+		kind     Kind
+		required bool
+		flag     string
+	}{
+		"VpcId":             {String, true, "vpc-id"},
+		"ServiceName":       {String, true, "service-name"},
+		"SubnetIds":         {List, false, "subnet-ids"},
+		"DnsOptions":        {Structure, false, "dns-options"},
+		"PrivateDnsEnabled": {Boolean, false, "private-dns-enabled"},
+		"DryRun":            {Boolean, false, "dry-run"},
+		"TagSpecifications": {List, false, "tag-specifications"},
+	} {
+		m := a.Input.Member(name)
+		if m == nil {
+			t.Errorf("no member %s", name)
+			continue
+		}
+		if m.Shape.Kind != want.kind || m.Required != want.required || m.Flag != want.flag {
+			t.Errorf("%s: kind %s required %v flag %s, want %+v", name, m.Shape.Kind, m.Required, m.Flag, want)
+		}
+	}
+	if e := a.Input.Member("SubnetIds").Shape.Elem; e.Kind != String {
+		t.Errorf("SubnetIds element %s", e.Kind)
+	}
+	if m := a.Input.Member("DnsOptions").Shape.Member("DnsRecordIpType"); m == nil || m.Shape.Kind != String {
+		t.Errorf("DnsOptions.DnsRecordIpType: %+v", m)
+	}
+	// Members of embedded structs are members in their place.
+	d := Lookup(EC2, "AcceptVpcEndpointConnections")
+	if d.Input.Member("ServiceId") == nil || d.Input.Member("VpcEndpointIds") == nil || d.Output.Member("Unsuccessful") == nil {
+		t.Fatalf("AcceptVpcEndpointConnections members: %+v / %+v", d.Input.Members, d.Output.Members)
+	}
+	in := d.NewInput().(*control.AcceptVpcEndpointConnectionsInput)
+	if got := d.Missing(in); !reflect.DeepEqual(got, []string{"ServiceId", "VpcEndpointIds"}) {
+		t.Errorf("Missing = %v", got)
+	}
+	d.Input.Member("ServiceId").Field(reflect.ValueOf(in).Elem()).SetString("vpce-svc-1")
+	if in.ServiceID != "vpce-svc-1" {
+		t.Errorf("Field did not set ServiceId")
+	}
+}
+
+func TestPaging(t *testing.T) {
+	for _, tc := range []struct {
+		svc  Service
+		name string
+		want *Paging
+	}{
+		{EC2, "DescribeVpcEndpoints", &Paging{"NextToken", "MaxResults", "NextToken", []string{"VpcEndpoints"}}},
+		{EC2, "DescribeVpcEndpointServices", &Paging{"NextToken", "MaxResults", "NextToken", []string{"ServiceNames", "ServiceDetails"}}},
+		{ELBv2, "DescribeLoadBalancers", &Paging{"Marker", "PageSize", "NextMarker", []string{"LoadBalancers"}}},
+		{EC2, "CreateVpcEndpoint", nil},
+		{ELBv2, "DescribeTags", nil},
+	} {
+		a := Lookup(tc.svc, tc.name)
+		if !reflect.DeepEqual(a.Paging, tc.want) {
+			t.Errorf("%s paging %+v, want %+v", tc.name, a.Paging, tc.want)
+		}
+	}
+}
+
+func TestCallChecksTheInputType(t *testing.T) {
+	a := Lookup(STS, "GetCallerIdentity")
+	if _, err := a.Call(context.Background(), nil, &control.DeleteVpcInput{}); err == nil {
+		t.Fatal("a wrong input type was taken")
+	}
+}
