@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/internal/control"
@@ -72,6 +73,15 @@ func isFlagError(err error) bool {
 	return false
 }
 
+// isList says whether a flag takes several values: a list member of an
+// AWS action, or a string array.
+func isList(v pflag.Value) bool {
+	if l, ok := v.(interface{ IsList() bool }); ok {
+		return l.IsList()
+	}
+	return v.Type() == "stringArray"
+}
+
 // NewCmdRoot builds the whole command tree.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
@@ -123,7 +133,7 @@ func expandListFlags(root *cobra.Command, args []string) []string {
 			out = append(out, a)
 		case strings.HasPrefix(a, "--") && !strings.Contains(a, "="):
 			list = ""
-			if fl := cmd.Flags().Lookup(strings.TrimPrefix(a, "--")); fl != nil && fl.Value.Type() == "stringArray" {
+			if fl := cmd.Flags().Lookup(strings.TrimPrefix(a, "--")); fl != nil && isList(fl.Value) {
 				list = "--" + fl.Name
 			}
 			out = append(out, a)

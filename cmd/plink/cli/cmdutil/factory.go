@@ -7,10 +7,12 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/plink-dev/plink/internal/config"
@@ -88,3 +90,12 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 // ErrSilent means the command already reported its failure; exit 1.
 var ErrSilent = errors.New("silent")
+
+// NoArgs refuses positional arguments with a UsageError: the Args of
+// commands that take none.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{Err: fmt.Errorf("unknown argument %q for %q", args[0], cmd.CommandPath())}
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -43,8 +44,9 @@ func DecodeShorthand(arg string, out any) error {
 		if name, ok := unknownField(err); ok {
 			return fmt.Errorf("unknown parameter %q in %q", name, clip(arg))
 		}
-		// Retry with scalars coerced (FromPort=80 arrives as a string).
-		b, _ = json.Marshal(coerce(v))
+		// Retry with the values fitted to the target's types (FromPort=80
+		// arrives as a string, HttpCode=200,204 as a list).
+		b, _ = json.Marshal(fitTo(v, reflect.TypeOf(out)))
 		if err2 := decodeStrict(b, out); err2 != nil {
 			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 		}
@@ -98,6 +100,67 @@ func clip(s string) string {
 		return s
 	}
 	return s[:max] + "..."
+}
+
+// fitTo converts what shorthand parsed to the types of t: numbers and
+// booleans written as strings, a comma-separated list where t has one
+// string ("HttpCode=200,204" is "200,204"), one value where t has a list.
+func fitTo(v any, t reflect.Type) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				fitTo(m, f.Type)
+				continue
+			}
+			if e, ok := m[name]; ok {
+				m[name] = fitTo(e, f.Type)
+			}
+		}
+		return m
+	case reflect.Slice:
+		l, ok := v.([]any)
+		if !ok {
+			return []any{fitTo(v, t.Elem())}
+		}
+		for i, e := range l {
+			l[i] = fitTo(e, t.Elem())
+		}
+		return l
+	case reflect.Map:
+		if m, ok := v.(map[string]any); ok {
+			for k, e := range m {
+				m[k] = fitTo(e, t.Elem())
+			}
+		}
+		return v
+	case reflect.String:
+		if l, ok := v.([]any); ok {
+			parts := make([]string, 0, len(l))
+			for _, e := range l {
+				s, ok := e.(string)
+				if !ok {
+					return v
+				}
+				parts = append(parts, s)
+			}
+			return strings.Join(parts, ",")
+		}
+		return v
+	}
+	return coerce(v)
 }
 
 func coerce(v any) any {
