@@ -23,6 +23,7 @@ import (
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/internal/awsapi"
+	"github.com/plink-dev/plink/internal/control"
 )
 
 // Commands returns the service groups (ec2, elbv2, sts) and the top-level
@@ -37,7 +38,7 @@ func Commands(f *cmdutil.Factory) []*cobra.Command {
 
 The commands and their options are the AWS CLI's: a script's 'aws ` + string(svc) + ` ...'
 lines run as 'plink ` + string(svc) + ` ...'.`,
-			Args: cobra.NoArgs,
+			Args: cmdutil.NoSubcommand,
 			RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		}
 		for _, a := range awsapi.Actions() {
@@ -242,6 +243,9 @@ func (c *command) run(cmd *cobra.Command) error {
 	}
 	if c.custom != nil {
 		if err := c.custom.apply(in); err != nil {
+			if _, ok := control.AsError(err); ok {
+				return err
+			}
 			return &cmdutil.UsageError{Err: err}
 		}
 	}

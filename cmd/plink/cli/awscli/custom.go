@@ -58,8 +58,7 @@ func (s *secGroupSimplify) apply(in any) error {
 	if s.port != "" {
 		from, to, err := control.ParsePortRange(s.port)
 		if err != nil {
-			e, _ := control.AsError(err)
-			return fmt.Errorf("--port: %s", e.Message)
+			return err // InvalidParameterValue, as the API answers a bad port
 		}
 		ing.FromPort, ing.ToPort = &from, &to
 	}

@@ -25,7 +25,8 @@ import (
 func DecodeShorthand(arg string, out any) error {
 	s := strings.TrimSpace(arg)
 	var v any
-	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
+	isJSON := strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
+	if isJSON {
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
 			return fmt.Errorf("invalid JSON %q: %w", clip(arg), err)
 		}
@@ -46,7 +47,7 @@ func DecodeShorthand(arg string, out any) error {
 		}
 		// Retry with the values fitted to the target's types (FromPort=80
 		// arrives as a string, HttpCode=200,204 as a list).
-		b, _ = json.Marshal(fitTo(v, reflect.TypeOf(out)))
+		b, _ = json.Marshal(fitTo(v, reflect.TypeOf(out), !isJSON))
 		if err2 := decodeStrict(b, out); err2 != nil {
 			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 		}
@@ -102,10 +103,10 @@ func clip(s string) string {
 	return s[:max] + "..."
 }
 
-// fitTo converts what shorthand parsed to the types of t: numbers and
-// booleans written as strings, a comma-separated list where t has one
-// string ("HttpCode=200,204" is "200,204"), one value where t has a list.
-func fitTo(v any, t reflect.Type) any {
+// fitTo converts what was parsed to the types of t: numbers and booleans
+// written as strings and, in shorthand, a comma-separated list where t has
+// one string ("HttpCode=200,204" is "200,204").
+func fitTo(v any, t reflect.Type, shorthand bool) any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -122,32 +123,30 @@ func fitTo(v any, t reflect.Type) any {
 				name = f.Name
 			}
 			if f.Anonymous && f.Tag.Get("json") == "" {
-				fitTo(m, f.Type)
+				fitTo(m, f.Type, shorthand)
 				continue
 			}
 			if e, ok := m[name]; ok {
-				m[name] = fitTo(e, f.Type)
+				m[name] = fitTo(e, f.Type, shorthand)
 			}
 		}
 		return m
 	case reflect.Slice:
-		l, ok := v.([]any)
-		if !ok {
-			return []any{fitTo(v, t.Elem())}
+		if l, ok := v.([]any); ok {
+			for i, e := range l {
+				l[i] = fitTo(e, t.Elem(), shorthand)
+			}
 		}
-		for i, e := range l {
-			l[i] = fitTo(e, t.Elem())
-		}
-		return l
+		return v
 	case reflect.Map:
 		if m, ok := v.(map[string]any); ok {
 			for k, e := range m {
-				m[k] = fitTo(e, t.Elem())
+				m[k] = fitTo(e, t.Elem(), shorthand)
 			}
 		}
 		return v
 	case reflect.String:
-		if l, ok := v.([]any); ok {
+		if l, ok := v.([]any); ok && shorthand {
 			parts := make([]string, 0, len(l))
 			for _, e := range l {
 				s, ok := e.(string)
