@@ -15,10 +15,17 @@
 //	json:"VpcEndpointIds"           the AWS member name (always given)
 //	aws:"required"                  the member is required
 //	locationName:"VpcEndpointId"    botocore's locationName of the member,
-//	                                where it has one: the EC2 protocol names
-//	                                a query parameter after it (capitalized:
-//	                                VpcEndpointId.1, VpcEndpointId.2) and an
-//	                                XML element after it (vpcEndpointSet)
+//	                                where the EC2 protocol's name for it is
+//	                                not the regular one: a query parameter
+//	                                is named after it, capitalized
+//	                                (VpcEndpointId.1, VpcEndpointId.2), an
+//	                                XML element after it (vpcEndpointSet).
+//	                                Without it, EC2 names the parameter
+//	                                after the member (DryRun) and the
+//	                                element after the member in lower
+//	                                camel case (vpcEndpointId); list items
+//	                                are <item>. ELBv2 and STS use the
+//	                                member name for both.
 //
 // It imports no cobra and no viper.
 package awsapi
@@ -128,7 +135,8 @@ type Member struct {
 	Index []int
 }
 
-// QueryName is the member's name in an EC2 query request:
+// QueryName is the member's name in an EC2 query request (lists add .1,
+// .2, ...; structures .Member):
 // the locationName with its first letter upper-cased, or the member name.
 // (ELBv2 and STS name query parameters after the member name.)
 func (m *Member) QueryName() string {
@@ -136,6 +144,19 @@ func (m *Member) QueryName() string {
 		return m.Name
 	}
 	return strings.ToUpper(m.LocationName[:1]) + m.LocationName[1:]
+}
+
+// XMLName is the member's element name in an answer of svc: for EC2 the
+// locationName, or the member name in lower camel case; for ELBv2 and STS
+// the member name.
+func (m *Member) XMLName(svc Service) string {
+	if svc != EC2 {
+		return m.Name
+	}
+	if m.LocationName != "" {
+		return m.LocationName
+	}
+	return strings.ToLower(m.Name[:1]) + m.Name[1:]
 }
 
 // Field returns the member's field in v, a structure of the member's

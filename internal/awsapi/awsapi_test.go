@@ -130,3 +130,29 @@ func TestCallChecksTheInputType(t *testing.T) {
 		t.Fatal("a wrong input type was taken")
 	}
 }
+
+// The names the EC2 query protocol and XML answers use (issue 10).
+func TestWireNames(t *testing.T) {
+	in := func(svc Service, action, member string) *Member { return Lookup(svc, action).Input.Member(member) }
+	out := func(svc Service, action, member string) *Member { return Lookup(svc, action).Output.Member(member) }
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{in(EC2, "DeleteVpcEndpoints", "VpcEndpointIds").QueryName(), "VpcEndpointId"},
+		{in(EC2, "DescribeVpcEndpoints", "Filters").QueryName(), "Filter"},
+		{in(EC2, "DescribeNetworkInterfaces", "Filters").QueryName(), "Filter"},
+		{in(EC2, "DescribeVpcEndpoints", "Filters").Shape.Elem.Member("Values").QueryName(), "Value"},
+		{in(EC2, "CreateSecurityGroup", "Description").QueryName(), "GroupDescription"},
+		{in(EC2, "DescribeVpcEndpoints", "DryRun").QueryName(), "DryRun"},
+		{in(ELBv2, "DescribeTags", "ResourceArns").QueryName(), "ResourceArns"},
+		{out(EC2, "DescribeVpcEndpoints", "VpcEndpoints").XMLName(EC2), "vpcEndpointSet"},
+		{out(EC2, "DescribeVpcEndpoints", "VpcEndpoints").Shape.Elem.Member("VpcEndpointId").XMLName(EC2), "vpcEndpointId"},
+		{out(EC2, "DescribeVpcEndpoints", "VpcEndpoints").Shape.Elem.Member("Tags").XMLName(EC2), "tagSet"},
+		{out(EC2, "ModifyVpcEndpointConnectionNotification", "ReturnValue").XMLName(EC2), "return"},
+		{out(ELBv2, "DescribeLoadBalancers", "LoadBalancers").XMLName(ELBv2), "LoadBalancers"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
