@@ -16,7 +16,7 @@
 //
 // Load checks the syntax of the account and the region; whether the
 // principal is an IAM ARN of that account is checked by control.New, the
-// one place every entry point (this CLI, the HTTP API) goes through.
+// one place every entry point (the CLI's commands, demo) goes through.
 package config
 
 import (

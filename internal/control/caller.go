@@ -20,7 +20,7 @@ const ErrCodeInvalidClientTokenID = "InvalidClientTokenId"
 // account, a region name, and a principal that is an IAM ARN of that same
 // account (its root, a user or a role; see names.ParsePrincipal). An empty
 // principal means the account's root. Every entry point (flags, PLINK_*
-// environment, config file profiles, the HTTP API) builds an API with New,
+// environment, config file profiles, demo) builds an API with New,
 // which calls Validate, so no request ever runs as a forged caller.
 func (c Caller) Validate() error {
 	if !names.ValidAccount(c.Account) {

@@ -219,11 +219,12 @@ func elbCheckUsableTarget(tx *store.Tx, k store.TargetKey) error {
 	if err != nil || owner == "" {
 		return err
 	}
-	what := "the VPC endpoint network interface " + owner
+	// The owner may be another account's: say what it is, not which.
+	what := "a VPC endpoint network interface"
 	if strings.HasPrefix(owner, "arn:") {
-		what = "a node of load balancer " + owner
+		what = "a load balancer node"
 	}
-	return Errorf(ErrCodeInvalidTarget, "The target '%s' cannot be used: %s is %s, served by this data plane; a load balancer cannot target itself or an endpoint", elbTargetName(k), k.IP, what)
+	return Errorf(ErrCodeInvalidTarget, "The target '%s' cannot be used: %s is %s served by this data plane; a load balancer cannot target itself or an endpoint", elbTargetName(k), k.IP, what)
 }
 
 func elbTargetMap(tx *store.Tx, tgARN string) (map[store.TargetKey]store.Target, error) {

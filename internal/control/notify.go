@@ -44,7 +44,11 @@ func (a *API) recordEvent(tx *store.Tx, event string, e store.Endpoint, svc stor
 			}
 			continue
 		}
-		ds, err := a.deliveries().enqueue(tx, a.claim, n, event, e.ID, body)
+		// a.claim is set by the first a.deliveries(): call it first (Go
+		// leaves the order of a call and a field read in one expression
+		// unspecified).
+		ob := a.deliveries()
+		ds, err := ob.enqueue(tx, a.claim, n, event, e.ID, body)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plink-dev/plink/internal/escape"
 	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -222,14 +223,10 @@ func (o *Outbox) DeliverDue(ctx context.Context) (more bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, window)
 	results = append(results, o.attempt(actx, todo, o.policy.Timeout)...)
 	cancel()
-	o.settle(context.WithoutCancel(ctx), results)
-	// A delivered message may have been the head of its target's queue:
-	// the next one is due now.
-	more = len(rows) == retryBatch
-	for _, r := range results {
-		more = more || (r.tried && r.err == nil)
-	}
-	return more, nil
+	removed := o.settle(context.WithoutCancel(ctx), results)
+	// A message delivered or given up may have been the head of its
+	// target's queue: the next one is due now.
+	return len(rows) == retryBatch || removed > 0, nil
 }
 
 // NextDue is when the next delivery is due: zero when the outbox is
@@ -341,9 +338,19 @@ func (o *Outbox) post(ctx context.Context, target, body string) error {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return fmt.Errorf("%s answered %s", target, resp.Status)
+		return fmt.Errorf("%s answered %s", target, hookText(resp.Status))
 	}
 	return nil
+}
+
+// hookText is what a hook sent (its status line) made fit for an event and
+// a log: control characters escaped, at most 200 bytes.
+func hookText(s string) string {
+	const most = 200
+	if len(s) > most {
+		s = strings.ToValidUTF8(s[:most], "") + "..."
+	}
+	return escape.Control(s)
 }
 
 // appendLine appends line to the file at path, creating it (0600) if
@@ -393,10 +400,11 @@ func (o *Outbox) backoff(attempts int) time.Duration {
 }
 
 // settle records the results in one transaction: delivered rows go,
-// failed ones are rescheduled or given up, untried ones are released.
-func (o *Outbox) settle(ctx context.Context, results []result) {
+// failed ones are rescheduled or given up, untried ones are released. It
+// returns how many rows left the outbox (delivered or given up).
+func (o *Outbox) settle(ctx context.Context, results []result) (removed int) {
 	if len(results) == 0 {
-		return
+		return 0
 	}
 	now := o.now()
 	type logLine struct {
@@ -405,10 +413,11 @@ func (o *Outbox) settle(ctx context.Context, results []result) {
 	}
 	var logs []logLine
 	err := o.st.Write(ctx, func(tx *store.Tx) error {
-		logs = logs[:0]
+		logs, removed = logs[:0], 0
 		for _, r := range results {
 			d := r.d
 			var err error
+			gone := true // the row leaves the outbox
 			switch {
 			case r.expired:
 				reason := fmt.Sprintf("not delivered within %v", o.policy.MaxAge)
@@ -433,6 +442,7 @@ func (o *Outbox) settle(ctx context.Context, results []result) {
 					err = o.giveUp(tx, d, attempts, reason)
 					logs = append(logs, logLine{"connection notification given up", o.logArgs(d, attempts, reason)})
 				default:
+					gone = false
 					err = tx.RescheduleDelivery(d.ID, d.Claim, attempts, timestamp(next), reason)
 					if err == nil && attempts == 1 {
 						d.Attempts = attempts
@@ -442,6 +452,7 @@ func (o *Outbox) settle(ctx context.Context, results []result) {
 						append(o.logArgs(d, attempts, reason), "next_attempt", timestamp(next))})
 				}
 			default: // untried: due again at once, or after its target's retry
+				gone = false
 				next := now
 				if !r.after.IsZero() {
 					next = r.after
@@ -456,15 +467,20 @@ func (o *Outbox) settle(ctx context.Context, results []result) {
 			if err != nil {
 				return err
 			}
+			if gone {
+				removed++
+			}
 		}
 		return nil
 	})
 	if err != nil {
+		removed = 0
 		o.log.Warn("recording connection notification results; `plink serve` will retry them", "err", err)
 	}
 	for _, l := range logs {
 		o.log.Warn(l.msg, l.args...)
 	}
+	return removed
 }
 
 func (o *Outbox) logArgs(d store.Delivery, attempts int, reason string) []any {

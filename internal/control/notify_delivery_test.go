@@ -3,6 +3,7 @@ package control_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/store"
@@ -252,6 +254,10 @@ func TestNotifyFileTargetsCheckedAtCreation(t *testing.T) {
 		{"symlink to a device", toFull, "kernel file system"},
 		{"dangling symlink", dangling, "symbolic link to nothing"},
 		{"through a symlink into /proc", filepath.Join(toProc, "status"), "kernel file system"},
+		// The kernel takes "proc/.." as /proc/self's parent, /proc; a
+		// lexical Clean would take it as dir (not filepath.Join: it cleans).
+		{"dot-dot after a symlink into /proc", toProc + "/../plink.jsonl", "kernel file system"},
+		{"dot-dot name", dir + "/..", "is a directory"},
 		{"relative", "rel/x.jsonl", "absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -608,5 +614,74 @@ func TestNotifyConcurrentCommandsDeliverAtOnce(t *testing.T) {
 	}
 	if ds := e.pending(t); len(ds) != 0 {
 		t.Errorf("left for serve: %+v", ds)
+	}
+}
+
+// TestNotifyGiveUpUnblocksTheNextAtOnce: giving up a target's oldest
+// message (too old, here) makes the next one due at once, as a delivery
+// does: DeliverDue says more, so serve drains a backlog without waiting a
+// poll interval per message.
+func TestNotifyGiveUpUnblocksTheNextAtOnce(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{MaxAge: time.Minute})
+	const old = "2020-01-01T00:00:00.000Z"
+	cpNoErr(t, e.st.Write(e.ctx, func(tx *store.Tx) error {
+		for i := 0; i < 3; i++ {
+			d := store.Delivery{NotificationID: "vpce-nfn-0123456789abcdef0", Account: cpProvider, Event: "Connect",
+				VpcEndpointID: "vpce-0123456789abcdef0", Target: "http://127.0.0.1:1/hook", Body: "{}", CreatedAt: old, NextAttemptAt: old}
+			if _, _, _, err := tx.EnqueueDelivery(d, 10); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	more, err := e.outbox.DeliverDue(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.pending(t)); n != 2 {
+		t.Fatalf("%d pending after one round, want 2", n)
+	}
+	if !more {
+		t.Error("DeliverDue gave up a target's oldest message and did not say more were due")
+	}
+}
+
+// TestNotifyHookAnswerRecordedEscaped: what a hook answers (its status
+// line) is the hook's text, not plink's: control characters in it (ESC,
+// C1 CSI) are recorded escaped and its length bounded, so that `plink
+// events` and the log never carry them to a terminal.
+func TestNotifyHookAnswerRecordedEscaped(t *testing.T) {
+	e := newNotifyEnv(t, control.DeliveryPolicy{})
+	svc := e.readyService(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Read(make([]byte, 4096))
+				fmt.Fprintf(c, "HTTP/1.1 503 \u009b2J\x1b[31m%s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", strings.Repeat("x", 5000))
+			}()
+		}
+	}()
+	e.watch(t, svc.ServiceID, "http://"+ln.Addr().String()+"/hook")
+	e.endpoint(svc, "a")
+	retrying := e.events(t, "Notification.Retrying")
+	if len(retrying) != 1 {
+		t.Fatalf("Retrying events %s", cpJSON(t, retrying))
+	}
+	reason := detail(t, retrying[0])["Reason"].(string)
+	if strings.IndexFunc(reason, unicode.IsControl) >= 0 || len(reason) > 1000 {
+		t.Errorf("the hook's answer is recorded raw (%d bytes): %q", len(reason), reason[:min(len(reason), 200)])
+	}
+	if !strings.Contains(reason, "503") {
+		t.Errorf("reason %q does not give the status", reason)
 	}
 }

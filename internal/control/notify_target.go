@@ -82,21 +82,26 @@ func checkFileTarget(path string) error {
 	if !strings.HasPrefix(path, "/") {
 		return errors.New("the path must be absolute (file:///absolute/path)")
 	}
-	if strings.HasSuffix(path, "/") {
+	// The directory is the path up to its last element, resolved as the
+	// kernel resolves it: filepath.Dir would clean "link/.." away
+	// lexically, and check another directory than the one written to.
+	i := strings.LastIndexByte(path, '/')
+	dir, base := path[:i+1], path[i+1:]
+	if base == "" || base == "." || base == ".." {
 		return fmt.Errorf("%s is a directory", path)
 	}
-	dir := filepath.Dir(path)
+	shown := path[:max(i, 1)] // the directory as messages name it: no trailing '/'
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("directory %s does not exist", dir)
+			return fmt.Errorf("directory %s does not exist", shown)
 		}
-		return fmt.Errorf("directory %s: %v", dir, unwrapPath(err))
+		return fmt.Errorf("directory %s: %v", shown, unwrapPath(err))
 	}
 	if fi, err := os.Stat(realDir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
+		return fmt.Errorf("%s is not a directory", shown)
 	}
-	real := filepath.Join(realDir, filepath.Base(path))
+	real := filepath.Join(realDir, base)
 	fi, err := os.Lstat(real)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -104,7 +109,7 @@ func checkFileTarget(path string) error {
 			return err
 		}
 		if err := writable(realDir); err != nil {
-			return fmt.Errorf("cannot create files in %s: %v", dir, err)
+			return fmt.Errorf("cannot create files in %s: %v", shown, err)
 		}
 		return nil
 	case err != nil:

@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/plink-dev/plink/internal/control"
@@ -43,6 +44,13 @@ func TestRegisterTargetsRefusesTheDataPlane(t *testing.T) {
 					Targets: []control.TargetDescription{{ID: "127.0.0.1", Port: port(9000)}, tc.target}}}))
 			})
 		})
+	}
+	// The refusal names no resource of another account: the ENI is the
+	// consumer's.
+	err := errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,
+		Targets: []control.TargetDescription{{ID: eni, Port: port(80), AvailabilityZone: "all"}}}}))
+	if err == nil || strings.Contains(err.Error(), ep.NetworkInterfaceIDs[0]) {
+		t.Errorf("the refusal names the consumer's ENI %s: %v", ep.NetworkInterfaceIDs[0], err)
 	}
 	// An ordinary target still registers.
 	cpNoErr(t, errOf(e.provider.RegisterTargets(e.ctx, &control.RegisterTargetsInput{TargetsInput: control.TargetsInput{TargetGroupARN: tg.TargetGroupARN,

@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Control returns s with every control character written as a visible
 // escape: \t, \n and \r as themselves, other C0 and DEL as \x1b, C1 as
-// \u009b. Everything else, backslashes included, is left as it is.
+// \u009b, and each byte that is not UTF-8 as \x9b (a raw 0x9b is CSI to
+// a terminal in an 8-bit locale). Everything else, backslashes included,
+// is left as it is.
 func Control(s string) string {
 	return control(s, false)
 }
@@ -26,12 +29,14 @@ func ControlLines(s string) string {
 }
 
 func control(s string, keepSpace bool) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i]) // a byte that is not UTF-8
 		case !unicode.IsControl(r):
 			b.WriteRune(r)
 		case keepSpace && (r == '\t' || r == '\n' || r == '\r'):

@@ -15,6 +15,13 @@ func TestControl(t *testing.T) {
 		"ünïcødé ✓":           "ünïcødé ✓",
 		"nul\x00":             `nul\x00`,
 		"osc\x1b]0;title\x07": `osc\x1b]0;title\x07`,
+		// A byte that is not UTF-8 is written as \xHH, whether or not the
+		// text has a control character: a raw 0x9b is CSI to a terminal
+		// in an 8-bit locale.
+		"raw\x9b31m":       `raw\x9b31m`,
+		"raw\x9b2J\x1b[0m": `raw\x9b2J\x1b[0m`,
+		"cut\xc3":          `cut\xc3`,
+		"kept\uFFFD":       "kept\uFFFD",
 	} {
 		if got := Control(in); got != want {
 			t.Errorf("Control(%q) = %q, want %q", in, got, want)

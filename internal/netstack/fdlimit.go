@@ -12,12 +12,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// ErrFDLimit matches (errors.Is) every error of this package caused by
-// the process or the system running out of file descriptors (EMFILE,
-// ENFILE): a BindError of a listener that could not get a socket, and the
-// accept, dial and health check failures counted by FDExhausted. serve
-// uses it to fail loudly instead of serving part of its state.
-// errors.Is(err, syscall.EMFILE) works on the same errors too.
+// ErrFDLimit matches (errors.Is) a BindError of a listener that could not
+// get a socket because the process or the system ran out of file
+// descriptors (EMFILE, ENFILE). serve counts them to fail loudly instead
+// of serving part of its state. errors.Is(err, syscall.EMFILE) works on
+// the same errors too.
 var ErrFDLimit = errors.New("out of file descriptors")
 
 // IsFDLimit reports whether err comes from running out of file
@@ -65,7 +64,6 @@ func mono() int64 { return int64(time.Since(epoch)) }
 type fdPressure struct {
 	log     *slog.Logger
 	counter *prometheus.CounterVec
-	total   atomic.Int64
 	// until is the mono() time before which accepting rests; 0 when
 	// descriptors are not short.
 	until atomic.Int64
@@ -85,7 +83,6 @@ func newFDPressure(log *slog.Logger, counter *prometheus.CounterVec) *fdPressure
 // fdLogEvery, and returns the mono() time until which accepting rests.
 func (p *fdPressure) hit(op string, err error) int64 {
 	p.counter.WithLabelValues(op).Inc()
-	p.total.Add(1)
 	now := mono()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -145,8 +142,3 @@ func nofileLimit() string {
 	}
 	return "RLIMIT_NOFILE soft " + n(rl.Cur) + ", hard " + n(rl.Max)
 }
-
-// FDExhausted returns how many times the forwarder failed for want of
-// file descriptors (accepts, dials, health checks and binds) since it
-// started: a health signal that does not depend on the metrics registry.
-func (f *Forwarder) FDExhausted() int64 { return f.fd.total.Load() }

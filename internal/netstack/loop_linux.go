@@ -292,7 +292,6 @@ func (lp *loop) run() {
 		lp.runAgain()
 		if lp.now >= lp.nextScan {
 			lp.scan()
-			lp.nextScan = lp.now + int64(lp.scanEvery)
 		}
 	}
 	lp.mu.Lock()
@@ -547,7 +546,8 @@ func (lp *loop) runAgain() {
 }
 
 // scan ends connections past their dial deadline or idle timeout, and
-// wakes rested listeners.
+// watches rested listeners again whose rest is over; it sets when the
+// next scan is due.
 func (lp *loop) scan() {
 	now := lp.now
 	for lc := range lp.conns {
@@ -559,15 +559,27 @@ func (lp *loop) scan() {
 			lc.fail("idle timeout")
 		}
 	}
+	// Listeners whose rest is over are watched again once the list holds
+	// only the others: one epoll refuses goes back on it (watchListener).
+	var due []*listener
 	keep := lp.paused[:0]
 	for _, p := range lp.paused {
 		if now < p.until {
 			keep = append(keep, p)
 			continue
 		}
-		lp.watchListener(p.l)
+		due = append(due, p.l)
 	}
 	lp.paused = keep
+	for _, l := range due {
+		lp.watchListener(l)
+	}
+	// The next scan is due a period from now, or sooner when a listener's
+	// rest ends before then.
+	lp.nextScan = now + int64(lp.scanEvery)
+	for _, p := range lp.paused {
+		lp.nextScan = min(lp.nextScan, p.until)
+	}
 }
 
 func (lp *loop) getPipe() *pipe {

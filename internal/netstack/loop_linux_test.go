@@ -5,6 +5,8 @@ package netstack
 import (
 	"bytes"
 	"crypto/rand"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,4 +122,50 @@ func socketPair(t *testing.T) (peer, loop int) {
 	unix.SetNonblock(fds[1], true)
 	t.Cleanup(func() { unix.Close(fds[0]) })
 	return fds[0], fds[1]
+}
+
+// A listener that rested (out of descriptors) and that the kernel then
+// refuses to watch again must stay in the loop's paused list to be tried
+// again: dropped from both the epoll set and the list, it would stay
+// bound and never accept again. And a listener that still rests after a
+// scan wakes the loop at its own deadline, not a scan period later.
+func TestScanKeepsListenersItCannotWatchYet(t *testing.T) {
+	f := New(Options{Engine: EngineGoroutines})
+	defer f.Close()
+	lp, err := newLoop(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(lp.epfd)
+	defer unix.Close(lp.wakefd)
+
+	// epoll refuses a regular file (EPERM), as it refuses a listener
+	// when fs.epoll.max_user_watches is reached.
+	file, err := os.CreateTemp(t.TempDir(), "not-pollable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	unwatchable := &listener{fd: int(file.Fd())}
+	_, sock := socketPair(t)
+	defer unix.Close(sock)
+	later := &listener{fd: sock}
+
+	lp.now = mono()
+	lp.nextScan = lp.now
+	soon := lp.now + int64(10*time.Millisecond)
+	lp.paused = []pausedListener{{unwatchable, lp.now - 1}, {later, soon}}
+	lp.scan()
+
+	var got []*listener
+	for _, p := range lp.paused {
+		got = append(got, p.l)
+	}
+	if len(got) != 2 || !slices.Contains(got, unwatchable) || !slices.Contains(got, later) {
+		t.Errorf("paused after the scan: %v; want the listener epoll refused (to retry) and the one still resting", got)
+	}
+	if lp.nextScan <= lp.now || lp.nextScan > soon {
+		t.Errorf("next scan in %v; want by the resting listener's deadline (%v)",
+			time.Duration(lp.nextScan-lp.now), time.Duration(soon-lp.now))
+	}
 }

@@ -1,5 +1,6 @@
 // Package output is plink's one printer: it owns the -o formats (json, yaml,
-// table, wide, text) and --query (JMESPath), and it is the only package in
+// table, wide, text) and --query (JMESPath in the AWS CLI's dialect: a backtick literal that is
+// not JSON is a string, as jmespath.py reads it), and it is the only package in
 // plink that imports tablewriter.
 //
 // A command hands Print the Go value it would return from the AWS API (structs
@@ -221,7 +222,8 @@ const (
 	maxQueryDepth = 100
 )
 
-// compile compiles a JMESPath expression.
+// compile compiles a JMESPath expression in the AWS CLI's dialect: legacy
+// backtick literals that are not JSON are strings (see legacy.go).
 func compile(expr string) (jmespath.JMESPath, error) {
 	if len(expr) > maxQueryBytes {
 		return nil, fmt.Errorf("the expression is %d bytes long; at most %d are allowed", len(expr), maxQueryBytes)
@@ -229,7 +231,16 @@ func compile(expr string) (jmespath.JMESPath, error) {
 	if d := queryDepth(expr); d > maxQueryDepth {
 		return nil, fmt.Errorf("the expression nests %d levels of brackets; at most %d are allowed", d, maxQueryDepth)
 	}
-	return jmespath.Compile(expr)
+	rewritten, edits := rewriteLegacyLiterals(expr)
+	compiled, err := jmespath.Compile(rewritten)
+	var se jmespath.SyntaxError
+	if err != nil && edits != nil && errors.As(err, &se) {
+		// Point at the expression the user wrote.
+		se.Expression = expr
+		se.Offset = originalOffset(se.Offset, edits)
+		return nil, se
+	}
+	return compiled, err
 }
 
 // queryDepth is the deepest nesting of (), [] and {} in a JMESPath

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -69,12 +68,6 @@ func listenerBudget(l fileLimit, inUse int) int {
 		return -1
 	}
 	return max(0, int(l.soft)-inUse-connReserve(l))
-}
-
-// isFDExhausted reports whether err is the process (EMFILE) or the
-// system (ENFILE) running out of file descriptors.
-func isFDExhausted(err error) bool {
-	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }
 
 // listenerDemand counts the forwarder listeners snap asks for, as

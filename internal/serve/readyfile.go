@@ -28,12 +28,15 @@ import (
 //     renamed over the path only while the path still holds what plink
 //     wrote last (or the stale file it claimed), so readers never see half
 //     a file and nothing plink did not write is replaced;
-//   - Remove deletes the path only if it is still the file plink wrote.
+//   - Remove deletes the path only if it is still the file plink wrote
+//     (a path claimed but never written, as when serve fails at start,
+//     is left as it was).
 type ReadyFile struct {
 	path string
 
 	mu    sync.Mutex
 	owned os.FileInfo // what may be replaced: the last file written, or the stale one claimed
+	wrote bool        // owned is a file Write wrote
 }
 
 // ClaimReadyFile checks that path may be used as a ready file (see
@@ -75,9 +78,6 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 	return &ReadyFile{path: path, owned: fi}, nil
 }
 
-// Path is the ready file's path.
-func (r *ReadyFile) Path() string { return r.path }
-
 // Write writes v as indented JSON through a temporary file and a rename.
 func (r *ReadyFile) Write(v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -108,7 +108,7 @@ func (r *ReadyFile) Write(v any) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("ready file %s: %w", r.path, err)
 	}
-	r.owned = fi
+	r.owned, r.wrote = fi, true
 	return nil
 }
 
@@ -135,7 +135,7 @@ func (r *ReadyFile) Remove() error {
 	defer r.mu.Unlock()
 	owned := r.owned
 	r.owned = nil
-	if owned == nil {
+	if owned == nil || !r.wrote {
 		return nil
 	}
 	fi, err := os.Lstat(r.path)

@@ -147,6 +147,26 @@ func TestReadyFileLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("claimed, never written: left as it was", func(t *testing.T) {
+		// serve failed at start: the script's mktemp file is not plink's
+		// to remove.
+		f, err := os.CreateTemp(dir, "mktemp.*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r, err := ClaimReadyFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Remove(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(f.Name()); err != nil {
+			t.Errorf("the empty file plink claimed but never wrote was removed: %v", err)
+		}
+		os.Remove(f.Name())
+	})
 	t.Run("replaced while running: not overwritten, not removed", func(t *testing.T) {
 		path := filepath.Join(dir, "replaced.json")
 		r, err := ClaimReadyFile(path)

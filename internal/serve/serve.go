@@ -180,7 +180,8 @@ func (s *Server) RunUntilSignal(ctx context.Context) error {
 // the drain short). A value on reload forces a reload of the snapshot.
 // It fails at start when the ready file path is not plink's to write, the
 // first snapshot cannot be loaded, the metrics address cannot be bound,
-// or the open file limit cannot hold the listeners the store asks for.
+// or the open file limit cannot hold the listeners the store asks for;
+// ctx ending during start is a stop (nil), not a failure.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	if s.opts.ReadyFile != "" {
 		rf, err := ClaimReadyFile(s.opts.ReadyFile)
@@ -253,6 +254,11 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		if dnsSrv != nil {
 			dnsSrv.Close()
 		}
+		if ctx.Err() != nil {
+			// Stopped (a signal) while starting: not a failure.
+			s.log.Info("stopped before the first apply")
+			return nil
+		}
 		return err
 	}
 	// Retry the connection notifications the CLI could not deliver
@@ -301,7 +307,9 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	start := time.Now()
 	snap, err := s.opts.Source.Snapshot(ctx)
 	if err != nil {
-		s.errs.Error("loading a snapshot of the store", "err", err)
+		if ctx.Err() == nil {
+			s.errs.Error("loading a snapshot of the store", "err", err)
+		}
 		return 0, fmt.Errorf("loading a snapshot of the store: %w", err)
 	}
 	var errs []string
@@ -338,7 +346,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	res := fwd.Apply(fsnap)
 	exhausted := 0
 	for _, e := range res.Errors {
-		if isFDExhausted(e.Err) {
+		if errors.Is(e, netstack.ErrFDLimit) {
 			exhausted++
 		}
 		s.errs.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,

@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/plink-dev/plink/internal/snapshot"
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // fakeSource is an in-memory Source.
@@ -291,5 +294,33 @@ func TestBackendAnswersWithoutProxyHeader(t *testing.T) {
 	c.Close()
 	if r := get(t, addr.String()); r.Backend != "plain" {
 		t.Fatalf("reply after a bare connection = %+v", r)
+	}
+}
+
+// A signal during start (the context ends before the first snapshot is
+// loaded) stops serve as a signal after start does: no error, nothing
+// logged at ERROR, and the ready file never written. It used to fail
+// with "loading a snapshot of the store: context canceled" (exit 1).
+func TestRunStoppedDuringStart(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "plink.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var logs bytes.Buffer
+	ready := filepath.Join(dir, "ready.json")
+	s := New(Options{Source: st, ReadyFile: ready, DNS: DNSOptions{Disabled: true},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Run(ctx, nil); err != nil {
+		t.Errorf("Run with its context ended before the first apply = %v, want nil (stopped)", err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("errors logged for a stop during start:\n%s", logs.String())
+	}
+	if _, err := os.Lstat(ready); !os.IsNotExist(err) {
+		t.Errorf("ready file after a stop during start: %v", err)
 	}
 }

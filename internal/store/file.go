@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -23,7 +24,11 @@ const (
 	dirMode  = 0o700
 )
 
-// absPath checks that path can name a file and makes it absolute.
+// absPath checks that path can name a file (not "dir/", "dir/." or
+// "dir/..") and makes it absolute, naming the file the kernel would open. A ".." after a symbolic link leaves the
+// link's target, not the link's directory, so a path with ".." has its
+// directory resolved (it must exist) rather than cleaned lexically, which
+// would name another file.
 func absPath(path string) (string, error) {
 	if path == "" {
 		return "", errors.New("the store path is empty")
@@ -31,11 +36,26 @@ func absPath(path string) (string, error) {
 	if strings.IndexByte(path, 0) >= 0 {
 		return "", fmt.Errorf("store path %q contains a NUL byte", path)
 	}
-	abs, err := filepath.Abs(path)
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("store path %s: %w", path, err)
+		}
+		path = wd + "/" + path
+	}
+	i := strings.LastIndexByte(path, '/')
+	dir, base := path[:i+1], path[i+1:]
+	if base == "" || base == "." || base == ".." {
+		return "", fmt.Errorf("store path %s names a directory, not a file", path)
+	}
+	if !slices.Contains(strings.Split(dir, "/"), "..") {
+		return filepath.Clean(path), nil
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return "", fmt.Errorf("store path %s: %w", path, err)
 	}
-	return abs, nil
+	return filepath.Join(realDir, base), nil
 }
 
 // prepareFile makes sure a regular file is at path (an absolute path),

@@ -128,6 +128,72 @@ func TestOpenRelativePath(t *testing.T) {
 	}
 }
 
+// TestOpenDotDotAfterSymlink: "link/../plink.db" is, to the kernel (and
+// SQLite), the file beside the link's target, not beside the link: the
+// store must be that file, not the one a lexical Clean of the path names.
+func TestOpenDotDotAfterSymlink(t *testing.T) {
+	top := t.TempDir()
+	for _, d := range []string{"real/sub", "other"} {
+		if err := os.MkdirAll(filepath.Join(top, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(top, "real/sub"), filepath.Join(top, "other/link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		top + "/other/link/../plink.db", // not filepath.Join: it would clean the ..
+		"link/../plink.db",              // relative, from other/
+	} {
+		t.Run(path, func(t *testing.T) {
+			t.Chdir(filepath.Join(top, "other"))
+			realTop, err := filepath.EvalSymlinks(top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := filepath.Join(realTop, "real/plink.db")
+			os.Remove(want)
+			st := cpOpen(t, path)
+			if st.Path() != want {
+				t.Errorf("Path() = %q, want %q", st.Path(), want)
+			}
+			if err := cpInsertEvents(context.Background(), st, "a", 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(want); err != nil {
+				t.Errorf("the store is not the file the path names: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(top, "other/plink.db")); err == nil {
+				t.Errorf("Open wrote %s, a file the path does not name", filepath.Join(top, "other/plink.db"))
+			}
+		})
+	}
+	// A missing directory after ".." cannot be resolved: refused, nothing made.
+	if st, err := store.Open(context.Background(), top+"/other/link/../missing/plink.db"); err == nil {
+		st.Close()
+		t.Error("a missing directory after a symbolic link and .. was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(top, "other/missing")); err == nil {
+		t.Error("Open made a directory the path does not name")
+	}
+}
+
+// TestOpenDirectorySyntax: a path that can only name a directory ("x/",
+// "x/.", "x/..") is refused, and no file is made where the directory would
+// be.
+func TestOpenDirectorySyntax(t *testing.T) {
+	top := t.TempDir()
+	for _, path := range []string{top + "/x/", top + "/y/.", top + "/z/..", top + "/w//"} {
+		if st, err := store.Open(context.Background(), path); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) succeeded", path)
+		}
+	}
+	if got := tree(t, top); len(got) != 0 {
+		t.Errorf("files made: %v", got)
+	}
+}
+
 // TestOpenModes: the file is 0600, the directories plink creates 0700, the
 // -wal and -shm files are not readable by others, whatever the umask; an
 // existing directory keeps its mode.

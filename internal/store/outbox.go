@@ -45,14 +45,15 @@ func (t *Tx) execQuiet(query string, args ...any) (sql.Result, error) {
 // EnqueueDelivery adds d to the outbox, held by d.Claim, and returns its
 // ID. Messages to one target go in order after a failure: when an older
 // message to d's target waits for a retry (nobody holds it, or its
-// holder's claim ran out), d is added unclaimed, queued behind it, and
-// queued is true. (Messages other processes are delivering right now do
-// not hold d back: concurrent changes have no order to keep.) When more
+// holder's claim ran out) or is being retried (attempted before), d is
+// added unclaimed, queued behind it, and queued is true. (A first attempt
+// another process is making right now does not hold d back: concurrent
+// changes have no order to keep.) When more
 // than max deliveries are then pending, the oldest are removed to make
 // room and returned, so the caller can record that they were dropped.
 func (t *Tx) EnqueueDelivery(d Delivery, max int) (id int64, queued bool, dropped []Delivery, err error) {
 	var older int
-	if err := t.queryRow(`SELECT count(*) FROM outbox WHERE target = ? AND (claim = '' OR claimed_until < ?)`,
+	if err := t.queryRow(`SELECT count(*) FROM outbox WHERE target = ? AND (claim = '' OR claimed_until < ? OR attempts > 0)`,
 		d.Target, d.CreatedAt).Scan(&older); err != nil {
 		return 0, false, nil, err
 	}

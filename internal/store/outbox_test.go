@@ -122,3 +122,34 @@ func TestOutbox(t *testing.T) {
 		t.Errorf("outbox writes moved the revision %d -> %d", rev0, rev)
 	}
 }
+
+// TestOutboxRetryInFlightKeepsOrder: a message `plink serve` is retrying
+// right now (claimed, attempted before) still holds back a newer message
+// to its target: the newer one is queued behind it, not sent past it. A
+// first attempt another command is making does not (concurrent changes
+// have no order to keep).
+func TestOutboxRetryInFlightKeepsOrder(t *testing.T) {
+	ctx := context.Background()
+	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
+	const later = "2026-01-01T00:01:00.000Z"
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		retry := outboxRow("http://a", 0, "serve", later)
+		retry.Attempts = 1
+		first := outboxRow("http://b", 1, "cmd1", later)
+		for _, d := range []store.Delivery{retry, first} {
+			if _, _, _, err := tx.EnqueueDelivery(d, 10); err != nil {
+				return err
+			}
+		}
+		if _, queued, _, err := tx.EnqueueDelivery(outboxRow("http://a", 2, "cmd2", later), 10); err != nil || !queued {
+			t.Errorf("a message to a target whose older message is being retried: queued %v, err %v; want queued", queued, err)
+		}
+		if _, queued, _, err := tx.EnqueueDelivery(outboxRow("http://b", 3, "cmd2", later), 10); err != nil || queued {
+			t.Errorf("a message to a target another command is trying for the first time: queued %v, err %v; want sent", queued, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -220,6 +220,31 @@ func TestOneServePerStore(t *testing.T) {
 	})
 }
 
+// TestOneServePerFreshStore: the first serve on a store whose directory
+// does not exist yet (the default store on a fresh machine) holds the lock
+// too, and so does a serve on a store whose path contains "://" (any path
+// is a file). Serve used to try the lock before opening the store made the
+// directory, and took a path with "://" for a database server's; either
+// way it ran without the lock, so a second serve on the store started too.
+func TestOneServePerFreshStore(t *testing.T) {
+	for _, name := range []string{"fresh/plink.db", "odd://name/plink.db"} {
+		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
+			e := newEnv(t)
+			db := e.dir + "/" + name // not Join: it would clean "://"
+			first := e.serve("--db", db)
+			if strings.Contains(first.logs.String(), "cannot take the serve lock") {
+				t.Errorf("the first serve runs without the lock:\n%s", first.logs.String())
+			}
+			res := e.runBounded(10*time.Second, nil, "--db", db, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
+			pid := strconv.Itoa(first.cmd.Process.Pid)
+			if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "process "+pid) {
+				t.Errorf("second serve on the store: still running %v, exit %d; want exit 1 naming process %s\n%s",
+					res.stillRunning, res.code, pid, res.output)
+			}
+		})
+	}
+}
+
 // TestSecondSignalStopsAtOnce: SIGTERM starts a 60 s drain with a
 // connection open; a second SIGTERM ends it at once (it used to be
 // ignored), with exit 255 and "second signal: exiting now".

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -37,7 +38,9 @@ func DecodeShorthand(arg string, out any) error {
 		}
 		v = m
 	}
-	b, err := json.Marshal(v)
+	// FromPort=80 arrives as a string: convert it where out has a number;
+	// HttpCode=200,204 arrives as a list: join it where out has a string.
+	b, err := json.Marshal(coerce(v, reflect.TypeOf(out), !isJSON))
 	if err != nil {
 		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
@@ -45,12 +48,7 @@ func DecodeShorthand(arg string, out any) error {
 		if name, ok := unknownField(err); ok {
 			return fmt.Errorf("unknown parameter %q in %q", name, clip(arg))
 		}
-		// Retry with the values fitted to the target's types (FromPort=80
-		// arrives as a string, HttpCode=200,204 as a list).
-		b, _ = json.Marshal(fitTo(v, reflect.TypeOf(out), !isJSON))
-		if err2 := decodeStrict(b, out); err2 != nil {
-			return fmt.Errorf("invalid value %q: %w", clip(arg), err)
-		}
+		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
 	return nil
 }
@@ -103,52 +101,37 @@ func clip(s string) string {
 	return s[:max] + "..."
 }
 
-// fitTo converts what was parsed to the types of t: numbers and booleans
-// written as strings and, in shorthand, a comma-separated list where t has
-// one string ("HttpCode=200,204" is "200,204").
-func fitTo(v any, t reflect.Type, shorthand bool) any {
+// coerce converts the strings of v that stand where t (the type v is to
+// be decoded into) has a number or a boolean, as the AWS CLI converts
+// shorthand scalars by the operation's model: "80" for FromPort becomes 80,
+// while a string member keeps "6" or "2024" as written. In shorthand, a
+// list of strings where t has a string is one comma-separated string
+// (HttpCode=200,204 is "200,204").
+func coerce(v any, t reflect.Type, shorthand bool) any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v
-		}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" {
-				name = f.Name
-			}
-			if f.Anonymous && f.Tag.Get("json") == "" {
-				fitTo(m, f.Type, shorthand)
-				continue
-			}
-			if e, ok := m[name]; ok {
-				m[name] = fitTo(e, f.Type, shorthand)
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			switch t.Kind() {
+			case reflect.Struct:
+				if f, ok := jsonField(t, k); ok {
+					x[k] = coerce(e, f, shorthand)
+				}
+			case reflect.Map:
+				x[k] = coerce(e, t.Elem(), shorthand)
 			}
 		}
-		return m
-	case reflect.Slice:
-		if l, ok := v.([]any); ok {
-			for i, e := range l {
-				l[i] = fitTo(e, t.Elem(), shorthand)
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range x {
+				x[i] = coerce(e, t.Elem(), shorthand)
 			}
 		}
-		return v
-	case reflect.Map:
-		if m, ok := v.(map[string]any); ok {
-			for k, e := range m {
-				m[k] = fitTo(e, t.Elem(), shorthand)
-			}
-		}
-		return v
-	case reflect.String:
-		if l, ok := v.([]any); ok && shorthand {
-			parts := make([]string, 0, len(l))
-			for _, e := range l {
+		if t.Kind() == reflect.String && shorthand {
+			parts := make([]string, 0, len(x))
+			for _, e := range x {
 				s, ok := e.(string)
 				if !ok {
 					return v
@@ -157,33 +140,50 @@ func fitTo(v any, t reflect.Type, shorthand bool) any {
 			}
 			return strings.Join(parts, ",")
 		}
-		return v
-	}
-	return coerce(v)
-}
-
-func coerce(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = coerce(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = coerce(e)
-		}
-		return x
 	case string:
-		var n json.Number
-		if err := json.Unmarshal([]byte(x), &n); err == nil {
-			return n
-		}
-		if x == "true" || x == "false" {
-			return x == "true"
+		switch t.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64:
+			if jsonNumber.MatchString(x) {
+				return json.Number(x)
+			}
+		case reflect.Bool:
+			if strings.EqualFold(x, "true") || strings.EqualFold(x, "false") {
+				return strings.EqualFold(x, "true")
+			}
 		}
 	}
 	return v
+}
+
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// jsonField is the type of the field of struct t that encoding/json
+// decodes member name into: the exact name first, then a case-insensitive
+// match, as encoding/json does.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(tag, name) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
 }
 
 // listKeys are shorthand keys whose single value is still a list.
@@ -201,7 +201,7 @@ const maxShorthandDepth = 32
 //	list      = "[" [value *("," value)] "]"
 //	hash      = "{" [keyval *("," keyval)] "}"
 //	value     = list / hash / scalar
-//	scalar    = quoted / unquoted                   ; unquoted: up to , ] } (\ escapes one byte)
+//	scalar    = quoted / unquoted                   ; unquoted: up to , ] } ("\," is a comma)
 //	quoted    = "'" ... "'" / DQUOTE ... DQUOTE     ; \ escapes the quote and itself
 type shParser struct {
 	s     string
@@ -433,7 +433,8 @@ func (p *shParser) hash() (any, error) {
 }
 
 // scalar reads a quoted string, or an unquoted one up to ',', ']' or '}'
-// (surrounding spaces dropped; a backslash takes the next byte literally).
+// (surrounding spaces dropped; "\," is a comma, other backslashes are
+// kept).
 func (p *shParser) scalar() (string, error) {
 	p.skipSpace()
 	if q := p.peek(); q == '\'' || q == '"' {
@@ -451,9 +452,12 @@ func (p *shParser) scalar() (string, error) {
 				return "", p.errorf("unexpected %q", c)
 			}
 		case '\\':
-			if p.pos+1 < len(p.s) {
+			// As in the AWS CLI, "\," is a comma inside the value, and
+			// any other backslash is part of the value: an EC2 filter's
+			// "\*" reaches the filter, a Windows path stays whole.
+			if p.pos+1 < len(p.s) && p.s[p.pos+1] == ',' {
 				p.pos++
-				c = p.peek()
+				c = ','
 			}
 		}
 		b.WriteByte(c)

@@ -23,7 +23,13 @@ func TestShorthandParses(t *testing.T) {
 		{`Key=note,Value='a, b {c}'`, `{"Key":"note","Value":"a, b {c}"}`},
 		{`Key=note,Value="it's \"q\""`, `{"Key":"note","Value":"it's \"q\""}`},
 		{`Key=k,Value=a\,b`, `{"Key":"k","Value":"a,b"}`},
-		{`Key=k,Value=a\}b`, `{"Key":"k","Value":"a}b"}`},
+		// A backslash escapes a comma only, as in the AWS CLI; any other
+		// backslash is part of the value (a filter's \* stays a literal *).
+		{`Key=k,Value=C:\temp\x`, `{"Key":"k","Value":"C:\\temp\\x"}`},
+		{`Name=tag:Name,Values=a\*b`, `{"Name":"tag:Name","Values":["a\\*b"]}`},
+		{`Key=k,Value=a\\,b`, `{"Key":"k","Value":"a\\,b"}`},
+		{`Tags=[{Key=a,Value=x\}]`, `{"Tags":[{"Key":"a","Value":"x\\"}]}`},
+		{`Values=[a\]`, `{"Values":["a\\"]}`},
 		{"ResourceType=vpc-endpoint,Tags=[{Key=team,Value=a},{Key=env,Value=dev}]",
 			`{"ResourceType":"vpc-endpoint","Tags":[{"Key":"team","Value":"a"},{"Key":"env","Value":"dev"}]}`},
 		{"IpProtocol=tcp,FromPort=80,ToPort=80,IpRanges=[{CidrIp=127.0.0.0/8}]",
@@ -55,6 +61,7 @@ func TestShorthandMalformed(t *testing.T) {
 		"Name=vpc-id,Values=x}",
 		"Key=a,Value=a}b",
 		"Key=a,Value=a]b",
+		`Key=k,Value=a\}b`, // the AWS CLI refuses it too
 		"}",
 		"]",
 		"Name=x]",
@@ -128,6 +135,20 @@ func TestShorthandIntoTypes(t *testing.T) {
 	}
 	if len(perms) != 1 || perms[0].FromPort == nil || *perms[0].FromPort != 80 || *perms[0].ToPort != 81 {
 		t.Errorf("ports not coerced: %+v", perms)
+	}
+	// Only members that are numbers or booleans are converted, as the AWS
+	// CLI converts by the model: a protocol number and a description that
+	// look like numbers stay strings.
+	perms, err = DecodeShorthandList[control.IPPermission]([]string{"IpProtocol=6,FromPort=80,ToPort=80,IpRanges=[{CidrIp=127.0.0.0/8,Description=2024}]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(perms) != 1 || perms[0].IPProtocol != "6" || *perms[0].FromPort != 80 || perms[0].IPRanges[0].Description != "2024" {
+		t.Errorf("got %+v", perms)
+	}
+	tags, err := DecodeShorthandList[control.Tag]([]string{"Key=year,Value=2024"})
+	if err != nil || len(tags) != 1 || tags[0].Value != "2024" {
+		t.Errorf("got %+v, %v", tags, err)
 	}
 }
 

@@ -155,10 +155,15 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if err != nil {
 		return err
 	}
-	// A file store gets the serve lock (and, as root, a record of the
-	// addresses put on lo); a database server store has no path for them.
-	fileStore := !strings.Contains(cfg.DB, "://")
-	if fileStore && !opts.Check {
+	// The store first: opening it makes its directory, where the lock
+	// file goes.
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	// The store is a file, whatever its path looks like: serve locks it,
+	// and as root records beside it the addresses it puts on lo.
+	if !opts.Check {
 		lock, err := serve.LockStore(cfg.DB)
 		var held *serve.LockHeldError
 		switch {
@@ -171,10 +176,6 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 			defer lock.Close()
 		}
 	}
-	st, err := f.Store(ctx)
-	if err != nil {
-		return err
-	}
 	sopts := serve.Options{
 		Source:          st,
 		Logger:          log,
@@ -184,9 +185,7 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
-	}
-	if fileStore {
-		sopts.AddrStateFile = serve.AddrStatePath(cfg.DB)
+		AddrStateFile:   serve.AddrStatePath(cfg.DB),
 	}
 	if opts.Check {
 		rep, err := serve.Check(ctx, sopts)
