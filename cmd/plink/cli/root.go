@@ -138,6 +138,9 @@ func usageArgs(cmd *cobra.Command) {
 	}
 }
 
+// skeletonKinds are the values of --generate-cli-skeleton.
+var skeletonKinds = map[string]bool{"input": true, "output": true, "yaml-input": true}
+
 // isList says whether a flag takes several values: a list member of an
 // AWS action, or a string array.
 func isList(v pflag.Value) bool {
@@ -196,7 +199,8 @@ to plink's own short name and its AWS CLI name.
 
 // expandListFlags lets list flags take several space-separated values, as
 // the AWS CLI's do (--vpc-endpoint-ids vpce-1 vpce-2): each value after such
-// a flag, up to the next flag, becomes one more occurrence of it.
+// a flag, up to the next flag, becomes one more occurrence of it. It also
+// joins --generate-cli-skeleton to its optional value (output).
 func expandListFlags(root *cobra.Command, args []string) []string {
 	cmd, _, err := root.Find(args)
 	if err != nil || cmd == nil {
@@ -204,8 +208,14 @@ func expandListFlags(root *cobra.Command, args []string) []string {
 	}
 	var out []string
 	list := ""
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
+		case a == "--generate-cli-skeleton" && i+1 < len(args) && skeletonKinds[args[i+1]]:
+			// Its value is optional (input), and given as the next word.
+			list = ""
+			out = append(out, a+"="+args[i+1])
+			i++
 		case a == "--":
 			list = ""
 			out = append(out, a)

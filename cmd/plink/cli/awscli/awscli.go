@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/internal/awsapi"
@@ -94,6 +95,9 @@ type command struct {
 	a       *awsapi.Action
 	members []*memberFlag
 	custom  customization
+	// inputJSON, inputYAML and skeleton are the AWS CLI's --cli-input-json,
+	// --cli-input-yaml and --generate-cli-skeleton.
+	inputJSON, inputYAML, skeleton string
 }
 
 func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []string) *cobra.Command {
@@ -123,6 +127,10 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 	if c.custom != nil {
 		c.custom.addFlags(fl)
 	}
+	fl.StringVar(&c.inputJSON, "cli-input-json", "", "the input as JSON (or file://PATH), members by their AWS names; options given as well override it")
+	fl.StringVar(&c.inputYAML, "cli-input-yaml", "", "the input as YAML (or file://PATH); options given as well override it")
+	fl.StringVar(&c.skeleton, "generate-cli-skeleton", "", "print a skeleton of the input (input, yaml-input) or of the output (output) and do nothing else")
+	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
 	return cmdutil.Op(cmd, a.Name)
 }
 
@@ -226,8 +234,39 @@ func structSyntax(s *awsapi.Shape, depth int) string {
 }
 
 func (c *command) run(cmd *cobra.Command) error {
+	switch c.skeleton {
+	case "":
+	case "input":
+		_, err := c.f.IO.Out.Write(skeleton(c.a.Input))
+		return err
+	case "output":
+		_, err := c.f.IO.Out.Write(skeleton(c.a.Output))
+		return err
+	case "yaml-input":
+		y, err := yaml.JSONToYAML(skeleton(c.a.Input))
+		if err != nil {
+			return err
+		}
+		_, err = c.f.IO.Out.Write(y)
+		return err
+	default:
+		return &cmdutil.UsageError{Err: fmt.Errorf("--generate-cli-skeleton: %q is not one of input, output, yaml-input", c.skeleton)}
+	}
 	in := c.a.NewInput()
 	v := reflect.ValueOf(in).Elem()
+	if c.inputJSON != "" && c.inputYAML != "" {
+		return &cmdutil.UsageError{Err: fmt.Errorf("--cli-input-json and --cli-input-yaml cannot be used together")}
+	}
+	if c.inputJSON != "" {
+		if err := decodeInputJSON(in, c.inputJSON, false); err != nil {
+			return &cmdutil.UsageError{Err: fmt.Errorf("--cli-input-json: %w", err)}
+		}
+	}
+	if c.inputYAML != "" {
+		if err := decodeInputJSON(in, c.inputYAML, true); err != nil {
+			return &cmdutil.UsageError{Err: fmt.Errorf("--cli-input-yaml: %w", err)}
+		}
+	}
 	given := map[string]*memberFlag{}
 	for _, mf := range c.members {
 		if !mf.set {
@@ -289,8 +328,12 @@ func (f *memberFlag) name() string {
 func (f *memberFlag) String() string { return "" }
 
 func (f *memberFlag) Set(s string) error {
+	v, err := paramValue(f.m.Name, s)
+	if err != nil {
+		return err
+	}
 	f.set = true
-	f.vals = append(f.vals, s)
+	f.vals = append(f.vals, v)
 	return nil
 }
 
