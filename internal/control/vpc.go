@@ -25,7 +25,14 @@ type Vpc struct {
 	Tags                        []Tag                  `json:"Tags" locationName:"tagSet"`
 }
 
-// Ipv6CidrAssociation is an IPv6 block of a VPC or subnet.
+// SubnetIpv6CidrAssociation is an IPv6 block of a subnet.
+type SubnetIpv6CidrAssociation struct {
+	AssociationID      string     `json:"AssociationId"`
+	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
+	Ipv6CidrBlockState BlockState `json:"Ipv6CidrBlockState"`
+}
+
+// Ipv6CidrAssociation is an IPv6 block of a VPC.
 type Ipv6CidrAssociation struct {
 	AssociationID      string     `json:"AssociationId"`
 	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
@@ -48,21 +55,21 @@ type BlockState struct {
 
 // Subnet is the EC2 Subnet shape.
 type Subnet struct {
-	AvailabilityZone            string                `json:"AvailabilityZone"`
-	AvailabilityZoneID          string                `json:"AvailabilityZoneId"`
-	AvailableIPAddressCount     int                   `json:"AvailableIpAddressCount"`
-	CidrBlock                   string                `json:"CidrBlock,omitempty"`
-	DefaultForAz                bool                  `json:"DefaultForAz"`
-	MapPublicIPOnLaunch         bool                  `json:"MapPublicIpOnLaunch"`
-	State                       string                `json:"State"`
-	SubnetID                    string                `json:"SubnetId"`
-	VpcID                       string                `json:"VpcId"`
-	OwnerID                     string                `json:"OwnerId"`
-	AssignIpv6AddressOnCreation bool                  `json:"AssignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation `json:"Ipv6CidrBlockAssociationSet"`
-	SubnetArn                   string                `json:"SubnetArn"`
-	Ipv6Native                  bool                  `json:"Ipv6Native"`
-	Tags                        []Tag                 `json:"Tags" locationName:"tagSet"`
+	AvailabilityZone            string                      `json:"AvailabilityZone"`
+	AvailabilityZoneID          string                      `json:"AvailabilityZoneId"`
+	AvailableIPAddressCount     int                         `json:"AvailableIpAddressCount"`
+	CidrBlock                   string                      `json:"CidrBlock,omitempty"`
+	DefaultForAz                bool                        `json:"DefaultForAz"`
+	MapPublicIPOnLaunch         bool                        `json:"MapPublicIpOnLaunch"`
+	State                       string                      `json:"State"`
+	SubnetID                    string                      `json:"SubnetId"`
+	VpcID                       string                      `json:"VpcId"`
+	OwnerID                     string                      `json:"OwnerId"`
+	AssignIpv6AddressOnCreation bool                        `json:"AssignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet []SubnetIpv6CidrAssociation `json:"Ipv6CidrBlockAssociationSet"`
+	SubnetArn                   string                      `json:"SubnetArn"`
+	Ipv6Native                  bool                        `json:"Ipv6Native"`
+	Tags                        []Tag                       `json:"Tags" locationName:"tagSet"`
 }
 
 // ensureDefaultVPC makes sure the caller's default VPC exists before a
@@ -536,13 +543,13 @@ func (a *API) subnetView(tx *store.Tx, s store.Subnet) (*Subnet, error) {
 	out := &Subnet{AvailabilityZone: s.Zone, AvailabilityZoneID: names.ZoneID(s.Zone), DefaultForAz: s.IsDefault,
 		MapPublicIPOnLaunch: false, State: StateSubnetAvailable, SubnetID: s.ID, VpcID: s.VPCID, OwnerID: s.Account,
 		SubnetArn: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.Region, s.Account, s.ID), Ipv6Native: s.IPv6Native, Tags: tags,
-		Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
+		Ipv6CidrBlockAssociationSet: []SubnetIpv6CidrAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
 	if s.CIDR.IsValid() {
 		out.CidrBlock = s.CIDR.String()
 		out.AvailableIPAddressCount = (1 << (32 - s.CIDR.Bits())) - 5
 	}
 	if s.IPv6CIDR.IsValid() {
-		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, SubnetIpv6CidrAssociation{
 			AssociationID: "subnet-cidr-assoc-" + s.ID[7:], Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated}})
 	}
 	return out, nil

@@ -14,6 +14,7 @@
 package awscli
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -289,11 +290,19 @@ func (c *command) run(cmd *cobra.Command) error {
 		}
 	}
 	if missing := c.a.Missing(in); len(missing) > 0 {
-		flags := make([]string, len(missing))
-		for i, name := range missing {
-			flags[i] = "--" + awsapi.XformName(name)
+		var flags, nested []string
+		for _, name := range missing {
+			if i := strings.LastIndex(name, "."); i >= 0 {
+				// Targets[1].Id, as the AWS CLI's parameter validation names it.
+				nested = append(nested, fmt.Sprintf("missing required parameter in %s: %q", name[:i], name[i+1:]))
+				continue
+			}
+			flags = append(flags, "--"+awsapi.XformName(name))
 		}
-		return &cmdutil.UsageError{Err: fmt.Errorf("the following arguments are required: %s", strings.Join(flags, ", "))}
+		if len(flags) > 0 {
+			nested = append([]string{"the following arguments are required: " + strings.Join(flags, ", ")}, nested...)
+		}
+		return &cmdutil.UsageError{Err: errors.New(strings.Join(nested, "; "))}
 	}
 	api, err := c.f.API(cmd.Context())
 	if err != nil {
