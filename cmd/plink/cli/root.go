@@ -180,6 +180,7 @@ to plink's own short name and its AWS CLI name.
 	pf.String("config", "", "config file (env PLINK_CONFIG; default $XDG_CONFIG_HOME/plink/config.yaml)")
 	pf.StringP("output", "o", "", "output format: json (default), yaml, table, wide, text")
 	pf.String("query", "", "JMESPath query applied to the output, as in the AWS CLI")
+	pf.Bool("no-paginate", false, "make one call of an action that pages, rather than fetching every page")
 	pf.String("resolver", "", "DNS server host:port for private DNS name verification (default: the system's)")
 	f.Flags = pf
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })

@@ -99,6 +99,8 @@ type command struct {
 	// inputJSON, inputYAML and skeleton are the AWS CLI's --cli-input-json,
 	// --cli-input-yaml and --generate-cli-skeleton.
 	inputJSON, inputYAML, skeleton string
+	// pager is the client-side paging of an action that pages.
+	pager *pager
 }
 
 func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []string) *cobra.Command {
@@ -127,6 +129,14 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 	}
 	if c.custom != nil {
 		c.custom.addFlags(fl)
+	}
+	if a.Paging != nil {
+		c.pager = &pager{p: a.Paging}
+		fl.StringVar(&c.pager.startingToken, "starting-token", "", "the NextToken of a previous answer cut by --max-items: where to resume")
+		fl.IntVar(&c.pager.maxItems, "max-items", 0, "the most items to print; a NextToken in the answer resumes after them")
+		if fl.Lookup("page-size") == nil {
+			fl.IntVar(&c.pager.pageSize, "page-size", 0, "the size of each page fetched (--"+awsapi.XformName(a.Paging.LimitKey)+" of each call); all pages are fetched")
+		}
 	}
 	fl.StringVar(&c.inputJSON, "cli-input-json", "", "the input as JSON (or file://PATH), members by their AWS names; options given as well override it")
 	fl.StringVar(&c.inputYAML, "cli-input-yaml", "", "the input as YAML (or file://PATH); options given as well override it")
@@ -308,7 +318,13 @@ func (c *command) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	out, err := c.a.Call(cmd.Context(), api, in)
+	call := func(in any) (any, error) { return c.a.Call(cmd.Context(), api, in) }
+	var out any
+	if c.paginates(cmd, given) {
+		out, err = c.pager.run(c.a, in, call)
+	} else {
+		out, err = call(in)
+	}
 	if err != nil {
 		return err
 	}
@@ -316,6 +332,28 @@ func (c *command) run(cmd *cobra.Command) error {
 		return nil // the AWS CLI prints nothing for an empty answer
 	}
 	return c.f.Print(out, c.a.Table)
+}
+
+// paginates says whether the CLI fetches every page: the action pages,
+// --no-paginate is not given, and neither is the action's own token or
+// limit member (their options ask for one page, as in the AWS CLI; an
+// ELBv2 --page-size is the limit member and the CLI's page size alike).
+func (c *command) paginates(cmd *cobra.Command, given map[string]*memberFlag) bool {
+	if c.pager == nil {
+		return false
+	}
+	if f := cmd.Flags().Lookup("no-paginate"); f != nil && f.Value.String() == "true" {
+		return false
+	}
+	if given[c.a.Paging.InputToken] != nil {
+		return false
+	}
+	if mf := given[c.a.Paging.LimitKey]; mf != nil {
+		if mf.m.Flag != "page-size" {
+			return false
+		}
+	}
+	return true
 }
 
 // memberFlag collects the values of one member's option; run decodes them
