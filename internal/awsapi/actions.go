@@ -21,8 +21,11 @@ func Lookup(svc Service, name string) *Action {
 	return nil
 }
 
-// actions is the registry: one line per action.
-var actions = sync.OnceValue(func() []*Action {
+// actions is the registry, made once.
+var actions = sync.OnceValue(registry)
+
+// registry is one line per action.
+func registry() []*Action {
 	return []*Action{
 		// ec2
 		Register(EC2, (*control.API).AcceptVpcEndpointConnections, Doc{
@@ -512,4 +515,4 @@ draining target again brings it back.`,
 			Summary: "Show the account and principal commands act as",
 			Table:   callerTable}),
 	}
-})
+}

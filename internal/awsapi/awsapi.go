@@ -34,8 +34,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/output"
@@ -221,8 +221,10 @@ func Register[I, O any](svc Service, call func(*control.API, context.Context, *I
 	if !ok || ot.Name() != name+"Output" {
 		panic(fmt.Sprintf("awsapi: %s/%s: an action's structs are <Action>Input and <Action>Output", it.Name(), ot.Name()))
 	}
-	a := &Action{Name: name, Service: svc, CLIName: XformName(name), Doc: doc,
-		Input: shapeOf(it), Output: shapeOf(ot)}
+	shapesMu.Lock()
+	in, out := shapeOf(it), shapeOf(ot)
+	shapesMu.Unlock()
+	a := &Action{Name: name, Service: svc, CLIName: XformName(name), Doc: doc, Input: in, Output: out}
 	a.call = func(ctx context.Context, api *control.API, in any) (any, error) {
 		p, ok := in.(*I)
 		if !ok {
@@ -263,12 +265,23 @@ func pagingOf(a *Action) *Paging {
 	return p
 }
 
+// shapes memoizes shapeOf (under shapesMu): a type many actions use is
+// described once.
+var (
+	shapesMu sync.Mutex
+	shapes   = map[reflect.Type]*Shape{}
+)
+
 // shapeOf describes a Go type.
 func shapeOf(t reflect.Type) *Shape {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if s, ok := shapes[t]; ok {
+		return s
+	}
 	s := &Shape{Type: t}
+	shapes[t] = s
 	switch t.Kind() {
 	case reflect.String:
 		s.Kind = String
@@ -317,23 +330,72 @@ func membersOf(t reflect.Type, index []int) []*Member {
 	return out
 }
 
-// botocore's xform_name (botocore/__init__.py), with "-" as separator.
-var (
-	firstCapRE    = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	endCapRE      = regexp.MustCompile(`([a-z0-9])([A-Z])`)
-	specialCaseRE = regexp.MustCompile(`[A-Z]{2,}s$`)
-)
+// xformCache holds XformName's answers: the same member names recur.
+var xformCache sync.Map
 
 // XformName is the AWS CLI's name for a CamelCase AWS name, as botocore's
 // xform_name makes it: DescribeVpcEndpoints -> describe-vpc-endpoints,
 // Ipv6CidrBlock -> ipv6-cidr-block, ResourceARNs -> resource-arns.
 func XformName(name string) string {
+	if v, ok := xformCache.Load(name); ok {
+		return v.(string)
+	}
+	x := xformName(name)
+	xformCache.Store(name, x)
+	return x
+}
+
+// xformName is botocore's xform_name (botocore/__init__.py) with "-" as
+// the separator, its three regular expressions written out (the registry
+// calls it for every member; regexp took most of plink's start-up):
+//
+//	[A-Z]{2,}s$             ARNs -> -arns
+//	(.)([A-Z][a-z]+)        \1-\2, left to right
+//	([a-z0-9])([A-Z])       \1-\2, left to right; then lower case
+func xformName(name string) string {
 	if strings.Contains(name, "-") {
 		return name
 	}
-	if m := specialCaseRE.FindString(name); m != "" {
-		name = name[:len(name)-len(m)] + "-" + strings.ToLower(m)
+	n := len(name)
+	if n >= 3 && name[n-1] == 's' && isUpper(name[n-2]) && isUpper(name[n-3]) {
+		i := n - 3
+		for i > 0 && isUpper(name[i-1]) {
+			i--
+		}
+		name = name[:i] + "-" + strings.ToLower(name[i:])
 	}
-	s := firstCapRE.ReplaceAllString(name, "${1}-${2}")
-	return strings.ToLower(endCapRE.ReplaceAllString(s, "${1}-${2}"))
+	var b1 strings.Builder
+	for i := 0; i < len(name); {
+		if i+2 < len(name) && isUpper(name[i+1]) && isLower(name[i+2]) {
+			j := i + 3
+			for j < len(name) && isLower(name[j]) {
+				j++
+			}
+			b1.WriteByte(name[i])
+			b1.WriteByte('-')
+			b1.WriteString(name[i+1 : j])
+			i = j
+			continue
+		}
+		b1.WriteByte(name[i])
+		i++
+	}
+	s := b1.String()
+	var b2 strings.Builder
+	for i := 0; i < len(s); {
+		if i+1 < len(s) && (isLower(s[i]) || isDigit(s[i])) && isUpper(s[i+1]) {
+			b2.WriteByte(s[i])
+			b2.WriteByte('-')
+			b2.WriteByte(s[i+1])
+			i += 2
+			continue
+		}
+		b2.WriteByte(s[i])
+		i++
+	}
+	return strings.ToLower(b2.String())
 }
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

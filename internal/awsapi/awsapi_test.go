@@ -3,6 +3,8 @@ package awsapi
 import (
 	"context"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/plink-dev/plink/internal/control"
@@ -153,6 +155,52 @@ func TestWireNames(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+// botocore's xform_name with its regular expressions, to check xformName.
+var (
+	firstCapRE    = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	endCapRE      = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+	specialCaseRE = regexp.MustCompile(`[A-Z]{2,}s$`)
+)
+
+func xformNameRE(name string) string {
+	if strings.Contains(name, "-") {
+		return name
+	}
+	if m := specialCaseRE.FindString(name); m != "" {
+		name = name[:len(name)-len(m)] + "-" + strings.ToLower(m)
+	}
+	s := firstCapRE.ReplaceAllString(name, "${1}-${2}")
+	return strings.ToLower(endCapRE.ReplaceAllString(s, "${1}-${2}"))
+}
+
+func TestXformNameAsRegexps(t *testing.T) {
+	names := []string{"ResourceARNs", "DNSName", "AmazonProvidedIpv6CidrBlock", "ABCs", "Xs", "aBCs", "HTTPCode", "IPv6Address",
+		"PrivateIPv4Address", "X", "", "a1B", "TCP_UDP", "vpcEndpointSet", "ARN", "LoadBalancerARNs", "SSLPolicies", "Ipv6CidrBlockNetworkBorderGroup"}
+	var walk func(s *Shape, depth int)
+	walk = func(s *Shape, depth int) {
+		if depth > 6 {
+			return
+		}
+		for _, m := range s.Members {
+			names = append(names, m.Name)
+			walk(m.Shape, depth+1)
+		}
+		if s.Elem != nil {
+			walk(s.Elem, depth+1)
+		}
+	}
+	for _, a := range Actions() {
+		names = append(names, a.Name)
+		walk(a.Input, 0)
+		walk(a.Output, 0)
+	}
+	for _, n := range names {
+		if got, want := xformName(n), xformNameRE(n); got != want {
+			t.Errorf("xformName(%q) = %q, botocore's %q", n, got, want)
 		}
 	}
 }
