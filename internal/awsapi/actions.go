@@ -284,6 +284,31 @@ system's resolver) and move the name to verified, or to failed.
 Unlike AWS, plink checks before it answers, so the state is final on return.`,
 			Help: map[string]string{
 				"ServiceId": "service ID"}}),
+		Register(EC2, (*control.API).AssociateSubnetCidrBlock, Doc{
+			Summary: "Give a subnet an IPv6 /64 inside its VPC's /56"}),
+		Register(EC2, (*control.API).AssociateVpcCidrBlock, Doc{
+			Summary: "Add an IPv4 block or the Amazon-provided IPv6 /56 to a VPC"}),
+		Register(EC2, (*control.API).CreateTags, Doc{
+			Summary: "Add or overwrite tags on your EC2 resources (at most 50 a resource)"}),
+		Register(EC2, (*control.API).DeleteTags, Doc{
+			Summary: "Remove tags from your EC2 resources (every tag when none is given)"}),
+		Register(EC2, (*control.API).DescribeAvailabilityZones, Doc{
+			Summary: "List the zones of the region (a, b and c) with their zone IDs",
+			Table:   azTable}),
+		Register(EC2, (*control.API).DescribeTagsEC2, Doc{
+			Action:  "DescribeTags",
+			Summary: "List the tags of your EC2 resources",
+			Table:   ec2TagsTable}),
+		Register(EC2, (*control.API).DescribeVpcAttribute, Doc{
+			Summary: "Show one attribute of a VPC (enableDnsSupport, enableDnsHostnames, ...)"}),
+		Register(EC2, (*control.API).DisassociateSubnetCidrBlock, Doc{
+			Summary: "Remove the IPv6 block of a subnet once no address of it is in use"}),
+		Register(EC2, (*control.API).DisassociateVpcCidrBlock, Doc{
+			Summary: "Remove a secondary IPv4 block or the IPv6 block of a VPC once no subnet uses it"}),
+		Register(EC2, (*control.API).ModifyVpcAttribute, Doc{
+			Summary: "Turn a VPC's DNS attributes on or off (private DNS on an endpoint needs both)"}),
+		Register(EC2, (*control.API).ModifyVpcEndpointServicePayerResponsibility, Doc{
+			Summary: "Make the service owner pay for its endpoint connections"}),
 		// elbv2
 		Register(ELBv2, (*control.API).AddTags, Doc{
 			Summary: "Tag load balancers, target groups and listeners",
@@ -510,6 +535,10 @@ draining target again brings it back.`,
 			Help: map[string]string{
 				"ResourceArns": "ARNs of load balancers, target groups or listeners",
 				"TagKeys":      "tag keys"}}),
+		Register(ELBv2, (*control.API).SetIpAddressType, Doc{
+			Summary: "Make a load balancer ipv4 or dualstack (dualstack needs an IPv6 block on every subnet)"}),
+		Register(ELBv2, (*control.API).SetSubnets, Doc{
+			Summary: "Add or remove a load balancer's subnets: one node per subnet"}),
 		// sts
 		Register(STS, (*control.API).GetCallerIdentity, Doc{
 			Summary: "Show the account and principal commands act as",

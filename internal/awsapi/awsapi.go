@@ -173,6 +173,9 @@ type Paging struct {
 
 // Doc is what the registration of an action says beyond its structs.
 type Doc struct {
+	// Action is the AWS action's name where the Go structs' names differ
+	// (DescribeTagsEC2Input is EC2's DescribeTags: ELBv2 has one too).
+	Action string
 	// Short is plink's own name for the command ("create-endpoint"), empty
 	// when plink uses the AWS CLI name only.
 	Short string
@@ -213,13 +216,16 @@ func (a *Action) Missing(in any) []string { return control.MissingMembers(in) }
 
 // Register describes the action call is the control method of, e.g.
 // Register(EC2, (*control.API).DeleteVpcEndpoints, Doc{...}). The action's
-// name is the input type's name without "Input"; the output type must be
-// named after it too.
+// name is the input type's name without "Input" (or Doc.Action); the output
+// type must be named after the input type too.
 func Register[I, O any](svc Service, call func(*control.API, context.Context, *I) (*O, error), doc Doc) *Action {
 	it, ot := reflect.TypeFor[I](), reflect.TypeFor[O]()
 	name, ok := strings.CutSuffix(it.Name(), "Input")
 	if !ok || ot.Name() != name+"Output" {
 		panic(fmt.Sprintf("awsapi: %s/%s: an action's structs are <Action>Input and <Action>Output", it.Name(), ot.Name()))
+	}
+	if doc.Action != "" {
+		name = doc.Action
 	}
 	shapesMu.Lock()
 	in, out := shapeOf(it), shapeOf(ot)

@@ -80,4 +80,11 @@ var (
 		{Header: "NOTIFICATION ID", Path: "ConnectionNotificationId"}, {Header: "SERVICE ID", Path: "ServiceId"},
 		{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "TARGET", Path: "ConnectionNotificationArn"},
 		{Header: "EVENTS", Path: "ConnectionEvents"}, {Header: "STATE", Path: "ConnectionNotificationState", Wide: true}}}
+
+	azTable = &output.Table{List: "AvailabilityZones", Columns: []output.Column{
+		{Header: "ZONE", Path: "ZoneName"}, {Header: "ZONE ID", Path: "ZoneId"}, {Header: "STATE", Path: "State"},
+		{Header: "REGION", Path: "RegionName", Wide: true}}}
+	ec2TagsTable = &output.Table{List: "Tags", Columns: []output.Column{
+		{Header: "RESOURCE ID", Path: "ResourceId"}, {Header: "TYPE", Path: "ResourceType"}, {Header: "KEY", Path: "Key"},
+		{Header: "VALUE", Path: "Value"}}}
 )
