@@ -141,6 +141,17 @@ func usageArgs(cmd *cobra.Command) {
 // skeletonKinds are the values of --generate-cli-skeleton.
 var skeletonKinds = map[string]bool{"input": true, "output": true, "yaml-input": true}
 
+// optionalValue says whether next is the value of flag, an option whose
+// value may be left out (an EC2 --enable-dns-support {"Value":true}).
+func optionalValue(cmd *cobra.Command, flag, next string) bool {
+	fl := cmd.Flags().Lookup(strings.TrimPrefix(flag, "--"))
+	if fl == nil || fl.NoOptDefVal == "" {
+		return false
+	}
+	v, ok := fl.Value.(interface{ TakesValue(string) bool })
+	return ok && v.TakesValue(next)
+}
+
 // isList says whether a flag takes several values: a list member of an
 // AWS action, or a string array.
 func isList(v pflag.Value) bool {
@@ -214,6 +225,10 @@ func expandListFlags(root *cobra.Command, args []string) []string {
 		switch {
 		case a == "--generate-cli-skeleton" && i+1 < len(args) && skeletonKinds[args[i+1]]:
 			// Its value is optional (input), and given as the next word.
+			list = ""
+			out = append(out, a+"="+args[i+1])
+			i++
+		case strings.HasPrefix(a, "--") && i+1 < len(args) && optionalValue(cmd, a, args[i+1]):
 			list = ""
 			out = append(out, a+"="+args[i+1])
 			i++

@@ -119,6 +119,15 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 		mf := &memberFlag{m: m}
 		c.members = append(c.members, mf)
 		f := fl.VarPF(mf, m.Flag, "", flagHelp(a, m))
+		if topLevelBool(a, m) {
+			// awscli's toplevelbool: --x is {"Value": true}, --no-x
+			// {"Value": false}, --x VALUE the structure itself.
+			f.NoOptDefVal = topLevelTrue
+			neg := &memberFlag{m: m, negative: true}
+			c.members = append(c.members, neg)
+			fl.VarPF(neg, "no-"+m.Flag, "", "").NoOptDefVal = topLevelTrue
+			fl.Lookup("no-" + m.Flag).Usage = "the opposite of --" + m.Flag
+		}
 		if m.Shape.Kind == awsapi.Boolean {
 			f.NoOptDefVal = "true"
 			neg := &memberFlag{m: m, negative: true}
@@ -143,6 +152,17 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 	fl.StringVar(&c.skeleton, "generate-cli-skeleton", "", "print a skeleton of the input (input, yaml-input) or of the output (output) and do nothing else")
 	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
 	return cmdutil.Op(cmd, a.Name)
+}
+
+// topLevelTrue is the value of a toplevelbool option given alone.
+const topLevelTrue = `{"Value":true}`
+
+// topLevelBool says whether m is an EC2 structure of one boolean Value,
+// which the AWS CLI also takes as --x and --no-x (awscli's toplevelbool).
+func topLevelBool(a *awsapi.Action, m *awsapi.Member) bool {
+	s := m.Shape
+	return a.Service == awsapi.EC2 && s.Kind == awsapi.Structure && len(s.Members) == 1 &&
+		s.Members[0].Name == "Value" && s.Members[0].Shape.Kind == awsapi.Boolean
 }
 
 // usageArgs is the usage line's required options.
@@ -405,6 +425,14 @@ func (f *memberFlag) Type() string {
 // the AWS CLI's list options do.
 func (f *memberFlag) IsList() bool { return f.m.Shape.Kind == awsapi.List }
 
+// TakesValue says whether next, the word after an option whose value is
+// optional (a toplevelbool), is its value: a structure in JSON or
+// shorthand.
+func (f *memberFlag) TakesValue(next string) bool {
+	return f.m.Shape.Kind == awsapi.Structure && !f.negative &&
+		(strings.HasPrefix(strings.TrimSpace(next), "{") || strings.HasPrefix(next, "Value="))
+}
+
 // apply decodes the values into the member's field of v.
 func (f *memberFlag) apply(v reflect.Value) error {
 	field := f.m.Field(v)
@@ -448,6 +476,9 @@ func (f *memberFlag) apply(v reflect.Value) error {
 		}
 		return nil
 	default: // structure, map
+		if f.negative { // --no-x of a toplevelbool
+			last = `{"Value":false}`
+		}
 		ptr := reflect.New(s.Type)
 		if err := cmdutil.DecodeShorthand(last, ptr.Interface()); err != nil {
 			return err
