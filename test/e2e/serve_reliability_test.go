@@ -237,8 +237,8 @@ func TestOneServePerFreshStore(t *testing.T) {
 			}
 			res := e.runBounded(10*time.Second, nil, "--db", db, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
 			pid := strconv.Itoa(first.cmd.Process.Pid)
-			if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "process "+pid) {
-				t.Errorf("second serve on the store: still running %v, exit %d; want exit 1 naming process %s\n%s",
+			if res.stillRunning || res.code != 255 || !strings.Contains(res.output, "process "+pid) {
+				t.Errorf("second serve on the store: still running %v, exit %d; want exit 255 naming process %s\n%s",
 					res.stillRunning, res.code, pid, res.output)
 			}
 		})
