@@ -13,14 +13,14 @@ import (
 
 // SecurityGroup is the EC2 SecurityGroup shape.
 type SecurityGroup struct {
-	Description         string         `json:"Description"`
+	Description         string         `json:"Description" locationName:"groupDescription"`
 	GroupName           string         `json:"GroupName"`
 	IPPermissions       []IPPermission `json:"IpPermissions"`
 	OwnerID             string         `json:"OwnerId"`
 	GroupID             string         `json:"GroupId"`
 	IPPermissionsEgress []IPPermission `json:"IpPermissionsEgress"`
 	VpcID               string         `json:"VpcId"`
-	Tags                []Tag          `json:"Tags"`
+	Tags                []Tag          `json:"Tags" locationName:"tagSet"`
 }
 
 // IPPermission is one rule set: protocol, ports, source ranges.
@@ -31,7 +31,7 @@ type IPPermission struct {
 	Ipv6Ranges       []Ipv6Range       `json:"Ipv6Ranges"`
 	PrefixListIDs    []PrefixListID    `json:"PrefixListIds"`
 	ToPort           *int              `json:"ToPort,omitempty"`
-	UserIDGroupPairs []UserIDGroupPair `json:"UserIdGroupPairs"`
+	UserIDGroupPairs []UserIDGroupPair `json:"UserIdGroupPairs" locationName:"groups"`
 }
 
 // PrefixListID is a rule's prefix list source; plink has no prefix
@@ -67,7 +67,7 @@ type SecurityGroupRule struct {
 	CidrIpv6            string                   `json:"CidrIpv6,omitempty"`
 	ReferencedGroupInfo *ReferencedSecurityGroup `json:"ReferencedGroupInfo,omitempty"`
 	Description         string                   `json:"Description,omitempty"`
-	Tags                []Tag                    `json:"Tags"`
+	Tags                []Tag                    `json:"Tags" locationName:"tagSet"`
 }
 
 // ReferencedSecurityGroup is a rule's source group.
@@ -91,17 +91,17 @@ type Ipv6Range struct {
 
 // CreateSecurityGroupInput is ec2 create-security-group.
 type CreateSecurityGroupInput struct {
-	Description       string             `json:"Description" aws:"required"`
+	Description       string             `json:"Description" aws:"required" locationName:"GroupDescription"`
 	GroupName         string             `json:"GroupName" aws:"required"`
 	VpcID             string             `json:"VpcId"` // default: the caller's default VPC
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 	DryRun            bool               `json:"DryRun"`
 }
 
 // CreateSecurityGroupOutput is {"GroupId": ...}.
 type CreateSecurityGroupOutput struct {
 	GroupID          string `json:"GroupId"`
-	Tags             []Tag  `json:"Tags,omitempty"`
+	Tags             []Tag  `json:"Tags,omitempty" locationName:"tagSet"`
 	SecurityGroupArn string `json:"SecurityGroupArn"`
 }
 
@@ -178,21 +178,21 @@ type IngressInput struct {
 // AuthorizeSecurityGroupIngressInput is ec2 authorize-security-group-ingress.
 type AuthorizeSecurityGroupIngressInput struct {
 	IngressInput
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
 // AuthorizeSecurityGroupIngressOutput is {"Return": true,
 // "SecurityGroupRules": [...]}: the rules added, with their IDs.
 type AuthorizeSecurityGroupIngressOutput struct {
 	Return             bool                `json:"Return"`
-	SecurityGroupRules []SecurityGroupRule `json:"SecurityGroupRules"`
+	SecurityGroupRules []SecurityGroupRule `json:"SecurityGroupRules" locationName:"securityGroupRuleSet"`
 }
 
 // RevokeSecurityGroupIngressInput is ec2 revoke-security-group-ingress:
 // the rules by value (IngressInput) or by ID (SecurityGroupRuleIds).
 type RevokeSecurityGroupIngressInput struct {
 	IngressInput
-	SecurityGroupRuleIDs []string `json:"SecurityGroupRuleIds"`
+	SecurityGroupRuleIDs []string `json:"SecurityGroupRuleIds" locationName:"SecurityGroupRuleId"`
 }
 
 // RevokeSecurityGroupIngressOutput is {"Return": true}.
@@ -512,16 +512,16 @@ func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in *RevokeSecurity
 
 // DescribeSecurityGroupsInput is ec2 describe-security-groups.
 type DescribeSecurityGroupsInput struct {
-	Filters    []Filter `json:"Filters"`
-	GroupIDs   []string `json:"GroupIds"`
-	GroupNames []string `json:"GroupNames"`
+	Filters    []Filter `json:"Filters" locationName:"Filter"`
+	GroupIDs   []string `json:"GroupIds" locationName:"GroupId"`
+	GroupNames []string `json:"GroupNames" locationName:"GroupName"`
 	DryRun     bool     `json:"DryRun"`
 	EC2Paging
 }
 
 // DescribeSecurityGroupsOutput is {"SecurityGroups": [...]}.
 type DescribeSecurityGroupsOutput struct {
-	SecurityGroups []SecurityGroup `json:"SecurityGroups"`
+	SecurityGroups []SecurityGroup `json:"SecurityGroups" locationName:"securityGroupInfo"`
 	NextToken      string          `json:"NextToken,omitempty"`
 }
 

@@ -73,8 +73,8 @@ func (a *API) ec2OwnedResource(tx *store.Tx, id string) error {
 // CreateTagsInput is ec2 create-tags.
 type CreateTagsInput struct {
 	DryRun    bool     `json:"DryRun"`
-	Resources []string `json:"Resources" aws:"required"`
-	Tags      []Tag    `json:"Tags" aws:"required"`
+	Resources []string `json:"Resources" aws:"required" locationName:"ResourceId"`
+	Tags      []Tag    `json:"Tags" aws:"required" locationName:"Tag"`
 }
 
 // CreateTagsOutput is empty: the AWS CLI prints nothing.
@@ -121,8 +121,8 @@ type TagToDelete struct {
 // DeleteTagsInput is ec2 delete-tags.
 type DeleteTagsInput struct {
 	DryRun    bool          `json:"DryRun"`
-	Resources []string      `json:"Resources" aws:"required"`
-	Tags      []TagToDelete `json:"Tags"`
+	Resources []string      `json:"Resources" aws:"required" locationName:"resourceId"`
+	Tags      []TagToDelete `json:"Tags" locationName:"tag"`
 }
 
 // DeleteTagsOutput is empty: the AWS CLI prints nothing.
@@ -199,14 +199,14 @@ type EC2TagDescription struct {
 // from elbv2's DescribeTags).
 type DescribeTagsEC2Input struct {
 	DryRun  bool     `json:"DryRun"`
-	Filters []Filter `json:"Filters"`
+	Filters []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeTagsEC2Output is {"Tags": [...]} with NextToken when truncated.
 type DescribeTagsEC2Output struct {
 	NextToken string              `json:"NextToken,omitempty"`
-	Tags      []EC2TagDescription `json:"Tags"`
+	Tags      []EC2TagDescription `json:"Tags" locationName:"tagSet"`
 }
 
 // describeTagsMaxResults bounds a page: "This value can be between 5 and

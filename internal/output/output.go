@@ -76,12 +76,12 @@ var formats = []string{FormatJSON, FormatText, FormatTable, FormatWide, FormatYA
 func Formats() []string { return slices.Clone(formats) }
 
 // ErrUnknownFormat is wrapped by New when the format is not one of Formats.
-// Callers map it to a usage error (exit 2).
+// Callers map it to a usage error (exit 252).
 var ErrUnknownFormat = errors.New("unknown output format")
 
 // ErrInvalidQuery is wrapped by New when --query does not compile, and by
 // Print when it cannot be evaluated on the value (for example a function
-// given the wrong type). Callers map it to a usage error (exit 2).
+// given the wrong type). Callers map it to a usage error (exit 252).
 var ErrInvalidQuery = errors.New("invalid --query")
 
 // Column is one table column: Header, and Path, a JMESPath expression

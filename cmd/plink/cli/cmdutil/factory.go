@@ -7,10 +7,13 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/plink-dev/plink/internal/config"
@@ -43,7 +46,7 @@ func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
 		f.cfg, f.cfgErr = config.Load(f.Flags)
 		if f.cfgErr != nil {
-			f.cfgErr = &UsageError{Err: f.cfgErr}
+			f.cfgErr = &ConfigError{Err: f.cfgErr}
 		}
 	})
 	return f.cfg, f.cfgErr
@@ -80,11 +83,40 @@ func (f *Factory) Logger(format string, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(f.IO.ErrOut, opts))
 }
 
-// UsageError is bad command-line usage: exit 2 with the usage line.
+// UsageError is bad command-line usage: exit 252 with the usage line.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-// ErrSilent means the command already reported its failure; exit 1.
+// ErrSilent means the command already reported its failure; exit 255.
 var ErrSilent = errors.New("silent")
+
+// NoArgs refuses positional arguments with a UsageError: the Args of
+// commands that take none.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{Err: fmt.Errorf("unknown argument %q for %q", args[0], cmd.CommandPath())}
+	}
+	return nil
+}
+
+// NoSubcommand is the Args of a command that only groups others: any
+// argument is an unknown command, a UsageError.
+func NoSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &UsageError{Err: errors.New(msg)}
+}
+
+// ConfigError is an invalid configuration (config file, profile, a setting
+// of flags or environment): exit 253.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }

@@ -88,11 +88,12 @@ func Tags(args []string) ([]control.Tag, error) {
 }
 
 // SplitList accepts list flags given either as repeated values or as one
-// space- or comma-separated value, as scripts write them.
+// value separated by spaces, tabs (the AWS CLI's text output) or commas, as
+// scripts write them.
 func SplitList(vals []string) []string {
 	var out []string
 	for _, v := range vals {
-		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })...)
 	}
 	return out
 }
