@@ -52,7 +52,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/.state")
-			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG"} {
+			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "NO_COLOR"} {
 				env.Setenv(k, "")
 			}
 			return nil
