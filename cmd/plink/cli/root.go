@@ -41,7 +41,7 @@ Exit codes (as the AWS CLI v2's):
   130  interrupted (SIGINT) before the command finished
   252  usage: the command line cannot be parsed, or a required option is missing
   253  configuration: the config file, the profile, or an --account, --region
-       or log level setting is invalid
+       or log level setting is invalid; --endpoint-url (no API server yet)
   254  the request was refused: "An error occurred (<Code>) ..." on stderr
        (also an invalid --principal, as AWS refuses unknown credentials)
   255  anything else (the store cannot be opened, a check failed, ...)`
@@ -212,7 +212,7 @@ to plink's own short name and its AWS CLI name.
 	pf := root.PersistentFlags()
 	pf.String("account", "", "account ID the command acts as (env PLINK_ACCOUNT; default 000000000000)")
 	pf.String("principal", "", "IAM principal ARN of the caller (env PLINK_PRINCIPAL; default arn:aws:iam::<account>:root)")
-	pf.String("region", "", "region (env PLINK_REGION; default us-east-1)")
+	pf.String("region", "", "region (env PLINK_REGION; then the config file, AWS_REGION, AWS_DEFAULT_REGION; default us-east-1)")
 	pf.String("db", "", "SQLite store file, any path (env PLINK_DB; default $XDG_STATE_HOME/plink/plink.db); created 0600; only describes work when it cannot be written")
 	pf.String("profile", "", "named profile from the config file (env PLINK_PROFILE)")
 	pf.String("config", "", "config file (env PLINK_CONFIG; default $XDG_CONFIG_HOME/plink/config.yaml)")
@@ -222,7 +222,7 @@ to plink's own short name and its AWS CLI name.
 	pf.String("resolver", "", "DNS server host:port for private DNS name verification (default: the system's)")
 	pf.Bool("debug", false, "log on standard error how the command ran: the resolved settings, the action and its input as JSON, store open and call timings")
 	pf.Var(&cmdutil.Choice{Value: "auto", Allowed: []string{"on", "off", "auto"}}, "color",
-		"colour of -o table/wide headers: on, off, or auto (when standard output is a terminal and NO_COLOR is unset)")
+		"colour of -o table/wide headers: `on|off|auto` (auto: when standard output is a terminal and NO_COLOR is unset)")
 	pf.String("endpoint-url", "", "the URL of a plink API server: a configuration error (exit 253) until plink has one; commands act on the store directly")
 	pf.Bool("no-cli-pager", false, "accepted for the AWS CLI's sake; plink never pages its output")
 	pf.Bool("no-cli-auto-prompt", false, "accepted for the AWS CLI's sake; plink never prompts")
@@ -232,9 +232,10 @@ to plink's own short name and its AWS CLI name.
 	pf.Bool("no-verify-ssl", false, "accepted and ignored: plink makes no TLS connections to AWS")
 	pf.Bool("no-sign-request", false, "accepted and ignored: plink signs no requests (the caller is --account/--principal)")
 	pf.Var(&cmdutil.Choice{Value: "base64", Allowed: []string{"base64", "raw-in-base64-out"}}, "cli-binary-format",
-		"accepted and ignored: no plink action takes a binary (blob) member")
+		"base64 or raw-in-base64-out: accepted and ignored, as no plink action takes a binary (blob) member")
 	f.Flags = pf
 	root.SetVersionTemplate("plink {{.Version}}\n")
+	root.Flags().Bool("version", false, "print plink's version, as 'plink version' does")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
 
 	for _, c := range commands(f) {

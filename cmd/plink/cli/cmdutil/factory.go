@@ -187,7 +187,7 @@ type Choice struct {
 }
 
 func (c *Choice) String() string { return c.Value }
-func (c *Choice) Type() string   { return strings.Join(c.Allowed, "|") }
+func (c *Choice) Type() string   { return "string" }
 func (c *Choice) Set(s string) error {
 	for _, a := range c.Allowed {
 		if s == a {
