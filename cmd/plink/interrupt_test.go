@@ -70,7 +70,7 @@ func TestInterruptExits130(t *testing.T) {
 		}
 	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
+		t.Fatalf("SIGINT: %v; stderr:\n%s", err, strings.Join(log, "\n"))
 	}
 	for sc.Scan() {
 		log = append(log, sc.Text())
