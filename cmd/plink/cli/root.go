@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -18,6 +19,7 @@ import (
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/escape"
 	"github.com/plink-dev/plink/internal/iostreams"
+	"github.com/plink-dev/plink/internal/version"
 )
 
 // The exit codes, as the AWS CLI v2's
@@ -39,10 +41,24 @@ Exit codes (as the AWS CLI v2's):
   130  interrupted (SIGINT) before the command finished
   252  usage: the command line cannot be parsed, or a required option is missing
   253  configuration: the config file, the profile, or an --account, --region
-       or log level setting is invalid
+       or log level setting is invalid; --endpoint-url (no API server yet)
   254  the request was refused: "An error occurred (<Code>) ..." on stderr
        (also an invalid --principal, as AWS refuses unknown credentials)
   255  anything else (the store cannot be opened, a check failed, ...)`
+
+// globalsHelp is the global options' section of plink --help.
+const globalsHelp = `
+Global options are the AWS CLI's, so that its scripts run unchanged:
+--output, --query, --region, --profile, --no-paginate, --debug (how the
+command ran, on stderr), --color, --version. --endpoint-url is refused
+(exit 253) until plink has an API server. --no-cli-pager,
+--no-cli-auto-prompt, --cli-connect-timeout, --cli-read-timeout,
+--ca-bundle, --no-verify-ssl, --no-sign-request and --cli-binary-format are
+accepted and do nothing: plink never pages or prompts and sends nothing to
+AWS. The region falls back to AWS_REGION, then AWS_DEFAULT_REGION, after
+--region, PLINK_REGION and the config file; AWS_PROFILE is not read, as
+plink's profiles are its own.
+`
 
 // Main runs plink with the process's arguments and streams.
 func Main() int {
@@ -74,7 +90,17 @@ func Run(args []string, io *iostreams.IOStreams) int {
 		case <-ctx.Done():
 		}
 	}()
+	start := time.Now()
 	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(ctx, io, cmd, err)
+	if cmd != nil {
+		f.Debug().Debug("exit", "command", cmd.CommandPath(), "code", code, "duration", time.Since(start))
+	}
+	return code
+}
+
+// exitCode reports err, the outcome of cmd, on io and returns the exit code.
+func exitCode(ctx context.Context, io *iostreams.IOStreams, cmd *cobra.Command, err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -178,14 +204,15 @@ Every AWS action answers to its AWS CLI name under its service, with the AWS
 CLI's options ('plink ec2 describe-vpc-endpoints', 'plink elbv2
 create-load-balancer', 'plink sts get-caller-identity'), and at the top level
 to plink's own short name and its AWS CLI name.
-` + exitCodesHelp,
+` + globalsHelp + exitCodesHelp,
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
 	pf.String("account", "", "account ID the command acts as (env PLINK_ACCOUNT; default 000000000000)")
 	pf.String("principal", "", "IAM principal ARN of the caller (env PLINK_PRINCIPAL; default arn:aws:iam::<account>:root)")
-	pf.String("region", "", "region (env PLINK_REGION; default us-east-1)")
+	pf.String("region", "", "region (env PLINK_REGION; then the config file, AWS_REGION, AWS_DEFAULT_REGION; default us-east-1)")
 	pf.String("db", "", "SQLite store file, any path (env PLINK_DB; default $XDG_STATE_HOME/plink/plink.db); created 0600; only describes work when it cannot be written")
 	pf.String("profile", "", "named profile from the config file (env PLINK_PROFILE)")
 	pf.String("config", "", "config file (env PLINK_CONFIG; default $XDG_CONFIG_HOME/plink/config.yaml)")
@@ -193,7 +220,22 @@ to plink's own short name and its AWS CLI name.
 	pf.String("query", "", "JMESPath query applied to the output, as in the AWS CLI")
 	pf.Bool("no-paginate", false, "make one call of an action that pages, rather than fetching every page")
 	pf.String("resolver", "", "DNS server host:port for private DNS name verification (default: the system's)")
+	pf.Bool("debug", false, "log on standard error how the command ran: the resolved settings, the action and its input as JSON, store open and call timings")
+	pf.Var(&cmdutil.Choice{Value: "auto", Allowed: []string{"on", "off", "auto"}}, "color",
+		"colour of -o table/wide headers: `on|off|auto` (auto: when standard output is a terminal and NO_COLOR is unset)")
+	pf.String("endpoint-url", "", "the URL of a plink API server: a configuration error (exit 253) until plink has one; commands act on the store directly")
+	pf.Bool("no-cli-pager", false, "accepted for the AWS CLI's sake; plink never pages its output")
+	pf.Bool("no-cli-auto-prompt", false, "accepted for the AWS CLI's sake; plink never prompts")
+	pf.Int("cli-connect-timeout", 0, "accepted and ignored: plink makes no network calls to AWS")
+	pf.Int("cli-read-timeout", 0, "accepted and ignored: plink makes no network calls to AWS")
+	pf.String("ca-bundle", "", "accepted and ignored: plink makes no TLS connections to AWS")
+	pf.Bool("no-verify-ssl", false, "accepted and ignored: plink makes no TLS connections to AWS")
+	pf.Bool("no-sign-request", false, "accepted and ignored: plink signs no requests (the caller is --account/--principal)")
+	pf.Var(&cmdutil.Choice{Value: "base64", Allowed: []string{"base64", "raw-in-base64-out"}}, "cli-binary-format",
+		"base64 or raw-in-base64-out: accepted and ignored, as no plink action takes a binary (blob) member")
 	f.Flags = pf
+	root.SetVersionTemplate("plink {{.Version}}\n")
+	root.Flags().Bool("version", false, "print plink's version, as 'plink version' does")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
 
 	for _, c := range commands(f) {

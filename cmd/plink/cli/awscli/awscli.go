@@ -338,7 +338,9 @@ func (c *command) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	call := func(in any) (any, error) { return c.a.Call(cmd.Context(), api, in) }
+	call := func(in any) (any, error) {
+		return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return c.a.Call(cmd.Context(), api, in) })
+	}
 	var out any
 	if c.paginates(cmd, given) {
 		out, err = c.pager.run(c.a, in, call)

@@ -2,8 +2,11 @@ package cmdutil
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +51,7 @@ func (f *Factory) Print(v any, t *output.Table) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	return p.Print(f.IO.Out, v, t)
+	return p.WithColor(f.Color()).Print(f.IO.Out, v, t)
 }
 
 // Op sets the AWS operation name of a command and returns it.
@@ -122,11 +125,44 @@ func Run[T any](f *Factory, cmd *cobra.Command, call func(*control.API) (T, erro
 	if err != nil {
 		return err
 	}
+	op := cmd.Annotations[OpAnnotation]
+	f.Debug().Debug("call", "operation", op)
+	start := time.Now()
 	out, err := call(api)
+	f.DebugDone(op, start, err)
 	if err != nil {
 		return err
 	}
 	return f.Print(out, t)
+}
+
+// DebugCall runs call(in), the operation op of service, logging with
+// --debug the input as JSON before and the duration after (each page of a
+// paged walk is one call).
+func (f *Factory) DebugCall(service, op string, in any, call func(any) (any, error)) (any, error) {
+	if f.Debug().Enabled(context.Background(), slog.LevelDebug) {
+		js, err := json.Marshal(in)
+		if err != nil {
+			js = []byte(fmt.Sprintf("%q", err.Error()))
+		}
+		f.Debug().Debug("call", "service", service, "operation", op, "input", string(js))
+	}
+	start := time.Now()
+	out, err := call(in)
+	f.DebugDone(op, start, err)
+	return out, err
+}
+
+// DebugDone logs, with --debug, the end of a call of operation op begun at
+// start: its duration, and the AWS error code it failed with.
+func (f *Factory) DebugDone(op string, start time.Time, err error) {
+	args := []any{"operation", op, "duration", time.Since(start)}
+	if e, ok := control.AsError(err); ok {
+		args = append(args, "error_code", e.Code)
+	} else if err != nil {
+		args = append(args, "err", err)
+	}
+	f.Debug().Debug("call done", args...)
 }
 
 // Describe is a describe-* command: a list flag of IDs (or names), the
