@@ -195,6 +195,9 @@ func (o *DNSOptions) recordIPType() string {
 // addresses from the subnets, pendingAcceptance when the service requires
 // acceptance and available otherwise.
 func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput) (*CreateVpcEndpointOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpoint)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -473,6 +476,9 @@ type ModifyVpcEndpointOutput struct {
 // ModifyVpcEndpoint changes an endpoint's subnets, groups, private DNS and
 // IP types; every rule of create applies to the result.
 func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput) (*ModifyVpcEndpointOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpoint)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -626,6 +632,9 @@ type DescribeVpcEndpointsOutput struct {
 
 // DescribeVpcEndpoints lists the caller's endpoints.
 func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpointsInput) (*DescribeVpcEndpointsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpoints)
+	}
 	if err := checkIDs(names.Endpoint, "VpcEndpoint", in.VpcEndpointIDs); err != nil {
 		return nil, err
 	}
@@ -677,6 +686,9 @@ type DeleteVpcEndpointsOutput struct {
 // DeleteVpcEndpoints deletes the caller's endpoints (only the consumer can
 // delete an endpoint); unknown IDs come back in Unsuccessful.
 func (a *API) DeleteVpcEndpoints(ctx context.Context, in *DeleteVpcEndpointsInput) (*DeleteVpcEndpointsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpoints)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -746,6 +758,9 @@ type RejectVpcEndpointConnectionsOutput struct{ BatchResult }
 // AcceptVpcEndpointConnections accepts pendingAcceptance endpoints of a
 // service the caller owns.
 func (a *API) AcceptVpcEndpointConnections(ctx context.Context, in *AcceptVpcEndpointConnectionsInput) (*AcceptVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.AcceptVpcEndpointConnections)
+	}
 	out, err := a.decide(ctx, &in.ConnectionsInput, "Accept")
 	if err != nil {
 		return nil, err
@@ -756,6 +771,9 @@ func (a *API) AcceptVpcEndpointConnections(ctx context.Context, in *AcceptVpcEnd
 // RejectVpcEndpointConnections rejects pendingAcceptance or available
 // endpoints of a service the caller owns.
 func (a *API) RejectVpcEndpointConnections(ctx context.Context, in *RejectVpcEndpointConnectionsInput) (*RejectVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.RejectVpcEndpointConnections)
+	}
 	out, err := a.decide(ctx, &in.ConnectionsInput, "Reject")
 	if err != nil {
 		return nil, err
@@ -852,6 +870,9 @@ type DescribeVpcEndpointConnectionsOutput struct {
 // DescribeVpcEndpointConnections lists the endpoints connected to the
 // caller's services.
 func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVpcEndpointConnectionsInput) (*DescribeVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointConnections)
+	}
 	filters := in.Filters
 	out := &DescribeVpcEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
@@ -926,6 +947,9 @@ type DescribeVpcEndpointServicesOutput struct {
 
 // DescribeVpcEndpointServices lists the services the caller may connect to.
 func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEndpointServicesInput) (*DescribeVpcEndpointServicesOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServices)
+	}
 	out := &DescribeVpcEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		svcs, err := tx.VisibleServices(a.caller.Account, a.caller.Principal, a.caller.Region)
@@ -1034,6 +1058,9 @@ type DescribeNetworkInterfacesOutput struct {
 
 // DescribeNetworkInterfaces lists the caller's endpoint network interfaces.
 func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeNetworkInterfaces)
+	}
 	if err := checkIDs(names.ENI, "NetworkInterface", in.NetworkInterfaceIDs); err != nil {
 		return nil, err
 	}

@@ -122,6 +122,9 @@ type CreateVpcEndpointConnectionNotificationOutput struct {
 // CreateVpcEndpointConnectionNotification watches a service (provider) or an
 // endpoint (consumer).
 func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *CreateVpcEndpointConnectionNotificationInput) (*CreateVpcEndpointConnectionNotificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpointConnectionNotification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -176,6 +179,9 @@ type DescribeVpcEndpointConnectionNotificationsOutput struct {
 
 // DescribeVpcEndpointConnectionNotifications lists the caller's notifications.
 func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in *DescribeVpcEndpointConnectionNotificationsInput) (*DescribeVpcEndpointConnectionNotificationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointConnectionNotifications)
+	}
 	id, filters := in.ConnectionNotificationID, in.Filters
 	var ids []string
 	if id != "" {
@@ -240,6 +246,9 @@ func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, er
 // ModifyVpcEndpointConnectionNotification changes the target or events.
 // Messages already written keep the target they were written for.
 func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in *ModifyVpcEndpointConnectionNotificationInput) (*ModifyVpcEndpointConnectionNotificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointConnectionNotification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -283,6 +292,9 @@ type DeleteVpcEndpointConnectionNotificationsOutput struct{ BatchResult }
 // DeleteVpcEndpointConnectionNotifications deletes notifications; unknown
 // IDs come back in Unsuccessful.
 func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, in *DeleteVpcEndpointConnectionNotificationsInput) (*DeleteVpcEndpointConnectionNotificationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpointConnectionNotifications)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

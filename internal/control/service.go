@@ -131,6 +131,9 @@ type CreateVpcEndpointServiceConfigurationOutput struct {
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
 // endpoint service.
 func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *CreateVpcEndpointServiceConfigurationInput) (*CreateVpcEndpointServiceConfigurationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpointServiceConfiguration)
+	}
 	if len(in.NetworkLoadBalancerArns) == 0 {
 		return nil, Errorf(ErrCodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
 	}
@@ -305,6 +308,9 @@ type ModifyVpcEndpointServiceConfigurationOutput struct {
 
 // ModifyVpcEndpointServiceConfiguration changes a service.
 func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in *ModifyVpcEndpointServiceConfigurationInput) (*ModifyVpcEndpointServiceConfigurationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointServiceConfiguration)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -420,6 +426,9 @@ type DescribeVpcEndpointServiceConfigurationsOutput struct {
 
 // DescribeVpcEndpointServiceConfigurations lists the caller's services.
 func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *DescribeVpcEndpointServiceConfigurationsInput) (*DescribeVpcEndpointServiceConfigurationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServiceConfigurations)
+	}
 	if err := checkListLen(ErrCodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
@@ -464,6 +473,9 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 // available or pendingAcceptance connections stays, reported in
 // Unsuccessful as ExistingVpcEndpointConnections, as on AWS.
 func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, in *DeleteVpcEndpointServiceConfigurationsInput) (*DeleteVpcEndpointServiceConfigurationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpointServiceConfigurations)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -566,6 +578,9 @@ func fnv64(s string) uint64 {
 // ModifyVpcEndpointServicePermissions adds and removes allowed principals.
 // Removing a principal leaves its existing endpoints connected, as on AWS.
 func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in *ModifyVpcEndpointServicePermissionsInput) (*ModifyVpcEndpointServicePermissionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointServicePermissions)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -627,6 +642,9 @@ type DescribeVpcEndpointServicePermissionsOutput struct {
 
 // DescribeVpcEndpointServicePermissions lists a service's allowed principals.
 func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *DescribeVpcEndpointServicePermissionsInput) (*DescribeVpcEndpointServicePermissionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServicePermissions)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -692,6 +710,9 @@ func verificationNames(privateName, label string) []string {
 // AWS checks asynchronously; plink checks before it answers, so the state is
 // final when the command returns.
 func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, in *StartVpcEndpointServicePrivateDnsVerificationInput) (*StartVpcEndpointServicePrivateDnsVerificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.StartVpcEndpointServicePrivateDnsVerification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

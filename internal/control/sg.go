@@ -63,6 +63,9 @@ type CreateSecurityGroupOutput struct {
 
 // CreateSecurityGroup creates a group with no inbound rules.
 func (a *API) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateSecurityGroup)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -269,6 +272,9 @@ func ParsePortRange(s string) (int, int, error) {
 
 // AuthorizeSecurityGroupIngress adds inbound rules.
 func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSecurityGroupIngressInput) (*AuthorizeSecurityGroupIngressOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.AuthorizeSecurityGroupIngress)
+	}
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
@@ -297,6 +303,9 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSe
 
 // RevokeSecurityGroupIngress removes inbound rules.
 func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in *RevokeSecurityGroupIngressInput) (*RevokeSecurityGroupIngressOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.RevokeSecurityGroupIngress)
+	}
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
@@ -340,6 +349,9 @@ type DescribeSecurityGroupsOutput struct {
 
 // DescribeSecurityGroups lists the caller's groups.
 func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeSecurityGroups)
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -422,6 +434,9 @@ type DeleteSecurityGroupOutput struct{}
 
 // DeleteSecurityGroup deletes a group no endpoint uses.
 func (a *API) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteSecurityGroup)
+	}
 	return done[DeleteSecurityGroupOutput](a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)
 

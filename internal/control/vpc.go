@@ -82,7 +82,7 @@ func (a *API) ensureDefaultVPC(ctx context.Context) error {
 		}
 		return err
 	})
-	if err != nil || found {
+	if err != nil || found || isDryRun(ctx) {
 		return err
 	}
 	err = a.st.Write(ctx, a.ensureDefaultVPCTx)
@@ -191,6 +191,9 @@ type CreateVpcOutput struct {
 // CreateVpc creates a VPC. Its IPv4 block must not overlap any VPC in the
 // store: every address here is a real address on one host.
 func (a *API) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpcOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpc)
+	}
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
 	}
@@ -295,6 +298,9 @@ type DescribeVpcsOutput struct {
 
 // DescribeVpcs lists the caller's VPCs.
 func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcs)
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -397,6 +403,9 @@ type DeleteVpcOutput struct{}
 
 // DeleteVpc deletes an empty VPC.
 func (a *API) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpc)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -435,6 +444,9 @@ type CreateSubnetOutput struct {
 
 // CreateSubnet creates a subnet inside a VPC's blocks.
 func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateSubnetOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateSubnet)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -564,6 +576,9 @@ type DescribeSubnetsOutput struct {
 
 // DescribeSubnets lists the caller's subnets.
 func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeSubnets)
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -629,6 +644,9 @@ type DeleteSubnetOutput struct{}
 
 // DeleteSubnet deletes a subnet nothing uses.
 func (a *API) DeleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*DeleteSubnetOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteSubnet)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
