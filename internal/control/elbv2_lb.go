@@ -358,7 +358,8 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalance
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.LoadBalancers, out.NextMarker, err = pageELB(a, in, out.LoadBalancers, func(v LoadBalancer) string { return v.LoadBalancerARN })
+	return out, err
 }
 
 // DeleteLoadBalancerInput is elbv2 delete-load-balancer.

@@ -246,7 +246,8 @@ func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.Listeners, out.NextMarker, err = pageELB(a, in, out.Listeners, func(v Listener) string { return v.ListenerARN })
+	return out, err
 }
 
 // ModifyListenerInput is elbv2 modify-listener; what is not given keeps

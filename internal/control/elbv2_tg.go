@@ -388,7 +388,8 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGroups
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.TargetGroups, out.NextMarker, err = pageELB(a, in, out.TargetGroups, func(v TargetGroup) string { return v.TargetGroupARN })
+	return out, err
 }
 
 // ModifyTargetGroupInput is elbv2 modify-target-group: health check

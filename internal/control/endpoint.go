@@ -669,6 +669,10 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 		"owner-id":           func(e VpcEndpoint) []string { return one(e.OwnerID) },
 		"tags":               func(e VpcEndpoint) []string { return tagStrings(e.Tags) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpoints, out.NextToken, err = pageEC2(a, in, out.VpcEndpoints, func(v VpcEndpoint) string { return v.VpcEndpointID })
 	return out, err
 }
 
@@ -904,6 +908,10 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 		"vpc-endpoint-id":    func(c VpcEndpointConnection) []string { return one(c.VpcEndpointID) },
 		"ip-address-type":    func(c VpcEndpointConnection) []string { return one(c.IPAddressType) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpointConnections, out.NextToken, err = pageEC2(a, in, out.VpcEndpointConnections, func(v VpcEndpointConnection) string { return v.VpcEndpointID })
 	return out, err
 }
 
@@ -998,6 +1006,10 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 		"supported-ip-address-types": func(d ServiceDetail) []string { return d.SupportedIPAddressTypes },
 		"tags":                       func(d ServiceDetail) []string { return tagStrings(d.Tags) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.ServiceDetails, out.NextToken, err = pageEC2(a, in, out.ServiceDetails, func(d ServiceDetail) string { return d.ServiceID })
 	if err != nil {
 		return nil, err
 	}
@@ -1119,6 +1131,10 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 		"description":          func(n NetworkInterface) []string { return one(n.Description) },
 		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.NetworkInterfaces, out.NextToken, err = pageEC2(a, in, out.NetworkInterfaces, func(v NetworkInterface) string { return v.NetworkInterfaceID })
 	return out, err
 }
 

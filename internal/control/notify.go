@@ -215,6 +215,10 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in
 		"service-id":                    func(n ConnectionNotification) []string { return one(n.ServiceID) },
 		"vpc-endpoint-id":               func(n ConnectionNotification) []string { return one(n.VpcEndpointID) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.ConnectionNotificationSet, out.NextToken, err = pageEC2(a, in, out.ConnectionNotificationSet, func(v ConnectionNotification) string { return v.ConnectionNotificationID })
 	return out, err
 }
 

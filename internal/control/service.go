@@ -466,6 +466,10 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 		"private-dns-name":           func(s ServiceConfiguration) []string { return one(s.PrivateDNSName) },
 		"tags":                       func(s ServiceConfiguration) []string { return tagStrings(s.Tags) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.ServiceConfigurations, out.NextToken, err = pageEC2(a, in, out.ServiceConfigurations, func(v ServiceConfiguration) string { return v.ServiceID })
 	return out, err
 }
 
@@ -672,6 +676,10 @@ func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *Des
 		"principal":      func(p AllowedPrincipal) []string { return one(p.Principal) },
 		"principal-type": func(p AllowedPrincipal) []string { return one(p.PrincipalType) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.AllowedPrincipals, out.NextToken, err = pageEC2(a, in, out.AllowedPrincipals, func(v AllowedPrincipal) string { return v.Principal })
 	return out, err
 }
 

@@ -394,6 +394,10 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGr
 	if err == nil && len(in.GroupNames) > 0 && len(out.SecurityGroups) == 0 {
 		err = Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist", in.GroupNames[0])
 	}
+	if err != nil {
+		return nil, err
+	}
+	out.SecurityGroups, out.NextToken, err = pageEC2(a, in, out.SecurityGroups, func(v SecurityGroup) string { return v.GroupID })
 	return out, err
 }
 

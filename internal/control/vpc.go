@@ -344,6 +344,10 @@ func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Describ
 		},
 		"tags": func(v Vpc) []string { return tagStrings(v.Tags) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.Vpcs, out.NextToken, err = pageEC2(a, in, out.Vpcs, func(v Vpc) string { return v.VpcID })
 	return out, err
 }
 
@@ -618,6 +622,10 @@ func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*D
 		"state":                func(s Subnet) []string { return one(s.State) },
 		"tags":                 func(s Subnet) []string { return tagStrings(s.Tags) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	out.Subnets, out.NextToken, err = pageEC2(a, in, out.Subnets, func(v Subnet) string { return v.SubnetID })
 	return out, err
 }
 
