@@ -212,6 +212,9 @@ type DescribeListenersOutput struct {
 
 // DescribeListeners lists a load balancer's listeners, or the ones named.
 func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput) (*DescribeListenersOutput, error) {
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}

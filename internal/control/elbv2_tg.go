@@ -336,6 +336,9 @@ type DescribeTargetGroupsOutput struct {
 // DescribeTargetGroups lists the caller's target groups, the ones named,
 // or the ones a load balancer's listeners use.
 func (a *API) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGroupsInput) (*DescribeTargetGroupsOutput, error) {
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}

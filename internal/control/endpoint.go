@@ -635,6 +635,9 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpoints)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := checkIDs(names.Endpoint, "VpcEndpoint", in.VpcEndpointIDs); err != nil {
 		return nil, err
 	}
@@ -877,6 +880,9 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpointConnections)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	filters := in.Filters
 	out := &DescribeVpcEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
@@ -957,6 +963,9 @@ type DescribeVpcEndpointServicesOutput struct {
 func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEndpointServicesInput) (*DescribeVpcEndpointServicesOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpointServices)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
 	}
 	out := &DescribeVpcEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
@@ -1072,6 +1081,9 @@ type DescribeNetworkInterfacesOutput struct {
 func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeNetworkInterfaces)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
 	}
 	if err := checkIDs(names.ENI, "NetworkInterface", in.NetworkInterfaceIDs); err != nil {
 		return nil, err

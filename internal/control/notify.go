@@ -182,6 +182,9 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpointConnectionNotifications)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	id, filters := in.ConnectionNotificationID, in.Filters
 	var ids []string
 	if id != "" {

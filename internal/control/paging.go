@@ -76,6 +76,21 @@ type elbPager interface{ elbPaging() ELBPaging }
 
 func (p ELBPaging) elbPaging() ELBPaging { return p }
 
+// checkPaging validates the paging members of in (an input struct with
+// EC2Paging or ELBPaging embedded) before an action reads anything: a page
+// size out of range, a bad token, or MaxResults with IDs where AWS refuses
+// that, are refused before a missing resource is.
+func checkPaging(a *API, in any) error {
+	var err error
+	switch p := in.(type) {
+	case ec2Pager:
+		_, _, _, err = ec2PageArgs(a, p)
+	case elbPager:
+		_, _, _, err = elbPageArgs(a, p)
+	}
+	return err
+}
+
 // pageEC2 returns the page of items that in asks for, and the NextToken
 // of the page after it ("" on the last page). key is the item's unique
 // sort key (its ID). items are all the items that match the query.
@@ -84,35 +99,11 @@ func pageEC2[T any](a *API, in ec2Pager, items []T, key func(T) string) ([]T, st
 	if p.MaxResults == nil && p.NextToken == "" {
 		return items, "", nil
 	}
-	spec, ok := ec2PageSpecs[typeName(in)]
-	if !ok {
-		spec = ec2PageSpec{min: 5, max: 1000}
-	}
-	limit := spec.max
-	if p.MaxResults != nil {
-		n := *p.MaxResults
-		switch {
-		case n < spec.min:
-			return nil, "", invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, spec.min)
-		case n > spec.max && !spec.clamp:
-			return nil, "", invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value less than %d.", n, spec.max)
-		case n <= spec.max:
-			limit = n
-		}
-		if spec.idsMember != "" && !isUnset(reflect.ValueOf(in).Elem().FieldByName(goField(in, spec.idsMember))) {
-			return nil, "", Errorf(ErrCodeInvalidParameterCombination, "The parameter %s cannot be used with the parameter MaxResults", spec.idsMember)
-		}
-	}
-	q := a.queryHash(in)
-	after, err := decodeToken(p.NextToken, q)
+	limit, after, q, err := ec2PageArgs(a, in)
 	if err != nil {
-		return nil, "", Errorf(ErrCodeInvalidNextToken, "The specified NextToken is not valid.")
+		return nil, "", err
 	}
-	page, next := keysetPage(items, key, after, limit)
-	if next == "" {
-		return page, "", nil
-	}
-	return page, encodeToken(next, q), nil
+	return pageOf(items, key, after, limit, q)
 }
 
 // pageELB is pageEC2 for ELBv2: PageSize (1–400) and Marker → NextMarker.
@@ -121,27 +112,70 @@ func pageELB[T any](a *API, in elbPager, items []T, key func(T) string) ([]T, st
 	if p.PageSize == nil && p.Marker == "" {
 		return items, "", nil
 	}
-	limit := elbPageSizeMax
-	if p.PageSize != nil {
-		n := *p.PageSize
-		switch {
-		case n < elbPageSizeMin:
-			return nil, "", elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value greater than or equal to %d", n, elbPageSizeMin)
-		case n > elbPageSizeMax:
-			return nil, "", elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value less than or equal to %d", n, elbPageSizeMax)
-		}
-		limit = n
-	}
-	q := a.queryHash(in)
-	after, err := decodeToken(p.Marker, q)
+	limit, after, q, err := elbPageArgs(a, in)
 	if err != nil {
-		return nil, "", elbValidation("The marker '%s' is not valid", p.Marker)
+		return nil, "", err
 	}
+	return pageOf(items, key, after, limit, q)
+}
+
+func pageOf[T any](items []T, key func(T) string, after string, limit int, q []byte) ([]T, string, error) {
 	page, next := keysetPage(items, key, after, limit)
 	if next == "" {
 		return page, "", nil
 	}
 	return page, encodeToken(next, q), nil
+}
+
+// ec2PageArgs checks EC2's paging members and returns the page size, the
+// key the page starts after and the query's hash.
+func ec2PageArgs(a *API, in ec2Pager) (limit int, after string, q []byte, err error) {
+	p := in.ec2Paging()
+	spec, ok := ec2PageSpecs[typeName(in)]
+	if !ok {
+		spec = ec2PageSpec{min: 5, max: 1000}
+	}
+	limit = spec.max
+	if p.MaxResults != nil {
+		n := *p.MaxResults
+		switch {
+		case n < spec.min:
+			return 0, "", nil, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, spec.min)
+		case n > spec.max && !spec.clamp:
+			return 0, "", nil, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value less than %d.", n, spec.max)
+		case n <= spec.max:
+			limit = n
+		}
+		if spec.idsMember != "" && !isUnset(reflect.ValueOf(in).Elem().FieldByName(goField(in, spec.idsMember))) {
+			return 0, "", nil, Errorf(ErrCodeInvalidParameterCombination, "The parameter %s cannot be used with the parameter MaxResults", spec.idsMember)
+		}
+	}
+	q = a.queryHash(in)
+	if after, err = decodeToken(p.NextToken, q); err != nil {
+		return 0, "", nil, Errorf(ErrCodeInvalidNextToken, "The specified NextToken is not valid.")
+	}
+	return limit, after, q, nil
+}
+
+// elbPageArgs is ec2PageArgs for ELBv2.
+func elbPageArgs(a *API, in elbPager) (limit int, after string, q []byte, err error) {
+	p := in.elbPaging()
+	limit = elbPageSizeMax
+	if p.PageSize != nil {
+		n := *p.PageSize
+		switch {
+		case n < elbPageSizeMin:
+			return 0, "", nil, elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value greater than or equal to %d", n, elbPageSizeMin)
+		case n > elbPageSizeMax:
+			return 0, "", nil, elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value less than or equal to %d", n, elbPageSizeMax)
+		}
+		limit = n
+	}
+	q = a.queryHash(in)
+	if after, err = decodeToken(p.Marker, q); err != nil {
+		return 0, "", nil, elbValidation("The marker '%s' is not valid", p.Marker)
+	}
+	return limit, after, q, nil
 }
 
 // keysetPage orders items by key and returns at most limit of those whose

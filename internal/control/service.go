@@ -429,6 +429,9 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpointServiceConfigurations)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := checkListLen(ErrCodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
@@ -648,6 +651,9 @@ type DescribeVpcEndpointServicePermissionsOutput struct {
 func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *DescribeVpcEndpointServicePermissionsInput) (*DescribeVpcEndpointServicePermissionsOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcEndpointServicePermissions)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
 	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err

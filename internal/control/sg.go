@@ -352,6 +352,9 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGr
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeSecurityGroups)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}

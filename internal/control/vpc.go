@@ -301,6 +301,9 @@ func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Describ
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeVpcs)
 	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -582,6 +585,9 @@ type DescribeSubnetsOutput struct {
 func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.DescribeSubnets)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
 	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err

@@ -1,0 +1,366 @@
+package control_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/plink-dev/plink/internal/control"
+)
+
+// pgPage fetches one page: the IDs on it and the token of the next page.
+type pgPage func(max *int, token string) (ids []string, next string, err error)
+
+// pgWalk pages through everything with pages of max items: every page but
+// the last is full, the last has no token, and no ID repeats.
+func pgWalk(t *testing.T, fetch pgPage, max int) []string {
+	t.Helper()
+	var all []string
+	tok := ""
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatal("walk does not end")
+		}
+		ids, next, err := fetch(&max, tok)
+		cpNoErr(t, err)
+		if len(ids) > max {
+			t.Fatalf("page of %d items, max %d", len(ids), max)
+		}
+		all = append(all, ids...)
+		if next == "" {
+			break
+		}
+		if len(ids) != max {
+			t.Fatalf("a page of %d items (max %d) has a next token", len(ids), max)
+		}
+		tok = next
+	}
+	seen := map[string]bool{}
+	for _, id := range all {
+		if seen[id] {
+			t.Fatalf("%s appears twice in the walk %v", id, all)
+		}
+		seen[id] = true
+	}
+	return all
+}
+
+func pgIDs[T any](items []T, id func(T) string) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, id(it))
+	}
+	return out
+}
+
+// pgFamily is one paged describe action over a store that holds n items
+// of its kind.
+type pgFamily struct {
+	name  string
+	min   int    // smallest page size accepted
+	code  string // the code of a bad page size or token
+	fetch func(e *cpEnv) pgPage
+	// other is the same action with another query (a filter): its tokens
+	// are not the first query's.
+	other func(e *cpEnv) pgPage
+}
+
+func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
+	ds := e.defaultSubnets(e.provider)
+	vpc := e.defaultVPC(e.provider).VpcID
+	for i := range 11 {
+		cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("pg-%02d", i), Description: "d"}))(t)
+		cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: fmt.Sprintf("10.%d.0.0/16", i)}))(t)
+		cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: fmt.Sprintf("pg-%02d", i), Protocol: "TCP", Port: 80, VpcID: vpc}))(t)
+	}
+	v := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "10.200.0.0/16"}))(t)
+	for i := range 6 {
+		cpMust(e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: fmt.Sprintf("10.200.%d.0/24", i)}))(t)
+	}
+	for i := range 4 {
+		e.nlb(e.provider, fmt.Sprintf("pg-%d", i), "ipv4", ds["a"].SubnetID)
+	}
+	svc := e.readyService(false)
+	for range 7 {
+		e.endpoint(svc, "a")
+	}
+	ec2 := func(max *int, tok string) control.EC2Paging {
+		return control.EC2Paging{MaxResults: max, NextToken: tok}
+	}
+	elb := func(max *int, tok string) control.ELBPaging { return control.ELBPaging{PageSize: max, Marker: tok} }
+	nameFilter := []control.Filter{{Name: "group-name", Values: []string{"pg-*"}}}
+	return []pgFamily{
+		{name: "DescribeSecurityGroups", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.SecurityGroups, func(g control.SecurityGroup) string { return g.GroupID }), out.NextToken, nil
+				}
+			},
+			other: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{Filters: nameFilter, EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.SecurityGroups, func(g control.SecurityGroup) string { return g.GroupID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeVpcs", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.Vpcs, func(v control.Vpc) string { return v.VpcID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeSubnets", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeSubnets(e.ctx, &control.DescribeSubnetsInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.Subnets, func(s control.Subnet) string { return s.SubnetID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeVpcEndpoints", min: 1, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.consumer.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.VpcEndpoints, func(v control.VpcEndpoint) string { return v.VpcEndpointID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeVpcEndpointConnections", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeVpcEndpointConnections(e.ctx, &control.DescribeVpcEndpointConnectionsInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.VpcEndpointConnections, func(v control.VpcEndpointConnection) string { return v.VpcEndpointID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeNetworkInterfaces", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.consumer.DescribeNetworkInterfaces(e.ctx, &control.DescribeNetworkInterfacesInput{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.NetworkInterfaces, func(v control.NetworkInterface) string { return v.NetworkInterfaceID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeTargetGroups", min: 1, code: control.ErrCodeValidationError,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeTargetGroups(e.ctx, &control.DescribeTargetGroupsInput{ELBPaging: elb(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.TargetGroups, func(g control.TargetGroup) string { return g.TargetGroupARN }), out.NextMarker, nil
+				}
+			},
+			other: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeTargetGroups(e.ctx, &control.DescribeTargetGroupsInput{Names: []string{"pg-01", "pg-02"}, ELBPaging: elb(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.TargetGroups, func(g control.TargetGroup) string { return g.TargetGroupARN }), out.NextMarker, nil
+				}
+			}},
+		{name: "DescribeLoadBalancers", min: 1, code: control.ErrCodeValidationError,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{ELBPaging: elb(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.LoadBalancers, func(l control.LoadBalancer) string { return l.LoadBalancerARN }), out.NextMarker, nil
+				}
+			}},
+	}
+}
+
+// TestPagingFamilies walks every family with several page sizes: the walk
+// returns the same items as the unpaged call, each once; page sizes out of
+// range and bad tokens are refused with the action's code.
+func TestPagingFamilies(t *testing.T) {
+	e := cpNewEnv(t)
+	for _, f := range pgFamilies(t, e) {
+		t.Run(f.name, func(t *testing.T) {
+			fetch := f.fetch(e)
+			want, next, err := fetch(nil, "")
+			cpNoErr(t, err)
+			if next != "" {
+				t.Fatalf("unpaged call returned a token %q", next)
+			}
+			if len(want) < f.min+2 {
+				t.Fatalf("only %d items to page through", len(want))
+			}
+			slices.Sort(want)
+			for _, size := range []int{f.min, f.min + 1, len(want) - 1, len(want), len(want) + 1, 400} {
+				got := pgWalk(t, fetch, size)
+				if !slices.IsSorted(got) {
+					t.Errorf("size %d: a paged walk is not in key order: %v", size, got)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("size %d: walk %v, want %v", size, got, want)
+				}
+			}
+			// The last full page has no token when nothing follows it.
+			n := len(want)
+			if _, next, _ := fetch(&n, ""); next != "" {
+				t.Errorf("a page holding every item has a token")
+			}
+			small := f.min - 1
+			_, _, err = fetch(&small, "")
+			cpCode(t, err, f.code)
+			for _, bad := range []string{"garbage", "AQ", "eyJ2IjoxfQ", "!!!"} {
+				_, _, err := fetch(nil, bad)
+				code := f.code
+				if code == control.ErrCodeInvalidParameterValue {
+					code = control.ErrCodeInvalidNextToken
+				}
+				cpCode(t, err, code)
+			}
+			size := f.min
+			_, tok, err := fetch(&size, "")
+			cpNoErr(t, err)
+			if tok == "" {
+				t.Fatal("no token")
+			}
+			if f.other != nil {
+				_, _, err := f.other(e)(&size, tok)
+				if err == nil {
+					t.Errorf("a token was accepted with another query")
+				}
+			}
+			// A token is refused by another caller.
+			if f.name == "DescribeSecurityGroups" {
+				_, err := e.consumer.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: control.EC2Paging{NextToken: tok}})
+				cpCode(t, err, control.ErrCodeInvalidNextToken)
+			}
+		})
+	}
+}
+
+// TestPagingRanges checks the MaxResults rules that differ per action.
+func TestPagingRanges(t *testing.T) {
+	e := cpNewEnv(t)
+	big, huge, zero := 1000, 1001, 0
+	_, err := e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{EC2Paging: control.EC2Paging{MaxResults: &huge}})
+	cpCode(t, err, control.ErrCodeInvalidParameterValue)
+	cpMust(e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{EC2Paging: control.EC2Paging{MaxResults: &big}}))(t)
+	// "If the value is greater than 1,000, we return only 1,000 items."
+	cpMust(e.provider.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{EC2Paging: control.EC2Paging{MaxResults: &huge}}))(t)
+	cpMust(e.provider.DescribeVpcEndpointServiceConfigurations(e.ctx, &control.DescribeVpcEndpointServiceConfigurationsInput{EC2Paging: control.EC2Paging{MaxResults: &huge}}))(t)
+	_, err = e.provider.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{EC2Paging: control.EC2Paging{MaxResults: &zero}})
+	cpCode(t, err, control.ErrCodeInvalidParameterValue)
+	// DescribeNetworkInterfaces: MaxResults and NetworkInterfaceIds exclude each other.
+	five := 5
+	_, err = e.provider.DescribeNetworkInterfaces(e.ctx, &control.DescribeNetworkInterfacesInput{NetworkInterfaceIDs: []string{"eni-0123456789abcdef0"}, EC2Paging: control.EC2Paging{MaxResults: &five}})
+	cpCode(t, err, control.ErrCodeInvalidParameterCombination)
+	// ELBv2 PageSize is 1..400.
+	for _, n := range []int{0, 401} {
+		_, err = e.provider.DescribeLoadBalancers(e.ctx, &control.DescribeLoadBalancersInput{ELBPaging: control.ELBPaging{PageSize: &n}})
+		cpCode(t, err, control.ErrCodeValidationError)
+	}
+	// A token of one action is not another's.
+	for i := range 6 {
+		cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("r-%d", i), Description: "d"}))(t)
+	}
+	out := cpMust(e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: control.EC2Paging{MaxResults: &five}}))(t)
+	if out.NextToken == "" {
+		t.Fatal("no token")
+	}
+	_, err = e.provider.DescribeVpcs(e.ctx, &control.DescribeVpcsInput{EC2Paging: control.EC2Paging{NextToken: out.NextToken}})
+	cpCode(t, err, control.ErrCodeInvalidNextToken)
+}
+
+// TestPagingConcurrentWriters pages through security groups while other
+// writers create and delete groups, both between pages and from goroutines
+// running throughout: every group that existed for the whole walk appears
+// exactly once, and nothing appears twice.
+func TestPagingConcurrentWriters(t *testing.T) {
+	e := cpNewEnv(t)
+	const n = 40
+	stable := map[string]bool{}
+	for i := range n {
+		g := cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("stable-%02d", i), Description: "d"}))(t)
+		stable[g.GroupID] = true
+	}
+	churn := func(a *control.API, tag string, i int) error {
+		g, err := a.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("churn-%s-%d", tag, i), Description: "d"})
+		if err != nil {
+			return err
+		}
+		if i%2 == 1 { // every other group is deleted again
+			_, err = a.DeleteSecurityGroup(e.ctx, &control.DeleteSecurityGroupInput{GroupID: g.GroupID})
+		}
+		return err
+	}
+	// The writers start once the walk has its first page, and each makes
+	// a bounded number of changes, so the walk ends.
+	started := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-started
+			a := e.api(cpProvider)
+			for i := range 30 {
+				if err := churn(a, fmt.Sprintf("w%d", w), i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	seen := map[string]int{}
+	size, tok := 5, ""
+	for page := 0; ; page++ {
+		out, err := e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: control.EC2Paging{MaxResults: &size, NextToken: tok}})
+		cpNoErr(t, err)
+		for _, g := range out.SecurityGroups {
+			seen[g.GroupID]++
+		}
+		if page == 0 {
+			close(started)
+		}
+		if out.NextToken == "" {
+			break
+		}
+		tok = out.NextToken
+		// Writes between pages, so the walk sees the store change even if
+		// the goroutines have not run yet.
+		cpNoErr(t, churn(e.provider, "main", page))
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("writer: %v", err)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("%s appears %d times", id, c)
+		}
+	}
+	for id := range stable {
+		if seen[id] != 1 {
+			t.Errorf("stable group %s appears %d times", id, seen[id])
+		}
+	}
+}
