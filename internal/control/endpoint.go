@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/plink-dev/plink/internal/names"
@@ -999,15 +1000,16 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 	if err != nil {
 		return nil, err
 	}
+	filters := in.Filters // in is the caller's: a page token hashes it as given
 	if len(in.ServiceNames) > 0 {
 		for _, n := range in.ServiceNames {
 			if !containsFunc(out.ServiceDetails, func(d ServiceDetail) bool { return d.ServiceName == n }) {
 				return nil, Errorf(ErrCodeInvalidServiceName, "The Vpc Endpoint Service '%s' does not exist", n)
 			}
 		}
-		in.Filters = append(in.Filters, Filter{Name: "service-name", Values: in.ServiceNames})
+		filters = append(slices.Clone(filters), Filter{Name: "service-name", Values: in.ServiceNames})
 	}
-	out.ServiceDetails, err = applyFilters(out.ServiceDetails, in.Filters, map[string]fieldFunc[ServiceDetail]{
+	out.ServiceDetails, err = applyFilters(out.ServiceDetails, filters, map[string]fieldFunc[ServiceDetail]{
 		"service-name":               func(d ServiceDetail) []string { return one(d.ServiceName) },
 		"service-id":                 func(d ServiceDetail) []string { return one(d.ServiceID) },
 		"service-type":               func(d ServiceDetail) []string { return one("Interface") },

@@ -84,9 +84,13 @@ func checkPaging(a *API, in any) error {
 	var err error
 	switch p := in.(type) {
 	case ec2Pager:
-		_, _, _, err = ec2PageArgs(a, p)
+		if pg := p.ec2Paging(); pg.MaxResults != nil || pg.NextToken != "" {
+			_, _, _, err = ec2PageArgs(a, p)
+		}
 	case elbPager:
-		_, _, _, err = elbPageArgs(a, p)
+		if pg := p.elbPaging(); pg.PageSize != nil || pg.Marker != "" {
+			_, _, _, err = elbPageArgs(a, p)
+		}
 	}
 	return err
 }

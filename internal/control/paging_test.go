@@ -85,6 +85,10 @@ func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 	for range 7 {
 		e.endpoint(svc, "a")
 	}
+	svcNames := []string{svc.ServiceName}
+	for range 3 {
+		svcNames = append(svcNames, e.readyService(false).ServiceName)
+	}
 	ec2 := func(max *int, tok string) control.EC2Paging {
 		return control.EC2Paging{MaxResults: max, NextToken: tok}
 	}
@@ -148,6 +152,28 @@ func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 						return nil, "", err
 					}
 					return pgIDs(out.VpcEndpointConnections, func(v control.VpcEndpointConnection) string { return v.VpcEndpointID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeVpcEndpointServices", min: 1, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.consumer.DescribeVpcEndpointServices(e.ctx, &control.DescribeVpcEndpointServicesInput{ServiceNames: svcNames, EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					if len(out.ServiceNames) != len(out.ServiceDetails) {
+						return nil, "", fmt.Errorf("%d names for %d details", len(out.ServiceNames), len(out.ServiceDetails))
+					}
+					return pgIDs(out.ServiceDetails, func(d control.ServiceDetail) string { return d.ServiceID }), out.NextToken, nil
+				}
+			},
+			other: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.consumer.DescribeVpcEndpointServices(e.ctx, &control.DescribeVpcEndpointServicesInput{ServiceNames: svcNames[:3], EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.ServiceDetails, func(d control.ServiceDetail) string { return d.ServiceID }), out.NextToken, nil
 				}
 			}},
 		{name: "DescribeNetworkInterfaces", min: 5, code: control.ErrCodeInvalidParameterValue,
