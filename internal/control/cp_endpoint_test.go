@@ -452,10 +452,14 @@ func TestCPEndpointPrivateDNS(t *testing.T) {
 			_, err := e.consumer.ModifyVpcEndpoint(e.ctx, &control.ModifyVpcEndpointInput{VpcEndpointID: second.VpcEndpointID, PrivateDNSEnabled: &tru})
 			return err
 		})
-		// Another VPC of the same account may claim the name.
+		// Another VPC of the same account may claim the name, once its
+		// enableDnsHostnames is on (a non-default VPC starts without it).
 		v := cpMust(e.consumer.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "127.110.0.0/16"}))(t).Vpc
 		s := cpMust(e.consumer.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.VpcID, CidrBlock: "127.110.0.0/20"}))(t).Subnet
-		cpMust(e.consumer.CreateVpcEndpoint(e.ctx, &control.CreateVpcEndpointInput{VpcID: v.VpcID, ServiceName: svc.ServiceName, SubnetIDs: []string{s.SubnetID}, PrivateDNSEnabled: &tru}))(t)
+		other := &control.CreateVpcEndpointInput{VpcID: v.VpcID, ServiceName: svc.ServiceName, SubnetIDs: []string{s.SubnetID}, PrivateDNSEnabled: &tru}
+		e.cpRefused(t, "InvalidParameter", func() error { _, err := e.consumer.CreateVpcEndpoint(e.ctx, other); return err })
+		cpMust(e.consumer.ModifyVpcAttribute(e.ctx, &control.ModifyVpcAttributeInput{VpcID: v.VpcID, EnableDNSHostnames: &control.AttributeBooleanValue{Value: true}}))(t)
+		cpMust(e.consumer.CreateVpcEndpoint(e.ctx, other))(t)
 	})
 }
 

@@ -252,9 +252,16 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 			return err
 		}
 		verified := svc.PrivateDNSName != "" && svc.PDNSState == StatePrivateDNSVerified
-		e.PrivateDNSEnabled = verified
+		// Unasked, private DNS is on for a verified name in a VPC with both
+		// DNS attributes; asked for, it needs both (AWS's error).
+		e.PrivateDNSEnabled = verified && privateDNSNeedsVPCAttributes(v) == nil
 		if in.PrivateDNSEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
+			if e.PrivateDNSEnabled {
+				if err := privateDNSNeedsVPCAttributes(v); err != nil {
+					return err
+				}
+			}
 		}
 		if e.PrivateDNSEnabled {
 			if err := a.checkPrivateDNS(tx, e, svc); err != nil {
@@ -561,26 +568,31 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 		if in.PrivateDNSEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDNSEnabled
 			if e.PrivateDNSEnabled {
+				if err := privateDNSNeedsVPCAttributes(v); err != nil {
+					return err
+				}
 				if err := a.checkPrivateDNS(tx, e, svc); err != nil {
 					return err
 				}
 			}
 		}
-		// ENIs: drop the removed subnets' (and all of them when the IP
-		// type changed), then create the missing ones.
-		if ipChanged {
-			drop = e.ENIs
-		}
+		// ENIs: drop the removed subnets', give the others the addresses
+		// of the new IP type in place (see reshapeENI), then create the
+		// missing ones.
 		for _, n := range drop {
 			if err := tx.DeleteENI(n.ID); err != nil {
 				return err
 			}
 		}
 		have := map[string]bool{}
-		if !ipChanged {
-			for _, n := range e.ENIs {
-				if !containsFunc(drop, func(d store.ENI) bool { return d.ID == n.ID }) {
-					have[n.SubnetID] = true
+		for _, n := range e.ENIs {
+			if containsFunc(drop, func(d store.ENI) bool { return d.ID == n.ID }) {
+				continue
+			}
+			have[n.SubnetID] = true
+			if ipChanged {
+				if err := reshapeENI(tx, n, keep, e.IPAddressType); err != nil {
+					return err
 				}
 			}
 		}
@@ -935,6 +947,7 @@ type ServiceDetail struct {
 	VpcEndpointPolicySupported      bool                `json:"VpcEndpointPolicySupported"`
 	AcceptanceRequired              bool                `json:"AcceptanceRequired"`
 	ManagesVpcEndpoints             bool                `json:"ManagesVpcEndpoints"`
+	PayerResponsibility             string              `json:"PayerResponsibility,omitempty"`
 	Tags                            []Tag               `json:"Tags"`
 	PrivateDNSNameVerificationState string              `json:"PrivateDnsNameVerificationState,omitempty"`
 	SupportedIPAddressTypes         []string            `json:"SupportedIpAddressTypes"`
@@ -987,7 +1000,8 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 			}
 			d := ServiceDetail{ServiceName: names.ServiceName(s.Region, s.ID), ServiceID: s.ID, ServiceType: []ServiceTypeDetail{{"Interface"}},
 				AvailabilityZones: zones, Owner: s.Account, BaseEndpointDNSNames: []string{names.ServiceBaseDNSName(s.Region, s.ID)},
-				AcceptanceRequired: s.AcceptanceRequired, Tags: tags, SupportedIPAddressTypes: supportedTypes(s)}
+				AcceptanceRequired: s.AcceptanceRequired, Tags: tags, SupportedIPAddressTypes: supportedTypes(s),
+				PayerResponsibility: s.PayerResponsibility}
 			if s.PrivateDNSName != "" {
 				d.PrivateDNSName = s.PrivateDNSName
 				d.PrivateDNSNames = []PrivateDNSDetail{{s.PrivateDNSName}}
@@ -1119,6 +1133,9 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 			for _, g := range e.GroupIDs {
 				ni.Groups = append(ni.Groups, GroupIdentifier{GroupID: g, GroupName: cs[e.ID].groups[g]})
 			}
+			if ni.TagSet, err = a.tags(tx, n.ID); err != nil { // create-tags tags ENIs
+				return err
+			}
 			if n.IPv4.IsValid() {
 				ni.PrivateIPAddress = n.IPv4.String()
 				ni.PrivateIPAddresses = append(ni.PrivateIPAddresses, PrivateIP{Primary: true, PrivateIPAddress: n.IPv4.String()})
@@ -1144,6 +1161,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 		"interface-type":       func(n NetworkInterface) []string { return one(n.InterfaceType) },
 		"description":          func(n NetworkInterface) []string { return one(n.Description) },
 		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
+		"tags":                 func(n NetworkInterface) []string { return tagStrings(n.TagSet) },
 	})
 	if err != nil {
 		return nil, err

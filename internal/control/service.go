@@ -26,6 +26,7 @@ type ServiceConfiguration struct {
 	BaseEndpointDNSNames        []string                    `json:"BaseEndpointDnsNames"`
 	PrivateDNSName              string                      `json:"PrivateDnsName,omitempty"`
 	PrivateDNSNameConfiguration PrivateDNSNameConfiguration `json:"PrivateDnsNameConfiguration"`
+	PayerResponsibility         string                      `json:"PayerResponsibility,omitempty"`
 	Tags                        []Tag                       `json:"Tags"`
 }
 
@@ -94,6 +95,7 @@ func (a *API) serviceView(tx *store.Tx, s store.Service) (*ServiceConfiguration,
 		ServiceState: s.State, AvailabilityZones: zones, AcceptanceRequired: s.AcceptanceRequired,
 		NetworkLoadBalancerArns: append([]string{}, s.LBARNs...), SupportedIPAddressTypes: supportedTypes(s),
 		BaseEndpointDNSNames: []string{names.ServiceBaseDNSName(s.Region, s.ID)}, PrivateDNSName: s.PrivateDNSName, Tags: tags,
+		PayerResponsibility: s.PayerResponsibility,
 	}
 	if s.PrivateDNSName != "" {
 		out.PrivateDNSNameConfiguration = PrivateDNSNameConfiguration{State: s.PDNSState, Type: "TXT", Value: s.PDNSValue, Name: s.PDNSName}

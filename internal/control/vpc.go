@@ -25,7 +25,8 @@ type Vpc struct {
 	Tags                        []Tag                  `json:"Tags"`
 }
 
-// Ipv6CidrAssociation is an IPv6 block of a VPC or subnet.
+// Ipv6CidrAssociation is an IPv6 block of a VPC (the model's
+// VpcIpv6CidrBlockAssociation; a subnet's is SubnetIpv6CidrBlockAssociation).
 type Ipv6CidrAssociation struct {
 	AssociationID      string     `json:"AssociationId"`
 	Ipv6CidrBlock      string     `json:"Ipv6CidrBlock"`
@@ -48,21 +49,21 @@ type BlockState struct {
 
 // Subnet is the EC2 Subnet shape.
 type Subnet struct {
-	AvailabilityZone            string                `json:"AvailabilityZone"`
-	AvailabilityZoneID          string                `json:"AvailabilityZoneId"`
-	AvailableIPAddressCount     int                   `json:"AvailableIpAddressCount"`
-	CidrBlock                   string                `json:"CidrBlock,omitempty"`
-	DefaultForAz                bool                  `json:"DefaultForAz"`
-	MapPublicIPOnLaunch         bool                  `json:"MapPublicIpOnLaunch"`
-	State                       string                `json:"State"`
-	SubnetID                    string                `json:"SubnetId"`
-	VpcID                       string                `json:"VpcId"`
-	OwnerID                     string                `json:"OwnerId"`
-	AssignIpv6AddressOnCreation bool                  `json:"AssignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation `json:"Ipv6CidrBlockAssociationSet"`
-	SubnetArn                   string                `json:"SubnetArn"`
-	Ipv6Native                  bool                  `json:"Ipv6Native"`
-	Tags                        []Tag                 `json:"Tags"`
+	AvailabilityZone            string                           `json:"AvailabilityZone"`
+	AvailabilityZoneID          string                           `json:"AvailabilityZoneId"`
+	AvailableIPAddressCount     int                              `json:"AvailableIpAddressCount"`
+	CidrBlock                   string                           `json:"CidrBlock,omitempty"`
+	DefaultForAz                bool                             `json:"DefaultForAz"`
+	MapPublicIPOnLaunch         bool                             `json:"MapPublicIpOnLaunch"`
+	State                       string                           `json:"State"`
+	SubnetID                    string                           `json:"SubnetId"`
+	VpcID                       string                           `json:"VpcId"`
+	OwnerID                     string                           `json:"OwnerId"`
+	AssignIpv6AddressOnCreation bool                             `json:"AssignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet []SubnetIpv6CidrBlockAssociation `json:"Ipv6CidrBlockAssociationSet"`
+	SubnetArn                   string                           `json:"SubnetArn"`
+	Ipv6Native                  bool                             `json:"Ipv6Native"`
+	Tags                        []Tag                            `json:"Tags"`
 }
 
 // ensureDefaultVPC makes sure the caller's default VPC exists before a
@@ -117,24 +118,17 @@ func (a *API) ensureDefaultVPCTx(tx *store.Tx) error {
 // createVPC inserts a VPC, its default security group and, for a default
 // VPC, its subnets.
 func (a *API) createVPC(tx *store.Tx, p netip.Prefix, ipv6, isDefault bool) (store.VPC, error) {
+	// DNS attributes as AWS sets them: both on for a default VPC, only
+	// enableDnsSupport for another (see vpc_attribute.go).
 	v := store.VPC{ID: names.NewID(names.VPC), Account: a.caller.Account, Region: a.caller.Region, CIDR: p,
-		IsDefault: isDefault, State: StateVpcAvailable, CreatedAt: timestamp(a.now())}
+		IsDefault: isDefault, State: StateVpcAvailable, CreatedAt: timestamp(a.now()),
+		EnableDNSSupport: true, EnableDNSHostnames: isDefault}
 	if ipv6 {
-		for {
-			var b [16]byte
-			b[0] = 0xfd
-			copy(b[1:], mustHexBytes(names.RandomHex(10)))
-			b[6] &= 0 // the /56: the seventh byte is the subnet range
-			c := netip.PrefixFrom(netip.AddrFrom16(b), 56)
-			used, err := tx.VPCIPv6InUse(c)
-			if err != nil {
-				return v, err
-			}
-			if !used {
-				v.IPv6CIDR = c
-				break
-			}
+		c, err := allocateVPCIPv6(tx)
+		if err != nil {
+			return v, err
 		}
+		v.IPv6CIDR = c
 	}
 	if err := tx.InsertVPC(v); err != nil {
 		return v, err
@@ -242,6 +236,11 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	out := &Vpc{CidrBlock: v.CIDR.String(), DhcpOptionsID: "default", State: v.State, VpcID: v.ID, OwnerID: v.Account,
 		InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags, Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{},
 		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockAssociated}}}}
+	secondary, err := secondaryBlockViews(tx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	out.CidrBlockAssociationSet = append(out.CidrBlockAssociationSet, secondary...)
 	if v.IPv6CIDR.IsValid() {
 		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
 			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated},
@@ -495,7 +494,11 @@ func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateS
 			if err != nil || !p.Addr().Is4() || p.Masked() != p {
 				return invalidValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", in.CidrBlock)
 			}
-			if p.Bits() > 28 || !v.CIDR.Contains(p.Addr()) || p.Bits() < v.CIDR.Bits() {
+			blocks, err := vpcIPv4Blocks(tx, v)
+			if err != nil {
+				return err
+			}
+			if p.Bits() > 28 || !containsFunc(blocks, func(b netip.Prefix) bool { return b.Contains(p.Addr()) && p.Bits() >= b.Bits() }) {
 				return Errorf(ErrCodeInvalidSubnetRange, "The CIDR '%s' is invalid.", in.CidrBlock)
 			}
 			for _, e := range existing {
@@ -555,14 +558,14 @@ func (a *API) subnetView(tx *store.Tx, s store.Subnet) (*Subnet, error) {
 	out := &Subnet{AvailabilityZone: s.Zone, AvailabilityZoneID: names.ZoneID(s.Zone), DefaultForAz: s.IsDefault,
 		MapPublicIPOnLaunch: false, State: StateSubnetAvailable, SubnetID: s.ID, VpcID: s.VPCID, OwnerID: s.Account,
 		SubnetArn: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.Region, s.Account, s.ID), Ipv6Native: s.IPv6Native, Tags: tags,
-		Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
+		Ipv6CidrBlockAssociationSet: []SubnetIpv6CidrBlockAssociation{}, AssignIpv6AddressOnCreation: s.IPv6Native}
 	if s.CIDR.IsValid() {
 		out.CidrBlock = s.CIDR.String()
 		out.AvailableIPAddressCount = (1 << (32 - s.CIDR.Bits())) - 5
 	}
 	if s.IPv6CIDR.IsValid() {
-		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
-			AssociationID: "subnet-cidr-assoc-" + s.ID[7:], Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated}})
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, SubnetIpv6CidrBlockAssociation{
+			AssociationID: subnetIPv6AssocID(s.ID), Ipv6CidrBlock: s.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated}})
 	}
 	return out, nil
 }

@@ -51,9 +51,12 @@ type view struct {
 	vpcID  string
 	cidr   netip.Prefix
 	cidr6  netip.Prefix
+	extra  []netip.Prefix   // secondary IPv4 blocks
 	apexes map[string]*apex // private hosted zones
 	exact  map[string]*node // exact private names and private zone apexes
 	wild   map[string]*node // *.example.com stored under "example.com."
+	// noPrivateDNS: the VPC's DNS attributes do not allow private names.
+	noPrivateDNS bool
 }
 
 // buildZone turns a snapshot into a zone. It never fails: records it cannot
@@ -95,7 +98,7 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 
 	views := make(map[string]*view, len(snap.VPCs))
 	for _, v := range snap.VPCs {
-		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR,
+		vw := &view{vpcID: v.ID, cidr: v.CIDR, cidr6: v.IPv6CIDR, extra: v.SecondaryCIDRs, noPrivateDNS: v.NoPrivateDNS,
 			apexes: map[string]*apex{}, exact: map[string]*node{}, wild: map[string]*node{}}
 		views[v.ID] = vw
 		z.views = append(z.views, vw)
@@ -133,6 +136,9 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 		if vw == nil {
 			log.Warn("dns: endpoint's VPC is not in the snapshot", "endpoint", e.ID, "vpc", e.VPCID)
 			continue
+		}
+		if vw.noPrivateDNS {
+			continue // enableDnsSupport or enableDnsHostnames turned off since
 		}
 		z.addPrivate(vw, svc.PrivateDNSName, a, aaaa, serial, log)
 	}
@@ -287,6 +293,11 @@ func (z *zone) viewFor(local, src netip.Addr) *view {
 	for _, v := range z.views {
 		if v.cidr.Contains(src) || v.cidr6.Contains(src) {
 			return v
+		}
+		for _, p := range v.extra {
+			if p.Contains(src) {
+				return v
+			}
 		}
 	}
 	return nil

@@ -35,6 +35,26 @@ type VPC struct {
 	CIDR     netip.Prefix
 	IPv6CIDR netip.Prefix // zero when the VPC has no IPv6 block
 	Resolver netip.Addr   // CIDR base + 2, as the Amazon Route 53 Resolver
+	// SecondaryCIDRs are the IPv4 blocks associated after creation.
+	SecondaryCIDRs []netip.Prefix
+	// NoPrivateDNS is set when the VPC's enableDnsSupport or
+	// enableDnsHostnames attribute is off: the private DNS names of its
+	// endpoints do not resolve (AWS's private hosted zones need both).
+	NoPrivateDNS bool
+}
+
+// Contains reports whether a is inside one of the VPC's blocks.
+func (v VPC) Contains(a netip.Addr) bool {
+	a = a.Unmap()
+	if v.CIDR.Contains(a) || v.IPv6CIDR.Contains(a) {
+		return true
+	}
+	for _, p := range v.SecondaryCIDRs {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // LoadBalancer is a Network Load Balancer with one node per subnet (zone).

@@ -31,6 +31,9 @@ type VPC struct {
 	IsDefault           bool
 	State               string
 	CreatedAt           string
+	// EnableDNSSupport and EnableDNSHostnames are the VPC attributes
+	// enableDnsSupport and enableDnsHostnames.
+	EnableDNSSupport, EnableDNSHostnames bool
 }
 
 // Subnet is a row of subnets.
@@ -100,18 +103,20 @@ func b2i(b bool) int {
 // InsertVPC adds a VPC.
 func (t *Tx) InsertVPC(v VPC) error {
 	lo, hi := rangeKey(v.CIDR)
-	_, err := t.exec(`INSERT INTO vpcs (id, account, region, cidr, cidr_lo, cidr_hi, ipv6_cidr, is_default, state, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.ID, v.Account, v.Region, v.CIDR.String(), lo, hi, prefixString(v.IPv6CIDR), b2i(v.IsDefault), v.State, v.CreatedAt)
+	_, err := t.exec(`INSERT INTO vpcs (id, account, region, cidr, cidr_lo, cidr_hi, ipv6_cidr, is_default, state, created_at,
+		enable_dns_support, enable_dns_hostnames) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.Account, v.Region, v.CIDR.String(), lo, hi, prefixString(v.IPv6CIDR), b2i(v.IsDefault), v.State, v.CreatedAt,
+		b2i(v.EnableDNSSupport), b2i(v.EnableDNSHostnames))
 	return err
 }
 
-// OverlappingVPC returns the ID of a VPC (any account) whose IPv4 CIDR
-// overlaps p, or "".
+// OverlappingVPC returns the ID of a VPC (any account) whose IPv4 CIDR,
+// primary or secondary, overlaps p, or "".
 func (t *Tx) OverlappingVPC(p netip.Prefix) (string, error) {
 	lo, hi := rangeKey(p)
 	var id string
-	err := t.queryRow(`SELECT id FROM vpcs WHERE cidr_lo <= ? AND cidr_hi >= ? LIMIT 1`, hi, lo).Scan(&id)
+	err := t.queryRow(`SELECT id FROM vpcs WHERE cidr_lo <= ? AND cidr_hi >= ?
+		UNION ALL SELECT vpc_id FROM vpc_cidr_blocks WHERE cidr_lo <= ? AND cidr_hi >= ? LIMIT 1`, hi, lo, hi, lo).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -137,14 +142,15 @@ func (t *Tx) DeleteVPC(id string) error {
 	return err
 }
 
-const vpcCols = `id, account, region, cidr, ipv6_cidr, is_default, state, created_at`
+const vpcCols = `id, account, region, cidr, ipv6_cidr, is_default, state, created_at, enable_dns_support, enable_dns_hostnames`
 
 func scanVPC(sc interface{ Scan(...any) error }) (VPC, error) {
 	var v VPC
 	var cidr, v6 string
-	var def int
-	err := sc.Scan(&v.ID, &v.Account, &v.Region, &cidr, &v6, &def, &v.State, &v.CreatedAt)
+	var def, dnsSupport, dnsHostnames int
+	err := sc.Scan(&v.ID, &v.Account, &v.Region, &cidr, &v6, &def, &v.State, &v.CreatedAt, &dnsSupport, &dnsHostnames)
 	v.CIDR, v.IPv6CIDR, v.IsDefault = parsePrefix(cidr), parsePrefix(v6), def == 1
+	v.EnableDNSSupport, v.EnableDNSHostnames = dnsSupport == 1, dnsHostnames == 1
 	return v, err
 }
 

@@ -19,6 +19,7 @@ type Service struct {
 	PDNSValue                  string // vpce:<token>
 	CreatedAt                  string
 	LBARNs                     []string
+	PayerResponsibility        string // ServiceOwner once set, "" before
 }
 
 // Endpoint is a row of endpoints with its ENIs and security groups.
@@ -75,9 +76,9 @@ func (t *Tx) LBInfo(arn string) (LBInfo, error) {
 // InsertService adds a service and its load balancers.
 func (t *Tx) InsertService(s Service) error {
 	if _, err := t.exec(`INSERT INTO services (id, account, region, state, acceptance_required, supported_ipv4, supported_ipv6,
-		private_dns_name, pdns_state, pdns_name, pdns_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		private_dns_name, pdns_state, pdns_name, pdns_value, created_at, payer_responsibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.Account, s.Region, s.State, b2i(s.AcceptanceRequired), b2i(s.SupportedIPv4), b2i(s.SupportedIPv6),
-		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.CreatedAt); err != nil {
+		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.CreatedAt, s.PayerResponsibility); err != nil {
 		return err
 	}
 	return t.SetServiceLBs(s.ID, s.LBARNs)
@@ -86,9 +87,9 @@ func (t *Tx) InsertService(s Service) error {
 // UpdateService writes a service's settings and load balancers.
 func (t *Tx) UpdateService(s Service) error {
 	if _, err := t.exec(`UPDATE services SET state = ?, acceptance_required = ?, supported_ipv4 = ?, supported_ipv6 = ?,
-		private_dns_name = ?, pdns_state = ?, pdns_name = ?, pdns_value = ? WHERE id = ?`,
+		private_dns_name = ?, pdns_state = ?, pdns_name = ?, pdns_value = ?, payer_responsibility = ? WHERE id = ?`,
 		s.State, b2i(s.AcceptanceRequired), b2i(s.SupportedIPv4), b2i(s.SupportedIPv6),
-		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.ID); err != nil {
+		s.PrivateDNSName, s.PDNSState, s.PDNSName, s.PDNSValue, s.PayerResponsibility, s.ID); err != nil {
 		return err
 	}
 	return t.SetServiceLBs(s.ID, s.LBARNs)
@@ -107,7 +108,7 @@ func (t *Tx) SetServiceLBs(id string, arns []string) error {
 	return nil
 }
 
-const serviceCols = `id, account, region, state, acceptance_required, supported_ipv4, supported_ipv6, private_dns_name, pdns_state, pdns_name, pdns_value, created_at`
+const serviceCols = `id, account, region, state, acceptance_required, supported_ipv4, supported_ipv6, private_dns_name, pdns_state, pdns_name, pdns_value, created_at, payer_responsibility`
 
 func (t *Tx) services(q string, args ...any) ([]Service, error) {
 	rows, err := t.query(q, args...)
@@ -118,7 +119,7 @@ func (t *Tx) services(q string, args ...any) ([]Service, error) {
 	for rows.Next() {
 		var s Service
 		var acc, v4, v6 int
-		if err := rows.Scan(&s.ID, &s.Account, &s.Region, &s.State, &acc, &v4, &v6, &s.PrivateDNSName, &s.PDNSState, &s.PDNSName, &s.PDNSValue, &s.CreatedAt); err != nil {
+		if err := rows.Scan(&s.ID, &s.Account, &s.Region, &s.State, &acc, &v4, &v6, &s.PrivateDNSName, &s.PDNSState, &s.PDNSName, &s.PDNSValue, &s.CreatedAt, &s.PayerResponsibility); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -278,6 +279,9 @@ func (t *Tx) DeleteENI(id string) error {
 	if err := t.ReleaseAddresses(id); err != nil {
 		return err
 	}
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ?`, id); err != nil {
+		return err
+	}
 	_, err := t.exec(`DELETE FROM enis WHERE id = ?`, id)
 	return err
 }
@@ -299,6 +303,9 @@ func (t *Tx) SetEndpointGroups(id string, groups []string) error {
 // groups, notifications and tags.
 func (t *Tx) DeleteEndpoint(id string) error {
 	if _, err := t.exec(`DELETE FROM addresses WHERE owner_id IN (SELECT id FROM enis WHERE endpoint_id = ?)`, id); err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id IN (SELECT id FROM enis WHERE endpoint_id = ?)`, id); err != nil {
 		return err
 	}
 	for _, q := range []string{`DELETE FROM notifications WHERE endpoint_id = ?`, `DELETE FROM tags WHERE resource_id = ?`, `DELETE FROM endpoints WHERE id = ?`} {

@@ -30,7 +30,15 @@ func (s *Store) Snapshot(ctx context.Context) (*snapshot.Snapshot, error) {
 }
 
 func loadVPCs(tx *Tx, snap *snapshot.Snapshot) error {
-	rows, err := tx.query(`SELECT id, account, region, cidr, ipv6_cidr FROM vpcs ORDER BY id`)
+	blocks, err := tx.VPCCIDRBlocks(nil)
+	if err != nil {
+		return err
+	}
+	secondary := map[string][]netip.Prefix{}
+	for _, b := range blocks {
+		secondary[b.VPCID] = append(secondary[b.VPCID], b.CIDR)
+	}
+	rows, err := tx.query(`SELECT id, account, region, cidr, ipv6_cidr, enable_dns_support, enable_dns_hostnames FROM vpcs ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -38,10 +46,13 @@ func loadVPCs(tx *Tx, snap *snapshot.Snapshot) error {
 	for rows.Next() {
 		var v snapshot.VPC
 		var c4, c6 string
-		if err := rows.Scan(&v.ID, &v.Account, &v.Region, &c4, &c6); err != nil {
+		var dnsSupport, dnsHostnames int
+		if err := rows.Scan(&v.ID, &v.Account, &v.Region, &c4, &c6, &dnsSupport, &dnsHostnames); err != nil {
 			return err
 		}
 		v.CIDR, v.IPv6CIDR = parsePrefix(c4), parsePrefix(c6)
+		v.SecondaryCIDRs = secondary[v.ID]
+		v.NoPrivateDNS = dnsSupport == 0 || dnsHostnames == 0
 		if v.CIDR.IsValid() {
 			v.Resolver = v.CIDR.Masked().Addr().Next().Next()
 		}

@@ -47,7 +47,7 @@ target_health_state.unhealthy.draining_interval_seconds (0-360000, default 0)`,
 			return (*control.AttributesOutput)(out), err
 		}}
 	listenerAttrs = attrKind{noun: "listener", title: "listener", op: "ListenerAttributes",
-		keys:     `tcp.idle_timeout.seconds (60-6000, default 350)`,
+		keys: `tcp.idle_timeout.seconds (60-6000, default 350)`,
 		describe: func(api *control.API, ctx context.Context, arn string) (*control.AttributesOutput, error) {
 			out, err := api.DescribeListenerAttributes(ctx, &control.DescribeListenerAttributesInput{ListenerARN: arn})
 			return (*control.AttributesOutput)(out), err

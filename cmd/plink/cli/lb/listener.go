@@ -95,7 +95,9 @@ func newDeleteListener(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete a listener (elbv2 delete-listener)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteListener(cmd.Context(), &control.DeleteListenerInput{ListenerARN: arn})) })
+			return exec(f, cmd, func(api *control.API) error {
+				return errOf(api.DeleteListener(cmd.Context(), &control.DeleteListenerInput{ListenerARN: arn}))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&arn, "listener-arn", "", "listener ARN")

@@ -77,7 +77,9 @@ exist succeeds; one with deletion_protection.enabled or used by an endpoint
 service is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteLoadBalancer(cmd.Context(), &control.DeleteLoadBalancerInput{LoadBalancerARN: arn})) })
+			return exec(f, cmd, func(api *control.API) error {
+				return errOf(api.DeleteLoadBalancer(cmd.Context(), &control.DeleteLoadBalancerInput{LoadBalancerARN: arn}))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&arn, "load-balancer-arn", "", "load balancer ARN")

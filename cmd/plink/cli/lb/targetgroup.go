@@ -136,7 +136,9 @@ func newDeleteTargetGroup(f *cmdutil.Factory) *cobra.Command {
 refused (ResourceInUse). As on AWS, deleting one that does not exist succeeds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return exec(f, cmd, func(api *control.API) error { return errOf(api.DeleteTargetGroup(cmd.Context(), &control.DeleteTargetGroupInput{TargetGroupARN: arn})) })
+			return exec(f, cmd, func(api *control.API) error {
+				return errOf(api.DeleteTargetGroup(cmd.Context(), &control.DeleteTargetGroupInput{TargetGroupARN: arn}))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&arn, "target-group-arn", "", "target group ARN")

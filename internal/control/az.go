@@ -1,0 +1,91 @@
+package control
+
+import (
+	"context"
+	"slices"
+
+	"github.com/plink-dev/plink/internal/names"
+)
+
+// AvailabilityZone is the EC2 AvailabilityZone shape.
+type AvailabilityZone struct {
+	State              string                    `json:"State"`
+	OptInStatus        string                    `json:"OptInStatus"`
+	Messages           []AvailabilityZoneMessage `json:"Messages"`
+	RegionName         string                    `json:"RegionName"`
+	ZoneName           string                    `json:"ZoneName"`
+	ZoneID             string                    `json:"ZoneId"`
+	GroupName          string                    `json:"GroupName"`
+	NetworkBorderGroup string                    `json:"NetworkBorderGroup"`
+	ZoneType           string                    `json:"ZoneType"`
+}
+
+// AvailabilityZoneMessage is {"Message": ...}.
+type AvailabilityZoneMessage struct {
+	Message string `json:"Message"`
+}
+
+// DescribeAvailabilityZonesInput is ec2 describe-availability-zones.
+type DescribeAvailabilityZonesInput struct {
+	DryRun               bool     `json:"DryRun"`
+	Filters              []Filter `json:"Filters"`
+	ZoneNames            []string `json:"ZoneNames"`
+	ZoneIDs              []string `json:"ZoneIds"`
+	AllAvailabilityZones bool     `json:"AllAvailabilityZones"`
+}
+
+// DescribeAvailabilityZonesOutput is {"AvailabilityZones": [...]}.
+type DescribeAvailabilityZonesOutput struct {
+	AvailabilityZones []AvailabilityZone `json:"AvailabilityZones"`
+}
+
+// DescribeAvailabilityZones lists the zones of the caller's region: a, b
+// and c, every one available, with the zone IDs plink uses everywhere
+// (us-east-1a is use1-az1). There are no Local or Wavelength Zones, so
+// AllAvailabilityZones changes nothing.
+func (a *API) DescribeAvailabilityZones(ctx context.Context, in *DescribeAvailabilityZonesInput) (*DescribeAvailabilityZonesOutput, error) {
+	out := &DescribeAvailabilityZonesOutput{AvailabilityZones: []AvailabilityZone{}}
+	for _, l := range names.Zones {
+		z := a.caller.Region + l
+		out.AvailabilityZones = append(out.AvailabilityZones, AvailabilityZone{State: StateZoneAvailable, OptInStatus: ZoneOptInNotRequired,
+			Messages: []AvailabilityZoneMessage{}, RegionName: a.caller.Region, ZoneName: z, ZoneID: names.ZoneID(z),
+			GroupName: a.caller.Region, NetworkBorderGroup: a.caller.Region, ZoneType: ZoneTypeAvailabilityZone})
+	}
+	has := func(f func(AvailabilityZone) string, v string) bool {
+		return slices.ContainsFunc(out.AvailabilityZones, func(z AvailabilityZone) bool { return f(z) == v })
+	}
+	for _, n := range in.ZoneNames {
+		if !has(func(z AvailabilityZone) string { return z.ZoneName }, n) {
+			return nil, invalidValue("Invalid availability zone: [%s]", n)
+		}
+	}
+	for _, id := range in.ZoneIDs {
+		if !has(func(z AvailabilityZone) string { return z.ZoneID }, id) {
+			return nil, invalidValue("Invalid availability zone ID: [%s]", id)
+		}
+	}
+	if len(in.ZoneNames) > 0 {
+		in.Filters = append(slices.Clone(in.Filters), Filter{Name: "zone-name", Values: in.ZoneNames})
+	}
+	if len(in.ZoneIDs) > 0 {
+		in.Filters = append(slices.Clone(in.Filters), Filter{Name: "zone-id", Values: in.ZoneIDs})
+	}
+	var err error
+	out.AvailabilityZones, err = applyFilters(out.AvailabilityZones, in.Filters, map[string]fieldFunc[AvailabilityZone]{
+		"group-name":           func(z AvailabilityZone) []string { return one(z.GroupName) },
+		"message":              func(z AvailabilityZone) []string { return nil },
+		"network-border-group": func(z AvailabilityZone) []string { return one(z.NetworkBorderGroup) },
+		"opt-in-status":        func(z AvailabilityZone) []string { return one(z.OptInStatus) },
+		"parent-zone-id":       func(z AvailabilityZone) []string { return nil },
+		"parent-zone-name":     func(z AvailabilityZone) []string { return nil },
+		"region-name":          func(z AvailabilityZone) []string { return one(z.RegionName) },
+		"state":                func(z AvailabilityZone) []string { return one(z.State) },
+		"zone-id":              func(z AvailabilityZone) []string { return one(z.ZoneID) },
+		"zone-name":            func(z AvailabilityZone) []string { return one(z.ZoneName) },
+		"zone-type":            func(z AvailabilityZone) []string { return one(z.ZoneType) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
