@@ -57,7 +57,7 @@ var ec2PageSpecs = map[string]ec2PageSpec{
 	"DescribeSubnetsInput":            {min: 5, max: 1000},
 	"DescribeVpcsInput":               {min: 5, max: 1000},
 	// "This value can be between 5 and 1000."
-	"DescribeTagsInput": {min: 5, max: 1000},
+	"DescribeTagsEC2Input": {min: 5, max: 1000},
 }
 
 // ELBv2's PageSize: shape PageSize, min 1, max 400.

@@ -70,7 +70,8 @@ func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 	ds := e.defaultSubnets(e.provider)
 	vpc := e.defaultVPC(e.provider).VpcID
 	for i := range 11 {
-		cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("pg-%02d", i), Description: "d"}))(t)
+		g := cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("pg-%02d", i), Description: "d"}))(t)
+		cpMust(e.provider.CreateTags(e.ctx, &control.CreateTagsInput{Resources: []string{g.GroupID}, Tags: []control.Tag{{Key: "pg", Value: "x"}, {Key: "n", Value: fmt.Sprint(i)}}}))(t)
 		cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: fmt.Sprintf("10.%d.0.0/16", i)}))(t)
 		cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: fmt.Sprintf("pg-%02d", i), Protocol: "TCP", Port: 80, VpcID: vpc}))(t)
 	}
@@ -112,6 +113,25 @@ func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 						return nil, "", err
 					}
 					return pgIDs(out.SecurityGroups, func(g control.SecurityGroup) string { return g.GroupID }), out.NextToken, nil
+				}
+			}},
+		{name: "DescribeTagsEC2", min: 5, code: control.ErrCodeInvalidParameterValue,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.Tags, func(d control.EC2TagDescription) string { return d.ResourceID + "\x00" + d.Key }), out.NextToken, nil
+				}
+			},
+			other: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeTagsEC2(e.ctx, &control.DescribeTagsEC2Input{Filters: []control.Filter{{Name: "key", Values: []string{"pg"}}}, EC2Paging: ec2(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.Tags, func(d control.EC2TagDescription) string { return d.ResourceID + "\x00" + d.Key }), out.NextToken, nil
 				}
 			}},
 		{name: "DescribeVpcs", min: 5, code: control.ErrCodeInvalidParameterValue,
