@@ -663,6 +663,7 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 		if err := missingIDs(in.VpcEndpointIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidVpcEndpointIDNotFound, "The VpcEndpoint Id '%s' does not exist"); err != nil {
 			return err
 		}
+		rows = pageRowsEC2(a, in, rows, func(e store.Endpoint) string { return e.ID }, len(in.Filters) == 0)
 		cs, err := a.loadEndpointContexts(tx, rows, true)
 		if err != nil {
 			return err
@@ -908,6 +909,7 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 			if err != nil {
 				return err
 			}
+			es = pageRowsEC2(a, in, es, func(e store.Endpoint) string { return e.ID }, len(filters) == 0)
 			for _, e := range es {
 				out.VpcEndpointConnections = append(out.VpcEndpointConnections, VpcEndpointConnection{
 					ServiceID: s.ID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Account, VpcEndpointState: e.State,
@@ -1113,6 +1115,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 		if err := missingIDs(in.NetworkInterfaceIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidNetworkInterfaceIDNotFound, "The networkInterface ID '%s' does not exist"); err != nil {
 			return err
 		}
+		rows = pageRowsEC2(a, in, rows, func(n store.ENI) string { return n.ID }, len(in.Filters) == 0)
 		eps := map[string]store.Endpoint{}
 		for _, n := range rows {
 			e, ok := eps[n.EndpointID]

@@ -272,3 +272,25 @@ func goField(in any, member string) string {
 	}
 	return ""
 }
+
+// pageRowsEC2 cuts the store rows an action has read down to those that
+// can be on the page in asks for, before it builds their views: the rows
+// whose key is after the token's and, when no filter follows (unfiltered),
+// only the first limit+1 of those in key order. It only saves work: the
+// page and its token are still made from the views by pageEC2, and key
+// must give a row the key its view has there.
+func pageRowsEC2[R any](a *API, in ec2Pager, rows []R, key func(R) string, unfiltered bool) []R {
+	p := in.ec2Paging()
+	if p.MaxResults == nil && p.NextToken == "" {
+		return rows
+	}
+	limit, after, _, err := ec2PageArgs(a, in)
+	if err != nil {
+		return rows // pageEC2 refuses the request
+	}
+	if !unfiltered {
+		limit = len(rows)
+	}
+	page, _ := keysetPage(rows, key, after, limit+1)
+	return page
+}
