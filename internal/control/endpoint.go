@@ -656,7 +656,13 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 	}
 	out := &DescribeVpcEndpointsOutput{VpcEndpoints: []VpcEndpoint{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
+		var rows []store.Endpoint
+		var err error
+		if after, n, ok := pageWindowEC2(a, in, len(in.Filters) == 0 && len(in.VpcEndpointIDs) == 0); ok {
+			rows, err = tx.EndpointsAfter(a.caller.Account, a.caller.Region, after, n)
+		} else {
+			rows, err = tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
+		}
 		if err != nil {
 			return err
 		}

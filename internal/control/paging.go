@@ -294,3 +294,20 @@ func pageRowsEC2[R any](a *API, in ec2Pager, rows []R, key func(R) string, unfil
 	page, _ := keysetPage(rows, key, after, limit+1)
 	return page
 }
+
+// pageWindowEC2 is the keyset window a store query can read for in when
+// nothing but the page itself narrows the rows (unfiltered): the key to
+// start after and how many rows to read (one more than the page, to know
+// whether another page follows). ok is false when in does not page or
+// the rows are filtered afterwards: then the action reads all its rows.
+func pageWindowEC2(a *API, in ec2Pager, unfiltered bool) (after string, n int, ok bool) {
+	p := in.ec2Paging()
+	if !unfiltered || (p.MaxResults == nil && p.NextToken == "") {
+		return "", 0, false
+	}
+	limit, after, _, err := ec2PageArgs(a, in)
+	if err != nil {
+		return "", 0, false
+	}
+	return after, limit + 1, true
+}

@@ -334,79 +334,142 @@ func TestPagingRanges(t *testing.T) {
 	cpCode(t, err, control.ErrCodeInvalidNextToken)
 }
 
-// TestPagingConcurrentWriters pages through security groups while other
-// writers create and delete groups, both between pages and from goroutines
-// running throughout: every group that existed for the whole walk appears
-// exactly once, and nothing appears twice.
+// pgSubject is a kind of resource a concurrent walk pages through.
+type pgSubject struct {
+	name string
+	// create adds one resource as a and returns its ID; remove deletes it.
+	create func(a *control.API, i int) (string, error)
+	remove func(a *control.API, id string) error
+	// page fetches one page of 5 as a.
+	page func(a *control.API, tok string) ([]string, string, error)
+	// as is the account that owns the resources.
+	as string
+}
+
+// TestPagingConcurrentWriters pages through security groups and through
+// endpoints while other writers create and delete them, both between
+// pages and from goroutines running throughout: every resource that
+// existed for the whole walk appears exactly once, and none appears twice.
 func TestPagingConcurrentWriters(t *testing.T) {
 	e := cpNewEnv(t)
-	const n = 40
-	stable := map[string]bool{}
-	for i := range n {
-		g := cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("stable-%02d", i), Description: "d"}))(t)
-		stable[g.GroupID] = true
+	svc := e.readyService(false)
+	epIn := e.endpointInput(svc, "a")
+	five := 5
+	subjects := []pgSubject{
+		{name: "SecurityGroups", as: cpProvider,
+			create: func(a *control.API, i int) (string, error) {
+				g, err := a.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("g-%d", i), Description: "d"})
+				if err != nil {
+					return "", err
+				}
+				return g.GroupID, nil
+			},
+			remove: func(a *control.API, id string) error {
+				_, err := a.DeleteSecurityGroup(e.ctx, &control.DeleteSecurityGroupInput{GroupID: id})
+				return err
+			},
+			page: func(a *control.API, tok string) ([]string, string, error) {
+				out, err := a.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: control.EC2Paging{MaxResults: &five, NextToken: tok}})
+				if err != nil {
+					return nil, "", err
+				}
+				return pgIDs(out.SecurityGroups, func(g control.SecurityGroup) string { return g.GroupID }), out.NextToken, nil
+			}},
+		{name: "VpcEndpoints", as: cpConsumer,
+			create: func(a *control.API, i int) (string, error) {
+				in := epIn
+				out, err := a.CreateVpcEndpoint(e.ctx, &in)
+				if err != nil {
+					return "", err
+				}
+				return out.VpcEndpoint.VpcEndpointID, nil
+			},
+			remove: func(a *control.API, id string) error {
+				_, err := a.DeleteVpcEndpoints(e.ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: []string{id}})
+				return err
+			},
+			page: func(a *control.API, tok string) ([]string, string, error) {
+				out, err := a.DescribeVpcEndpoints(e.ctx, &control.DescribeVpcEndpointsInput{EC2Paging: control.EC2Paging{MaxResults: &five, NextToken: tok}})
+				if err != nil {
+					return nil, "", err
+				}
+				return pgIDs(out.VpcEndpoints, func(v control.VpcEndpoint) string { return v.VpcEndpointID }), out.NextToken, nil
+			}},
 	}
-	churn := func(a *control.API, tag string, i int) error {
-		g, err := a.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("churn-%s-%d", tag, i), Description: "d"})
-		if err != nil {
-			return err
-		}
-		if i%2 == 1 { // every other group is deleted again
-			_, err = a.DeleteSecurityGroup(e.ctx, &control.DeleteSecurityGroupInput{GroupID: g.GroupID})
-		}
-		return err
-	}
-	// The writers start once the walk has its first page, and each makes
-	// a bounded number of changes, so the walk ends.
-	started := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for w := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-started
-			a := e.api(cpProvider)
-			for i := range 30 {
-				if err := churn(a, fmt.Sprintf("w%d", w), i); err != nil {
-					errs <- err
-					return
+	for _, sub := range subjects {
+		t.Run(sub.name, func(t *testing.T) {
+			a := e.api(sub.as)
+			stable := map[string]bool{}
+			for i := range 40 {
+				id := cpMust(sub.create(a, 1000+i))(t)
+				stable[id] = true
+			}
+			n := 0
+			var mu sync.Mutex
+			churn := func(a *control.API) error {
+				mu.Lock()
+				n++
+				i := n
+				mu.Unlock()
+				id, err := sub.create(a, 2000+i)
+				if err == nil && i%2 == 1 { // every other one is deleted again
+					err = sub.remove(a, id)
+				}
+				return err
+			}
+			// The writers start once the walk has its first page, and each
+			// makes a bounded number of changes, so the walk ends.
+			started := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-started
+					a := e.api(sub.as)
+					for range 20 {
+						if err := churn(a); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			seen := map[string]int{}
+			tok := ""
+			for page := 0; ; page++ {
+				ids, next, err := sub.page(a, tok)
+				cpNoErr(t, err)
+				for _, id := range ids {
+					seen[id]++
+				}
+				if page == 0 {
+					close(started)
+				}
+				if next == "" {
+					break
+				}
+				tok = next
+				// Writes between pages, so the walk sees the store change
+				// even if the goroutines have not run yet.
+				cpNoErr(t, churn(a))
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatalf("writer: %v", err)
+			}
+			for id, c := range seen {
+				if c != 1 {
+					t.Errorf("%s appears %d times", id, c)
 				}
 			}
-		}()
-	}
-	seen := map[string]int{}
-	size, tok := 5, ""
-	for page := 0; ; page++ {
-		out, err := e.provider.DescribeSecurityGroups(e.ctx, &control.DescribeSecurityGroupsInput{EC2Paging: control.EC2Paging{MaxResults: &size, NextToken: tok}})
-		cpNoErr(t, err)
-		for _, g := range out.SecurityGroups {
-			seen[g.GroupID]++
-		}
-		if page == 0 {
-			close(started)
-		}
-		if out.NextToken == "" {
-			break
-		}
-		tok = out.NextToken
-		// Writes between pages, so the walk sees the store change even if
-		// the goroutines have not run yet.
-		cpNoErr(t, churn(e.provider, "main", page))
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("writer: %v", err)
-	}
-	for id, c := range seen {
-		if c != 1 {
-			t.Errorf("%s appears %d times", id, c)
-		}
-	}
-	for id := range stable {
-		if seen[id] != 1 {
-			t.Errorf("stable group %s appears %d times", id, seen[id])
-		}
+			for id := range stable {
+				if seen[id] != 1 {
+					t.Errorf("%s, there for the whole walk, appears %d times", id, seen[id])
+				}
+			}
+		})
 	}
 }
