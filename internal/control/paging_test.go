@@ -69,18 +69,25 @@ type pgFamily struct {
 func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 	ds := e.defaultSubnets(e.provider)
 	vpc := e.defaultVPC(e.provider).VpcID
+	var tgs []string
 	for i := range 11 {
 		g := cpMust(e.provider.CreateSecurityGroup(e.ctx, &control.CreateSecurityGroupInput{GroupName: fmt.Sprintf("pg-%02d", i), Description: "d"}))(t)
 		cpMust(e.provider.CreateTags(e.ctx, &control.CreateTagsInput{Resources: []string{g.GroupID}, Tags: []control.Tag{{Key: "pg", Value: "x"}, {Key: "n", Value: fmt.Sprint(i)}}}))(t)
 		cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: fmt.Sprintf("10.%d.0.0/16", i)}))(t)
-		cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: fmt.Sprintf("pg-%02d", i), Protocol: "TCP", Port: 80, VpcID: vpc}))(t)
+		tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: fmt.Sprintf("pg-%02d", i), Protocol: "TCP", Port: 80, VpcID: vpc}))(t)
+		tgs = append(tgs, tg.TargetGroups[0].TargetGroupARN)
 	}
 	v := cpMust(e.provider.CreateVpc(e.ctx, &control.CreateVpcInput{CidrBlock: "10.200.0.0/16"}))(t)
 	for i := range 6 {
 		cpMust(e.provider.CreateSubnet(e.ctx, &control.CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: fmt.Sprintf("10.200.%d.0/24", i)}))(t)
 	}
+	var lb string
 	for i := range 4 {
-		e.nlb(e.provider, fmt.Sprintf("pg-%d", i), "ipv4", ds["a"].SubnetID)
+		lb = e.nlb(e.provider, fmt.Sprintf("pg-%d", i), "ipv4", ds["a"].SubnetID)
+	}
+	for i := range 5 {
+		cpMust(e.provider.CreateListener(e.ctx, &control.CreateListenerInput{LoadBalancerARN: lb, Protocol: "TCP", Port: 80 + i,
+			DefaultActions: []control.Action{{Type: "forward", TargetGroupARN: tgs[i]}}}))(t)
 	}
 	svc := e.readyService(false)
 	for range 7 {
@@ -223,6 +230,16 @@ func pgFamilies(t *testing.T, e *cpEnv) []pgFamily {
 						return nil, "", err
 					}
 					return pgIDs(out.TargetGroups, func(g control.TargetGroup) string { return g.TargetGroupARN }), out.NextMarker, nil
+				}
+			}},
+		{name: "DescribeListeners", min: 1, code: control.ErrCodeValidationError,
+			fetch: func(e *cpEnv) pgPage {
+				return func(max *int, tok string) ([]string, string, error) {
+					out, err := e.provider.DescribeListeners(e.ctx, &control.DescribeListenersInput{LoadBalancerARN: lb, ELBPaging: elb(max, tok)})
+					if err != nil {
+						return nil, "", err
+					}
+					return pgIDs(out.Listeners, func(l control.Listener) string { return l.ListenerARN }), out.NextMarker, nil
 				}
 			}},
 		{name: "DescribeLoadBalancers", min: 1, code: control.ErrCodeValidationError,
