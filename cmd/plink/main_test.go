@@ -23,8 +23,14 @@ import (
 	"github.com/plink-dev/plink/internal/store"
 )
 
+// runAsPlink is the variable that makes the test binary run as plink.
+const runAsPlink = "PLINK_TEST_RUN_AS_PLINK"
+
 // TestMain lets the testscript scripts run "plink" in this test binary.
 func TestMain(m *testing.M) {
+	if os.Getenv(runAsPlink) == "1" {
+		os.Exit(cli.Main()) // a child of a test that runs plink itself
+	}
 	testscript.Main(m, map[string]func(){
 		"plink": func() { os.Exit(cli.Main()) },
 	})
@@ -52,7 +58,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/.state")
-			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG"} {
+			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "NO_COLOR"} {
 				env.Setenv(k, "")
 			}
 			return nil

@@ -133,8 +133,8 @@ func TestReadOnlyStoreBinary(t *testing.T) {
 				t.Errorf("describe-vpcs as a new account: exit %d: %s", code, errOut)
 			}
 			_, errOut, code = ro.run(t, "--db", db, "create-vpc", "--cidr-block", "127.71.0.0/16")
-			if code != 1 || !strings.Contains(errOut, "store "+db+" is read-only") || strings.Contains(errOut, "Usage") {
-				t.Errorf("create-vpc on the read-only store: exit %d, stderr %q; want exit 1 and %q", code, errOut, "store "+db+" is read-only")
+			if code != 255 || !strings.Contains(errOut, "store "+db+" is read-only") || strings.Contains(errOut, "Usage") {
+				t.Errorf("create-vpc on the read-only store: exit %d, stderr %q; want exit 255 and %q", code, errOut, "store "+db+" is read-only")
 			}
 			if after := snapshotDir(t, top); !maps.Equal(before, after) {
 				t.Errorf("files changed under %s", top)
@@ -172,8 +172,8 @@ func TestSchemaTooNewBinary(t *testing.T) {
 	for _, args := range [][]string{{"describe-vpcs"}, {"create-vpc", "--cidr-block", "127.72.0.0/16"}} {
 		_, errOut, code := r.run(t, append([]string{"--db", db}, args...)...)
 		want := "store " + db + " has schema version 99, this plink knows up to " + strconv.Itoa(known) + ": upgrade plink"
-		if code != 1 || !strings.Contains(errOut, want) {
-			t.Errorf("%s on a schema-99 store: exit %d, stderr %q; want exit 1 and %q", args[0], code, errOut, want)
+		if code != 255 || !strings.Contains(errOut, want) {
+			t.Errorf("%s on a schema-99 store: exit %d, stderr %q; want exit 255 and %q", args[0], code, errOut, want)
 		}
 	}
 	if after := snapshotDir(t, top); !maps.Equal(before, after) {

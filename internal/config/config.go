@@ -3,7 +3,13 @@
 // only viper instance in plink; no other package imports viper.
 //
 // Precedence, highest first: flag, environment, the selected profile's
-// entry, the file's top-level entry, the built-in default.
+// entry, the file's top-level entry, the built-in default. The region alone
+// falls back, after every plink setting and before the default, to the AWS
+// CLI's AWS_REGION and then AWS_DEFAULT_REGION, so that a script written for
+// the AWS CLI runs in the region it names. Other AWS_* variables are not
+// read: plink's profiles are its own (AWS_PROFILE names a profile of
+// ~/.aws/config, which plink does not read), and AWS_ENDPOINT_URL would point
+// a command at a server plink does not have yet.
 //
 //	# $XDG_CONFIG_HOME/plink/config.yaml
 //	region: us-east-1
@@ -60,7 +66,6 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	v.SetEnvPrefix("PLINK")
 	v.AutomaticEnv()
 	v.SetDefault("account", "000000000000")
-	v.SetDefault("region", "us-east-1")
 	v.SetDefault("output", "json")
 	v.SetDefault("log-level", "warn")
 
@@ -99,6 +104,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		return v.GetString(key)
 	}
 	c := &Config{Profile: profile, File: read}
+	regionFrom := ""
 	for _, k := range keys {
 		val := get(k)
 		switch k {
@@ -107,7 +113,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		case "principal":
 			c.Principal = val
 		case "region":
-			c.Region = val
+			c.Region, regionFrom = regionFallback(val)
 		case "db":
 			c.DB = val
 		case "output":
@@ -126,7 +132,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		return nil, fmt.Errorf("invalid account %q: an account ID is 12 digits", c.Account)
 	}
 	if !names.ValidRegion(c.Region) {
-		return nil, fmt.Errorf("invalid region %q: expected a name such as us-east-1", c.Region)
+		return nil, fmt.Errorf("invalid region %q%s: expected a name such as us-east-1", c.Region, regionFrom)
 	}
 	if c.Principal == "" {
 		c.Principal = "arn:aws:iam::" + c.Account + ":root"
@@ -135,6 +141,24 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		c.DB = DefaultDBPath()
 	}
 	return c, nil
+}
+
+// DefaultRegion is the region when nothing sets one.
+const DefaultRegion = "us-east-1"
+
+// regionFallback is the region plink's settings give (val), else AWS_REGION,
+// else AWS_DEFAULT_REGION, else DefaultRegion; from names an AWS variable
+// the region came from (" (from AWS_REGION)"), for error messages.
+func regionFallback(val string) (region, from string) {
+	if val != "" {
+		return val, ""
+	}
+	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if r := os.Getenv(env); r != "" {
+			return r, " (from " + env + ")"
+		}
+	}
+	return DefaultRegion, ""
 }
 
 // DefaultDBPath is $XDG_STATE_HOME/plink/plink.db.

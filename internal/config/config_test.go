@@ -78,3 +78,57 @@ func TestPrecedence(t *testing.T) {
 		t.Error("a bad log level was accepted")
 	}
 }
+
+// The region falls back to AWS_REGION, then AWS_DEFAULT_REGION, after
+// every plink setting (flag, PLINK_REGION, profile, file) and before the
+// default.
+func TestRegionAWSFallback(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_STATE_HOME", dir)
+	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_DB", "PLINK_PROFILE", "PLINK_CONFIG", "PLINK_OUTPUT", "PLINK_LOG_LEVEL", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	region := func(args ...string) string {
+		t.Helper()
+		c, err := Load(flags(args...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Region
+	}
+	if r := region(); r != DefaultRegion {
+		t.Errorf("no setting: region %q, want %q", r, DefaultRegion)
+	}
+	t.Setenv("AWS_DEFAULT_REGION", "eu-central-1")
+	if r := region(); r != "eu-central-1" {
+		t.Errorf("AWS_DEFAULT_REGION: region %q", r)
+	}
+	t.Setenv("AWS_REGION", "eu-west-3")
+	if r := region(); r != "eu-west-3" {
+		t.Errorf("AWS_REGION before AWS_DEFAULT_REGION: region %q", r)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "plink"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := "profiles:\n  far:\n    region: ap-south-1\n"
+	if err := os.WriteFile(filepath.Join(dir, "plink", "config.yaml"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := region("--profile", "far"); r != "ap-south-1" {
+		t.Errorf("profile before AWS_REGION: region %q", r)
+	}
+	t.Setenv("PLINK_REGION", "sa-east-1")
+	if r := region("--profile", "far"); r != "sa-east-1" {
+		t.Errorf("PLINK_REGION before AWS_REGION: region %q", r)
+	}
+	if r := region("--region", "us-west-2"); r != "us-west-2" {
+		t.Errorf("--region first: region %q", r)
+	}
+	t.Setenv("PLINK_REGION", "")
+	t.Setenv("AWS_REGION", "mars")
+	if _, err := Load(flags()); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+		t.Errorf("a bad AWS_REGION: %v, want an error naming AWS_REGION", err)
+	}
+}

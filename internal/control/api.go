@@ -101,13 +101,13 @@ type Tag struct {
 // TagSpecification tags a resource at creation.
 type TagSpecification struct {
 	ResourceType string `json:"ResourceType"`
-	Tags         []Tag  `json:"Tags"`
+	Tags         []Tag  `json:"Tags" locationName:"Tag"`
 }
 
 // Filter is one --filters Name=...,Values=... entry.
 type Filter struct {
 	Name   string   `json:"Name"`
-	Values []string `json:"Values"`
+	Values []string `json:"Values" locationName:"Value"`
 }
 
 // UnsuccessfulItem is one failed item of a batch call.

@@ -9,9 +9,9 @@ import (
 
 // AvailabilityZone is the EC2 AvailabilityZone shape.
 type AvailabilityZone struct {
-	State              string                    `json:"State"`
+	State              string                    `json:"State" locationName:"zoneState"`
 	OptInStatus        string                    `json:"OptInStatus"`
-	Messages           []AvailabilityZoneMessage `json:"Messages"`
+	Messages           []AvailabilityZoneMessage `json:"Messages" locationName:"messageSet"`
 	RegionName         string                    `json:"RegionName"`
 	ZoneName           string                    `json:"ZoneName"`
 	ZoneID             string                    `json:"ZoneId"`
@@ -28,15 +28,15 @@ type AvailabilityZoneMessage struct {
 // DescribeAvailabilityZonesInput is ec2 describe-availability-zones.
 type DescribeAvailabilityZonesInput struct {
 	DryRun               bool     `json:"DryRun"`
-	Filters              []Filter `json:"Filters"`
-	ZoneNames            []string `json:"ZoneNames"`
-	ZoneIDs              []string `json:"ZoneIds"`
+	Filters              []Filter `json:"Filters" locationName:"Filter"`
+	ZoneNames            []string `json:"ZoneNames" locationName:"ZoneName"`
+	ZoneIDs              []string `json:"ZoneIds" locationName:"ZoneId"`
 	AllAvailabilityZones bool     `json:"AllAvailabilityZones"`
 }
 
 // DescribeAvailabilityZonesOutput is {"AvailabilityZones": [...]}.
 type DescribeAvailabilityZonesOutput struct {
-	AvailabilityZones []AvailabilityZone `json:"AvailabilityZones"`
+	AvailabilityZones []AvailabilityZone `json:"AvailabilityZones" locationName:"availabilityZoneInfo"`
 }
 
 // DescribeAvailabilityZones lists the zones of the caller's region: a, b

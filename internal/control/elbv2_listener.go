@@ -19,7 +19,7 @@ type Listener struct {
 
 // Action is a listener action; plink has forward actions to one group.
 type Action struct {
-	Type           string               `json:"Type"`
+	Type           string               `json:"Type" aws:"required"`
 	TargetGroupARN string               `json:"TargetGroupArn,omitempty"`
 	ForwardConfig  *ForwardActionConfig `json:"ForwardConfig,omitempty"`
 }

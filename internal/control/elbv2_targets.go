@@ -14,7 +14,7 @@ import (
 // TargetDescription is one target: an IP address, a port (default: the
 // group's) and an Availability Zone ("all" or a zone name).
 type TargetDescription struct {
-	ID               string `json:"Id"`
+	ID               string `json:"Id" aws:"required"`
 	Port             *int   `json:"Port,omitempty"`
 	AvailabilityZone string `json:"AvailabilityZone,omitempty"`
 }

@@ -19,17 +19,17 @@ type VpcEndpoint struct {
 	VpcID               string            `json:"VpcId"`
 	ServiceName         string            `json:"ServiceName"`
 	State               string            `json:"State"`
-	RouteTableIDs       []string          `json:"RouteTableIds"`
-	SubnetIDs           []string          `json:"SubnetIds"`
-	Groups              []GroupIdentifier `json:"Groups"`
+	RouteTableIDs       []string          `json:"RouteTableIds" locationName:"routeTableIdSet"`
+	SubnetIDs           []string          `json:"SubnetIds" locationName:"subnetIdSet"`
+	Groups              []GroupIdentifier `json:"Groups" locationName:"groupSet"`
 	IPAddressType       string            `json:"IpAddressType"`
 	DNSOptions          DNSOptions        `json:"DnsOptions"`
 	PrivateDNSEnabled   bool              `json:"PrivateDnsEnabled"`
 	RequesterManaged    bool              `json:"RequesterManaged"`
-	NetworkInterfaceIDs []string          `json:"NetworkInterfaceIds"`
-	DNSEntries          []DNSEntry        `json:"DnsEntries"`
+	NetworkInterfaceIDs []string          `json:"NetworkInterfaceIds" locationName:"networkInterfaceIdSet"`
+	DNSEntries          []DNSEntry        `json:"DnsEntries" locationName:"dnsEntrySet"`
 	CreationTimestamp   string            `json:"CreationTimestamp"`
-	Tags                []Tag             `json:"Tags"`
+	Tags                []Tag             `json:"Tags" locationName:"tagSet"`
 	OwnerID             string            `json:"OwnerId"`
 }
 
@@ -171,12 +171,12 @@ type CreateVpcEndpointInput struct {
 	VpcEndpointType   string             `json:"VpcEndpointType"`
 	VpcID             string             `json:"VpcId" aws:"required"`
 	ServiceName       string             `json:"ServiceName" aws:"required"`
-	SubnetIDs         []string           `json:"SubnetIds"`
-	SecurityGroupIDs  []string           `json:"SecurityGroupIds"`
+	SubnetIDs         []string           `json:"SubnetIds" locationName:"SubnetId"`
+	SecurityGroupIDs  []string           `json:"SecurityGroupIds" locationName:"SecurityGroupId"`
 	IPAddressType     string             `json:"IpAddressType"`
 	DNSOptions        *DNSOptions        `json:"DnsOptions"`
 	PrivateDNSEnabled *bool              `json:"PrivateDnsEnabled"`
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
 // CreateVpcEndpointOutput is {"VpcEndpoint": {...}}.
@@ -467,10 +467,10 @@ func (a *API) ownedEndpoint(tx *store.Tx, id string) (store.Endpoint, error) {
 type ModifyVpcEndpointInput struct {
 	DryRun                 bool        `json:"DryRun"`
 	VpcEndpointID          string      `json:"VpcEndpointId" aws:"required"`
-	AddSubnetIDs           []string    `json:"AddSubnetIds"`
-	RemoveSubnetIDs        []string    `json:"RemoveSubnetIds"`
-	AddSecurityGroupIDs    []string    `json:"AddSecurityGroupIds"`
-	RemoveSecurityGroupIDs []string    `json:"RemoveSecurityGroupIds"`
+	AddSubnetIDs           []string    `json:"AddSubnetIds" locationName:"AddSubnetId"`
+	RemoveSubnetIDs        []string    `json:"RemoveSubnetIds" locationName:"RemoveSubnetId"`
+	AddSecurityGroupIDs    []string    `json:"AddSecurityGroupIds" locationName:"AddSecurityGroupId"`
+	RemoveSecurityGroupIDs []string    `json:"RemoveSecurityGroupIds" locationName:"RemoveSecurityGroupId"`
 	IPAddressType          string      `json:"IpAddressType"`
 	DNSOptions             *DNSOptions `json:"DnsOptions"`
 	PrivateDNSEnabled      *bool       `json:"PrivateDnsEnabled"`
@@ -632,14 +632,14 @@ func containsFunc[T any](list []T, f func(T) bool) bool {
 // DescribeVpcEndpointsInput is ec2 describe-vpc-endpoints.
 type DescribeVpcEndpointsInput struct {
 	DryRun         bool     `json:"DryRun"`
-	VpcEndpointIDs []string `json:"VpcEndpointIds"`
-	Filters        []Filter `json:"Filters"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds" locationName:"VpcEndpointId"`
+	Filters        []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeVpcEndpointsOutput is {"VpcEndpoints": [...]}.
 type DescribeVpcEndpointsOutput struct {
-	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints"`
+	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints" locationName:"vpcEndpointSet"`
 	NextToken    string        `json:"NextToken,omitempty"`
 }
 
@@ -702,7 +702,7 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 // DeleteVpcEndpointsInput is ec2 delete-vpc-endpoints.
 type DeleteVpcEndpointsInput struct {
 	DryRun         bool     `json:"DryRun"`
-	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required" locationName:"VpcEndpointId"`
 }
 
 // DeleteVpcEndpointsOutput is {"Unsuccessful": [...]}.
@@ -767,7 +767,7 @@ func (a *API) DeleteVpcEndpoints(ctx context.Context, in *DeleteVpcEndpointsInpu
 type ConnectionsInput struct {
 	DryRun         bool     `json:"DryRun"`
 	ServiceID      string   `json:"ServiceId" aws:"required"`
-	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required"`
+	VpcEndpointIDs []string `json:"VpcEndpointIds" aws:"required" locationName:"VpcEndpointId"`
 }
 
 // AcceptVpcEndpointConnectionsInput is ec2 accept-vpc-endpoint-connections.
@@ -874,23 +874,23 @@ type VpcEndpointConnection struct {
 	VpcEndpointOwner        string     `json:"VpcEndpointOwner"`
 	VpcEndpointState        string     `json:"VpcEndpointState"`
 	CreationTimestamp       string     `json:"CreationTimestamp"`
-	DNSEntries              []DNSEntry `json:"DnsEntries"`
-	NetworkLoadBalancerArns []string   `json:"NetworkLoadBalancerArns"`
+	DNSEntries              []DNSEntry `json:"DnsEntries" locationName:"dnsEntrySet"`
+	NetworkLoadBalancerArns []string   `json:"NetworkLoadBalancerArns" locationName:"networkLoadBalancerArnSet"`
 	IPAddressType           string     `json:"IpAddressType"`
 	VpcEndpointConnectionID string     `json:"VpcEndpointConnectionId"`
-	Tags                    []Tag      `json:"Tags"`
+	Tags                    []Tag      `json:"Tags" locationName:"tagSet"`
 }
 
 // DescribeVpcEndpointConnectionsInput is ec2 describe-vpc-endpoint-connections.
 type DescribeVpcEndpointConnectionsInput struct {
 	DryRun  bool     `json:"DryRun"`
-	Filters []Filter `json:"Filters"`
+	Filters []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeVpcEndpointConnectionsOutput is {"VpcEndpointConnections": [...]}.
 type DescribeVpcEndpointConnectionsOutput struct {
-	VpcEndpointConnections []VpcEndpointConnection `json:"VpcEndpointConnections"`
+	VpcEndpointConnections []VpcEndpointConnection `json:"VpcEndpointConnections" locationName:"vpcEndpointConnectionSet"`
 	NextToken              string                  `json:"NextToken,omitempty"`
 }
 
@@ -947,18 +947,18 @@ type ServiceDetail struct {
 	ServiceName                     string              `json:"ServiceName"`
 	ServiceID                       string              `json:"ServiceId"`
 	ServiceType                     []ServiceTypeDetail `json:"ServiceType"`
-	AvailabilityZones               []string            `json:"AvailabilityZones"`
+	AvailabilityZones               []string            `json:"AvailabilityZones" locationName:"availabilityZoneSet"`
 	Owner                           string              `json:"Owner"`
-	BaseEndpointDNSNames            []string            `json:"BaseEndpointDnsNames"`
+	BaseEndpointDNSNames            []string            `json:"BaseEndpointDnsNames" locationName:"baseEndpointDnsNameSet"`
 	PrivateDNSName                  string              `json:"PrivateDnsName,omitempty"`
-	PrivateDNSNames                 []PrivateDNSDetail  `json:"PrivateDnsNames,omitempty"`
+	PrivateDNSNames                 []PrivateDNSDetail  `json:"PrivateDnsNames,omitempty" locationName:"privateDnsNameSet"`
 	VpcEndpointPolicySupported      bool                `json:"VpcEndpointPolicySupported"`
 	AcceptanceRequired              bool                `json:"AcceptanceRequired"`
 	ManagesVpcEndpoints             bool                `json:"ManagesVpcEndpoints"`
 	PayerResponsibility             string              `json:"PayerResponsibility,omitempty"`
-	Tags                            []Tag               `json:"Tags"`
+	Tags                            []Tag               `json:"Tags" locationName:"tagSet"`
 	PrivateDNSNameVerificationState string              `json:"PrivateDnsNameVerificationState,omitempty"`
-	SupportedIPAddressTypes         []string            `json:"SupportedIpAddressTypes"`
+	SupportedIPAddressTypes         []string            `json:"SupportedIpAddressTypes" locationName:"supportedIpAddressTypeSet"`
 }
 
 // PrivateDNSDetail is {"PrivateDnsName": ...}.
@@ -969,15 +969,15 @@ type PrivateDNSDetail struct {
 // DescribeVpcEndpointServicesInput is ec2 describe-vpc-endpoint-services.
 type DescribeVpcEndpointServicesInput struct {
 	DryRun       bool     `json:"DryRun"`
-	ServiceNames []string `json:"ServiceNames"`
-	Filters      []Filter `json:"Filters"`
+	ServiceNames []string `json:"ServiceNames" locationName:"ServiceName"`
+	Filters      []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeVpcEndpointServicesOutput is {"ServiceNames": [...], "ServiceDetails": [...]}.
 type DescribeVpcEndpointServicesOutput struct {
-	ServiceNames   []string        `json:"ServiceNames"`
-	ServiceDetails []ServiceDetail `json:"ServiceDetails"`
+	ServiceNames   []string        `json:"ServiceNames" locationName:"serviceNameSet"`
+	ServiceDetails []ServiceDetail `json:"ServiceDetails" locationName:"serviceDetailSet"`
 	NextToken      string          `json:"NextToken,omitempty"`
 }
 
@@ -1057,13 +1057,13 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 type NetworkInterface struct {
 	AvailabilityZone   string            `json:"AvailabilityZone"`
 	Description        string            `json:"Description"`
-	Groups             []GroupIdentifier `json:"Groups"`
+	Groups             []GroupIdentifier `json:"Groups" locationName:"groupSet"`
 	InterfaceType      string            `json:"InterfaceType"`
-	Ipv6Addresses      []Ipv6Address     `json:"Ipv6Addresses"`
+	Ipv6Addresses      []Ipv6Address     `json:"Ipv6Addresses" locationName:"ipv6AddressesSet"`
 	NetworkInterfaceID string            `json:"NetworkInterfaceId"`
 	OwnerID            string            `json:"OwnerId"`
 	PrivateIPAddress   string            `json:"PrivateIpAddress,omitempty"`
-	PrivateIPAddresses []PrivateIP       `json:"PrivateIpAddresses"`
+	PrivateIPAddresses []PrivateIP       `json:"PrivateIpAddresses" locationName:"privateIpAddressesSet"`
 	RequesterID        string            `json:"RequesterId"`
 	RequesterManaged   bool              `json:"RequesterManaged"`
 	Status             string            `json:"Status"`
@@ -1089,15 +1089,15 @@ type PrivateIP struct {
 
 // DescribeNetworkInterfacesInput is ec2 describe-network-interfaces.
 type DescribeNetworkInterfacesInput struct {
-	Filters             []Filter `json:"Filters"`
+	Filters             []Filter `json:"Filters" locationName:"filter"`
 	DryRun              bool     `json:"DryRun"`
-	NetworkInterfaceIDs []string `json:"NetworkInterfaceIds"`
+	NetworkInterfaceIDs []string `json:"NetworkInterfaceIds" locationName:"NetworkInterfaceId"`
 	EC2Paging
 }
 
 // DescribeNetworkInterfacesOutput is {"NetworkInterfaces": [...]}.
 type DescribeNetworkInterfacesOutput struct {
-	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces"`
+	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces" locationName:"networkInterfaceSet"`
 	NextToken         string             `json:"NextToken,omitempty"`
 }
 

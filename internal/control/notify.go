@@ -167,7 +167,7 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *C
 type DescribeVpcEndpointConnectionNotificationsInput struct {
 	DryRun                   bool     `json:"DryRun"`
 	ConnectionNotificationID string   `json:"ConnectionNotificationId"`
-	Filters                  []Filter `json:"Filters"`
+	Filters                  []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
@@ -236,7 +236,7 @@ type ModifyVpcEndpointConnectionNotificationInput struct {
 
 // ModifyVpcEndpointConnectionNotificationOutput is {"ReturnValue": true}.
 type ModifyVpcEndpointConnectionNotificationOutput struct {
-	ReturnValue bool `json:"ReturnValue"`
+	ReturnValue bool `json:"ReturnValue" locationName:"return"`
 }
 
 func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, error) {
@@ -290,7 +290,7 @@ func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in *M
 // delete-vpc-endpoint-connection-notifications.
 type DeleteVpcEndpointConnectionNotificationsInput struct {
 	DryRun                    bool     `json:"DryRun"`
-	ConnectionNotificationIDs []string `json:"ConnectionNotificationIds" aws:"required"`
+	ConnectionNotificationIDs []string `json:"ConnectionNotificationIds" aws:"required" locationName:"ConnectionNotificationId"`
 }
 
 // DeleteVpcEndpointConnectionNotificationsOutput is {"Unsuccessful": [...]}.

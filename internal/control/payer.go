@@ -16,7 +16,7 @@ type ModifyVpcEndpointServicePayerResponsibilityInput struct {
 
 // ModifyVpcEndpointServicePayerResponsibilityOutput is {"ReturnValue": true}.
 type ModifyVpcEndpointServicePayerResponsibilityOutput struct {
-	ReturnValue bool `json:"ReturnValue"`
+	ReturnValue bool `json:"ReturnValue" locationName:"return"`
 }
 
 // ModifyVpcEndpointServicePayerResponsibility makes the service owner pay

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"unicode"
@@ -21,16 +22,35 @@ import (
 // MissingMembers returns the AWS names of the required members of in (a
 // struct or a pointer to one) that are not set: an empty string, a nil or
 // empty list or map, a nil pointer. Members of embedded structs count as
-// members of in.
+// members of in. Required members of the structures in is given are
+// checked too, and named by their path: Tags[0].Key.
 func MissingMembers(in any) []string {
-	v := reflect.ValueOf(in)
-	for v.Kind() == reflect.Pointer {
+	return missingIn(reflect.ValueOf(in), "")
+}
+
+func missingIn(v reflect.Value, path string) []string {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return nil
 		}
 		v = v.Elem()
 	}
-	if v.Kind() != reflect.Struct {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Array:
+		var out []string
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, missingIn(v.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []string
+		iter := v.MapRange()
+		for iter.Next() {
+			out = append(out, missingIn(iter.Value(), fmt.Sprintf("%s[%v]", path, iter.Key()))...)
+		}
+		return out
+	case reflect.Struct:
+	default:
 		return nil
 	}
 	var out []string
@@ -38,15 +58,21 @@ func MissingMembers(in any) []string {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			out = append(out, MissingMembers(v.Field(i).Interface())...)
+			out = append(out, missingIn(v.Field(i), path)...)
 			continue
 		}
-		if !f.IsExported() || !HasOption(f.Tag, "required") {
+		if !f.IsExported() {
 			continue
 		}
-		if isUnset(v.Field(i)) {
-			out = append(out, MemberName(f))
+		name := MemberName(f)
+		if path != "" {
+			name = path + "." + name
 		}
+		if HasOption(f.Tag, "required") && isUnset(v.Field(i)) {
+			out = append(out, name)
+			continue
+		}
+		out = append(out, missingIn(v.Field(i), name)...)
 	}
 	return out
 }
@@ -104,13 +130,33 @@ func requiredELB(in any) error {
 	}
 	parts := make([]string, len(m))
 	for i, name := range m {
-		parts[i] = "Value null at '" + lowerFirst(name) + "' failed to satisfy constraint: Member must not be null"
+		parts[i] = "Value null at '" + elbPath(name) + "' failed to satisfy constraint: Member must not be null"
 	}
 	noun := "error"
 	if len(m) > 1 {
 		noun = "errors"
 	}
 	return elbValidation("%d validation %s detected: %s", len(m), noun, strings.Join(parts, "; "))
+}
+
+// elbPath writes a member path as ELBv2's validation does:
+// Targets[0].Id is targets.1.member.id.
+func elbPath(path string) string {
+	var b strings.Builder
+	for _, seg := range strings.Split(path, ".") {
+		name, idx, list := strings.Cut(seg, "[")
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(lowerFirst(name))
+		for list {
+			var n int
+			fmt.Sscanf(idx, "%d]", &n)
+			fmt.Fprintf(&b, ".%d.member", n+1)
+			_, idx, list = strings.Cut(idx, "[")
+		}
+	}
+	return b.String()
 }
 
 func lowerFirst(s string) string {

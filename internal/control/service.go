@@ -18,16 +18,16 @@ type ServiceConfiguration struct {
 	ServiceID                   string                      `json:"ServiceId"`
 	ServiceName                 string                      `json:"ServiceName"`
 	ServiceState                string                      `json:"ServiceState"`
-	AvailabilityZones           []string                    `json:"AvailabilityZones"`
+	AvailabilityZones           []string                    `json:"AvailabilityZones" locationName:"availabilityZoneSet"`
 	AcceptanceRequired          bool                        `json:"AcceptanceRequired"`
 	ManagesVpcEndpoints         bool                        `json:"ManagesVpcEndpoints"`
-	NetworkLoadBalancerArns     []string                    `json:"NetworkLoadBalancerArns"`
-	SupportedIPAddressTypes     []string                    `json:"SupportedIpAddressTypes"`
-	BaseEndpointDNSNames        []string                    `json:"BaseEndpointDnsNames"`
+	NetworkLoadBalancerArns     []string                    `json:"NetworkLoadBalancerArns" locationName:"networkLoadBalancerArnSet"`
+	SupportedIPAddressTypes     []string                    `json:"SupportedIpAddressTypes" locationName:"supportedIpAddressTypeSet"`
+	BaseEndpointDNSNames        []string                    `json:"BaseEndpointDnsNames" locationName:"baseEndpointDnsNameSet"`
 	PrivateDNSName              string                      `json:"PrivateDnsName,omitempty"`
 	PrivateDNSNameConfiguration PrivateDNSNameConfiguration `json:"PrivateDnsNameConfiguration"`
 	PayerResponsibility         string                      `json:"PayerResponsibility,omitempty"`
-	Tags                        []Tag                       `json:"Tags"`
+	Tags                        []Tag                       `json:"Tags" locationName:"tagSet"`
 }
 
 // ServiceTypeDetail is {"ServiceType": "Interface"}.
@@ -120,9 +120,9 @@ type CreateVpcEndpointServiceConfigurationInput struct {
 	DryRun                  bool               `json:"DryRun"`
 	AcceptanceRequired      *bool              `json:"AcceptanceRequired"` // nil: true, as the console's default
 	PrivateDNSName          string             `json:"PrivateDnsName"`
-	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns"`
-	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes"`
-	TagSpecifications       []TagSpecification `json:"TagSpecifications"`
+	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns" locationName:"NetworkLoadBalancerArn"`
+	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes" locationName:"SupportedIpAddressType"`
+	TagSpecifications       []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
 // CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration": {...}}.
@@ -297,10 +297,10 @@ type ModifyVpcEndpointServiceConfigurationInput struct {
 	PrivateDNSName                string   `json:"PrivateDnsName"`
 	RemovePrivateDNSName          bool     `json:"RemovePrivateDnsName"`
 	AcceptanceRequired            *bool    `json:"AcceptanceRequired"`
-	AddNetworkLoadBalancerArns    []string `json:"AddNetworkLoadBalancerArns"`
-	RemoveNetworkLoadBalancerArns []string `json:"RemoveNetworkLoadBalancerArns"`
-	AddSupportedIPAddressTypes    []string `json:"AddSupportedIpAddressTypes"`
-	RemoveSupportedIPAddressTypes []string `json:"RemoveSupportedIpAddressTypes"`
+	AddNetworkLoadBalancerArns    []string `json:"AddNetworkLoadBalancerArns" locationName:"AddNetworkLoadBalancerArn"`
+	RemoveNetworkLoadBalancerArns []string `json:"RemoveNetworkLoadBalancerArns" locationName:"RemoveNetworkLoadBalancerArn"`
+	AddSupportedIPAddressTypes    []string `json:"AddSupportedIpAddressTypes" locationName:"AddSupportedIpAddressType"`
+	RemoveSupportedIPAddressTypes []string `json:"RemoveSupportedIpAddressTypes" locationName:"RemoveSupportedIpAddressType"`
 }
 
 // ModifyVpcEndpointServiceConfigurationOutput is {"Return": true}.
@@ -415,14 +415,14 @@ func remove(list []string, s string) []string {
 // describe-vpc-endpoint-service-configurations.
 type DescribeVpcEndpointServiceConfigurationsInput struct {
 	DryRun     bool     `json:"DryRun"`
-	ServiceIDs []string `json:"ServiceIds"`
-	Filters    []Filter `json:"Filters"`
+	ServiceIDs []string `json:"ServiceIds" locationName:"ServiceId"`
+	Filters    []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeVpcEndpointServiceConfigurationsOutput is {"ServiceConfigurations": [...]}.
 type DescribeVpcEndpointServiceConfigurationsOutput struct {
-	ServiceConfigurations []ServiceConfiguration `json:"ServiceConfigurations"`
+	ServiceConfigurations []ServiceConfiguration `json:"ServiceConfigurations" locationName:"serviceConfigurationSet"`
 	NextToken             string                 `json:"NextToken,omitempty"`
 }
 
@@ -535,7 +535,7 @@ type AllowedPrincipal struct {
 // delete-vpc-endpoint-service-configurations.
 type DeleteVpcEndpointServiceConfigurationsInput struct {
 	DryRun     bool     `json:"DryRun"`
-	ServiceIDs []string `json:"ServiceIds" aws:"required"`
+	ServiceIDs []string `json:"ServiceIds" aws:"required" locationName:"ServiceId"`
 }
 
 // DeleteVpcEndpointServiceConfigurationsOutput is {"Unsuccessful": [...]}.
@@ -552,8 +552,8 @@ type ModifyVpcEndpointServicePermissionsInput struct {
 
 // ModifyVpcEndpointServicePermissionsOutput is the AWS answer.
 type ModifyVpcEndpointServicePermissionsOutput struct {
-	AddedPrincipals []AllowedPrincipal `json:"AddedPrincipals,omitempty"`
-	ReturnValue     bool               `json:"ReturnValue"`
+	AddedPrincipals []AllowedPrincipal `json:"AddedPrincipals,omitempty" locationName:"addedPrincipalSet"`
+	ReturnValue     bool               `json:"ReturnValue" locationName:"return"`
 }
 
 func principalType(p string) string {
@@ -639,7 +639,7 @@ func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in *Modif
 type DescribeVpcEndpointServicePermissionsInput struct {
 	DryRun    bool     `json:"DryRun"`
 	ServiceID string   `json:"ServiceId" aws:"required"`
-	Filters   []Filter `json:"Filters"`
+	Filters   []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
@@ -700,7 +700,7 @@ type StartVpcEndpointServicePrivateDnsVerificationInput struct {
 
 // StartVpcEndpointServicePrivateDnsVerificationOutput is {"ReturnValue": true}.
 type StartVpcEndpointServicePrivateDnsVerificationOutput struct {
-	ReturnValue bool `json:"ReturnValue"`
+	ReturnValue bool `json:"ReturnValue" locationName:"return"`
 }
 
 // verificationNames are where the TXT challenge may be published, in the

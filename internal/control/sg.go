@@ -13,14 +13,14 @@ import (
 
 // SecurityGroup is the EC2 SecurityGroup shape.
 type SecurityGroup struct {
-	Description         string         `json:"Description"`
+	Description         string         `json:"Description" locationName:"groupDescription"`
 	GroupName           string         `json:"GroupName"`
 	IPPermissions       []IPPermission `json:"IpPermissions"`
 	OwnerID             string         `json:"OwnerId"`
 	GroupID             string         `json:"GroupId"`
 	IPPermissionsEgress []IPPermission `json:"IpPermissionsEgress"`
 	VpcID               string         `json:"VpcId"`
-	Tags                []Tag          `json:"Tags"`
+	Tags                []Tag          `json:"Tags" locationName:"tagSet"`
 }
 
 // IPPermission is one rule set: protocol, ports, source ranges.
@@ -31,7 +31,7 @@ type IPPermission struct {
 	Ipv6Ranges       []Ipv6Range `json:"Ipv6Ranges"`
 	PrefixListIDs    []string    `json:"PrefixListIds"`
 	ToPort           *int        `json:"ToPort,omitempty"`
-	UserIDGroupPairs []string    `json:"UserIdGroupPairs"`
+	UserIDGroupPairs []string    `json:"UserIdGroupPairs" locationName:"groups"`
 }
 
 // IPRange is an IPv4 source.
@@ -48,17 +48,17 @@ type Ipv6Range struct {
 
 // CreateSecurityGroupInput is ec2 create-security-group.
 type CreateSecurityGroupInput struct {
-	Description       string             `json:"Description" aws:"required"`
+	Description       string             `json:"Description" aws:"required" locationName:"GroupDescription"`
 	GroupName         string             `json:"GroupName" aws:"required"`
 	VpcID             string             `json:"VpcId"` // default: the caller's default VPC
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 	DryRun            bool               `json:"DryRun"`
 }
 
 // CreateSecurityGroupOutput is {"GroupId": ...}.
 type CreateSecurityGroupOutput struct {
 	GroupID string `json:"GroupId"`
-	Tags    []Tag  `json:"Tags,omitempty"`
+	Tags    []Tag  `json:"Tags,omitempty" locationName:"tagSet"`
 }
 
 // CreateSecurityGroup creates a group with no inbound rules.
@@ -133,7 +133,7 @@ type IngressInput struct {
 // AuthorizeSecurityGroupIngressInput is ec2 authorize-security-group-ingress.
 type AuthorizeSecurityGroupIngressInput struct {
 	IngressInput
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
 // AuthorizeSecurityGroupIngressOutput is {"Return": true}.
@@ -334,16 +334,16 @@ func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in *RevokeSecurity
 
 // DescribeSecurityGroupsInput is ec2 describe-security-groups.
 type DescribeSecurityGroupsInput struct {
-	Filters    []Filter `json:"Filters"`
-	GroupIDs   []string `json:"GroupIds"`
-	GroupNames []string `json:"GroupNames"`
+	Filters    []Filter `json:"Filters" locationName:"Filter"`
+	GroupIDs   []string `json:"GroupIds" locationName:"GroupId"`
+	GroupNames []string `json:"GroupNames" locationName:"GroupName"`
 	DryRun     bool     `json:"DryRun"`
 	EC2Paging
 }
 
 // DescribeSecurityGroupsOutput is {"SecurityGroups": [...]}.
 type DescribeSecurityGroupsOutput struct {
-	SecurityGroups []SecurityGroup `json:"SecurityGroups"`
+	SecurityGroups []SecurityGroup `json:"SecurityGroups" locationName:"securityGroupInfo"`
 	NextToken      string          `json:"NextToken,omitempty"`
 }
 

@@ -72,8 +72,8 @@ func (a *API) ec2OwnedResource(tx *store.Tx, id string) error {
 // CreateTagsInput is ec2 create-tags.
 type CreateTagsInput struct {
 	DryRun    bool     `json:"DryRun"`
-	Resources []string `json:"Resources" aws:"required"`
-	Tags      []Tag    `json:"Tags" aws:"required"`
+	Resources []string `json:"Resources" aws:"required" locationName:"ResourceId"`
+	Tags      []Tag    `json:"Tags" aws:"required" locationName:"Tag"`
 }
 
 // CreateTagsOutput is empty: the AWS CLI prints nothing.
@@ -123,8 +123,8 @@ type TagToDelete struct {
 // DeleteTagsInput is ec2 delete-tags.
 type DeleteTagsInput struct {
 	DryRun    bool          `json:"DryRun"`
-	Resources []string      `json:"Resources" aws:"required"`
-	Tags      []TagToDelete `json:"Tags"`
+	Resources []string      `json:"Resources" aws:"required" locationName:"resourceId"`
+	Tags      []TagToDelete `json:"Tags" locationName:"tag"`
 }
 
 // DeleteTagsOutput is empty: the AWS CLI prints nothing.
@@ -204,14 +204,14 @@ type EC2TagDescription struct {
 // from elbv2's DescribeTags).
 type DescribeTagsEC2Input struct {
 	DryRun  bool     `json:"DryRun"`
-	Filters []Filter `json:"Filters"`
+	Filters []Filter `json:"Filters" locationName:"Filter"`
 	EC2Paging
 }
 
 // DescribeTagsEC2Output is {"Tags": [...]} with NextToken when truncated.
 type DescribeTagsEC2Output struct {
 	NextToken string              `json:"NextToken,omitempty"`
-	Tags      []EC2TagDescription `json:"Tags"`
+	Tags      []EC2TagDescription `json:"Tags" locationName:"tagSet"`
 }
 
 // DescribeTagsEC2 lists the tags of the caller's EC2 resources, by

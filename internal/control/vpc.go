@@ -22,7 +22,7 @@ type Vpc struct {
 	Ipv6CidrBlockAssociationSet []Ipv6CidrAssociation  `json:"Ipv6CidrBlockAssociationSet"`
 	CidrBlockAssociationSet     []CidrBlockAssociation `json:"CidrBlockAssociationSet"`
 	IsDefault                   bool                   `json:"IsDefault"`
-	Tags                        []Tag                  `json:"Tags"`
+	Tags                        []Tag                  `json:"Tags" locationName:"tagSet"`
 }
 
 // Ipv6CidrAssociation is an IPv6 block of a VPC (the model's
@@ -63,7 +63,7 @@ type Subnet struct {
 	Ipv6CidrBlockAssociationSet []SubnetIpv6CidrBlockAssociation `json:"Ipv6CidrBlockAssociationSet"`
 	SubnetArn                   string                           `json:"SubnetArn"`
 	Ipv6Native                  bool                             `json:"Ipv6Native"`
-	Tags                        []Tag                            `json:"Tags"`
+	Tags                        []Tag                            `json:"Tags" locationName:"tagSet"`
 }
 
 // ensureDefaultVPC makes sure the caller's default VPC exists before a
@@ -173,7 +173,7 @@ func mustHexBytes(h string) []byte {
 type CreateVpcInput struct {
 	CidrBlock                   string             `json:"CidrBlock"`
 	AmazonProvidedIpv6CidrBlock bool               `json:"AmazonProvidedIpv6CidrBlock"`
-	TagSpecifications           []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications           []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 	DryRun                      bool               `json:"DryRun"`
 }
 
@@ -283,15 +283,15 @@ func tagsFor(specs []TagSpecification, resourceType string) (map[string]string, 
 
 // DescribeVpcsInput is ec2 describe-vpcs.
 type DescribeVpcsInput struct {
-	Filters []Filter `json:"Filters"`
-	VpcIDs  []string `json:"VpcIds"`
+	Filters []Filter `json:"Filters" locationName:"Filter"`
+	VpcIDs  []string `json:"VpcIds" locationName:"VpcId"`
 	DryRun  bool     `json:"DryRun"`
 	EC2Paging
 }
 
 // DescribeVpcsOutput is {"Vpcs": [...]}.
 type DescribeVpcsOutput struct {
-	Vpcs      []Vpc  `json:"Vpcs"`
+	Vpcs      []Vpc  `json:"Vpcs" locationName:"vpcSet"`
 	NextToken string `json:"NextToken,omitempty"`
 }
 
@@ -434,7 +434,7 @@ func (a *API) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutp
 
 // CreateSubnetInput is ec2 create-subnet.
 type CreateSubnetInput struct {
-	TagSpecifications []TagSpecification `json:"TagSpecifications"`
+	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 	AvailabilityZone  string             `json:"AvailabilityZone"`
 	CidrBlock         string             `json:"CidrBlock"`
 	Ipv6CidrBlock     string             `json:"Ipv6CidrBlock"`
@@ -572,15 +572,15 @@ func (a *API) subnetView(tx *store.Tx, s store.Subnet) (*Subnet, error) {
 
 // DescribeSubnetsInput is ec2 describe-subnets.
 type DescribeSubnetsInput struct {
-	Filters   []Filter `json:"Filters"`
-	SubnetIDs []string `json:"SubnetIds"`
+	Filters   []Filter `json:"Filters" locationName:"Filter"`
+	SubnetIDs []string `json:"SubnetIds" locationName:"SubnetId"`
 	DryRun    bool     `json:"DryRun"`
 	EC2Paging
 }
 
 // DescribeSubnetsOutput is {"Subnets": [...]}.
 type DescribeSubnetsOutput struct {
-	Subnets   []Subnet `json:"Subnets"`
+	Subnets   []Subnet `json:"Subnets" locationName:"subnetSet"`
 	NextToken string   `json:"NextToken,omitempty"`
 }
 

@@ -20,7 +20,8 @@
 //     key in upper case, a list of scalars on one line, and a bare scalar
 //     printed as is — so `--query X.Id --output text` prints just the ID.
 //     Like the AWS CLI, null prints as None and booleans as True/False.
-//   - table and wide: kubectl-style columns without borders. With a Table
+//   - table and wide: kubectl-style columns without borders (the header line
+//     in bold with WithColor(true), the only colour plink prints). With a Table
 //     spec and no --query, rows come from Table.List and cells from
 //     Table.Columns; wide adds the Wide columns. With a --query, or without
 //     a spec, a generic table is built from whatever value there is.
@@ -76,12 +77,12 @@ var formats = []string{FormatJSON, FormatText, FormatTable, FormatWide, FormatYA
 func Formats() []string { return slices.Clone(formats) }
 
 // ErrUnknownFormat is wrapped by New when the format is not one of Formats.
-// Callers map it to a usage error (exit 2).
+// Callers map it to a usage error (exit 252).
 var ErrUnknownFormat = errors.New("unknown output format")
 
 // ErrInvalidQuery is wrapped by New when --query does not compile, and by
 // Print when it cannot be evaluated on the value (for example a function
-// given the wrong type). Callers map it to a usage error (exit 2).
+// given the wrong type). Callers map it to a usage error (exit 252).
 var ErrInvalidQuery = errors.New("invalid --query")
 
 // Column is one table column: Header, and Path, a JMESPath expression
@@ -117,6 +118,17 @@ type Printer struct {
 	format string
 	query  string
 	expr   jmespath.JMESPath // nil without a query
+	color  bool
+}
+
+// WithColor returns a copy of p that prints the header line of -o table and
+// -o wide in bold when color is true (the --color option; whether standard
+// output is a terminal and NO_COLOR are the caller's to decide). Other
+// formats never carry colour: their output is data for programs.
+func (p *Printer) WithColor(color bool) *Printer {
+	c := *p
+	c.color = color
+	return &c
 }
 
 // New returns a printer for format (json, yaml, table, wide, text; "" means
@@ -159,6 +171,7 @@ func (p *Printer) Print(w io.Writer, v any, t *Table) error {
 	if err != nil {
 		return err
 	}
+	doc.color = p.color
 	var buf bytes.Buffer
 	if err := p.render(&buf, doc, t); err != nil {
 		return err

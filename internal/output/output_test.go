@@ -376,3 +376,33 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// WithColor(true) puts the header line of a table, and only that, in bold;
+// other formats and WithColor(false) print no escape sequence.
+func TestPrintColor(t *testing.T) {
+	v := map[string]any{"Vpcs": []any{map[string]any{"VpcId": "vpc-1"}}}
+	spec := &Table{List: "Vpcs", Columns: []Column{{Header: "VPC ID", Path: "VpcId"}}}
+	print := func(format string, color bool) string {
+		t.Helper()
+		p, err := New(format, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := p.WithColor(color).Print(&b, v, spec); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if got, want := print(FormatTable, true), "\x1b[1mVPC ID\x1b[0m\nvpc-1\n"; got != want {
+		t.Errorf("table with colour: %q, want %q", got, want)
+	}
+	if got, want := print(FormatTable, false), "VPC ID\nvpc-1\n"; got != want {
+		t.Errorf("table without colour: %q, want %q", got, want)
+	}
+	for _, f := range []string{FormatJSON, FormatYAML, FormatText} {
+		if got := print(f, true); strings.Contains(got, "\x1b") {
+			t.Errorf("%s with colour carries an escape sequence: %q", f, got)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func writeSpecTable(buf *bytes.Buffer, doc *document, value any, t *Table, wide 
 		}
 		rows = append(rows, row)
 	}
-	return renderTable(buf, headers, rows)
+	return renderTable(buf, doc.color, headers, rows)
 }
 
 // writeGenericTable prints any value as a table:
@@ -110,13 +110,13 @@ func writeGenericTable(buf *bytes.Buffer, doc *document, value any) error {
 				}
 				rows = append(rows, row)
 			}
-			return renderTable(buf, nil, padRows(rows))
+			return renderTable(buf, doc.color, nil, padRows(rows))
 		default:
 			rows := make([][]string, 0, len(v))
 			for _, el := range v {
 				rows = append(rows, []string{doc.cellString(el)})
 			}
-			return renderTable(buf, []string{"VALUE"}, rows)
+			return renderTable(buf, doc.color, []string{"VALUE"}, rows)
 		}
 	case map[string]any:
 		fields := doc.flatten(v, "", nil)
@@ -124,7 +124,7 @@ func writeGenericTable(buf *bytes.Buffer, doc *document, value any) error {
 		for _, f := range fields {
 			rows = append(rows, []string{f.Path, doc.cellString(f.Value)})
 		}
-		return renderTable(buf, []string{"KEY", "VALUE"}, rows)
+		return renderTable(buf, doc.color, []string{"KEY", "VALUE"}, rows)
 	default:
 		buf.WriteString(escape.Control(doc.cellString(v)))
 		buf.WriteByte('\n')
@@ -191,7 +191,7 @@ func objectsTable(buf *bytes.Buffer, doc *document, list []any) error {
 		}
 		rows = append(rows, row)
 	}
-	return renderTable(buf, headers, rows)
+	return renderTable(buf, doc.color, headers, rows)
 }
 
 // isFlat reports whether v is a scalar or a list of scalars.
@@ -289,7 +289,8 @@ func (d *document) compactJSON(v any) string {
 // borders, left-aligned, columns separated by three spaces, no trailing
 // spaces. With headers and no rows it prints the header line alone.
 // Control characters in headers and cells print escaped (escape.Control).
-func renderTable(buf *bytes.Buffer, headers []string, rows [][]string) error {
+// With color the header line is bold (SGR 1), the only colour plink prints.
+func renderTable(buf *bytes.Buffer, color bool, headers []string, rows [][]string) error {
 	if len(headers) == 0 && len(rows) == 0 {
 		return nil
 	}
@@ -326,12 +327,24 @@ func renderTable(buf *bytes.Buffer, headers []string, rows [][]string) error {
 	if err := table.Render(); err != nil {
 		return fmt.Errorf("printing table: %w", err)
 	}
+	first := true
 	for line := range strings.Lines(out.String()) {
-		buf.WriteString(strings.TrimRight(line, " \n"))
+		line = strings.TrimRight(line, " \n")
+		if first && color && len(headers) > 0 {
+			line = sgrBold + line + sgrReset
+		}
+		first = false
+		buf.WriteString(line)
 		buf.WriteByte('\n')
 	}
 	return nil
 }
+
+// The escape sequences around a coloured table's header line.
+const (
+	sgrBold  = "\x1b[1m"
+	sgrReset = "\x1b[0m"
+)
 
 // Heading turns a JSON key into a kubectl-style column header:
 // "VpcEndpointId" -> "VPC ENDPOINT ID", "DNSName" -> "DNS NAME",

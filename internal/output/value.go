@@ -17,6 +17,7 @@ import (
 type document struct {
 	root  any
 	order map[uintptr][]string // map identity -> keys in written order
+	color bool                 // table headers in bold (the printer's WithColor)
 }
 
 // keys returns the keys of m in document order when known, else sorted.

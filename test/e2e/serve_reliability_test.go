@@ -185,8 +185,8 @@ func TestServeFlagsRangeChecked(t *testing.T) {
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			res := e.runBounded(5*time.Second, nil, args...)
-			if res.stillRunning || res.code != 2 || !strings.Contains(res.output, "65535") {
-				t.Errorf("still running %v, exit %d; want exit 2 naming the range\n%s", res.stillRunning, res.code, res.output)
+			if res.stillRunning || res.code != 252 || !strings.Contains(res.output, "65535") {
+				t.Errorf("still running %v, exit %d; want exit 252 naming the range\n%s", res.stillRunning, res.code, res.output)
 			}
 		})
 	}
@@ -204,8 +204,8 @@ func TestOneServePerStore(t *testing.T) {
 	first := e.serve()
 	res := e.runBounded(10*time.Second, nil, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
 	pid := strconv.Itoa(first.cmd.Process.Pid)
-	if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "process "+pid) {
-		t.Errorf("second serve on the store: still running %v, exit %d; want exit 1 naming process %s\n%s",
+	if res.stillRunning || res.code != 255 || !strings.Contains(res.output, "process "+pid) {
+		t.Errorf("second serve on the store: still running %v, exit %d; want exit 255 naming process %s\n%s",
 			res.stillRunning, res.code, pid, res.output)
 	}
 	if _, _, err := roundTrip(lo, ep.addr(t, "a", svc.Port)); err != nil {
@@ -237,8 +237,8 @@ func TestOneServePerFreshStore(t *testing.T) {
 			}
 			res := e.runBounded(10*time.Second, nil, "--db", db, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
 			pid := strconv.Itoa(first.cmd.Process.Pid)
-			if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "process "+pid) {
-				t.Errorf("second serve on the store: still running %v, exit %d; want exit 1 naming process %s\n%s",
+			if res.stillRunning || res.code != 255 || !strings.Contains(res.output, "process "+pid) {
+				t.Errorf("second serve on the store: still running %v, exit %d; want exit 255 naming process %s\n%s",
 					res.stillRunning, res.code, pid, res.output)
 			}
 		})
@@ -247,7 +247,7 @@ func TestOneServePerFreshStore(t *testing.T) {
 
 // TestSecondSignalStopsAtOnce: SIGTERM starts a 60 s drain with a
 // connection open; a second SIGTERM ends it at once (it used to be
-// ignored), with exit 1 and "second signal: exiting now".
+// ignored), with exit 255 and "second signal: exiting now".
 func TestSecondSignalStopsAtOnce(t *testing.T) {
 	e := newEnv(t)
 	b := startBackend(t, "drain", "127.0.0.1:0", false)
@@ -283,8 +283,8 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 		t.Fatal("serve still draining 5 s after a second SIGTERM")
 	}
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Errorf("exit after a second signal: %v, want exit status 1", err)
+	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+		t.Errorf("exit after a second signal: %v, want exit status 255", err)
 	}
 	if !strings.Contains(srv.logs.String(), "second signal: exiting now") {
 		t.Errorf("no \"second signal: exiting now\" in the log:\n%s", srv.logs.String())
@@ -354,10 +354,10 @@ func TestFDLimit(t *testing.T) {
 	}
 	srv.stop()
 
-	// Started with all of them: exit 1 at once, naming limit and remedy.
+	// Started with all of them: exit 255 at once, naming limit and remedy.
 	res := e.runBounded(20*time.Second, pre, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
-	if res.stillRunning || res.code != 1 {
-		t.Errorf("serve started under a limit too low for its listeners: still running %v, exit %d; want exit 1\n%s",
+	if res.stillRunning || res.code != 255 {
+		t.Errorf("serve started under a limit too low for its listeners: still running %v, exit %d; want exit 255\n%s",
 			res.stillRunning, res.code, tail(res.output, 2000))
 	}
 	for _, want := range []string{"out of file descriptors", fmt.Sprintf("soft %d, hard %d", limit, limit), "ulimit -n", "fewer endpoints"} {
@@ -368,8 +368,8 @@ func TestFDLimit(t *testing.T) {
 
 	// serve --check says the same and exits 1.
 	res = e.runBounded(20*time.Second, pre, "serve", "--check", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
-	if res.stillRunning || res.code != 1 || !strings.Contains(res.output, "out of file descriptors") {
-		t.Errorf("serve --check under the limit: exit %d, want 1 and an error naming the limit\n%s", res.code, tail(res.output, 2000))
+	if res.stillRunning || res.code != 255 || !strings.Contains(res.output, "out of file descriptors") {
+		t.Errorf("serve --check under the limit: exit %d, want 255 and an error naming the limit\n%s", res.code, tail(res.output, 2000))
 	}
 }
 
@@ -542,7 +542,7 @@ func TestStaleLoAddressesRemoved(t *testing.T) {
 }
 
 // TestBackendSecondSignal: plink backend drains for up to 5 s on SIGTERM;
-// a second SIGTERM stops it at once, with exit 1.
+// a second SIGTERM stops it at once, with exit 255.
 func TestBackendSecondSignal(t *testing.T) {
 	e := newEnv(t)
 	ready := filepath.Join(e.dir, "backend.json")
@@ -593,8 +593,8 @@ func TestBackendSecondSignal(t *testing.T) {
 	case err := <-done:
 		done <- err
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Errorf("exit after a second signal: %v, want exit status 1", err)
+		if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+			t.Errorf("exit after a second signal: %v, want exit status 255", err)
 		}
 		if !strings.Contains(logs.String(), "second signal: exiting now") {
 			t.Errorf("no \"second signal: exiting now\" in the log:\n%s", logs.String())

@@ -61,6 +61,7 @@ func newFixture(e *env) *fixture {
 		"--acceptance-required")
 	f.SVCName = e.text(provider, "ServiceConfigurations[0].ServiceName", "describe-endpoint-service-configurations",
 		"--service-ids", f.SVC)
+	e.plink(provider, "create-tags", "--resources", f.SVC, "--tags", "Key=team,Value=edge")
 	e.plink(provider, "modify-endpoint-service-permissions", "--service-id", f.SVC,
 		"--add-allowed-principals", "arn:aws:iam::"+consumer+":root")
 	f.PNotif = e.text(provider, "ConnectionNotification.ConnectionNotificationId", "create-endpoint-connection-notification",
@@ -70,6 +71,7 @@ func newFixture(e *env) *fixture {
 	f.CVPC = e.text(consumer, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	cs := subnetsByZone(e, consumer, f.CVPC)
 	f.CSA, f.CSB = cs["us-east-1a"], cs["us-east-1b"]
+	e.plink(consumer, "create-tags", "--resources", f.CVPC, "--tags", "Key=team,Value=app")
 	f.CSubnet = e.text(consumer, "Subnet.SubnetId", "create-subnet", "--vpc-id", f.CVPC, "--cidr-block",
 		strings.TrimSuffix(cidrBase(e, consumer, f.CVPC), "0.0/16")+"64.0/20", "--availability-zone", "us-east-1c")
 	f.CSG = e.text(consumer, "GroupId", "create-security-group", "--group-name", "csg", "--description", "consumer group", "--vpc-id", f.CVPC)

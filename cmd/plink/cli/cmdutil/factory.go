@@ -7,10 +7,14 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/plink-dev/plink/internal/config"
@@ -31,6 +35,9 @@ type Factory struct {
 	storeOnce sync.Once
 	st        *store.Store
 	stErr     error
+
+	debugOnce sync.Once
+	debug     *slog.Logger
 }
 
 // New returns a factory over the given streams.
@@ -38,13 +45,26 @@ func New(io *iostreams.IOStreams) *Factory {
 	return &Factory{IO: io, Now: func() time.Time { return time.Now().UTC() }}
 }
 
-// Config loads the settings once.
+// Config loads the settings once. With --debug the resolved settings are
+// logged (plink has no secrets: the account, principal and region are the
+// whole identity) and the log level is debug.
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
+		if err := f.checkEndpointURL(); err != nil {
+			f.cfgErr = err
+			return
+		}
 		f.cfg, f.cfgErr = config.Load(f.Flags)
 		if f.cfgErr != nil {
-			f.cfgErr = &UsageError{Err: f.cfgErr}
+			f.cfgErr = &ConfigError{Err: f.cfgErr}
+			return
 		}
+		if f.flagBool("debug") {
+			f.cfg.LogLevel = slog.LevelDebug
+		}
+		f.Debug().Debug("config", "account", f.cfg.Account, "principal", f.cfg.Principal,
+			"region", f.cfg.Region, "profile", f.cfg.Profile, "config_file", f.cfg.File,
+			"store", f.cfg.DB, "output", f.cfg.Output, "query", f.cfg.Query, "color", f.colorMode())
 	})
 	return f.cfg, f.cfgErr
 }
@@ -57,9 +77,88 @@ func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 			f.stErr = err
 			return
 		}
+		start := time.Now()
 		f.st, f.stErr = store.Open(ctx, cfg.DB)
+		f.Debug().Debug("store open", "path", cfg.DB, "duration", time.Since(start), "err", f.stErr)
 	})
 	return f.st, f.stErr
+}
+
+// Debug is the --debug log: slog lines at debug level on standard error
+// with --debug, nothing without.
+func (f *Factory) Debug() *slog.Logger {
+	f.debugOnce.Do(func() {
+		if f.flagBool("debug") {
+			f.debug = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		} else {
+			f.debug = slog.New(slog.DiscardHandler)
+		}
+	})
+	return f.debug
+}
+
+// Color says whether table headers are coloured: --color on always, off
+// never, auto (the default) when standard output is a terminal and NO_COLOR
+// is unset. An explicit --color on beats NO_COLOR, as no-color.org asks of
+// command-line options.
+func (f *Factory) Color() bool {
+	switch f.colorMode() {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return f.IO.ColorEnabled()
+}
+
+func (f *Factory) colorMode() string {
+	if f.Flags == nil {
+		return "auto"
+	}
+	if fl := f.Flags.Lookup("color"); fl != nil {
+		return fl.Value.String()
+	}
+	return "auto"
+}
+
+func (f *Factory) flagBool(name string) bool {
+	if f.Flags == nil {
+		return false
+	}
+	v, err := f.Flags.GetBool(name)
+	return err == nil && v
+}
+
+// checkEndpointURL refuses --endpoint-url: an unparsable URL is a usage
+// error; a valid one a configuration error, since plink has no API server to
+// send requests to yet — every command acts on the store directly, and
+// acting on the local store when asked for a server would be acting on the
+// wrong state. AWS_ENDPOINT_URL is not read, so that a script's environment
+// for another tool does not stop plink.
+func (f *Factory) checkEndpointURL() error {
+	if f.Flags == nil {
+		return nil
+	}
+	fl := f.Flags.Lookup("endpoint-url")
+	if fl == nil || !fl.Changed {
+		return nil
+	}
+	raw := fl.Value.String()
+	if err := ValidEndpointURL(raw); err != nil {
+		return &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+	}
+	return &ConfigError{Err: fmt.Errorf("--endpoint-url %s: plink has no API server to send requests to yet; "+
+		"commands act on the store (--db) directly: leave --endpoint-url out", raw)}
+}
+
+// ValidEndpointURL checks an --endpoint-url as the AWS CLI does: an
+// absolute http or https URL with a host.
+func ValidEndpointURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("invalid endpoint %q: expected an http:// or https:// URL with a host", raw)
+	}
+	return nil
 }
 
 // Close releases what the factory opened.
@@ -80,11 +179,59 @@ func (f *Factory) Logger(format string, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(f.IO.ErrOut, opts))
 }
 
-// UsageError is bad command-line usage: exit 2 with the usage line.
+// Choice is a flag value that must be one of a few words (--color on, off
+// or auto); anything else is a flag error, so a usage error.
+type Choice struct {
+	Value   string
+	Allowed []string
+}
+
+func (c *Choice) String() string { return c.Value }
+func (c *Choice) Type() string   { return "string" }
+func (c *Choice) Set(s string) error {
+	for _, a := range c.Allowed {
+		if s == a {
+			c.Value = s
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", s, strings.Join(c.Allowed, ", "))
+}
+
+// UsageError is bad command-line usage: exit 252 with the usage line.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-// ErrSilent means the command already reported its failure; exit 1.
+// ErrSilent means the command already reported its failure; exit 255.
 var ErrSilent = errors.New("silent")
+
+// NoArgs refuses positional arguments with a UsageError: the Args of
+// commands that take none.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{Err: fmt.Errorf("unknown argument %q for %q", args[0], cmd.CommandPath())}
+	}
+	return nil
+}
+
+// NoSubcommand is the Args of a command that only groups others: any
+// argument is an unknown command, a UsageError.
+func NoSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &UsageError{Err: errors.New(msg)}
+}
+
+// ConfigError is an invalid configuration (config file, profile, a setting
+// of flags or environment): exit 253.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }

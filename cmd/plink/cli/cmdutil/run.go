@@ -2,8 +2,11 @@ package cmdutil
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +51,7 @@ func (f *Factory) Print(v any, t *output.Table) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	return p.Print(f.IO.Out, v, t)
+	return p.WithColor(f.Color()).Print(f.IO.Out, v, t)
 }
 
 // Op sets the AWS operation name of a command and returns it.
@@ -88,11 +91,12 @@ func Tags(args []string) ([]control.Tag, error) {
 }
 
 // SplitList accepts list flags given either as repeated values or as one
-// space- or comma-separated value, as scripts write them.
+// value separated by spaces, tabs (the AWS CLI's text output) or commas, as
+// scripts write them.
 func SplitList(vals []string) []string {
 	var out []string
 	for _, v := range vals {
-		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })...)
 	}
 	return out
 }
@@ -121,11 +125,44 @@ func Run[T any](f *Factory, cmd *cobra.Command, call func(*control.API) (T, erro
 	if err != nil {
 		return err
 	}
+	op := cmd.Annotations[OpAnnotation]
+	f.Debug().Debug("call", "operation", op)
+	start := time.Now()
 	out, err := call(api)
+	f.DebugDone(op, start, err)
 	if err != nil {
 		return err
 	}
 	return f.Print(out, t)
+}
+
+// DebugCall runs call(in), the operation op of service, logging with
+// --debug the input as JSON before and the duration after (each page of a
+// paged walk is one call).
+func (f *Factory) DebugCall(service, op string, in any, call func(any) (any, error)) (any, error) {
+	if f.Debug().Enabled(context.Background(), slog.LevelDebug) {
+		js, err := json.Marshal(in)
+		if err != nil {
+			js = []byte(fmt.Sprintf("%q", err.Error()))
+		}
+		f.Debug().Debug("call", "service", service, "operation", op, "input", string(js))
+	}
+	start := time.Now()
+	out, err := call(in)
+	f.DebugDone(op, start, err)
+	return out, err
+}
+
+// DebugDone logs, with --debug, the end of a call of operation op begun at
+// start: its duration, and the AWS error code it failed with.
+func (f *Factory) DebugDone(op string, start time.Time, err error) {
+	args := []any{"operation", op, "duration", time.Since(start)}
+	if e, ok := control.AsError(err); ok {
+		args = append(args, "error_code", e.Code)
+	} else if err != nil {
+		args = append(args, "err", err)
+	}
+	f.Debug().Debug("call done", args...)
 }
 
 // Describe is a describe-* command: a list flag of IDs (or names), the

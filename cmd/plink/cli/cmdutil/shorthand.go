@@ -26,7 +26,8 @@ import (
 func DecodeShorthand(arg string, out any) error {
 	s := strings.TrimSpace(arg)
 	var v any
-	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
+	isJSON := strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
+	if isJSON {
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
 			return fmt.Errorf("invalid JSON %q: %w", clip(arg), err)
 		}
@@ -37,8 +38,9 @@ func DecodeShorthand(arg string, out any) error {
 		}
 		v = m
 	}
-	// FromPort=80 arrives as a string: convert it where out has a number.
-	b, err := json.Marshal(coerce(v, reflect.TypeOf(out)))
+	// FromPort=80 arrives as a string: convert it where out has a number;
+	// HttpCode=200,204 arrives as a list: join it where out has a string.
+	b, err := json.Marshal(coerce(v, reflect.TypeOf(out), !isJSON))
 	if err != nil {
 		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
 	}
@@ -102,8 +104,10 @@ func clip(s string) string {
 // coerce converts the strings of v that stand where t (the type v is to
 // be decoded into) has a number or a boolean, as the AWS CLI converts
 // shorthand scalars by the operation's model: "80" for FromPort becomes 80,
-// while a string member keeps "6" or "2024" as written.
-func coerce(v any, t reflect.Type) any {
+// while a string member keeps "6" or "2024" as written. In shorthand, a
+// list of strings where t has a string is one comma-separated string
+// (HttpCode=200,204 is "200,204").
+func coerce(v any, t reflect.Type, shorthand bool) any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -113,17 +117,28 @@ func coerce(v any, t reflect.Type) any {
 			switch t.Kind() {
 			case reflect.Struct:
 				if f, ok := jsonField(t, k); ok {
-					x[k] = coerce(e, f)
+					x[k] = coerce(e, f, shorthand)
 				}
 			case reflect.Map:
-				x[k] = coerce(e, t.Elem())
+				x[k] = coerce(e, t.Elem(), shorthand)
 			}
 		}
 	case []any:
 		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
 			for i, e := range x {
-				x[i] = coerce(e, t.Elem())
+				x[i] = coerce(e, t.Elem(), shorthand)
 			}
+		}
+		if t.Kind() == reflect.String && shorthand {
+			parts := make([]string, 0, len(x))
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return v
+				}
+				parts = append(parts, s)
+			}
+			return strings.Join(parts, ",")
 		}
 	case string:
 		switch t.Kind() {

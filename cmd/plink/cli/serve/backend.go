@@ -44,7 +44,7 @@ checks) are accepted too. Use --listen 127.0.0.1:0 and --ready-file to learn
 the port. --listen takes an IP address and a port (0: any free port).
 --ready-file writes only a file plink creates (as plink serve does: the path
 must not exist, or hold an empty file or a stale ready file) and removes only
-that on exit. SIGINT/SIGTERM stop it within 5 s; a second one at once (exit 1).`,
+that on exit. SIGINT/SIGTERM stop it within 5 s; a second one at once (exit 255; 130 for SIGINT).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen == "" {

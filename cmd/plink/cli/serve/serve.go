@@ -53,11 +53,12 @@ checks written back to the store, and a DNS server for the endpoint names.
 Changes in the store are live within a fraction of a second; SIGHUP reloads
 at once; SIGINT/SIGTERM stop accepting, drain connections for --grace, exit 0.
 A second SIGINT/SIGTERM during the drain stops at once ("second signal:
-exiting now"): open connections are closed and serve exits 1.
+exiting now"): open connections are closed and serve exits 255 (130 when
+the signal is SIGINT).
 
 One serve per store: serve holds an exclusive lock on "<store>.serve.lock"
 (with its PID inside) while it runs; a second serve on the same store
-exits 1 naming the first one's PID. The kernel drops the lock when serve
+exits 255 naming the first one's PID. The kernel drops the lock when serve
 dies, even by kill -9. Where the lock file cannot be made (a read-only
 directory), serve warns and runs without it.
 
@@ -70,7 +71,7 @@ path still holds the one it wrote.
 
 Every listener is a file descriptor: serve raises its soft open file limit
 to the hard limit at start. When the limit cannot hold every listener with
-a reserve for connections, serve refuses to start (exit 1, naming the limit;
+a reserve for connections, serve refuses to start (exit 255, naming the limit;
 raise it with ulimit -n or serve fewer endpoints); when a later change
 outgrows it, serve keeps serving what fits and reports the endpoints left
 out in the ready file's errors and in the plink_serve_healthy and
@@ -113,7 +114,7 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics")
 	fl.StringVar(&opts.Engine, "engine", "", "how bytes move: epoll (event loops; the Linux default) or goroutines (two per connection; elsewhere)")
-	fl.BoolVar(&opts.Check, "check", false, "only check that every listener can be bound; print JSON, exit 1 if not")
+	fl.BoolVar(&opts.Check, "check", false, "only check that every listener can be bound; print JSON, exit 255 if not")
 	fl.IntVar(&opts.DNSPort, "dns-port", 53, "DNS port on every VPC resolver address (0: none)")
 	fl.StringVar(&opts.DNSAddr, "dns-addr", "", "an extra DNS listener on `host:port`")
 	fl.StringVar(&opts.DNSUpstream, "dns-upstream", "", "forward other names to this resolver `host:port`")

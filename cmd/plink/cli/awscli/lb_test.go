@@ -1,4 +1,4 @@
-package lb_test
+package awscli_test
 
 import (
 	"path/filepath"
@@ -50,8 +50,8 @@ func TestLBCommands(t *testing.T) {
 	if got := must("describe-target-groups", "--names", "web", "--query", "TargetGroups[0].[Matcher.HttpCode, HealthCheckIntervalSeconds]", "-o", "text"); got != "200,204\t10" {
 		t.Errorf("matcher and interval: %q", got)
 	}
-	if got := must("register-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1", "Id=127.16.0.77,Port=9090"); got != "{}" {
-		t.Errorf("register-targets printed %q, want {}", got)
+	if got := must("register-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1", "Id=127.16.0.77,Port=9090"); got != "" {
+		t.Errorf("register-targets printed %q, want nothing (as the AWS CLI prints an empty answer)", got)
 	}
 	listener := must("create-listener", "--load-balancer-arn", lb, "--protocol", "TCP", "--port", "80",
 		"--default-actions", "Type=forward,TargetGroupArn="+tg, "--query", "Listeners[0].ListenerArn", "-o", "text")
@@ -89,7 +89,7 @@ func TestLBCommands(t *testing.T) {
 		}
 	}
 
-	// Refusals exit 1 with AWS's error on stderr and nothing on stdout.
+	// Refusals exit 254 with AWS's error on stderr and nothing on stdout.
 	for _, tc := range []struct {
 		args []string
 		code string
@@ -100,12 +100,12 @@ func TestLBCommands(t *testing.T) {
 		{[]string{"describe-load-balancers", "--load-balancer-arns", "nope"}, "ValidationError"},
 	} {
 		code, out, errOut := lbRunErr(t, db, tc.args...)
-		if want := "An error occurred (" + tc.code + ")"; code != 1 || out != "" || !strings.Contains(errOut, want) {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1, no output, %s", tc.args[0], code, out, errOut, want)
+		if want := "An error occurred (" + tc.code + ")"; code != 254 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 254, no output, %s", tc.args[0], code, out, errOut, want)
 		}
 	}
-	if code, _ := lbRun(t, db, "register-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1,Port=x,"); code != 2 {
-		t.Errorf("bad --targets: exit %d, want 2", code)
+	if code, _ := lbRun(t, db, "register-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1,Port=x,"); code != 252 {
+		t.Errorf("bad --targets: exit %d, want 252", code)
 	}
 
 	must("deregister-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1")
