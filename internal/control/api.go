@@ -78,13 +78,14 @@ func New(st *store.Store, caller Caller, opts ...Option) (*API, error) {
 func (a *API) Caller() Caller { return a.caller }
 
 // write runs fn in one write transaction, after making sure the caller's
-// default VPC exists in that same transaction.
+// default VPC exists in that same transaction. A dry run's transaction is
+// rolled back when fn succeeds (dryrun.go).
 func (a *API) write(ctx context.Context, fn func(*store.Tx) error) error {
 	return a.st.Write(ctx, func(tx *store.Tx) error {
 		if err := a.ensureDefaultVPCTx(tx); err != nil {
 			return err
 		}
-		return fn(tx)
+		return dryRunEnd(ctx, fn(tx))
 	})
 }
 

@@ -44,6 +44,9 @@ type DescribeAvailabilityZonesOutput struct {
 // (us-east-1a is use1-az1). There are no Local or Wavelength Zones, so
 // AllAvailabilityZones changes nothing.
 func (a *API) DescribeAvailabilityZones(ctx context.Context, in *DescribeAvailabilityZonesInput) (*DescribeAvailabilityZonesOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeAvailabilityZones)
+	}
 	out := &DescribeAvailabilityZonesOutput{AvailabilityZones: []AvailabilityZone{}}
 	for _, l := range names.Zones {
 		z := a.caller.Region + l

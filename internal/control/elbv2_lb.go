@@ -321,6 +321,9 @@ type DescribeLoadBalancersOutput struct {
 // DescribeLoadBalancers lists the caller's load balancers, or the ones
 // named; naming one that does not exist is LoadBalancerNotFound.
 func (a *API) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalancersInput) (*DescribeLoadBalancersOutput, error) {
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -358,7 +361,8 @@ func (a *API) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalance
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.LoadBalancers, out.NextMarker, err = pageELB(a, in, out.LoadBalancers, func(v LoadBalancer) string { return v.LoadBalancerARN })
+	return out, err
 }
 
 // DeleteLoadBalancerInput is elbv2 delete-load-balancer.

@@ -212,6 +212,9 @@ type DescribeListenersOutput struct {
 
 // DescribeListeners lists a load balancer's listeners, or the ones named.
 func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput) (*DescribeListenersOutput, error) {
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -246,7 +249,8 @@ func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.Listeners, out.NextMarker, err = pageELB(a, in, out.Listeners, func(v Listener) string { return v.ListenerARN })
+	return out, err
 }
 
 // ModifyListenerInput is elbv2 modify-listener; what is not given keeps

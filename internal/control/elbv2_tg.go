@@ -336,6 +336,9 @@ type DescribeTargetGroupsOutput struct {
 // DescribeTargetGroups lists the caller's target groups, the ones named,
 // or the ones a load balancer's listeners use.
 func (a *API) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGroupsInput) (*DescribeTargetGroupsOutput, error) {
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -388,7 +391,8 @@ func (a *API) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGroups
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	out.TargetGroups, out.NextMarker, err = pageELB(a, in, out.TargetGroups, func(v TargetGroup) string { return v.TargetGroupARN })
+	return out, err
 }
 
 // ModifyTargetGroupInput is elbv2 modify-target-group: health check

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/plink-dev/plink/internal/names"
@@ -200,6 +201,9 @@ func (o *DNSOptions) recordIPType() string {
 // addresses from the subnets, pendingAcceptance when the service requires
 // acceptance and available otherwise.
 func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput) (*CreateVpcEndpointOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpoint)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -497,6 +501,9 @@ type ModifyVpcEndpointOutput struct {
 // ModifyVpcEndpoint changes an endpoint's subnets, groups, private DNS and
 // IP types; every rule of create applies to the result.
 func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput) (*ModifyVpcEndpointOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpoint)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -669,18 +676,31 @@ type DescribeVpcEndpointsOutput struct {
 
 // DescribeVpcEndpoints lists the caller's endpoints.
 func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpointsInput) (*DescribeVpcEndpointsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpoints)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := checkIDs(names.Endpoint, "VpcEndpoint", in.VpcEndpointIDs); err != nil {
 		return nil, err
 	}
 	out := &DescribeVpcEndpointsOutput{VpcEndpoints: []VpcEndpoint{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
+		var rows []store.Endpoint
+		var err error
+		if after, n, ok := pageWindowEC2(a, in, len(in.Filters) == 0 && len(in.VpcEndpointIDs) == 0); ok {
+			rows, err = tx.EndpointsAfter(a.caller.Account, a.caller.Region, after, n)
+		} else {
+			rows, err = tx.Endpoints(a.caller.Account, a.caller.Region, in.VpcEndpointIDs)
+		}
 		if err != nil {
 			return err
 		}
 		if err := missingIDs(in.VpcEndpointIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidVpcEndpointIDNotFound, "The VpcEndpoint Id '%s' does not exist"); err != nil {
 			return err
 		}
+		rows = pageRowsEC2(a, in, rows, func(e store.Endpoint) string { return e.ID }, len(in.Filters) == 0)
 		cs, err := a.loadEndpointContexts(tx, rows, true)
 		if err != nil {
 			return err
@@ -694,6 +714,10 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 		return nil, err
 	}
 	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, vpcEndpointFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpoints, out.NextToken, err = pageEC2(a, in, out.VpcEndpoints, func(v VpcEndpoint) string { return v.VpcEndpointID })
 	return out, err
 }
 
@@ -711,6 +735,9 @@ type DeleteVpcEndpointsOutput struct {
 // DeleteVpcEndpoints deletes the caller's endpoints (only the consumer can
 // delete an endpoint); unknown IDs come back in Unsuccessful.
 func (a *API) DeleteVpcEndpoints(ctx context.Context, in *DeleteVpcEndpointsInput) (*DeleteVpcEndpointsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpoints)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -780,6 +807,9 @@ type RejectVpcEndpointConnectionsOutput struct{ BatchResult }
 // AcceptVpcEndpointConnections accepts pendingAcceptance endpoints of a
 // service the caller owns.
 func (a *API) AcceptVpcEndpointConnections(ctx context.Context, in *AcceptVpcEndpointConnectionsInput) (*AcceptVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.AcceptVpcEndpointConnections)
+	}
 	out, err := a.decide(ctx, &in.ConnectionsInput, "Accept")
 	if err != nil {
 		return nil, err
@@ -790,6 +820,9 @@ func (a *API) AcceptVpcEndpointConnections(ctx context.Context, in *AcceptVpcEnd
 // RejectVpcEndpointConnections rejects pendingAcceptance or available
 // endpoints of a service the caller owns.
 func (a *API) RejectVpcEndpointConnections(ctx context.Context, in *RejectVpcEndpointConnectionsInput) (*RejectVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.RejectVpcEndpointConnections)
+	}
 	out, err := a.decide(ctx, &in.ConnectionsInput, "Reject")
 	if err != nil {
 		return nil, err
@@ -886,6 +919,12 @@ type DescribeVpcEndpointConnectionsOutput struct {
 // DescribeVpcEndpointConnections lists the endpoints connected to the
 // caller's services.
 func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVpcEndpointConnectionsInput) (*DescribeVpcEndpointConnectionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointConnections)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	filters := in.Filters
 	out := &DescribeVpcEndpointConnectionsOutput{VpcEndpointConnections: []VpcEndpointConnection{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
@@ -898,6 +937,7 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 			if err != nil {
 				return err
 			}
+			es = pageRowsEC2(a, in, es, func(e store.Endpoint) string { return e.ID }, len(filters) == 0)
 			for _, e := range es {
 				out.VpcEndpointConnections = append(out.VpcEndpointConnections, VpcEndpointConnection{
 					ServiceID: s.ID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Account, VpcEndpointState: e.State,
@@ -911,6 +951,10 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 		return nil, err
 	}
 	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, vpcEndpointConnectionFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.VpcEndpointConnections, out.NextToken, err = pageEC2(a, in, out.VpcEndpointConnections, func(v VpcEndpointConnection) string { return v.VpcEndpointID })
 	return out, err
 }
 
@@ -955,6 +999,12 @@ type DescribeVpcEndpointServicesOutput struct {
 
 // DescribeVpcEndpointServices lists the services the caller may connect to.
 func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEndpointServicesInput) (*DescribeVpcEndpointServicesOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServices)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	out := &DescribeVpcEndpointServicesOutput{ServiceNames: []string{}, ServiceDetails: []ServiceDetail{}}
 	err := a.st.Read(ctx, func(tx *store.Tx) error {
 		svcs, err := tx.VisibleServices(a.caller.Account, a.caller.Principal, a.caller.Region)
@@ -988,15 +1038,20 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 	if err != nil {
 		return nil, err
 	}
+	filters := in.Filters // in is the caller's: a page token hashes it as given
 	if len(in.ServiceNames) > 0 {
 		for _, n := range in.ServiceNames {
 			if !containsFunc(out.ServiceDetails, func(d ServiceDetail) bool { return d.ServiceName == n }) {
 				return nil, Errorf(ErrCodeInvalidServiceName, "The Vpc Endpoint Service '%s' does not exist", n)
 			}
 		}
-		in.Filters = append(in.Filters, Filter{Name: "service-name", Values: in.ServiceNames})
+		filters = append(slices.Clone(filters), Filter{Name: "service-name", Values: in.ServiceNames})
 	}
-	out.ServiceDetails, err = applyFilters(out.ServiceDetails, in.Filters, serviceDetailFilters)
+	out.ServiceDetails, err = applyFilters(out.ServiceDetails, filters, serviceDetailFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.ServiceDetails, out.NextToken, err = pageEC2(a, in, out.ServiceDetails, func(d ServiceDetail) string { return d.ServiceID })
 	if err != nil {
 		return nil, err
 	}
@@ -1057,6 +1112,12 @@ type DescribeNetworkInterfacesOutput struct {
 
 // DescribeNetworkInterfaces lists the caller's endpoint network interfaces.
 func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeNetworkInterfaces)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := checkIDs(names.ENI, "NetworkInterface", in.NetworkInterfaceIDs); err != nil {
 		return nil, err
 	}
@@ -1069,6 +1130,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 		if err := missingIDs(in.NetworkInterfaceIDs, len(rows), func(i int) string { return rows[i].ID }, ErrCodeInvalidNetworkInterfaceIDNotFound, "The networkInterface ID '%s' does not exist"); err != nil {
 			return err
 		}
+		rows = pageRowsEC2(a, in, rows, func(n store.ENI) string { return n.ID }, len(in.Filters) == 0)
 		eps := map[string]store.Endpoint{}
 		for _, n := range rows {
 			e, ok := eps[n.EndpointID]
@@ -1110,6 +1172,10 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 		return nil, err
 	}
 	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, networkInterfaceFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.NetworkInterfaces, out.NextToken, err = pageEC2(a, in, out.NetworkInterfaces, func(v NetworkInterface) string { return v.NetworkInterfaceID })
 	return out, err
 }
 

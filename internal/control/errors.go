@@ -42,6 +42,20 @@ const (
 	ErrCodeValidationError             = "ValidationError" // elbv2
 )
 
+// Error codes of paging and dry-run (EC2; ELBv2 answers a bad Marker or
+// PageSize with ValidationError and has no dry run).
+const (
+	// "The specified NextToken is not valid." (EC2 error codes)
+	ErrCodeInvalidNextToken = "InvalidNextToken"
+	// "The specified pagination token is not valid or is expired." (EC2
+	// error codes; plink answers every bad token with InvalidNextToken)
+	ErrCodeInvalidPaginationToken = "InvalidPaginationToken"
+	// "Request would have succeeded, but DryRun flag is set."
+	ErrCodeDryRunOperation = "DryRunOperation"
+	// A known identity that may not do what it asks (EC2).
+	ErrCodeUnauthorizedOperation = "UnauthorizedOperation"
+)
+
 // EC2 error codes.
 const (
 	ErrCodeCannotDelete                         = "CannotDelete"

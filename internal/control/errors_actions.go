@@ -16,8 +16,6 @@ const (
 	// ErrCodeInvalidID: a resource ID of no kind create-tags knows ("The ID
 	// '...' is not valid").
 	ErrCodeInvalidID = "InvalidID"
-	// ErrCodeInvalidNextToken: a NextToken this action did not hand out.
-	ErrCodeInvalidNextToken = "InvalidNextToken"
 	// ErrCodeInvalidSubnet is elbv2's InvalidSubnetException: a subnet that
 	// cannot take the change (set-ip-address-type dualstack on a subnet
 	// without IPv6).

@@ -125,6 +125,9 @@ type CreateVpcEndpointConnectionNotificationOutput struct {
 // CreateVpcEndpointConnectionNotification watches a service (provider) or an
 // endpoint (consumer).
 func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *CreateVpcEndpointConnectionNotificationInput) (*CreateVpcEndpointConnectionNotificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpointConnectionNotification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -188,6 +191,12 @@ type DescribeVpcEndpointConnectionNotificationsOutput struct {
 
 // DescribeVpcEndpointConnectionNotifications lists the caller's notifications.
 func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in *DescribeVpcEndpointConnectionNotificationsInput) (*DescribeVpcEndpointConnectionNotificationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointConnectionNotifications)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	id, filters := in.ConnectionNotificationID, in.Filters
 	var ids []string
 	if id != "" {
@@ -214,6 +223,10 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in
 		return nil, err
 	}
 	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, connectionNotificationFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.ConnectionNotificationSet, out.NextToken, err = pageEC2(a, in, out.ConnectionNotificationSet, func(v ConnectionNotification) string { return v.ConnectionNotificationID })
 	return out, err
 }
 
@@ -245,6 +258,9 @@ func (a *API) ownedNotification(tx *store.Tx, id string) (store.Notification, er
 // ModifyVpcEndpointConnectionNotification changes the target or events.
 // Messages already written keep the target they were written for.
 func (a *API) ModifyVpcEndpointConnectionNotification(ctx context.Context, in *ModifyVpcEndpointConnectionNotificationInput) (*ModifyVpcEndpointConnectionNotificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointConnectionNotification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -288,6 +304,9 @@ type DeleteVpcEndpointConnectionNotificationsOutput struct{ BatchResult }
 // DeleteVpcEndpointConnectionNotifications deletes notifications; unknown
 // IDs come back in Unsuccessful.
 func (a *API) DeleteVpcEndpointConnectionNotifications(ctx context.Context, in *DeleteVpcEndpointConnectionNotificationsInput) (*DeleteVpcEndpointConnectionNotificationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpointConnectionNotifications)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

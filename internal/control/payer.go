@@ -24,6 +24,9 @@ type ModifyVpcEndpointServicePayerResponsibilityOutput struct {
 // is the only value AWS has, and there is no going back; describe shows
 // PayerResponsibility from then on.
 func (a *API) ModifyVpcEndpointServicePayerResponsibility(ctx context.Context, in *ModifyVpcEndpointServicePayerResponsibilityInput) (*ModifyVpcEndpointServicePayerResponsibilityOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointServicePayerResponsibility)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

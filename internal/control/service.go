@@ -136,6 +136,9 @@ type CreateVpcEndpointServiceConfigurationOutput struct {
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
 // endpoint service.
 func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *CreateVpcEndpointServiceConfigurationInput) (*CreateVpcEndpointServiceConfigurationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpcEndpointServiceConfiguration)
+	}
 	if len(in.NetworkLoadBalancerArns) == 0 {
 		return nil, Errorf(ErrCodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
 	}
@@ -318,6 +321,9 @@ type ModifyVpcEndpointServiceConfigurationOutput struct {
 
 // ModifyVpcEndpointServiceConfiguration changes a service.
 func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in *ModifyVpcEndpointServiceConfigurationInput) (*ModifyVpcEndpointServiceConfigurationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointServiceConfiguration)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -433,6 +439,12 @@ type DescribeVpcEndpointServiceConfigurationsOutput struct {
 
 // DescribeVpcEndpointServiceConfigurations lists the caller's services.
 func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *DescribeVpcEndpointServiceConfigurationsInput) (*DescribeVpcEndpointServiceConfigurationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServiceConfigurations)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := checkListLen(ErrCodeInvalidParameterValue, "ServiceIds", len(in.ServiceIDs), maxIDsPerRequest); err != nil {
 		return nil, err
 	}
@@ -463,6 +475,10 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 		return nil, err
 	}
 	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, serviceConfigurationFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.ServiceConfigurations, out.NextToken, err = pageEC2(a, in, out.ServiceConfigurations, func(v ServiceConfiguration) string { return v.ServiceID })
 	return out, err
 }
 
@@ -470,6 +486,9 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 // available or pendingAcceptance connections stays, reported in
 // Unsuccessful as ExistingVpcEndpointConnections, as on AWS.
 func (a *API) DeleteVpcEndpointServiceConfigurations(ctx context.Context, in *DeleteVpcEndpointServiceConfigurationsInput) (*DeleteVpcEndpointServiceConfigurationsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpcEndpointServiceConfigurations)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -572,6 +591,9 @@ func fnv64(s string) uint64 {
 // ModifyVpcEndpointServicePermissions adds and removes allowed principals.
 // Removing a principal leaves its existing endpoints connected, as on AWS.
 func (a *API) ModifyVpcEndpointServicePermissions(ctx context.Context, in *ModifyVpcEndpointServicePermissionsInput) (*ModifyVpcEndpointServicePermissionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.ModifyVpcEndpointServicePermissions)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -633,6 +655,12 @@ type DescribeVpcEndpointServicePermissionsOutput struct {
 
 // DescribeVpcEndpointServicePermissions lists a service's allowed principals.
 func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *DescribeVpcEndpointServicePermissionsInput) (*DescribeVpcEndpointServicePermissionsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcEndpointServicePermissions)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -657,6 +685,10 @@ func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *Des
 		return nil, err
 	}
 	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, servicePermissionFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.AllowedPrincipals, out.NextToken, err = pageEC2(a, in, out.AllowedPrincipals, func(v AllowedPrincipal) string { return v.Principal })
 	return out, err
 }
 
@@ -695,6 +727,9 @@ func verificationNames(privateName, label string) []string {
 // AWS checks asynchronously; plink checks before it answers, so the state is
 // final when the command returns.
 func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context, in *StartVpcEndpointServicePrivateDnsVerificationInput) (*StartVpcEndpointServicePrivateDnsVerificationOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.StartVpcEndpointServicePrivateDnsVerification)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

@@ -107,6 +107,9 @@ type CreateSecurityGroupOutput struct {
 
 // CreateSecurityGroup creates a group with no inbound rules.
 func (a *API) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGroupInput) (*CreateSecurityGroupOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateSecurityGroup)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -420,6 +423,9 @@ func ParsePortRange(s string) (int, int, error) {
 
 // AuthorizeSecurityGroupIngress adds inbound rules.
 func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSecurityGroupIngressInput) (*AuthorizeSecurityGroupIngressOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.AuthorizeSecurityGroupIngress)
+	}
 	tags, err := tagsFor(in.TagSpecifications, "security-group-rule")
 	if err != nil {
 		return nil, err
@@ -463,6 +469,9 @@ func (a *API) AuthorizeSecurityGroupIngress(ctx context.Context, in *AuthorizeSe
 // RevokeSecurityGroupIngress removes inbound rules, given by value or by
 // their sgr- IDs.
 func (a *API) RevokeSecurityGroupIngress(ctx context.Context, in *RevokeSecurityGroupIngressInput) (*RevokeSecurityGroupIngressOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.RevokeSecurityGroupIngress)
+	}
 	for _, id := range in.SecurityGroupRuleIDs {
 		if !names.ValidID(names.SGRule, id) {
 			return nil, Errorf(ErrCodeInvalidSecurityGroupRuleIDMalformed, "The security group rule ID '%s' is malformed", id)
@@ -527,6 +536,12 @@ type DescribeSecurityGroupsOutput struct {
 
 // DescribeSecurityGroups lists the caller's groups.
 func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeSecurityGroups)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -562,6 +577,10 @@ func (a *API) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGr
 	if err == nil && len(in.GroupNames) > 0 && len(out.SecurityGroups) == 0 {
 		err = Errorf(ErrCodeInvalidGroupNotFound, "The security group '%s' does not exist", in.GroupNames[0])
 	}
+	if err != nil {
+		return nil, err
+	}
+	out.SecurityGroups, out.NextToken, err = pageEC2(a, in, out.SecurityGroups, func(v SecurityGroup) string { return v.GroupID })
 	return out, err
 }
 
@@ -615,6 +634,9 @@ type DeleteSecurityGroupOutput struct {
 // DeleteSecurityGroup deletes a group no endpoint uses and no other
 // group's rule names as its source.
 func (a *API) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteSecurityGroup)
+	}
 	var id string
 	err := a.write(ctx, func(tx *store.Tx) error {
 		g, err := a.ownedGroup(tx, in.GroupID, in.GroupName)

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"sort"
 	"strings"
@@ -84,6 +83,9 @@ type CreateTagsOutput struct{}
 // resource would then have at most 50 tags (TagLimitExceeded otherwise).
 // All or nothing: one refused resource changes none.
 func (a *API) CreateTags(ctx context.Context, in *CreateTagsInput) (*CreateTagsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateTags)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -133,6 +135,9 @@ type DeleteTagsOutput struct{}
 // every tag when no tag is given. Removing a tag a resource does not have
 // is not an error.
 func (a *API) DeleteTags(ctx context.Context, in *DeleteTagsInput) (*DeleteTagsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteTags)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -209,36 +214,17 @@ type DescribeTagsEC2Output struct {
 	Tags      []EC2TagDescription `json:"Tags" locationName:"tagSet"`
 }
 
-// describeTagsMaxResults bounds a page: "This value can be between 5 and
-// 1000" (DescribeTags, MaxResults).
-const (
-	describeTagsMinResults = 5
-	describeTagsMaxResults = 1000
-)
-
 // DescribeTagsEC2 lists the tags of the caller's EC2 resources, by
 // resource ID and key, filtered by key, value, resource-id, resource-type
-// and tag:<key> (the tag itself). A page ends after MaxResults tags with a
-// NextToken naming the last one: the next page starts after it, so a tag
-// is never repeated or skipped when other writers change the store
-// between pages (one added before the token is not seen, as it would not
-// be on a page already read).
+// and tag:<key> (the tag itself). Pages are keyed by resource ID and key
+// (paging.go), so a tag is never repeated or skipped when other writers
+// change the store between pages.
 func (a *API) DescribeTagsEC2(ctx context.Context, in *DescribeTagsEC2Input) (*DescribeTagsEC2Output, error) {
-	maxResults := 0
-	if in.MaxResults != nil {
-		maxResults = *in.MaxResults
-		if maxResults < describeTagsMinResults || maxResults > describeTagsMaxResults {
-			return nil, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and %d.", maxResults, describeTagsMinResults, describeTagsMaxResults)
-		}
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeTagsEC2)
 	}
-	var after [2]string
-	if in.NextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		rid, key, ok := strings.Cut(string(b), "\x00")
-		if err != nil || !ok || ec2ResourceType(rid) == "" {
-			return nil, Errorf(ErrCodeInvalidNextToken, "The token '%s' is invalid.", in.NextToken)
-		}
-		after = [2]string{rid, key}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
 	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
@@ -267,17 +253,9 @@ func (a *API) DescribeTagsEC2(ctx context.Context, in *DescribeTagsEC2Input) (*D
 		x, y := out.Tags[i], out.Tags[j]
 		return x.ResourceID < y.ResourceID || x.ResourceID == y.ResourceID && x.Key < y.Key
 	})
-	if in.NextToken != "" {
-		i := sort.Search(len(out.Tags), func(i int) bool {
-			t := out.Tags[i]
-			return t.ResourceID > after[0] || t.ResourceID == after[0] && t.Key > after[1]
-		})
-		out.Tags = out.Tags[i:]
-	}
-	if maxResults != 0 && len(out.Tags) > maxResults {
-		out.Tags = out.Tags[:maxResults]
-		last := out.Tags[len(out.Tags)-1]
-		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.ResourceID + "\x00" + last.Key))
+	out.Tags, out.NextToken, err = pageEC2(a, in, out.Tags, func(t EC2TagDescription) string { return t.ResourceID + "\x00" + t.Key })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

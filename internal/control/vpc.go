@@ -83,7 +83,7 @@ func (a *API) ensureDefaultVPC(ctx context.Context) error {
 		}
 		return err
 	})
-	if err != nil || found {
+	if err != nil || found || isDryRun(ctx) {
 		return err
 	}
 	err = a.st.Write(ctx, a.ensureDefaultVPCTx)
@@ -185,6 +185,9 @@ type CreateVpcOutput struct {
 // CreateVpc creates a VPC. Its IPv4 block must not overlap any VPC in the
 // store: every address here is a real address on one host.
 func (a *API) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpcOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateVpc)
+	}
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
 	}
@@ -294,6 +297,12 @@ type DescribeVpcsOutput struct {
 
 // DescribeVpcs lists the caller's VPCs.
 func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcs)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -322,6 +331,10 @@ func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Describ
 		return nil, err
 	}
 	out.Vpcs, err = applyFilters(out.Vpcs, in.Filters, vpcFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.Vpcs, out.NextToken, err = pageEC2(a, in, out.Vpcs, func(v Vpc) string { return v.VpcID })
 	return out, err
 }
 
@@ -381,6 +394,9 @@ type DeleteVpcOutput struct{}
 
 // DeleteVpc deletes an empty VPC.
 func (a *API) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteVpc)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -419,6 +435,9 @@ type CreateSubnetOutput struct {
 
 // CreateSubnet creates a subnet inside a VPC's blocks.
 func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateSubnetOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.CreateSubnet)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
@@ -552,6 +571,12 @@ type DescribeSubnetsOutput struct {
 
 // DescribeSubnets lists the caller's subnets.
 func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeSubnets)
+	}
+	if err := checkPaging(a, in); err != nil {
+		return nil, err
+	}
 	if err := a.ensureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
@@ -580,6 +605,10 @@ func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*D
 		return nil, err
 	}
 	out.Subnets, err = applyFilters(out.Subnets, in.Filters, subnetFilters)
+	if err != nil {
+		return nil, err
+	}
+	out.Subnets, out.NextToken, err = pageEC2(a, in, out.Subnets, func(v Subnet) string { return v.SubnetID })
 	return out, err
 }
 
@@ -606,6 +635,9 @@ type DeleteSubnetOutput struct{}
 
 // DeleteSubnet deletes a subnet nothing uses.
 func (a *API) DeleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*DeleteSubnetOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DeleteSubnet)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type DescribeVpcAttributeOutput struct {
 // DescribeVpcAttribute returns one attribute of a VPC the caller owns.
 // enableNetworkAddressUsageMetrics is always false here.
 func (a *API) DescribeVpcAttribute(ctx context.Context, in *DescribeVpcAttributeInput) (*DescribeVpcAttributeOutput, error) {
+	if in.DryRun {
+		return dryRun(ctx, in, a.DescribeVpcAttribute)
+	}
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}

@@ -424,6 +424,12 @@ func (t *Tx) Endpoints(account, region string, ids []string) ([]Endpoint, error)
 	return t.endpoints(q+` ORDER BY created_at, id`, args...)
 }
 
+// EndpointsAfter lists at most limit of an account's endpoints in a region
+// whose ID sorts after after, in ID order: one page of a keyset walk.
+func (t *Tx) EndpointsAfter(account, region, after string, limit int) ([]Endpoint, error) {
+	return t.endpoints(`SELECT `+endpointCols+` FROM endpoints WHERE account = ? AND region = ? AND id > ? ORDER BY id LIMIT ?`, account, region, after, limit)
+}
+
 // EndpointsOfService lists the endpoints connected to a service; ids narrows the list.
 func (t *Tx) EndpointsOfService(serviceID string, ids []string) ([]Endpoint, error) {
 	q, args := inList(`SELECT `+endpointCols+` FROM endpoints WHERE service_id = ?`, "id", ids, []any{serviceID})
