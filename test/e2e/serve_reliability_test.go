@@ -585,7 +585,8 @@ func TestBackendSecondSignal(t *testing.T) {
 	})
 	select {
 	case err := <-done:
-		t.Fatalf("backend exited (%v) with a request in progress, before its drain ended", err)
+		done <- err // for the deferred wait
+		t.Fatalf("backend exited (%v) with a request in progress, before its drain ended\n%s", err, logs.String())
 	default:
 	}
 	cmd.Process.Signal(syscall.SIGTERM)

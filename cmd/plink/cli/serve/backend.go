@@ -109,11 +109,13 @@ func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) e
 		return err
 	case <-sigs:
 	case <-ctx.Done():
-		// When a signal ended ctx, it is in sigs already: it is the
-		// first, not the second.
+		// When a signal ended ctx, its copy reaches sigs too, maybe a
+		// moment later (os/signal sends to each channel in turn): it is
+		// the first signal, not the second, so wait for it. A ctx ended
+		// without a signal costs that wait once.
 		select {
 		case <-sigs:
-		default:
+		case <-time.After(time.Second):
 		}
 	}
 	log.Info("shutting down; a second signal stops at once")
