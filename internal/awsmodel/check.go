@@ -48,6 +48,8 @@ type Report struct {
 	// Members counts the struct members compared with a model member (each
 	// time it is met: a shared structure counts in every action).
 	Members int
+	// Flags counts the AWS CLI flags CheckCLI looked for.
+	Flags int
 }
 
 // Err is nil without problems, else an error listing them all.
