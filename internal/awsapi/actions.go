@@ -52,19 +52,29 @@ func registry() []*Action {
 		Register(EC2, (*control.API).CreateSubnet, Doc{
 			Summary: "Create a subnet in one zone of a VPC",
 			Help: map[string]string{
-				"AvailabilityZone":  "zone, e.g. us-east-1a (default <region>a)",
-				"CidrBlock":         "IPv4 CIDR inside the VPC's block",
-				"Ipv6CidrBlock":     "IPv6 /64 inside the VPC's /56",
-				"Ipv6Native":        "IPv6-only subnet (no IPv4 block)",
-				"TagSpecifications": "ResourceType=subnet,Tags=[{Key=k,Value=v}]",
-				"VpcId":             "VPC ID"},
+				"AvailabilityZoneId": "zone ID, e.g. use1-az1 (describe-availability-zones); with --availability-zone, the same zone",
+				"OutpostArn":         "refused: plink has no Outposts",
+				"AvailabilityZone":   "zone, e.g. us-east-1a (default <region>a)",
+				"CidrBlock":          "IPv4 CIDR inside the VPC's block",
+				"Ipv6CidrBlock":      "IPv6 /64 inside the VPC's /56",
+				"Ipv6Native":         "IPv6-only subnet (no IPv4 block)",
+				"TagSpecifications":  "ResourceType=subnet,Tags=[{Key=k,Value=v}]",
+				"VpcId":              "VPC ID"},
 			Table: single(subnetTable, "Subnet")}),
 		Register(EC2, (*control.API).CreateVpc, Doc{
 			Summary: "Create a VPC (its CIDR must not overlap any other VPC in the store)",
 			Help: map[string]string{
-				"AmazonProvidedIpv6CidrBlock": "also give the VPC an IPv6 /56 (a ULA block)",
-				"CidrBlock":                   "IPv4 CIDR, e.g. 127.100.0.0/16 (stays inside 127.0.0.0/8 to need no root)",
-				"TagSpecifications":           "ResourceType=vpc,Tags=[{Key=k,Value=v}]"},
+				"InstanceTenancy":                 "default only (plink has no instances; dedicated and host are refused)",
+				"Ipv4IpamPoolId":                  "refused: plink has no IPAM pools",
+				"Ipv4NetmaskLength":               "refused: plink has no IPAM pools",
+				"Ipv6IpamPoolId":                  "refused: plink has no IPAM pools",
+				"Ipv6NetmaskLength":               "refused: plink has no IPAM pools",
+				"Ipv6Pool":                        "refused: plink has no BYOIP pools (use --amazon-provided-ipv6-cidr-block)",
+				"Ipv6CidrBlock":                   "refused: needs an IPv6 pool, which plink has not",
+				"Ipv6CidrBlockNetworkBorderGroup": "the region, plink's only border group (with --amazon-provided-ipv6-cidr-block)",
+				"AmazonProvidedIpv6CidrBlock":     "also give the VPC an IPv6 /56 (a ULA block)",
+				"CidrBlock":                       "IPv4 CIDR, e.g. 127.100.0.0/16 (stays inside 127.0.0.0/8 to need no root)",
+				"TagSpecifications":               "ResourceType=vpc,Tags=[{Key=k,Value=v}]"},
 			Table: single(vpcTable, "Vpc")}),
 		Register(EC2, (*control.API).CreateVpcEndpoint, Doc{
 			Short:   "create-endpoint",
@@ -76,6 +86,7 @@ The endpoint is pendingAcceptance until the provider accepts it when the service
 requires acceptance, else available at once. Private DNS is on by default when
 the service has a verified private DNS name. Only Interface endpoints exist here.`,
 			Help: map[string]string{
+				"RouteTableIds":     "refused: Gateway endpoints only, plink's are Interface endpoints",
 				"DnsOptions":        "DnsRecordIpType=ipv4|ipv6|dualstack|service-defined",
 				"IpAddressType":     "ipv4, ipv6 or dualstack",
 				"PrivateDnsEnabled": "answer the service's private DNS name inside the VPC",
@@ -115,6 +126,7 @@ Notification.Retrying on the first, Notification.Failed when given up.`,
 Acceptance is required unless --no-acceptance-required is given (the console's
 default). IPv6 support needs every load balancer to be dualstack.`,
 			Help: map[string]string{
+				"GatewayLoadBalancerArns": "refused: plink has network load balancers only",
 				"AcceptanceRequired":      "endpoints wait in pendingAcceptance until accepted (default)",
 				"NetworkLoadBalancerArns": "ARNs of the network load balancers",
 				"PrivateDnsName":          "private DNS name, e.g. api.example.com or *.example.com (needs verification)",
@@ -222,6 +234,8 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 			Short:   "modify-endpoint",
 			Summary: "Change an endpoint's subnets, groups, private DNS or IP types",
 			Help: map[string]string{
+				"AddRouteTableIds":       "refused: Gateway endpoints only",
+				"RemoveRouteTableIds":    "refused: Gateway endpoints only",
 				"AddSecurityGroupIds":    "security groups to add",
 				"AddSubnetIds":           "subnets to add",
 				"DnsOptions":             "DnsRecordIpType=ipv4|ipv6|dualstack|service-defined",
@@ -241,6 +255,8 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 			Short:   "modify-endpoint-service",
 			Summary: "Change an endpoint service",
 			Help: map[string]string{
+				"AddGatewayLoadBalancerArns":    "refused: plink has network load balancers only",
+				"RemoveGatewayLoadBalancerArns": "refused: plink has network load balancers only",
 				"AcceptanceRequired":            "require acceptance",
 				"AddNetworkLoadBalancerArns":    "load balancers to add",
 				"AddSupportedIpAddressTypes":    "ipv4 and/or ipv6",
@@ -322,6 +338,9 @@ and used by no other load balancer. Only TCP listeners and forward actions
 exist here. Creating a listener again with the same settings answers the
 existing one; another listener on the port is DuplicateListener.`,
 			Help: map[string]string{
+				"SslPolicy":       "refused: TLS listeners only, plink's are TCP",
+				"Certificates":    "refused: TLS listeners only, plink's are TCP",
+				"AlpnPolicy":      "refused: TLS listeners only, plink's are TCP",
 				"DefaultActions":  "Type=forward,TargetGroupArn=ARN (or JSON with ForwardConfig)",
 				"LoadBalancerArn": "load balancer ARN",
 				"Port":            "listener port",
@@ -339,13 +358,15 @@ Only --type network exists here, and it is the default (AWS defaults to
 application). Cross-zone load balancing is off, as on AWS. Creating a load
 balancer again with the same settings answers the existing one.`,
 			Help: map[string]string{
-				"IpAddressType":  "ipv4 (default) or dualstack",
-				"Name":           "name: 1-32 letters, digits and hyphens, unique in the account and region",
-				"Scheme":         "internet-facing (default) or internal (DNS name starts with internal-)",
-				"SubnetMappings": "SubnetId=ID[,PrivateIPv4Address=IP][,IPv6Address=IP] (private addresses for internal load balancers)",
-				"Subnets":        "subnet IDs, one per zone",
-				"Tags":           "Key=k,Value=v ...",
-				"Type":           "load balancer type: network"},
+				"SecurityGroups":        "refused: plink's load balancers filter no traffic (endpoints' security groups do)",
+				"CustomerOwnedIpv4Pool": "refused: Application Load Balancers on Outposts only",
+				"IpAddressType":         "ipv4 (default) or dualstack",
+				"Name":                  "name: 1-32 letters, digits and hyphens, unique in the account and region",
+				"Scheme":                "internet-facing (default) or internal (DNS name starts with internal-)",
+				"SubnetMappings":        "SubnetId=ID[,PrivateIPv4Address=IP][,IPv6Address=IP] (private addresses for internal load balancers)",
+				"Subnets":               "subnet IDs, one per zone",
+				"Tags":                  "Key=k,Value=v ...",
+				"Type":                  "load balancer type: network"},
 			Table: lbTable}),
 		Register(ELBv2, (*control.API).CreateTargetGroup, Doc{
 			Summary: "Create a target group of IP targets",
@@ -358,6 +379,7 @@ Only --target-type ip exists here, and it is the default (AWS defaults to
 instance): instance, lambda and alb targets do not exist on one host.
 Creating a target group again with the same settings answers the existing one.`,
 			Help: map[string]string{
+				"ProtocolVersion":            "refused: HTTP and HTTPS target groups only, plink's are TCP",
 				"HealthCheckEnabled":         "enable health checks (default)",
 				"HealthCheckIntervalSeconds": "5-300 (default 30)",
 				"HealthCheckPath":            "HTTP path (default /)",
@@ -468,6 +490,9 @@ after deregistration; unavailable when health checks are disabled.`,
 		Register(ELBv2, (*control.API).ModifyListener, Doc{
 			Summary: "Change a listener's port or target group",
 			Help: map[string]string{
+				"SslPolicy":      "refused: TLS listeners only, plink's are TCP",
+				"Certificates":   "refused: TLS listeners only, plink's are TCP",
+				"AlpnPolicy":     "refused: TLS listeners only, plink's are TCP",
 				"DefaultActions": "Type=forward,TargetGroupArn=ARN",
 				"ListenerArn":    "listener ARN",
 				"Port":           "new port",

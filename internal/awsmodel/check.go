@@ -45,6 +45,11 @@ type Report struct {
 	// Notes are worth knowing but not failures: members plink requires
 	// that the model does not, values typed any (not checked).
 	Notes []string
+	// Members counts the struct members compared with a model member (each
+	// time it is met: a shared structure counts in every action).
+	Members int
+	// Flags counts the AWS CLI flags CheckCLI looked for.
+	Flags int
 }
 
 // Err is nil without problems, else an error listing them all.
@@ -236,6 +241,7 @@ func (c *checker) compareStruct(where, path, shapeName string, shape *Shape, t r
 			}
 			continue
 		}
+		c.r.Members++
 		c.compare(where, p, ref.Shape, f.Type)
 		if c.input && f.Required && !slices.Contains(shape.Required, f.Name) {
 			c.r.note("%s %s: plink requires it, the model does not", where, p)

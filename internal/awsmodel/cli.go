@@ -158,6 +158,7 @@ func (ms Models) CheckCLI(actions []Action, cli CLI) *Report {
 			r.problem("%v", err)
 			continue
 		}
+		r.Flags += len(flags)
 		for _, f := range flags {
 			if !cli.HasFlag(a.Service, cmd, f) {
 				r.problem("%s %s: `plink %s %s` has no --%s", a.Service, a.Operation, a.Service, cmd, f)

@@ -148,7 +148,7 @@ func elbCheckName(kind, name string) error {
 }
 
 // elbTags checks tags given at creation or to add-tags.
-func elbTags(tags []Tag) (map[string]string, error) {
+func elbTags(tags []ELBTag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
 		if err := elbCheckTag(t); err != nil {

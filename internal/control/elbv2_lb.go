@@ -63,14 +63,22 @@ type LoadBalancersOutput struct {
 }
 
 // CreateLoadBalancerInput is elbv2 create-load-balancer.
+//
+// SecurityGroups is refused when not empty (ValidationError): plink's load
+// balancers filter no traffic, and taking groups it does not enforce would
+// open what the caller meant to close. CustomerOwnedIpv4Pool is refused
+// when given (ValidationError): it is for Application Load Balancers on
+// Outposts.
 type CreateLoadBalancerInput struct {
-	Name           string          `json:"Name" aws:"required"`
-	Subnets        []string        `json:"Subnets"`
-	SubnetMappings []SubnetMapping `json:"SubnetMappings"`
-	Scheme         string          `json:"Scheme"` // internet-facing (default) | internal
-	Tags           []Tag           `json:"Tags"`
-	Type           string          `json:"Type"`          // network (the default here; AWS defaults to application)
-	IPAddressType  string          `json:"IpAddressType"` // ipv4 (default) | dualstack
+	Name                  string          `json:"Name" aws:"required"`
+	Subnets               []string        `json:"Subnets"`
+	SubnetMappings        []SubnetMapping `json:"SubnetMappings"`
+	SecurityGroups        []string        `json:"SecurityGroups"`
+	CustomerOwnedIpv4Pool string          `json:"CustomerOwnedIpv4Pool"`
+	Scheme                string          `json:"Scheme"` // internet-facing (default) | internal
+	Tags                  []ELBTag        `json:"Tags"`
+	Type                  string          `json:"Type"`          // network (the default here; AWS defaults to application)
+	IPAddressType         string          `json:"IpAddressType"` // ipv4 (default) | dualstack
 }
 
 // CreateLoadBalancerOutput is {"LoadBalancers": [...]}.
@@ -125,6 +133,12 @@ func (a *API) createLoadBalancer(ctx context.Context, in *CreateLoadBalancerInpu
 	}
 	if len(maps) == 0 {
 		return nil, elbValidation("At least one subnet must be specified (--subnets or --subnet-mappings)")
+	}
+	if len(in.SecurityGroups) > 0 {
+		return nil, elbValidation("Security groups are not supported by plink's network load balancers: they filter no traffic (an endpoint's security groups do)")
+	}
+	if in.CustomerOwnedIpv4Pool != "" {
+		return nil, elbValidation("A customer-owned IPv4 pool can be specified only for an Application Load Balancer on Outposts")
 	}
 	for _, m := range maps {
 		if m.AllocationID != "" {

@@ -46,13 +46,39 @@ type ListenersOutput struct {
 	Listeners []Listener `json:"Listeners"`
 }
 
-// CreateListenerInput is elbv2 create-listener.
+// CreateListenerInput is elbv2 create-listener. SslPolicy, Certificates and
+// AlpnPolicy are a TLS listener's: plink's listeners are TCP (Protocol TLS
+// is refused), so they are refused with AWS's ValidationError for them on
+// a TCP listener.
 type CreateListenerInput struct {
-	LoadBalancerARN string   `json:"LoadBalancerArn" aws:"required"`
-	Protocol        string   `json:"Protocol"` // TCP
-	Port            int      `json:"Port"`
-	DefaultActions  []Action `json:"DefaultActions" aws:"required"`
-	Tags            []Tag    `json:"Tags"`
+	LoadBalancerARN string        `json:"LoadBalancerArn" aws:"required"`
+	Protocol        string        `json:"Protocol"` // TCP
+	Port            int           `json:"Port"`
+	SslPolicy       string        `json:"SslPolicy"`
+	Certificates    []Certificate `json:"Certificates"`
+	DefaultActions  []Action      `json:"DefaultActions" aws:"required"`
+	AlpnPolicy      []string      `json:"AlpnPolicy"`
+	Tags            []ELBTag      `json:"Tags"`
+}
+
+// Certificate is an elbv2 listener's certificate (TLS listeners only).
+type Certificate struct {
+	CertificateArn string `json:"CertificateArn"`
+	IsDefault      *bool  `json:"IsDefault"`
+}
+
+// elbNoTLS refuses a TLS listener's members on plink's TCP listeners, with
+// AWS's errors for them on a TCP listener (its "specifed" included).
+func elbNoTLS(sslPolicy string, certs []Certificate, alpn []string) error {
+	switch {
+	case sslPolicy != "":
+		return elbValidation("An SSL policy cannot be specifed for TCP listeners")
+	case len(certs) > 0:
+		return elbValidation("A certificate cannot be specified for TCP listeners")
+	case len(alpn) > 0:
+		return elbValidation("An ALPN policy cannot be specified for TCP listeners")
+	}
+	return nil
 }
 
 // CreateListenerOutput is {"Listeners": [...]}.
@@ -135,6 +161,9 @@ func (a *API) CreateListener(ctx context.Context, in *CreateListenerInput) (*Cre
 
 func (a *API) createListener(ctx context.Context, in *CreateListenerInput) (*ListenersOutput, error) {
 	if err := elbCheckProtocol(in.Protocol); err != nil {
+		return nil, err
+	}
+	if err := elbNoTLS(in.SslPolicy, in.Certificates, in.AlpnPolicy); err != nil {
 		return nil, err
 	}
 	if err := elbCheckPort("Port", in.Port); err != nil {
@@ -254,12 +283,16 @@ func (a *API) DescribeListeners(ctx context.Context, in *DescribeListenersInput)
 }
 
 // ModifyListenerInput is elbv2 modify-listener; what is not given keeps
-// its value.
+// its value. SslPolicy, Certificates and AlpnPolicy are refused as in
+// create-listener: plink's listeners are TCP.
 type ModifyListenerInput struct {
-	ListenerARN    string   `json:"ListenerArn" aws:"required"`
-	Port           *int     `json:"Port"`
-	Protocol       string   `json:"Protocol"`
-	DefaultActions []Action `json:"DefaultActions"`
+	ListenerARN    string        `json:"ListenerArn" aws:"required"`
+	Port           *int          `json:"Port"`
+	Protocol       string        `json:"Protocol"`
+	SslPolicy      string        `json:"SslPolicy"`
+	Certificates   []Certificate `json:"Certificates"`
+	DefaultActions []Action      `json:"DefaultActions"`
+	AlpnPolicy     []string      `json:"AlpnPolicy"`
 }
 
 // ModifyListenerOutput is {"Listeners": [...]}.
@@ -279,6 +312,9 @@ func (a *API) modifyListener(ctx context.Context, in *ModifyListenerInput) (*Lis
 		if err := elbCheckProtocol(in.Protocol); err != nil {
 			return nil, err
 		}
+	}
+	if err := elbNoTLS(in.SslPolicy, in.Certificates, in.AlpnPolicy); err != nil {
+		return nil, err
 	}
 	if in.Port != nil {
 		if err := elbCheckPort("Port", *in.Port); err != nil {

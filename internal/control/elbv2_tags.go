@@ -7,10 +7,17 @@ import (
 	"github.com/plink-dev/plink/internal/store"
 )
 
+// ELBTag is ELBv2's Tag: unlike EC2's, its model requires the Key (a tag
+// without one is a usage error in the CLI, a ValidationError in control).
+type ELBTag struct {
+	Key   string `json:"Key" aws:"required"`
+	Value string `json:"Value"`
+}
+
 // TagDescription is one resource's tags.
 type TagDescription struct {
-	ResourceARN string `json:"ResourceArn"`
-	Tags        []Tag  `json:"Tags"`
+	ResourceARN string   `json:"ResourceArn"`
+	Tags        []ELBTag `json:"Tags"`
 }
 
 // DescribeTagsInput is elbv2 describe-tags.
@@ -26,7 +33,7 @@ type DescribeTagsOutput struct {
 // AddTagsInput is elbv2 add-tags.
 type AddTagsInput struct {
 	ResourceARNs []string `json:"ResourceArns" aws:"required"`
-	Tags         []Tag    `json:"Tags" aws:"required"`
+	Tags         []ELBTag `json:"Tags" aws:"required"`
 }
 
 // AddTagsOutput is empty.
@@ -143,7 +150,11 @@ func (a *API) DescribeTags(ctx context.Context, in *DescribeTagsInput) (*Describ
 			if err != nil {
 				return err
 			}
-			out.TagDescriptions = append(out.TagDescriptions, TagDescription{ResourceARN: arn, Tags: tags})
+			d := TagDescription{ResourceARN: arn, Tags: make([]ELBTag, len(tags))}
+			for i, t := range tags {
+				d.Tags[i] = ELBTag(t)
+			}
+			out.TagDescriptions = append(out.TagDescriptions, d)
 		}
 		return nil
 	})

@@ -239,7 +239,7 @@ func TestLBCreateLoadBalancerRefused(t *testing.T) {
 		{"two VPCs", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a, s2.Subnet.SubnetID}}, ErrCodeInvalidConfigurationRequest},
 		{"dualstack without IPv6", CreateLoadBalancerInput{Name: "lb", IPAddressType: "dualstack", Subnets: []string{a}}, ErrCodeValidationError},
 		{"duplicate name", CreateLoadBalancerInput{Name: "taken", Subnets: []string{a, b}}, ErrCodeDuplicateLoadBalancerName},
-		{"bad tag", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, Tags: []Tag{{Key: "aws:x"}}}, ErrCodeValidationError},
+		{"bad tag", CreateLoadBalancerInput{Name: "lb", Subnets: []string{a}, Tags: []ELBTag{{Key: "aws:x"}}}, ErrCodeValidationError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -910,7 +910,7 @@ func TestLBTags(t *testing.T) {
 	lb := f.lb("tagged", "a")
 	g := f.tg("tagged", 80)
 	if err := errOf(f.api.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{lb.LoadBalancerARN, g.TargetGroupARN},
-		Tags: []Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}}})); err != nil {
+		Tags: []ELBTag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}}})); err != nil {
 		t.Fatal(err)
 	}
 	if err := errOf(f.api.RemoveTags(f.ctx, &RemoveTagsInput{ResourceARNs: []string{g.TargetGroupARN}, TagKeys: []string{"env"}})); err != nil {
@@ -924,9 +924,9 @@ func TestLBTags(t *testing.T) {
 		t.Errorf("tags %+v", out)
 	}
 	f.refused(t, ErrCodeLoadBalancerNotFound, func() error {
-		return errOf(f.other.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{lb.LoadBalancerARN}, Tags: []Tag{{Key: "k"}}}))
+		return errOf(f.other.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{lb.LoadBalancerARN}, Tags: []ELBTag{{Key: "k"}}}))
 	})
 	f.refused(t, ErrCodeValidationError, func() error {
-		return errOf(f.api.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{"arn:aws:ec2:x"}, Tags: []Tag{{Key: "k"}}}))
+		return errOf(f.api.AddTags(f.ctx, &AddTagsInput{ResourceARNs: []string{"arn:aws:ec2:x"}, Tags: []ELBTag{{Key: "k"}}}))
 	})
 }

@@ -57,16 +57,19 @@ type HealthCheckSettings struct {
 	Matcher                    *Matcher `json:"Matcher"`
 }
 
-// CreateTargetGroupInput is elbv2 create-target-group.
+// CreateTargetGroupInput is elbv2 create-target-group. ProtocolVersion is
+// for HTTP and HTTPS target groups: given to plink's TCP target groups, it
+// is refused (ValidationError).
 type CreateTargetGroupInput struct {
-	Name          string `json:"Name" aws:"required"`
-	Protocol      string `json:"Protocol"` // TCP
-	Port          int    `json:"Port"`
-	VpcID         string `json:"VpcId"`
-	TargetType    string `json:"TargetType"`    // ip (the default here; AWS defaults to instance)
-	IPAddressType string `json:"IpAddressType"` // ipv4 (default) | ipv6
+	Name            string `json:"Name" aws:"required"`
+	Protocol        string `json:"Protocol"` // TCP
+	ProtocolVersion string `json:"ProtocolVersion"`
+	Port            int    `json:"Port"`
+	VpcID           string `json:"VpcId"`
+	TargetType      string `json:"TargetType"`    // ip (the default here; AWS defaults to instance)
+	IPAddressType   string `json:"IpAddressType"` // ipv4 (default) | ipv6
 	HealthCheckSettings
-	Tags []Tag `json:"Tags"`
+	Tags []ELBTag `json:"Tags"`
 }
 
 // CreateTargetGroupOutput is {"TargetGroups": [...]}.
@@ -228,6 +231,9 @@ func (a *API) createTargetGroup(ctx context.Context, in *CreateTargetGroupInput)
 		return nil, elbValidation("Protocol '%s' is not supported: plink target groups are TCP only", in.Protocol)
 	default:
 		return nil, elbValidation("Protocol '%s' is not valid: it must be TCP", in.Protocol)
+	}
+	if in.ProtocolVersion != "" {
+		return nil, elbValidation("A protocol version can be specified only for HTTP and HTTPS target groups")
 	}
 	if err := elbCheckPort("Port", in.Port); err != nil {
 		return nil, err

@@ -166,13 +166,17 @@ func (a *API) visibleService(tx *store.Tx, serviceName string) (store.Service, e
 	return s, nil
 }
 
-// CreateVpcEndpointInput is ec2 create-vpc-endpoint.
+// CreateVpcEndpointInput is ec2 create-vpc-endpoint. RouteTableIds is a
+// Gateway endpoint's member: plink's endpoints are Interface endpoints, so
+// a non-empty list is refused (InvalidParameter, as AWS refuses route
+// tables on an Interface endpoint).
 type CreateVpcEndpointInput struct {
 	DryRun            bool               `json:"DryRun"`
 	VpcEndpointType   string             `json:"VpcEndpointType"`
 	VpcID             string             `json:"VpcId" aws:"required"`
 	ServiceName       string             `json:"ServiceName" aws:"required"`
 	PolicyDocument    string             `json:"PolicyDocument"`
+	RouteTableIDs     []string           `json:"RouteTableIds" locationName:"RouteTableId"`
 	SubnetIDs         []string           `json:"SubnetIds" locationName:"SubnetId"`
 	SecurityGroupIDs  []string           `json:"SecurityGroupIds" locationName:"SecurityGroupId"`
 	IPAddressType     string             `json:"IpAddressType"`
@@ -213,6 +217,9 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 		return nil, Errorf(ErrCodeInvalidParameter, "plink supports Interface endpoints only, not %s.", in.VpcEndpointType)
 	default:
 		return nil, Errorf(ErrCodeInvalidVpcEndpointType, "The VPC endpoint type '%s' is invalid: Interface, Gateway or GatewayLoadBalancer.", in.VpcEndpointType)
+	}
+	if err := noRouteTables(in.RouteTableIDs); err != nil {
+		return nil, err
 	}
 	if len(in.SubnetIDs) == 0 {
 		return nil, missing("SubnetIds")
@@ -478,10 +485,15 @@ func (a *API) ownedEndpoint(tx *store.Tx, id string) (store.Endpoint, error) {
 	return e, err
 }
 
-// ModifyVpcEndpointInput is ec2 modify-vpc-endpoint.
+// ModifyVpcEndpointInput is ec2 modify-vpc-endpoint. AddRouteTableIds and
+// RemoveRouteTableIds are a Gateway endpoint's members: plink's endpoints
+// are Interface endpoints, so non-empty lists are refused
+// (InvalidParameter).
 type ModifyVpcEndpointInput struct {
 	DryRun                 bool        `json:"DryRun"`
 	VpcEndpointID          string      `json:"VpcEndpointId" aws:"required"`
+	AddRouteTableIDs       []string    `json:"AddRouteTableIds" locationName:"AddRouteTableId"`
+	RemoveRouteTableIDs    []string    `json:"RemoveRouteTableIds" locationName:"RemoveRouteTableId"`
 	AddSubnetIDs           []string    `json:"AddSubnetIds" locationName:"AddSubnetId"`
 	RemoveSubnetIDs        []string    `json:"RemoveSubnetIds" locationName:"RemoveSubnetId"`
 	AddSecurityGroupIDs    []string    `json:"AddSecurityGroupIds" locationName:"AddSecurityGroupId"`
@@ -505,6 +517,9 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 		return dryRun(ctx, in, a.ModifyVpcEndpoint)
 	}
 	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	if err := noRouteTables(in.AddRouteTableIDs, in.RemoveRouteTableIDs); err != nil {
 		return nil, err
 	}
 	if in.ResetPolicy && in.PolicyDocument != "" {
@@ -1193,4 +1208,15 @@ type eventDetail struct {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// noRouteTables refuses route tables: they belong to Gateway endpoints, and
+// every plink endpoint is an Interface endpoint.
+func noRouteTables(lists ...[]string) error {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return Errorf(ErrCodeInvalidParameter, "Route table IDs are only supported for Gateway type VPC Endpoint: plink's endpoints are Interface endpoints.")
+		}
+	}
+	return nil
 }

@@ -111,7 +111,7 @@ func ec2CheckTag(t Tag) error {
 }
 
 // elbCheckTag checks one ELB tag against API_Tag's lengths and pattern.
-func elbCheckTag(t Tag) error {
+func elbCheckTag(t ELBTag) error {
 	switch n := utf8.RuneCountInString(t.Key); {
 	case n == 0 || n > maxTagKeyLen:
 		return elbValidation("Tag key '%s' is not valid: a tag key is 1 to %d characters", t.Key, maxTagKeyLen)

@@ -17,6 +17,15 @@ func cpTags(n int, prefix string) []control.Tag {
 	return out
 }
 
+// elbTags is cpTags as ELBv2 tags.
+func elbTags(n int, prefix string) []control.ELBTag {
+	out := make([]control.ELBTag, n)
+	for i, t := range cpTags(n, prefix) {
+		out[i] = control.ELBTag(t)
+	}
+	return out
+}
+
 // TestEC2TagLimits: tags given with --tag-specifications follow AWS's
 // limits (50 per resource, keys 1-128 and values up to 256 Unicode
 // characters, aws: reserved in any case) with EC2's codes, and control
@@ -85,34 +94,34 @@ func TestEC2TagLimits(t *testing.T) {
 func TestELBTagLimits(t *testing.T) {
 	e := cpNewEnv(t)
 	vpc := e.defaultVPC(e.provider).VpcID
-	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "tags", Protocol: "TCP", Port: 80, VpcID: vpc, Tags: cpTags(30, "old")}))(t).TargetGroups[0].TargetGroupARN
-	add := func(tags ...control.Tag) error {
+	tg := cpMust(e.provider.CreateTargetGroup(e.ctx, &control.CreateTargetGroupInput{Name: "tags", Protocol: "TCP", Port: 80, VpcID: vpc, Tags: elbTags(30, "old")}))(t).TargetGroups[0].TargetGroupARN
+	add := func(tags ...control.ELBTag) error {
 		return errOf(e.provider.AddTags(e.ctx, &control.AddTagsInput{ResourceARNs: []string{tg}, Tags: tags}))
 	}
 	tests := []struct {
 		name string
-		tags []control.Tag
+		tags []control.ELBTag
 		code string
 	}{
-		{"30 + 21 new", cpTags(21, "new"), "TooManyTags"},
-		{"51 in one call", cpTags(51, "new"), "TooManyTags"},
-		{"ESC in key", []control.Tag{{Key: "k\x1b[31m", Value: "v"}}, "ValidationError"},
-		{"ESC in value", []control.Tag{{Key: "k", Value: "\x1b[2J"}}, "ValidationError"},
-		{"value outside the pattern", []control.Tag{{Key: "k", Value: "<script>"}}, "ValidationError"},
-		{"AWS: key", []control.Tag{{Key: "AWS:x", Value: "v"}}, "ValidationError"},
-		{"value of 257 characters", []control.Tag{{Key: "k", Value: strings.Repeat("v", 257)}}, "ValidationError"},
-		{"duplicate keys", []control.Tag{{Key: "k", Value: "1"}, {Key: "k", Value: "2"}}, "DuplicateTagKeys"},
+		{"30 + 21 new", elbTags(21, "new"), "TooManyTags"},
+		{"51 in one call", elbTags(51, "new"), "TooManyTags"},
+		{"ESC in key", []control.ELBTag{{Key: "k\x1b[31m", Value: "v"}}, "ValidationError"},
+		{"ESC in value", []control.ELBTag{{Key: "k", Value: "\x1b[2J"}}, "ValidationError"},
+		{"value outside the pattern", []control.ELBTag{{Key: "k", Value: "<script>"}}, "ValidationError"},
+		{"AWS: key", []control.ELBTag{{Key: "AWS:x", Value: "v"}}, "ValidationError"},
+		{"value of 257 characters", []control.ELBTag{{Key: "k", Value: strings.Repeat("v", 257)}}, "ValidationError"},
+		{"duplicate keys", []control.ELBTag{{Key: "k", Value: "1"}, {Key: "k", Value: "2"}}, "DuplicateTagKeys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { e.cpRefused(t, tt.code, func() error { return add(tt.tags...) }) })
 	}
 	// Replacing keys it has does not count; 30 + 20 is the limit.
-	cpNoErr(t, add(cpTags(30, "old")...))
-	cpNoErr(t, add(append(cpTags(20, "new"), control.Tag{Key: "Name", Value: "é ü_.:/=+-@ 1"})[1:]...))
-	cpNoErr(t, add(control.Tag{Key: "Name", Value: "x"}))
-	e.cpRefused(t, "TooManyTags", func() error { return add(control.Tag{Key: "one-more", Value: "x"}) })
+	cpNoErr(t, add(elbTags(30, "old")...))
+	cpNoErr(t, add(append(elbTags(20, "new"), control.ELBTag{Key: "Name", Value: "é ü_.:/=+-@ 1"})[1:]...))
+	cpNoErr(t, add(control.ELBTag{Key: "Name", Value: "x"}))
+	e.cpRefused(t, "TooManyTags", func() error { return add(control.ELBTag{Key: "one-more", Value: "x"}) })
 	e.cpRefused(t, "TooManyTags", func() error {
-		_, err := e.provider.CreateLoadBalancer(e.ctx, &control.CreateLoadBalancerInput{Name: "t", Subnets: []string{e.defaultSubnets(e.provider)["a"].SubnetID}, Tags: cpTags(51, "k")})
+		_, err := e.provider.CreateLoadBalancer(e.ctx, &control.CreateLoadBalancerInput{Name: "t", Subnets: []string{e.defaultSubnets(e.provider)["a"].SubnetID}, Tags: elbTags(51, "k")})
 		return err
 	})
 }

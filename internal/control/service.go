@@ -115,12 +115,15 @@ func supportedTypes(s store.Service) []string {
 }
 
 // CreateVpcEndpointServiceConfigurationInput is ec2
-// create-vpc-endpoint-service-configuration.
+// create-vpc-endpoint-service-configuration. GatewayLoadBalancerArns is
+// refused when not empty: plink has network load balancers only, so no ARN
+// can name a Gateway Load Balancer (InvalidParameter).
 type CreateVpcEndpointServiceConfigurationInput struct {
 	DryRun                  bool               `json:"DryRun"`
 	AcceptanceRequired      *bool              `json:"AcceptanceRequired"` // nil: true, as the console's default
 	PrivateDNSName          string             `json:"PrivateDnsName"`
 	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns" locationName:"NetworkLoadBalancerArn"`
+	GatewayLoadBalancerArns []string           `json:"GatewayLoadBalancerArns" locationName:"GatewayLoadBalancerArn"`
 	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes" locationName:"SupportedIpAddressType"`
 	ClientToken             string             `json:"ClientToken"`
 	TagSpecifications       []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
@@ -138,6 +141,9 @@ type CreateVpcEndpointServiceConfigurationOutput struct {
 func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *CreateVpcEndpointServiceConfigurationInput) (*CreateVpcEndpointServiceConfigurationOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.CreateVpcEndpointServiceConfiguration)
+	}
+	if err := noGatewayLoadBalancers(in.GatewayLoadBalancerArns); err != nil {
+		return nil, err
 	}
 	if len(in.NetworkLoadBalancerArns) == 0 {
 		return nil, Errorf(ErrCodeInvalidParameter, "Either network load balancer ARNs or gateway load balancer ARNs must be specified.")
@@ -301,7 +307,9 @@ func (a *API) setPrivateName(tx *store.Tx, s *store.Service, name string) error 
 }
 
 // ModifyVpcEndpointServiceConfigurationInput is ec2
-// modify-vpc-endpoint-service-configuration.
+// modify-vpc-endpoint-service-configuration. AddGatewayLoadBalancerArns
+// and RemoveGatewayLoadBalancerArns are refused when not empty: plink has
+// no Gateway Load Balancers (InvalidParameter).
 type ModifyVpcEndpointServiceConfigurationInput struct {
 	DryRun                        bool     `json:"DryRun"`
 	ServiceID                     string   `json:"ServiceId" aws:"required"`
@@ -310,6 +318,8 @@ type ModifyVpcEndpointServiceConfigurationInput struct {
 	AcceptanceRequired            *bool    `json:"AcceptanceRequired"`
 	AddNetworkLoadBalancerArns    []string `json:"AddNetworkLoadBalancerArns" locationName:"AddNetworkLoadBalancerArn"`
 	RemoveNetworkLoadBalancerArns []string `json:"RemoveNetworkLoadBalancerArns" locationName:"RemoveNetworkLoadBalancerArn"`
+	AddGatewayLoadBalancerArns    []string `json:"AddGatewayLoadBalancerArns" locationName:"AddGatewayLoadBalancerArn"`
+	RemoveGatewayLoadBalancerArns []string `json:"RemoveGatewayLoadBalancerArns" locationName:"RemoveGatewayLoadBalancerArn"`
 	AddSupportedIPAddressTypes    []string `json:"AddSupportedIpAddressTypes" locationName:"AddSupportedIpAddressType"`
 	RemoveSupportedIPAddressTypes []string `json:"RemoveSupportedIpAddressTypes" locationName:"RemoveSupportedIpAddressType"`
 }
@@ -325,6 +335,9 @@ func (a *API) ModifyVpcEndpointServiceConfiguration(ctx context.Context, in *Mod
 		return dryRun(ctx, in, a.ModifyVpcEndpointServiceConfiguration)
 	}
 	if err := requiredEC2(in); err != nil {
+		return nil, err
+	}
+	if err := noGatewayLoadBalancers(in.AddGatewayLoadBalancerArns, in.RemoveGatewayLoadBalancerArns); err != nil {
 		return nil, err
 	}
 	if in.PrivateDNSName != "" && in.RemovePrivateDNSName {
@@ -787,4 +800,15 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 	}
 	return &StartVpcEndpointServicePrivateDnsVerificationOutput{ReturnValue: true}, nil
 
+}
+
+// noGatewayLoadBalancers refuses Gateway Load Balancer ARNs: plink's
+// services front network load balancers only.
+func noGatewayLoadBalancers(lists ...[]string) error {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return Errorf(ErrCodeInvalidParameter, "The Gateway Load Balancer ARN '%s' is invalid: plink has network load balancers only (--network-load-balancer-arns).", l[0])
+		}
+	}
+	return nil
 }

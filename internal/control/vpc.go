@@ -170,11 +170,29 @@ func mustHexBytes(h string) []byte {
 }
 
 // CreateVpcInput is ec2 create-vpc.
+//
+// plink has no IPAM pools and no BYOIP IPv6 pools: Ipv4IpamPoolId,
+// Ipv4NetmaskLength, Ipv6IpamPoolId, Ipv6NetmaskLength, Ipv6Pool and
+// Ipv6CidrBlock are refused when given (InvalidParameterValue), as
+// associate-vpc-cidr-block refuses them. Ipv6CidrBlockNetworkBorderGroup
+// is taken when it is the region (plink's one border group, the default)
+// with AmazonProvidedIpv6CidrBlock, else refused. InstanceTenancy default
+// is taken; dedicated is refused (InvalidParameterValue: plink has no
+// instances and its VPCs are of default tenancy), host too, as AWS refuses
+// it.
 type CreateVpcInput struct {
-	CidrBlock                   string             `json:"CidrBlock"`
-	AmazonProvidedIpv6CidrBlock bool               `json:"AmazonProvidedIpv6CidrBlock"`
-	TagSpecifications           []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
-	DryRun                      bool               `json:"DryRun"`
+	CidrBlock                       string             `json:"CidrBlock"`
+	AmazonProvidedIpv6CidrBlock     bool               `json:"AmazonProvidedIpv6CidrBlock"`
+	Ipv6Pool                        string             `json:"Ipv6Pool"`
+	Ipv6CidrBlock                   string             `json:"Ipv6CidrBlock"`
+	Ipv4IpamPoolID                  string             `json:"Ipv4IpamPoolId"`
+	Ipv4NetmaskLength               int                `json:"Ipv4NetmaskLength"`
+	Ipv6IpamPoolID                  string             `json:"Ipv6IpamPoolId"`
+	Ipv6NetmaskLength               int                `json:"Ipv6NetmaskLength"`
+	InstanceTenancy                 string             `json:"InstanceTenancy"`
+	Ipv6CidrBlockNetworkBorderGroup string             `json:"Ipv6CidrBlockNetworkBorderGroup"`
+	TagSpecifications               []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
+	DryRun                          bool               `json:"DryRun"`
 }
 
 // CreateVpcOutput is {"Vpc": {...}}.
@@ -187,6 +205,25 @@ type CreateVpcOutput struct {
 func (a *API) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpcOutput, error) {
 	if in.DryRun {
 		return dryRun(ctx, in, a.CreateVpc)
+	}
+	switch {
+	case in.Ipv4IpamPoolID != "" || in.Ipv6IpamPoolID != "" || in.Ipv4NetmaskLength != 0 || in.Ipv6NetmaskLength != 0:
+		return nil, invalidValue("plink has no IPAM pools: give --cidr-block (and --amazon-provided-ipv6-cidr-block).")
+	case in.Ipv6Pool != "" || in.Ipv6CidrBlock != "":
+		return nil, invalidValue("plink has no BYOIP IPv6 pools: use --amazon-provided-ipv6-cidr-block.")
+	case in.Ipv6CidrBlockNetworkBorderGroup != "" && !in.AmazonProvidedIpv6CidrBlock:
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "Ipv6CidrBlockNetworkBorderGroup needs AmazonProvidedIpv6CidrBlock.")
+	case in.Ipv6CidrBlockNetworkBorderGroup != "" && in.Ipv6CidrBlockNetworkBorderGroup != a.caller.Region:
+		return nil, invalidValue("The network border group '%s' is invalid: plink's only one is the region, %s.", in.Ipv6CidrBlockNetworkBorderGroup, a.caller.Region)
+	}
+	switch in.InstanceTenancy {
+	case "", "default":
+	case "host":
+		return nil, invalidValue("The host value cannot be used with this parameter. Use the default or dedicated values only.")
+	case "dedicated":
+		return nil, invalidValue("Value (dedicated) for parameter instanceTenancy is not supported: plink has no instances, its VPCs are of default tenancy.")
+	default:
+		return nil, invalidValue("Value (%s) for parameter instanceTenancy is invalid: default or dedicated.", in.InstanceTenancy)
 	}
 	if in.CidrBlock == "" {
 		return nil, missing("CidrBlock")
@@ -418,14 +455,21 @@ func (a *API) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutp
 }
 
 // CreateSubnetInput is ec2 create-subnet.
+//
+// AvailabilityZoneId names the zone by its ID (use1-az1, as
+// describe-availability-zones prints it) instead of AvailabilityZone; with
+// both, they must name the same zone. OutpostArn is refused when given
+// (InvalidParameterValue): plink has no Outposts.
 type CreateSubnetInput struct {
-	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
-	AvailabilityZone  string             `json:"AvailabilityZone"`
-	CidrBlock         string             `json:"CidrBlock"`
-	Ipv6CidrBlock     string             `json:"Ipv6CidrBlock"`
-	VpcID             string             `json:"VpcId" aws:"required"`
-	DryRun            bool               `json:"DryRun"`
-	Ipv6Native        bool               `json:"Ipv6Native"`
+	TagSpecifications  []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
+	AvailabilityZone   string             `json:"AvailabilityZone"`
+	AvailabilityZoneID string             `json:"AvailabilityZoneId"`
+	OutpostArn         string             `json:"OutpostArn"`
+	CidrBlock          string             `json:"CidrBlock"`
+	Ipv6CidrBlock      string             `json:"Ipv6CidrBlock"`
+	VpcID              string             `json:"VpcId" aws:"required"`
+	DryRun             bool               `json:"DryRun"`
+	Ipv6Native         bool               `json:"Ipv6Native"`
 }
 
 // CreateSubnetOutput is {"Subnet": {...}}.
@@ -441,6 +485,9 @@ func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateS
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
+	if in.OutpostArn != "" {
+		return nil, invalidValue("The Outpost ARN '%s' is invalid: plink has no Outposts.", in.OutpostArn)
+	}
 	tags, err := tagsFor(in.TagSpecifications, "subnet")
 	if err != nil {
 		return nil, err
@@ -452,6 +499,22 @@ func (a *API) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*CreateS
 			return err
 		}
 		zone := in.AvailabilityZone
+		if in.AvailabilityZoneID != "" {
+			byID := ""
+			for _, l := range names.Zones {
+				if z := a.caller.Region + l; names.ZoneID(z) == in.AvailabilityZoneID {
+					byID = z
+				}
+			}
+			switch {
+			case byID == "":
+				return invalidValue("Value (%s) for parameter availabilityZoneId is invalid. Subnets can currently only be created in the following availability zones: %s, %s, %s.", in.AvailabilityZoneID,
+					names.ZoneID(a.caller.Region+"a"), names.ZoneID(a.caller.Region+"b"), names.ZoneID(a.caller.Region+"c"))
+			case zone != "" && zone != byID:
+				return Errorf(ErrCodeInvalidParameterCombination, "The availability zone %s and the availability zone ID %s (%s) name different zones.", zone, in.AvailabilityZoneID, byID)
+			}
+			zone = byID
+		}
 		if zone == "" {
 			zone = a.caller.Region + "a"
 		}
