@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -113,7 +114,7 @@ func checkOnce(t *testing.T, seen []string, kept []string) {
 func TestPagingUnderConcurrentWrites(t *testing.T) {
 	e := newPagingEnv(t)
 	var kept, doomed []string
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 24; i++ {
 		id := e.createEndpoint(t)
 		if i%4 == 3 {
 			doomed = append(doomed, id)
@@ -125,7 +126,8 @@ func TestPagingUnderConcurrentWrites(t *testing.T) {
 	// Server-side paging, writes interleaved between the pages.
 	var seen, created []string
 	token := ""
-	for pages := 0; ; pages++ {
+	pages := 0
+	for ; ; pages++ {
 		if pages > 20 {
 			t.Fatal("more than 20 pages of 5 for about 30 endpoints")
 		}
@@ -153,18 +155,22 @@ func TestPagingUnderConcurrentWrites(t *testing.T) {
 			doomed = doomed[1:]
 		}
 	}
+	if pages < 3 {
+		t.Fatalf("the walk took %d pages; the writes fell between fewer than 3", pages+1)
+	}
 	checkOnce(t, seen, kept)
 	if t.Failed() {
 		t.Fatalf("server-side walk: %v", seen)
 	}
 
 	// Client-side paging (--page-size 3: many server pages in one process)
-	// while a writer process creates and deletes endpoints at the same time.
+	// while writer processes create and delete endpoints at the same time.
 	kept = append(kept, created...)
 	kept = append(kept, doomed...)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var werr string
+	var writes atomic.Int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -181,16 +187,21 @@ func TestPagingUnderConcurrentWrites(t *testing.T) {
 				werr = errOut
 				return
 			}
+			writes.Add(1)
 			if i%2 == 1 {
 				argv := append(append([]string{}, e.cons...), "ec2", "delete-vpc-endpoints", "--vpc-endpoint-ids", strings.TrimSpace(out))
 				if _, errOut, code := e.r.run(t, argv...); code != 0 {
 					werr = errOut
 					return
 				}
+				writes.Add(1)
 			}
 		}
 	}()
-	for round := 0; round < 5; round++ {
+	// Walk until the writer has written 8 times during the walks (at most
+	// 200 walks).
+	walks := 0
+	for ; walks < 200 && writes.Load() < 8; walks++ {
 		var all endpointsPage
 		e.jsonOut(t, &all, e.cons, "ec2", "describe-vpc-endpoints", "--page-size", "3")
 		if all.NextToken != "" {
@@ -207,4 +218,5 @@ func TestPagingUnderConcurrentWrites(t *testing.T) {
 	if werr != "" {
 		t.Fatalf("writer: %s", werr)
 	}
+	t.Logf("server-side walk: %d pages; %d client-side walks, %d writes alongside", pages+1, walks, writes.Load())
 }
