@@ -74,19 +74,7 @@ func (a *API) DescribeAvailabilityZones(ctx context.Context, in *DescribeAvailab
 		in.Filters = append(slices.Clone(in.Filters), Filter{Name: "zone-id", Values: in.ZoneIDs})
 	}
 	var err error
-	out.AvailabilityZones, err = applyFilters(out.AvailabilityZones, in.Filters, map[string]fieldFunc[AvailabilityZone]{
-		"group-name":           func(z AvailabilityZone) []string { return one(z.GroupName) },
-		"message":              func(z AvailabilityZone) []string { return nil },
-		"network-border-group": func(z AvailabilityZone) []string { return one(z.NetworkBorderGroup) },
-		"opt-in-status":        func(z AvailabilityZone) []string { return one(z.OptInStatus) },
-		"parent-zone-id":       func(z AvailabilityZone) []string { return nil },
-		"parent-zone-name":     func(z AvailabilityZone) []string { return nil },
-		"region-name":          func(z AvailabilityZone) []string { return one(z.RegionName) },
-		"state":                func(z AvailabilityZone) []string { return one(z.State) },
-		"zone-id":              func(z AvailabilityZone) []string { return one(z.ZoneID) },
-		"zone-name":            func(z AvailabilityZone) []string { return one(z.ZoneName) },
-		"zone-type":            func(z AvailabilityZone) []string { return one(z.ZoneType) },
-	})
+	out.AvailabilityZones, err = applyFilters(out.AvailabilityZones, in.Filters, availabilityZoneFilters)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ type VpcEndpoint struct {
 	VpcID               string            `json:"VpcId"`
 	ServiceName         string            `json:"ServiceName"`
 	State               string            `json:"State"`
+	PolicyDocument      string            `json:"PolicyDocument"`
 	RouteTableIDs       []string          `json:"RouteTableIds" locationName:"routeTableIdSet"`
 	SubnetIDs           []string          `json:"SubnetIds" locationName:"subnetIdSet"`
 	Groups              []GroupIdentifier `json:"Groups" locationName:"groupSet"`
@@ -59,7 +60,7 @@ type endpointContext struct {
 
 func (a *API) endpointView(e store.Endpoint, c endpointContext) VpcEndpoint {
 	v := VpcEndpoint{VpcEndpointID: e.ID, VpcEndpointType: "Interface", VpcID: e.VPCID, ServiceName: e.ServiceName, State: e.State,
-		RouteTableIDs: []string{}, SubnetIDs: []string{}, Groups: []GroupIdentifier{}, IPAddressType: e.IPAddressType,
+		PolicyDocument: policyText(e.PolicyDocument), RouteTableIDs: []string{}, SubnetIDs: []string{}, Groups: []GroupIdentifier{}, IPAddressType: e.IPAddressType,
 		DNSOptions: DNSOptions{e.DNSRecordIPType}, PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: []string{},
 		DNSEntries: dnsEntries(e, c.svc), CreationTimestamp: e.CreatedAt, Tags: c.tags, OwnerID: e.Account}
 	if v.Tags == nil {
@@ -171,17 +172,21 @@ type CreateVpcEndpointInput struct {
 	VpcEndpointType   string             `json:"VpcEndpointType"`
 	VpcID             string             `json:"VpcId" aws:"required"`
 	ServiceName       string             `json:"ServiceName" aws:"required"`
+	PolicyDocument    string             `json:"PolicyDocument"`
 	SubnetIDs         []string           `json:"SubnetIds" locationName:"SubnetId"`
 	SecurityGroupIDs  []string           `json:"SecurityGroupIds" locationName:"SecurityGroupId"`
 	IPAddressType     string             `json:"IpAddressType"`
 	DNSOptions        *DNSOptions        `json:"DnsOptions"`
+	ClientToken       string             `json:"ClientToken"`
 	PrivateDNSEnabled *bool              `json:"PrivateDnsEnabled"`
 	TagSpecifications []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
-// CreateVpcEndpointOutput is {"VpcEndpoint": {...}}.
+// CreateVpcEndpointOutput is {"VpcEndpoint": {...}}, with the request's
+// ClientToken when it had one.
 type CreateVpcEndpointOutput struct {
 	VpcEndpoint VpcEndpoint `json:"VpcEndpoint"`
+	ClientToken string      `json:"ClientToken,omitempty"`
 }
 
 // recordIPType is DnsOptions.DnsRecordIpType, or "" without DnsOptions.
@@ -212,6 +217,11 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 	if len(in.SubnetIDs) == 0 {
 		return nil, missing("SubnetIds")
 	}
+	if in.PolicyDocument != "" {
+		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+			return nil, err
+		}
+	}
 	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
 	if err != nil {
 		return nil, err
@@ -220,6 +230,10 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 	var out *CreateVpcEndpointOutput
 	var ds []delivery
 	err = a.write(ctx, func(tx *store.Tx) error {
+		out, ds = nil, nil
+		if seen, err := a.replayClientToken(tx, "CreateVpcEndpoint", in.ClientToken, in, &out); seen || err != nil {
+			return err
+		}
 		v, err := a.ownedVPC(tx, in.VpcID)
 		if err != nil {
 			return err
@@ -238,7 +252,8 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 		}
 		e := store.Endpoint{ID: names.NewID(names.Endpoint), Account: a.caller.Account, Region: a.caller.Region, VPCID: v.ID,
 			ServiceID: svc.ID, ServiceName: names.ServiceName(svc.Region, svc.ID), IPAddressType: in.IPAddressType,
-			DNSRecordIPType: in.DNSOptions.recordIPType(), DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now}
+			DNSRecordIPType: in.DNSOptions.recordIPType(), DNSSuffix: names.RandomAlnum(8), CreatedAt: now, UpdatedAt: now,
+			PolicyDocument: in.PolicyDocument}
 		if e.IPAddressType == "" {
 			e.IPAddressType = defaultIPType(subnets, svc)
 		}
@@ -292,8 +307,8 @@ func (a *API) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointInput)
 		if err != nil {
 			return err
 		}
-		out = &CreateVpcEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID])}
-		return nil
+		out = &CreateVpcEndpointOutput{VpcEndpoint: a.endpointView(e, cs[e.ID]), ClientToken: in.ClientToken}
+		return a.saveClientToken(tx, "CreateVpcEndpoint", in.ClientToken, in, out)
 	})
 	if err != nil {
 		return nil, err
@@ -474,6 +489,8 @@ type ModifyVpcEndpointInput struct {
 	IPAddressType          string      `json:"IpAddressType"`
 	DNSOptions             *DNSOptions `json:"DnsOptions"`
 	PrivateDNSEnabled      *bool       `json:"PrivateDnsEnabled"`
+	PolicyDocument         string      `json:"PolicyDocument"`
+	ResetPolicy            bool        `json:"ResetPolicy"` // back to the default full-access policy
 }
 
 // ModifyVpcEndpointOutput is {"Return": true}.
@@ -490,6 +507,14 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 	if err := requiredEC2(in); err != nil {
 		return nil, err
 	}
+	if in.ResetPolicy && in.PolicyDocument != "" {
+		return nil, Errorf(ErrCodeInvalidParameterCombination, "The parameters PolicyDocument and ResetPolicy cannot be used together.")
+	}
+	if in.PolicyDocument != "" {
+		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+			return nil, err
+		}
+	}
 	now := timestamp(a.now())
 	err := a.write(ctx, func(tx *store.Tx) error {
 		e, err := a.ownedEndpoint(tx, in.VpcEndpointID)
@@ -498,6 +523,12 @@ func (a *API) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointInput)
 		}
 		if e.State == StateEndpointRejected || e.State == StateEndpointDeleted || e.State == StateEndpointFailed {
 			return Errorf(ErrCodeIncorrectState, "The VPC endpoint %s is in state %s and cannot be modified.", e.ID, e.State)
+		}
+		switch {
+		case in.ResetPolicy:
+			e.PolicyDocument = ""
+		case in.PolicyDocument != "":
+			e.PolicyDocument = in.PolicyDocument
 		}
 		v, err := tx.VPC(e.VPCID)
 		if err != nil {
@@ -682,16 +713,7 @@ func (a *API) DescribeVpcEndpoints(ctx context.Context, in *DescribeVpcEndpoints
 	if err != nil {
 		return nil, err
 	}
-	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, map[string]fieldFunc[VpcEndpoint]{
-		"vpc-endpoint-id":    func(e VpcEndpoint) []string { return one(e.VpcEndpointID) },
-		"vpc-id":             func(e VpcEndpoint) []string { return one(e.VpcID) },
-		"service-name":       func(e VpcEndpoint) []string { return one(e.ServiceName) },
-		"vpc-endpoint-state": func(e VpcEndpoint) []string { return one(e.State) },
-		"vpc-endpoint-type":  func(e VpcEndpoint) []string { return one(e.VpcEndpointType) },
-		"ip-address-type":    func(e VpcEndpoint) []string { return one(e.IPAddressType) },
-		"owner-id":           func(e VpcEndpoint) []string { return one(e.OwnerID) },
-		"tags":               func(e VpcEndpoint) []string { return tagStrings(e.Tags) },
-	})
+	out.VpcEndpoints, err = applyFilters(out.VpcEndpoints, in.Filters, vpcEndpointFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -928,13 +950,7 @@ func (a *API) DescribeVpcEndpointConnections(ctx context.Context, in *DescribeVp
 	if err != nil {
 		return nil, err
 	}
-	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, map[string]fieldFunc[VpcEndpointConnection]{
-		"service-id":         func(c VpcEndpointConnection) []string { return one(c.ServiceID) },
-		"vpc-endpoint-owner": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointOwner) },
-		"vpc-endpoint-state": func(c VpcEndpointConnection) []string { return one(c.VpcEndpointState) },
-		"vpc-endpoint-id":    func(c VpcEndpointConnection) []string { return one(c.VpcEndpointID) },
-		"ip-address-type":    func(c VpcEndpointConnection) []string { return one(c.IPAddressType) },
-	})
+	out.VpcEndpointConnections, err = applyFilters(out.VpcEndpointConnections, filters, vpcEndpointConnectionFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -1031,14 +1047,7 @@ func (a *API) DescribeVpcEndpointServices(ctx context.Context, in *DescribeVpcEn
 		}
 		filters = append(slices.Clone(filters), Filter{Name: "service-name", Values: in.ServiceNames})
 	}
-	out.ServiceDetails, err = applyFilters(out.ServiceDetails, filters, map[string]fieldFunc[ServiceDetail]{
-		"service-name":               func(d ServiceDetail) []string { return one(d.ServiceName) },
-		"service-id":                 func(d ServiceDetail) []string { return one(d.ServiceID) },
-		"service-type":               func(d ServiceDetail) []string { return one("Interface") },
-		"owner":                      func(d ServiceDetail) []string { return one(d.Owner) },
-		"supported-ip-address-types": func(d ServiceDetail) []string { return d.SupportedIPAddressTypes },
-		"tags":                       func(d ServiceDetail) []string { return tagStrings(d.Tags) },
-	})
+	out.ServiceDetails, err = applyFilters(out.ServiceDetails, filters, serviceDetailFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -1162,16 +1171,7 @@ func (a *API) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetwork
 	if err != nil {
 		return nil, err
 	}
-	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, map[string]fieldFunc[NetworkInterface]{
-		"network-interface-id": func(n NetworkInterface) []string { return one(n.NetworkInterfaceID) },
-		"vpc-id":               func(n NetworkInterface) []string { return one(n.VpcID) },
-		"subnet-id":            func(n NetworkInterface) []string { return one(n.SubnetID) },
-		"availability-zone":    func(n NetworkInterface) []string { return one(n.AvailabilityZone) },
-		"interface-type":       func(n NetworkInterface) []string { return one(n.InterfaceType) },
-		"description":          func(n NetworkInterface) []string { return one(n.Description) },
-		"private-ip-address":   func(n NetworkInterface) []string { return one(n.PrivateIPAddress) },
-		"tags":                 func(n NetworkInterface) []string { return tagStrings(n.TagSet) },
-	})
+	out.NetworkInterfaces, err = applyFilters(out.NetworkInterfaces, in.Filters, networkInterfaceFilters)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func applyFilters[T any](items []T, filters []Filter, fields map[string]fieldFun
 		if f.Name == "" {
 			return nil, missing("Filter.Name")
 		}
-		if _, ok := fields[f.Name]; !ok && !(strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key") {
+		if _, ok := fields[f.Name]; (!ok || f.Name == "tags") && !(strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key") {
 			return nil, invalidValue("The filter '%s' is invalid", f.Name)
 		}
 		if (strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key") && fields["tags"] == nil {

@@ -112,11 +112,14 @@ type CreateVpcEndpointConnectionNotificationInput struct {
 	VpcEndpointID             string   `json:"VpcEndpointId"`
 	ConnectionNotificationArn string   `json:"ConnectionNotificationArn" aws:"required"`
 	ConnectionEvents          []string `json:"ConnectionEvents" aws:"required"`
+	ClientToken               string   `json:"ClientToken"`
 }
 
-// CreateVpcEndpointConnectionNotificationOutput is {"ConnectionNotification": {...}}.
+// CreateVpcEndpointConnectionNotificationOutput is {"ConnectionNotification":
+// {...}}, with the request's ClientToken when it had one.
 type CreateVpcEndpointConnectionNotificationOutput struct {
 	ConnectionNotification ConnectionNotification `json:"ConnectionNotification"`
+	ClientToken            string                 `json:"ClientToken,omitempty"`
 }
 
 // CreateVpcEndpointConnectionNotification watches a service (provider) or an
@@ -140,7 +143,12 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *C
 	}
 	n := store.Notification{ID: names.NewID(names.Notification), Account: a.caller.Account, Region: a.caller.Region,
 		ARN: in.ConnectionNotificationArn, Events: events, State: StateNotificationEnabled, CreatedAt: timestamp(a.now())}
+	var out *CreateVpcEndpointConnectionNotificationOutput
 	err = a.write(ctx, func(tx *store.Tx) error {
+		out = nil
+		if seen, err := a.replayClientToken(tx, "CreateVpcEndpointConnectionNotification", in.ClientToken, in, &out); seen || err != nil {
+			return err
+		}
 		if in.ServiceID != "" {
 			s, err := a.serviceOwned(tx, in.ServiceID)
 			if err != nil {
@@ -154,12 +162,16 @@ func (a *API) CreateVpcEndpointConnectionNotification(ctx context.Context, in *C
 			}
 			n.EndpointID = e.ID
 		}
-		return tx.InsertNotification(n)
+		if err := tx.InsertNotification(n); err != nil {
+			return err
+		}
+		out = &CreateVpcEndpointConnectionNotificationOutput{ConnectionNotification: notificationView(n), ClientToken: in.ClientToken}
+		return a.saveClientToken(tx, "CreateVpcEndpointConnectionNotification", in.ClientToken, in, out)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateVpcEndpointConnectionNotificationOutput{ConnectionNotification: notificationView(n)}, nil
+	return out, nil
 }
 
 // DescribeVpcEndpointConnectionNotificationsInput is ec2
@@ -210,14 +222,7 @@ func (a *API) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in
 	if err != nil {
 		return nil, err
 	}
-	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, map[string]fieldFunc[ConnectionNotification]{
-		"connection-notification-arn":   func(n ConnectionNotification) []string { return one(n.ConnectionNotificationArn) },
-		"connection-notification-id":    func(n ConnectionNotification) []string { return one(n.ConnectionNotificationID) },
-		"connection-notification-state": func(n ConnectionNotification) []string { return one(n.ConnectionNotificationState) },
-		"connection-notification-type":  func(n ConnectionNotification) []string { return one(n.ConnectionNotificationType) },
-		"service-id":                    func(n ConnectionNotification) []string { return one(n.ServiceID) },
-		"vpc-endpoint-id":               func(n ConnectionNotification) []string { return one(n.VpcEndpointID) },
-	})
+	out.ConnectionNotificationSet, err = applyFilters(out.ConnectionNotificationSet, filters, connectionNotificationFilters)
 	if err != nil {
 		return nil, err
 	}

@@ -122,12 +122,15 @@ type CreateVpcEndpointServiceConfigurationInput struct {
 	PrivateDNSName          string             `json:"PrivateDnsName"`
 	NetworkLoadBalancerArns []string           `json:"NetworkLoadBalancerArns" locationName:"NetworkLoadBalancerArn"`
 	SupportedIPAddressTypes []string           `json:"SupportedIpAddressTypes" locationName:"SupportedIpAddressType"`
+	ClientToken             string             `json:"ClientToken"`
 	TagSpecifications       []TagSpecification `json:"TagSpecifications" locationName:"TagSpecification"`
 }
 
-// CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration": {...}}.
+// CreateVpcEndpointServiceConfigurationOutput is {"ServiceConfiguration":
+// {...}}, with the request's ClientToken when it had one.
 type CreateVpcEndpointServiceConfigurationOutput struct {
 	ServiceConfiguration *ServiceConfiguration `json:"ServiceConfiguration"`
+	ClientToken          string                `json:"ClientToken,omitempty"`
 }
 
 // CreateVpcEndpointServiceConfiguration publishes the caller's NLBs as an
@@ -155,8 +158,12 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *Cre
 	s := store.Service{ID: names.NewID(names.Service), Account: a.caller.Account, Region: a.caller.Region, State: StateServiceAvailable,
 		AcceptanceRequired: in.AcceptanceRequired == nil || *in.AcceptanceRequired, SupportedIPv4: v4, SupportedIPv6: v6,
 		CreatedAt: timestamp(a.now())}
-	var out *ServiceConfiguration
+	var out *CreateVpcEndpointServiceConfigurationOutput
 	err = a.write(ctx, func(tx *store.Tx) error {
+		out = nil
+		if seen, err := a.replayClientToken(tx, "CreateVpcEndpointServiceConfiguration", in.ClientToken, in, &out); seen || err != nil {
+			return err
+		}
 		lbs, err := a.checkServiceLBs(tx, in.NetworkLoadBalancerArns, "")
 		if err != nil {
 			return err
@@ -176,13 +183,17 @@ func (a *API) CreateVpcEndpointServiceConfiguration(ctx context.Context, in *Cre
 		if err := putTags(tx, s.ID, tags, ErrCodeTagLimitExceeded); err != nil {
 			return err
 		}
-		out, err = a.serviceView(tx, s)
-		return err
+		v, err := a.serviceView(tx, s)
+		if err != nil {
+			return err
+		}
+		out = &CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: v, ClientToken: in.ClientToken}
+		return a.saveClientToken(tx, "CreateVpcEndpointServiceConfiguration", in.ClientToken, in, out)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: out}, nil
+	return out, nil
 }
 
 func ipTypes(types []string) (v4, v6 bool, err error) {
@@ -463,14 +474,7 @@ func (a *API) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *
 	if err != nil {
 		return nil, err
 	}
-	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, map[string]fieldFunc[ServiceConfiguration]{
-		"service-name":               func(s ServiceConfiguration) []string { return one(s.ServiceName) },
-		"service-id":                 func(s ServiceConfiguration) []string { return one(s.ServiceID) },
-		"service-state":              func(s ServiceConfiguration) []string { return one(s.ServiceState) },
-		"supported-ip-address-types": func(s ServiceConfiguration) []string { return s.SupportedIPAddressTypes },
-		"private-dns-name":           func(s ServiceConfiguration) []string { return one(s.PrivateDNSName) },
-		"tags":                       func(s ServiceConfiguration) []string { return tagStrings(s.Tags) },
-	})
+	out.ServiceConfigurations, err = applyFilters(out.ServiceConfigurations, in.Filters, serviceConfigurationFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -680,10 +684,7 @@ func (a *API) DescribeVpcEndpointServicePermissions(ctx context.Context, in *Des
 	if err != nil {
 		return nil, err
 	}
-	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, map[string]fieldFunc[AllowedPrincipal]{
-		"principal":      func(p AllowedPrincipal) []string { return one(p.Principal) },
-		"principal-type": func(p AllowedPrincipal) []string { return one(p.PrincipalType) },
-	})
+	out.AllowedPrincipals, err = applyFilters(out.AllowedPrincipals, filters, servicePermissionFilters)
 	if err != nil {
 		return nil, err
 	}

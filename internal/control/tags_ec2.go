@@ -245,13 +245,7 @@ func (a *API) DescribeTagsEC2(ctx context.Context, in *DescribeTagsEC2Input) (*D
 	if err != nil {
 		return nil, err
 	}
-	out.Tags, err = applyFilters(out.Tags, in.Filters, map[string]fieldFunc[EC2TagDescription]{
-		"key":           func(t EC2TagDescription) []string { return one(t.Key) },
-		"value":         func(t EC2TagDescription) []string { return one(t.Value) },
-		"resource-id":   func(t EC2TagDescription) []string { return one(t.ResourceID) },
-		"resource-type": func(t EC2TagDescription) []string { return one(t.ResourceType) },
-		"tags":          func(t EC2TagDescription) []string { return one(t.Key + "=" + t.Value) },
-	})
+	out.Tags, err = applyFilters(out.Tags, in.Filters, tagDescriptionFilters)
 	if err != nil {
 		return nil, err
 	}

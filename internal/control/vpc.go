@@ -330,22 +330,7 @@ func (a *API) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Describ
 	if err != nil {
 		return nil, err
 	}
-	out.Vpcs, err = applyFilters(out.Vpcs, in.Filters, map[string]fieldFunc[Vpc]{
-		"vpc-id":     func(v Vpc) []string { return one(v.VpcID) },
-		"cidr":       func(v Vpc) []string { return one(v.CidrBlock) },
-		"cidr-block": func(v Vpc) []string { return one(v.CidrBlock) },
-		"is-default": func(v Vpc) []string { return boolStr(v.IsDefault) },
-		"state":      func(v Vpc) []string { return one(v.State) },
-		"owner-id":   func(v Vpc) []string { return one(v.OwnerID) },
-		"ipv6-cidr-block-association.ipv6-cidr-block": func(v Vpc) []string {
-			var s []string
-			for _, x := range v.Ipv6CidrBlockAssociationSet {
-				s = append(s, x.Ipv6CidrBlock)
-			}
-			return s
-		},
-		"tags": func(v Vpc) []string { return tagStrings(v.Tags) },
-	})
+	out.Vpcs, err = applyFilters(out.Vpcs, in.Filters, vpcFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -619,18 +604,7 @@ func (a *API) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*D
 	if err != nil {
 		return nil, err
 	}
-	out.Subnets, err = applyFilters(out.Subnets, in.Filters, map[string]fieldFunc[Subnet]{
-		"subnet-id":            func(s Subnet) []string { return one(s.SubnetID) },
-		"vpc-id":               func(s Subnet) []string { return one(s.VpcID) },
-		"availability-zone":    func(s Subnet) []string { return one(s.AvailabilityZone) },
-		"availability-zone-id": func(s Subnet) []string { return one(s.AvailabilityZoneID) },
-		"cidr-block":           func(s Subnet) []string { return one(s.CidrBlock) },
-		"default-for-az":       func(s Subnet) []string { return boolStr(s.DefaultForAz) },
-		"ipv6-native":          func(s Subnet) []string { return boolStr(s.Ipv6Native) },
-		"owner-id":             func(s Subnet) []string { return one(s.OwnerID) },
-		"state":                func(s Subnet) []string { return one(s.State) },
-		"tags":                 func(s Subnet) []string { return tagStrings(s.Tags) },
-	})
+	out.Subnets, err = applyFilters(out.Subnets, in.Filters, subnetFilters)
 	if err != nil {
 		return nil, err
 	}

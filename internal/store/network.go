@@ -52,12 +52,21 @@ type SecurityGroup struct {
 	Rules                                                    []SGRule
 }
 
-// SGRule is a row of sg_rules.
+// SGRule is a row of sg_rules: it admits either a CIDR or the members of
+// a source security group (SourceGroup, with CIDR invalid).
 type SGRule struct {
-	ID, GroupID, Protocol string
-	FromPort, ToPort      int
-	CIDR                  netip.Prefix
-	Description           string
+	ID, GroupID, Protocol    string
+	FromPort, ToPort         int
+	CIDR                     netip.Prefix
+	Description              string
+	SourceGroup, SourceOwner string
+}
+
+func (r SGRule) cidrText() string {
+	if !r.CIDR.IsValid() {
+		return ""
+	}
+	return r.CIDR.String()
 }
 
 // rangeKey returns the 16-byte first and last address of p, so that
@@ -411,7 +420,7 @@ func (t *Tx) securityGroups(q string, args ...any) ([]SecurityGroup, error) {
 
 // SGRules lists a group's inbound rules.
 func (t *Tx) SGRules(groupID string) ([]SGRule, error) {
-	rows, err := t.query(`SELECT id, group_id, protocol, from_port, to_port, cidr, description FROM sg_rules WHERE group_id = ? ORDER BY rowid`, groupID)
+	rows, err := t.query(`SELECT id, group_id, protocol, from_port, to_port, cidr, description, source_group, source_owner FROM sg_rules WHERE group_id = ? ORDER BY rowid`, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -420,10 +429,12 @@ func (t *Tx) SGRules(groupID string) ([]SGRule, error) {
 	for rows.Next() {
 		var r SGRule
 		var cidr string
-		if err := rows.Scan(&r.ID, &r.GroupID, &r.Protocol, &r.FromPort, &r.ToPort, &cidr, &r.Description); err != nil {
+		if err := rows.Scan(&r.ID, &r.GroupID, &r.Protocol, &r.FromPort, &r.ToPort, &cidr, &r.Description, &r.SourceGroup, &r.SourceOwner); err != nil {
 			return nil, err
 		}
-		r.CIDR = parsePrefix(cidr)
+		if cidr != "" {
+			r.CIDR = parsePrefix(cidr)
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -431,8 +442,8 @@ func (t *Tx) SGRules(groupID string) ([]SGRule, error) {
 
 // InsertSGRule adds a rule; it reports false when the same rule exists.
 func (t *Tx) InsertSGRule(r SGRule) (bool, error) {
-	res, err := t.exec(`INSERT OR IGNORE INTO sg_rules (id, group_id, protocol, from_port, to_port, cidr, description) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.CIDR.String(), r.Description)
+	res, err := t.exec(`INSERT OR IGNORE INTO sg_rules (id, group_id, protocol, from_port, to_port, cidr, description, source_group, source_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.cidrText(), r.Description, r.SourceGroup, r.SourceOwner)
 	if err != nil {
 		return false, err
 	}
@@ -440,10 +451,54 @@ func (t *Tx) InsertSGRule(r SGRule) (bool, error) {
 	return n == 1, nil
 }
 
+// SGRuleID returns the ID of the group's rule equal to r (same protocol,
+// ports and source), or "".
+func (t *Tx) SGRuleID(r SGRule) (string, error) {
+	var id string
+	err := t.queryRow(`SELECT id FROM sg_rules WHERE group_id = ? AND protocol = ? AND from_port = ? AND to_port = ? AND cidr = ? AND source_group = ?`,
+		r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.cidrText(), r.SourceGroup).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// DeleteSGRuleByID removes a group's rule by its sgr- ID; it reports false
+// when the group has no such rule.
+func (t *Tx) DeleteSGRuleByID(groupID, id string) (bool, error) {
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ? AND EXISTS (SELECT 1 FROM sg_rules WHERE group_id = ? AND id = ?)`, id, groupID, id); err != nil {
+		return false, err
+	}
+	res, err := t.exec(`DELETE FROM sg_rules WHERE group_id = ? AND id = ?`, groupID, id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SGRulesReferencing names a rule of another group that admits the
+// members of group id, or "".
+func (t *Tx) SGRulesReferencing(id string) (string, error) {
+	var g string
+	err := t.queryRow(`SELECT group_id FROM sg_rules WHERE source_group = ? AND group_id != ? LIMIT 1`, id, id).Scan(&g)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return g, err
+}
+
 // DeleteSGRule removes a rule; it reports false when there was none.
 func (t *Tx) DeleteSGRule(r SGRule) (bool, error) {
-	res, err := t.exec(`DELETE FROM sg_rules WHERE group_id = ? AND protocol = ? AND from_port = ? AND to_port = ? AND cidr = ?`,
-		r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.CIDR.String())
+	if id, err := t.SGRuleID(r); err != nil {
+		return false, err
+	} else if id != "" {
+		if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ?`, id); err != nil {
+			return false, err
+		}
+	}
+	res, err := t.exec(`DELETE FROM sg_rules WHERE group_id = ? AND protocol = ? AND from_port = ? AND to_port = ? AND cidr = ? AND source_group = ?`,
+		r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.cidrText(), r.SourceGroup)
 	if err != nil {
 		return false, err
 	}
@@ -463,7 +518,7 @@ func (t *Tx) SecurityGroupInUse(id string) (string, error) {
 
 // DeleteSecurityGroup removes a group and its rules.
 func (t *Tx) DeleteSecurityGroup(id string) error {
-	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ?`, id); err != nil {
+	if _, err := t.exec(`DELETE FROM tags WHERE resource_id = ? OR resource_id IN (SELECT id FROM sg_rules WHERE group_id = ?)`, id, id); err != nil {
 		return err
 	}
 	_, err := t.exec(`DELETE FROM security_groups WHERE id = ?`, id)

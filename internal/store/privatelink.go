@@ -29,6 +29,7 @@ type Endpoint struct {
 	PrivateDNSEnabled                                         bool
 	DNSSuffix                                                 string
 	CreatedAt, UpdatedAt                                      string
+	PolicyDocument                                            string // "" = AWS's default full-access policy
 	ENIs                                                      []ENI
 	GroupIDs                                                  []string
 }
@@ -247,9 +248,9 @@ func (t *Tx) ServiceWithPrivateName(name, except string) (string, error) {
 // InsertEndpoint adds an endpoint with its ENIs and groups.
 func (t *Tx) InsertEndpoint(e Endpoint) error {
 	if _, err := t.exec(`INSERT INTO endpoints (id, account, region, vpc_id, service_id, service_name, state, ip_address_type,
-		dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at, policy_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Account, e.Region, e.VPCID, e.ServiceID, e.ServiceName, e.State, e.IPAddressType, e.DNSRecordIPType,
-		b2i(e.PrivateDNSEnabled), e.DNSSuffix, e.CreatedAt, e.UpdatedAt); err != nil {
+		b2i(e.PrivateDNSEnabled), e.DNSSuffix, e.CreatedAt, e.UpdatedAt, e.PolicyDocument); err != nil {
 		return err
 	}
 	for _, n := range e.ENIs {
@@ -262,8 +263,8 @@ func (t *Tx) InsertEndpoint(e Endpoint) error {
 
 // UpdateEndpoint writes an endpoint's mutable columns.
 func (t *Tx) UpdateEndpoint(e Endpoint) error {
-	_, err := t.exec(`UPDATE endpoints SET state = ?, ip_address_type = ?, dns_record_ip_type = ?, private_dns_enabled = ?, updated_at = ? WHERE id = ?`,
-		e.State, e.IPAddressType, e.DNSRecordIPType, b2i(e.PrivateDNSEnabled), e.UpdatedAt, e.ID)
+	_, err := t.exec(`UPDATE endpoints SET state = ?, ip_address_type = ?, dns_record_ip_type = ?, private_dns_enabled = ?, updated_at = ?, policy_document = ? WHERE id = ?`,
+		e.State, e.IPAddressType, e.DNSRecordIPType, b2i(e.PrivateDNSEnabled), e.UpdatedAt, e.PolicyDocument, e.ID)
 	return err
 }
 
@@ -328,7 +329,7 @@ func parseAddr(s string) netip.Addr {
 	return a
 }
 
-const endpointCols = `id, account, region, vpc_id, service_id, service_name, state, ip_address_type, dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at`
+const endpointCols = `id, account, region, vpc_id, service_id, service_name, state, ip_address_type, dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at, policy_document`
 
 // endpoints runs an endpoint query and loads ENIs and groups of the result
 // with one query each (not one per endpoint).
@@ -343,7 +344,7 @@ func (t *Tx) endpoints(q string, args ...any) ([]Endpoint, error) {
 		var e Endpoint
 		var pd int
 		if err := rows.Scan(&e.ID, &e.Account, &e.Region, &e.VPCID, &e.ServiceID, &e.ServiceName, &e.State, &e.IPAddressType,
-			&e.DNSRecordIPType, &pd, &e.DNSSuffix, &e.CreatedAt, &e.UpdatedAt); err != nil {
+			&e.DNSRecordIPType, &pd, &e.DNSSuffix, &e.CreatedAt, &e.UpdatedAt, &e.PolicyDocument); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -459,4 +460,28 @@ func (t *Tx) PrivateNameClaim(vpcID, name, except string) (string, error) {
 func (t *Tx) ENIs(account, region string, ids []string) ([]ENI, error) {
 	q, args := inList(`SELECT id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at FROM enis WHERE account = ? AND region = ?`, "id", ids, []any{account, region})
 	return t.enis(q+` ORDER BY created_at, zone, id`, args...)
+}
+
+// ClientToken is the first call of a create action under a client token.
+type ClientToken struct {
+	Account, Region, Action, Token string
+	Params, Output, CreatedAt      string
+}
+
+// ClientTokenOf returns the call recorded under a token, or ErrNotFound.
+func (t *Tx) ClientTokenOf(account, region, action, token string) (ClientToken, error) {
+	c := ClientToken{Account: account, Region: region, Action: action, Token: token}
+	err := t.queryRow(`SELECT params, output, created_at FROM client_tokens WHERE account = ? AND region = ? AND action = ? AND token = ?`,
+		account, region, action, token).Scan(&c.Params, &c.Output, &c.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+// InsertClientToken records the first call under a token.
+func (t *Tx) InsertClientToken(c ClientToken) error {
+	_, err := t.exec(`INSERT INTO client_tokens (account, region, action, token, params, output, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.Account, c.Region, c.Action, c.Token, c.Params, c.Output, c.CreatedAt)
+	return err
 }

@@ -295,16 +295,22 @@ func loadEndpoints(tx *Tx, snap *snapshot.Snapshot) error {
 }
 
 func loadGroups(tx *Tx, snap *snapshot.Snapshot) error {
-	rows, err := tx.query(`SELECT g.id, g.vpc_id, coalesce(r.protocol, ''), coalesce(r.from_port, 0), coalesce(r.to_port, 0), coalesce(r.cidr, '')
-		FROM security_groups g LEFT JOIN sg_rules r ON r.group_id = g.id ORDER BY g.id`)
+	rows, err := tx.query(`SELECT g.id, g.vpc_id, coalesce(r.protocol, ''), coalesce(r.from_port, 0), coalesce(r.to_port, 0), coalesce(r.cidr, ''),
+		coalesce(r.source_group, '') FROM security_groups g LEFT JOIN sg_rules r ON r.group_id = g.id ORDER BY g.id, r.rowid`)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	type sourceRule struct {
+		group  *snapshot.SecurityGroup
+		rule   snapshot.Rule
+		source string
+	}
+	var bySource []sourceRule
 	for rows.Next() {
-		var id, vpc, proto, cidr string
+		var id, vpc, proto, cidr, source string
 		var from, to int
-		if err := rows.Scan(&id, &vpc, &proto, &from, &to, &cidr); err != nil {
+		if err := rows.Scan(&id, &vpc, &proto, &from, &to, &cidr, &source); err != nil {
+			rows.Close()
 			return err
 		}
 		g := snap.SecurityGroups[id]
@@ -312,11 +318,62 @@ func loadGroups(tx *Tx, snap *snapshot.Snapshot) error {
 			g = &snapshot.SecurityGroup{ID: id, VPCID: vpc}
 			snap.SecurityGroups[id] = g
 		}
-		if proto != "" {
+		switch {
+		case proto == "":
+		case source != "":
+			bySource = append(bySource, sourceRule{g, snapshot.Rule{Protocol: proto, FromPort: from, ToPort: to}, source})
+		default:
 			g.Rules = append(g.Rules, snapshot.Rule{Protocol: proto, FromPort: from, ToPort: to, Prefix: parsePrefix(cidr)})
 		}
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// A rule naming a source group admits the addresses of that group's
+	// members: the network interfaces of the endpoints that carry it (the
+	// only interfaces with security groups in plink). It becomes one
+	// single-address rule per member address.
+	members := map[string][]netip.Addr{}
+	for _, sr := range bySource {
+		addrs, ok := members[sr.source]
+		if !ok {
+			if addrs, err = groupMemberAddrs(tx, sr.source); err != nil {
+				return err
+			}
+			members[sr.source] = addrs
+		}
+		for _, a := range addrs {
+			r := sr.rule
+			r.Prefix = netip.PrefixFrom(a, a.BitLen())
+			sr.group.Rules = append(sr.group.Rules, r)
+		}
+	}
+	return nil
+}
+
+// groupMemberAddrs lists the addresses of the network interfaces of the
+// endpoints that carry security group id.
+func groupMemberAddrs(tx *Tx, id string) ([]netip.Addr, error) {
+	rows, err := tx.query(`SELECT n.ipv4, n.ipv6 FROM enis n JOIN endpoint_groups eg ON eg.endpoint_id = n.endpoint_id
+		WHERE eg.group_id = ? ORDER BY n.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []netip.Addr
+	for rows.Next() {
+		var v4, v6 string
+		if err := rows.Scan(&v4, &v6); err != nil {
+			return nil, err
+		}
+		for _, s := range []string{v4, v6} {
+			if a, err := netip.ParseAddr(s); err == nil {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, rows.Err()
 }
 
 // ReportHealth writes the data plane's view of target health; it does not

@@ -25,18 +25,21 @@ func newCustomization(action string) customization {
 	return nil
 }
 
-// secGroupSimplify is the AWS CLI's --protocol, --port and --cidr of
-// authorize- and revoke-security-group-ingress (awscli's
-// secgroupsimplify.py): one rule without writing --ip-permissions. --cidr
-// also takes an IPv6 block here.
+// secGroupSimplify is the AWS CLI's --protocol, --port, --cidr,
+// --source-group and --group-owner of authorize- and
+// revoke-security-group-ingress (awscli's secgroupsimplify.py): one rule
+// without writing --ip-permissions. --cidr also takes an IPv6 block here;
+// --source-group is a group's name or sg- ID.
 type secGroupSimplify struct {
-	protocol, port, cidr string
+	protocol, port, cidr, sourceGroup, groupOwner string
 }
 
 func (s *secGroupSimplify) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&s.protocol, "protocol", "", "tcp, udp, icmp or all (-1): the rule's IpProtocol")
 	fl.StringVar(&s.port, "port", "", "port or range, e.g. 443 or 8000-8100, or -1 for all: the rule's FromPort and ToPort")
 	fl.StringVar(&s.cidr, "cidr", "", "source CIDR, IPv4 or IPv6: the rule's CidrIp")
+	fl.StringVar(&s.sourceGroup, "source-group", "", "source security group, name or ID: the rule admits its members")
+	fl.StringVar(&s.groupOwner, "group-owner", "", "the account of --source-group")
 }
 
 func (s *secGroupSimplify) apply(in any) error {
@@ -54,6 +57,12 @@ func (s *secGroupSimplify) apply(in any) error {
 	}
 	if s.cidr != "" {
 		ing.CidrIP = s.cidr
+	}
+	if s.sourceGroup != "" {
+		ing.SourceSecurityGroupName = s.sourceGroup
+	}
+	if s.groupOwner != "" {
+		ing.SourceSecurityGroupOwnerID = s.groupOwner
 	}
 	if s.port != "" {
 		from, to, err := control.ParsePortRange(s.port)
