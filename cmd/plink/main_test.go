@@ -159,19 +159,45 @@ func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {
 
 // storeState is the revision and a hash of every row of the script's store.
 func storeState(ts *testscript.TestScript) string {
-	ctx := context.Background()
-	st, err := store.Open(ctx, ts.Getenv("PLINK_DB"))
+	s, err := storeStateOf(ts.Getenv("PLINK_DB"))
 	ts.Check(err)
+	return s
+}
+
+// dbState is storeState of the store at path.
+func dbState(t *testing.T, path string) string {
+	t.Helper()
+	s, err := storeStateOf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// storeStateOf is the revision and a hash of every row of the store at path.
+func storeStateOf(path string) (state string, err error) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
 	defer st.Close()
 	rev, err := st.Revision(ctx)
-	ts.Check(err)
+	if err != nil {
+		return "", err
+	}
 	db := st.DB()
 	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-	ts.Check(err)
+	if err != nil {
+		return "", err
+	}
 	var tables []string
 	for rows.Next() {
 		var n string
-		ts.Check(rows.Scan(&n))
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return "", err
+		}
 		tables = append(tables, n)
 	}
 	rows.Close()
@@ -179,7 +205,9 @@ func storeState(ts *testscript.TestScript) string {
 	for _, tb := range tables {
 		fmt.Fprintf(h, "table %s\n", tb)
 		r, err := db.Query(`SELECT * FROM "` + tb + `" ORDER BY 1`)
-		ts.Check(err)
+		if err != nil {
+			return "", err
+		}
 		cols, _ := r.Columns()
 		for r.Next() {
 			vals := make([]sql.RawBytes, len(cols))
@@ -187,7 +215,10 @@ func storeState(ts *testscript.TestScript) string {
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
-			ts.Check(r.Scan(ptrs...))
+			if err := r.Scan(ptrs...); err != nil {
+				r.Close()
+				return "", err
+			}
 			for _, v := range vals {
 				fmt.Fprintf(h, "%q,", v)
 			}
@@ -195,7 +226,7 @@ func storeState(ts *testscript.TestScript) string {
 		}
 		r.Close()
 	}
-	return fmt.Sprintf("rev %d sha256 %s", rev, hex.EncodeToString(h.Sum(nil)))
+	return fmt.Sprintf("rev %d sha256 %s", rev, hex.EncodeToString(h.Sum(nil))), nil
 }
 
 func cmdDBMark(ts *testscript.TestScript, neg bool, args []string) {
