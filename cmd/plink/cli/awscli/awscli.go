@@ -334,6 +334,9 @@ func (c *command) run(cmd *cobra.Command) error {
 		}
 		return &cmdutil.UsageError{Err: errors.New(strings.Join(nested, "; "))}
 	}
+	if err := c.checkPagingArgs(cmd, given); err != nil {
+		return err
+	}
 	api, err := c.f.API(cmd.Context())
 	if err != nil {
 		return err
@@ -376,6 +379,29 @@ func (c *command) paginates(cmd *cobra.Command, given map[string]*memberFlag) bo
 		}
 	}
 	return true
+}
+
+// checkPagingArgs refuses the CLI's paging options when paging is off, as
+// the AWS CLI does (awscli/customizations/paginate.py): --no-paginate, or
+// the action's own token or limit option (which turn paging off), cannot
+// go with --max-items, --starting-token or --page-size.
+func (c *command) checkPagingArgs(cmd *cobra.Command, given map[string]*memberFlag) error {
+	if c.pager == nil || c.paginates(cmd, given) {
+		return nil
+	}
+	var set []string
+	for _, name := range []string{"max-items", "starting-token", "page-size"} {
+		if name == "page-size" && awsapi.XformName(c.a.Paging.LimitKey) == "page-size" {
+			continue // ELBv2's PageSize: the action's own option, which the CLI's shadows
+		}
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			set = append(set, "--"+name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return &cmdutil.UsageError{Err: fmt.Errorf("Cannot specify --no-paginate along with pagination arguments: %s", strings.Join(set, ", "))}
 }
 
 // memberFlag collects the values of one member's option; run decodes them
