@@ -40,7 +40,7 @@ func Commands(f *cmdutil.Factory) []*cobra.Command {
 
 The commands and their options are the AWS CLI's: a script's 'aws ` + string(svc) + ` ...'
 lines run as 'plink ` + string(svc) + ` ...'.`,
-			Args: cmdutil.NoSubcommand,
+			Args: helpOr(cmdutil.NoSubcommand),
 			RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		}
 		for _, a := range awsapi.Actions() {
@@ -51,6 +51,17 @@ lines run as 'plink ` + string(svc) + ` ...'.`,
 		out = append(out, g)
 	}
 	return append(out, topLevel(f)...)
+}
+
+// helpOr accepts a lone "help" argument, as the AWS CLI does ('aws ec2
+// help', 'aws ec2 describe-vpcs help'), and leaves anything else to args.
+func helpOr(args cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if len(a) == 1 && a[0] == "help" {
+			return nil
+		}
+		return args(cmd, a)
+	}
 }
 
 var groupShort = map[awsapi.Service]string{
@@ -110,8 +121,13 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 		Aliases: aliases,
 		Short:   a.Summary,
 		Long:    long(a),
-		Args:    cmdutil.NoArgs,
-		RunE:    func(cmd *cobra.Command, args []string) error { return c.run(cmd) },
+		Args:    helpOr(cmdutil.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return cmd.Help() // aws ec2 describe-vpcs help
+			}
+			return c.run(cmd)
+		},
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
