@@ -119,3 +119,13 @@ func TestQueryBounded(t *testing.T) {
 		t.Errorf("brackets in a literal counted: %v", err)
 	}
 }
+
+// TestQueryLibraryPanics: the JMESPath lexer panics on some non-ASCII
+// input (FuzzLegacyRewrite found "A\u0080"); --query refuses it instead.
+func TestQueryLibraryPanics(t *testing.T) {
+	for _, q := range []string{"A\u0080", "Vpcs[0].A\u00e9"} {
+		if _, err := New("json", q); err == nil {
+			t.Errorf("%q compiled", q)
+		}
+	}
+}

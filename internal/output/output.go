@@ -245,7 +245,7 @@ func compile(expr string) (jmespath.JMESPath, error) {
 		return nil, fmt.Errorf("the expression nests %d levels of brackets; at most %d are allowed", d, maxQueryDepth)
 	}
 	rewritten, edits := rewriteLegacyLiterals(expr)
-	compiled, err := jmespath.Compile(rewritten)
+	compiled, err := compileSafely(rewritten)
 	var se jmespath.SyntaxError
 	if err != nil && edits != nil && errors.As(err, &se) {
 		// Point at the expression the user wrote.
@@ -254,6 +254,36 @@ func compile(expr string) (jmespath.JMESPath, error) {
 		return nil, se
 	}
 	return compiled, err
+}
+
+// compileSafely is jmespath.Compile with the library's panics turned into
+// errors: its lexer indexes past the end of some non-ASCII input (found by
+// FuzzLegacyRewrite: "A\u0080"), and a --query must never crash plink. The
+// compiled expression is wrapped so that its evaluation is guarded too.
+func compileSafely(expr string) (j jmespath.JMESPath, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			j, err = nil, fmt.Errorf("the expression cannot be parsed (%v)", r)
+		}
+	}()
+	c, err := jmespath.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	return guarded{c}, nil
+}
+
+// guarded evaluates a compiled expression, turning a panic of the library
+// into an error.
+type guarded struct{ jmespath.JMESPath }
+
+func (g guarded) Search(data any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("evaluating the query failed (%v)", r)
+		}
+	}()
+	return g.JMESPath.Search(data)
 }
 
 // queryDepth is the deepest nesting of (), [] and {} in a JMESPath
