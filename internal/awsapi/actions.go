@@ -167,68 +167,57 @@ default). IPv6 support needs every load balancer to be dualstack.`,
 		Register(EC2, (*control.API).DescribeNetworkInterfaces, Doc{
 			Summary: "List your endpoints' network interfaces and their addresses",
 			Help: map[string]string{
-				"Filters":             "Name=<network-interface-id|vpc-id|subnet-id|availability-zone|interface-type|description|private-ip-address>,Values=...",
 				"NetworkInterfaceIds": "ENI IDs"},
 			Table: eniTable}),
 		Register(EC2, (*control.API).DescribeSecurityGroups, Doc{
 			Summary: "List security groups with their inbound rules",
 			Help: map[string]string{
-				"Filters":    "Name=group-id|group-name|vpc-id|tag:<key>,Values=...",
 				"GroupIds":   "security group IDs",
 				"GroupNames": "security group names"},
 			Table: sgTable}),
 		Register(EC2, (*control.API).DescribeSubnets, Doc{
 			Summary: "List subnets",
 			Help: map[string]string{
-				"Filters":   "Name=<vpc-id|subnet-id|availability-zone|cidr-block|default-for-az|ipv6-native|tag:<key>>,Values=...",
 				"SubnetIds": "subnet IDs"},
 			Table: subnetTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpointConnectionNotifications, Doc{
 			Short:   "describe-endpoint-connection-notifications",
 			Summary: "List your connection notifications",
 			Help: map[string]string{
-				"ConnectionNotificationId": "notification ID",
-				"Filters":                  "Name=connection-notification-arn|connection-notification-id|connection-notification-state|connection-notification-type|service-id|vpc-endpoint-id,Values=..."},
+				"ConnectionNotificationId": "notification ID"},
 			Table: notificationTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpointConnections, Doc{
 			Short:   "describe-endpoint-connections",
 			Summary: "List the endpoints connected to your services",
-			Help: map[string]string{
-				"Filters": "Name=service-id|vpc-endpoint-owner|vpc-endpoint-state|vpc-endpoint-id|ip-address-type,Values=..."},
-			Table: connectionsTable}),
+			Table:   connectionsTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpointServiceConfigurations, Doc{
 			Short:   "describe-endpoint-service-configurations",
 			Summary: "List your endpoint services",
 			Help: map[string]string{
-				"Filters":    "Name=<service-name|service-id|service-state|supported-ip-address-types|tag:<key>>,Values=...",
 				"ServiceIds": "service IDs"},
 			Table: serviceTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpointServicePermissions, Doc{
 			Short:   "describe-endpoint-service-permissions",
 			Summary: "List the principals allowed to connect",
 			Help: map[string]string{
-				"Filters":   "Name=principal|principal-type,Values=...",
 				"ServiceId": "service ID"},
 			Table: permissionsTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpointServices, Doc{
 			Short:   "describe-endpoint-services",
 			Summary: "List the endpoint services you may connect to",
 			Help: map[string]string{
-				"Filters":      "Name=<service-name|service-id|service-type|owner|supported-ip-address-types>,Values=...",
 				"ServiceNames": "service names"},
 			Table: servicesTable}),
 		Register(EC2, (*control.API).DescribeVpcEndpoints, Doc{
 			Short:   "describe-endpoints",
 			Summary: "List your endpoints",
 			Help: map[string]string{
-				"Filters":        "Name=<vpc-endpoint-id|vpc-id|service-name|vpc-endpoint-state|vpc-endpoint-type|ip-address-type|tag:<key>>,Values=...",
 				"VpcEndpointIds": "endpoint IDs"},
 			Table: endpointTable}),
 		Register(EC2, (*control.API).DescribeVpcs, Doc{
 			Summary: "List VPCs",
 			Help: map[string]string{
-				"Filters": "Name=<vpc-id|cidr|is-default|state|owner-id|tag:<key>|tag-key>,Values=...",
-				"VpcIds":  "VPC IDs"},
+				"VpcIds": "VPC IDs"},
 			Table: vpcTable}),
 		Register(EC2, (*control.API).ModifyVpcEndpoint, Doc{
 			Short:   "modify-endpoint",

@@ -204,3 +204,15 @@ func TestXformNameAsRegexps(t *testing.T) {
 		}
 	}
 }
+
+// TestFiltersHaveNames: every action that takes Filters has its filter
+// table, which --help lists (so the help never drifts from what works).
+func TestFiltersHaveNames(t *testing.T) {
+	for _, a := range Actions() {
+		for _, m := range a.Input.Members {
+			if m.Name == "Filters" && control.FilterNames(a.Name) == nil {
+				t.Errorf("%s takes Filters but control.FilterNames has none for it", a.Name)
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package control
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // The filters of each describe action: every name AWS documents for it
 // (the Filters member of the action's input in the EC2 API reference and
@@ -418,4 +421,40 @@ var tagDescriptionFilters = map[string]fieldFunc[EC2TagDescription]{
 	"resource-id":   func(t EC2TagDescription) []string { return one(t.ResourceID) },
 	"resource-type": func(t EC2TagDescription) []string { return one(t.ResourceType) },
 	"tags":          func(t EC2TagDescription) []string { return one(t.Key + "=" + t.Value) },
+}
+
+// filterTables names each describe action's table, for FilterNames.
+var filterTables = map[string][]string{
+	"DescribeVpcs":                               keysOf(vpcFilters),
+	"DescribeSubnets":                            keysOf(subnetFilters),
+	"DescribeSecurityGroups":                     keysOf(securityGroupFilters),
+	"DescribeNetworkInterfaces":                  keysOf(networkInterfaceFilters),
+	"DescribeVpcEndpoints":                       keysOf(vpcEndpointFilters),
+	"DescribeVpcEndpointConnections":             keysOf(vpcEndpointConnectionFilters),
+	"DescribeVpcEndpointServices":                keysOf(serviceDetailFilters),
+	"DescribeVpcEndpointServiceConfigurations":   keysOf(serviceConfigurationFilters),
+	"DescribeVpcEndpointServicePermissions":      keysOf(servicePermissionFilters),
+	"DescribeVpcEndpointConnectionNotifications": keysOf(connectionNotificationFilters),
+	"DescribeAvailabilityZones":                  keysOf(availabilityZoneFilters),
+	"DescribeTags":                               keysOf(tagDescriptionFilters),
+}
+
+// FilterNames lists the filter names an EC2 describe action takes (its
+// AWS name), sorted, with tag:<key> and tag-key where its resources have
+// tags; nil for an action without filters. --help shows them.
+func FilterNames(action string) []string {
+	return filterTables[action]
+}
+
+func keysOf[T any](m map[string]fieldFunc[T]) []string {
+	var out []string
+	for k := range m {
+		if k == "tags" {
+			out = append(out, "tag:<key>", "tag-key")
+			continue
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -222,6 +222,9 @@ func long(a *awsapi.Action) string {
 // the shorthand syntax of structures.
 func flagHelp(a *awsapi.Action, m *awsapi.Member) string {
 	h := a.Help[m.Name]
+	if names := control.FilterNames(a.Name); h == "" && m.Name == "Filters" && names != nil {
+		h = "Name=<" + strings.Join(names, "|") + ">,Values=..."
+	}
 	if h == "" {
 		h = commonHelp[m.Name]
 	}
