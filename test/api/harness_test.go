@@ -1,0 +1,249 @@
+// Package api tests plink's AWS wire protocol with real clients that no one
+// here wrote: the AWS SDK for Go v2, the AWS CLI and boto3. Every test
+// builds the plink binary, starts `plink serve --api-addr 127.0.0.1:0` on
+// a fresh store and drives the provider (111111111111) and consumer
+// (222222222222) story through the client, then moves bytes through the
+// endpoint it created.
+//
+// The tests run serially: every store hands out the same default VPC
+// blocks, so two stores served at once would fight over the addresses.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	provider = "111111111111"
+	consumer = "222222222222"
+	region   = "us-east-1"
+)
+
+// plinkBin is the binary built once by TestMain.
+var plinkBin string
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "plink-api-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
+		return 1
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		fmt.Fprintln(os.Stderr, errors.New("not inside a Go module"))
+		return 1
+	}
+	plinkBin = filepath.Join(dir, "plink")
+	build := exec.Command("go", "build", "-o", plinkBin, "./cmd/plink")
+	build.Dir = filepath.Dir(gomod)
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// eventually calls f until it returns nil or d has passed, then fails the
+// test with f's last error.
+func eventually(t *testing.T, d time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %v", d, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// env is one test's store and working directory.
+type env struct {
+	t   *testing.T
+	dir string
+}
+
+func newEnv(t *testing.T) *env { return &env{t: t, dir: t.TempDir()} }
+
+// environ is the environment of every plink run: the test's store, no
+// config file, no inherited PLINK_* or AWS_* settings.
+func (e *env) environ() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PLINK_") || strings.HasPrefix(kv, "AWS_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out,
+		"PLINK_DB="+filepath.Join(e.dir, "plink.db"),
+		"HOME="+e.dir,
+		"XDG_CONFIG_HOME="+filepath.Join(e.dir, ".config"),
+		"XDG_STATE_HOME="+filepath.Join(e.dir, ".state"),
+	)
+}
+
+// syncBuffer collects a child's output from its copying goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is a running `plink serve --api-addr`.
+type server struct {
+	API string // host:port of the AWS API
+	DNS string // host:port of the extra DNS listener (udp)
+}
+
+// readyInfo is the part of serve's ready file these tests read.
+type readyInfo struct {
+	API string   `json:"api"`
+	DNS []string `json:"dns"`
+}
+
+// serve starts `plink serve --api-addr 127.0.0.1:0` with DNS on an extra
+// listener 127.0.0.1:0, waits for the ready file to name the API address,
+// and stops it with SIGTERM when the test ends.
+func (e *env) serve(args ...string) *server {
+	e.t.Helper()
+	ready := filepath.Join(e.dir, fmt.Sprintf("ready-%d.json", time.Now().UnixNano()))
+	all := append([]string{"serve", "--ready-file", ready, "--api-addr", "127.0.0.1:0",
+		"--dns-port", "0", "--dns-addr", "127.0.0.1:0", "--grace", "5s", "--log-level", "debug"}, args...)
+	cmd := exec.Command(plinkBin, all...)
+	cmd.Env = e.environ()
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		e.t.Fatalf("starting plink serve: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	e.t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			e.t.Errorf("plink serve did not exit 15 s after SIGTERM; killing it")
+			cmd.Process.Kill()
+			<-done
+		}
+		if e.t.Failed() {
+			e.t.Logf("plink serve output:\n%s", logs.String())
+		}
+	})
+	var info readyInfo
+	eventually(e.t, 20*time.Second, func() error {
+		select {
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("plink serve exited: %v\n%s", err, logs.String())
+		default:
+		}
+		b, err := os.ReadFile(ready)
+		if err != nil {
+			return err
+		}
+		info = readyInfo{}
+		if err := json.Unmarshal(b, &info); err != nil {
+			return fmt.Errorf("ready file: %w", err)
+		}
+		if info.API == "" {
+			return fmt.Errorf("ready file has no \"api\" address: %s", b)
+		}
+		return nil
+	})
+	s := &server{API: info.API}
+	for _, a := range info.DNS {
+		if hp, ok := strings.CutPrefix(a, "udp 127.0.0.1:"); ok {
+			s.DNS = "127.0.0.1:" + hp
+		}
+	}
+	return s
+}
+
+// plinkBackend runs `plink backend` (an HTTP server answering JSON with
+// its name, the peer and the path) on a free loopback port.
+func (e *env) plinkBackend(name string) netip.AddrPort {
+	e.t.Helper()
+	ready := filepath.Join(e.dir, "backend-"+name+".json")
+	cmd := exec.Command(plinkBin, "backend", "--listen", "127.0.0.1:0", "--name", name, "--ready-file", ready)
+	cmd.Env = e.environ()
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	e.t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	var info struct{ Address string }
+	eventually(e.t, 10*time.Second, func() error {
+		b, err := os.ReadFile(ready)
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, logs.String())
+		}
+		return json.Unmarshal(b, &info)
+	})
+	return netip.MustParseAddrPort(info.Address)
+}
+
+// freePort returns a TCP port that was free on 127.0.0.1 a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// backendReply is what `plink backend` answers.
+type backendReply struct {
+	Backend string `json:"backend"`
+	Peer    string `json:"peer"`
+	Path    string `json:"path"`
+}
