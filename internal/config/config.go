@@ -54,6 +54,24 @@ type Config struct {
 	// error (log-level: debug, info, warn or error; env PLINK_LOG_LEVEL);
 	// warn unless set. `plink serve` has its own --log-level.
 	LogLevel slog.Level
+	// Credentials are the access keys the API server (plink api, plink
+	// serve --api-addr) knows, by access key ID: a list in the file, so
+	// that the keys keep their case:
+	//
+	//	credentials:
+	//	  - access-key-id: AKIAPROVIDER
+	//	    account: "111111111111"
+	//	    principal: arn:aws:iam::111111111111:role/ops   # optional
+	//	    secret-access-key: s3cret                       # optional: verify signatures
+	Credentials map[string]Credential
+}
+
+// Credential is what an access key ID stands for at the API server.
+type Credential struct {
+	Account   string `mapstructure:"account"`
+	Principal string `mapstructure:"principal"`
+	Secret    string `mapstructure:"secret-access-key"`
+	KeyID     string `mapstructure:"access-key-id"`
 }
 
 // Keys are the settings that flags, environment and file can all set.
@@ -136,6 +154,22 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	}
 	if c.Principal == "" {
 		c.Principal = "arn:aws:iam::" + c.Account + ":root"
+	}
+	if v.IsSet("credentials") {
+		var creds []Credential
+		if err := v.UnmarshalKey("credentials", &creds); err != nil {
+			return nil, fmt.Errorf("config credentials: %w", err)
+		}
+		c.Credentials = map[string]Credential{}
+		for i, cr := range creds {
+			if cr.KeyID == "" {
+				return nil, fmt.Errorf("config credentials[%d]: access-key-id is required", i)
+			}
+			if !names.ValidAccount(cr.Account) {
+				return nil, fmt.Errorf("config credentials[%d] (%s): invalid account %q: an account ID is 12 digits", i, cr.KeyID, cr.Account)
+			}
+			c.Credentials[cr.KeyID] = cr
+		}
 	}
 	if c.DB == "" {
 		c.DB = DefaultDBPath()

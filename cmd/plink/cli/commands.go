@@ -14,7 +14,7 @@ import (
 // their descriptions (awscli), then plink's own.
 func commands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := awscli.Commands(f)
-	cmds = append(cmds, events.NewCmdEvents(f), serve.NewCmdServe(f), serve.NewCmdBackend(f), demo.NewCmdDemo(f))
+	cmds = append(cmds, events.NewCmdEvents(f), serve.NewCmdServe(f), serve.NewCmdAPI(f), serve.NewCmdBackend(f), demo.NewCmdDemo(f))
 	cmds = append(cmds, newVersion(f))
 	return cmds
 }
