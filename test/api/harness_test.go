@@ -137,20 +137,17 @@ type readyInfo struct {
 	DNS []string `json:"dns"`
 }
 
-// serve starts `plink serve --api-addr 127.0.0.1:0` with DNS on an extra
-// listener 127.0.0.1:0, waits for the ready file to name the API address,
-// and stops it with SIGTERM when the test ends.
-func (e *env) serve(args ...string) *server {
+// start runs plink with args (a --ready-file among them), stops it with
+// SIGTERM when the test ends, and waits until the ready file decodes into
+// info and ok(info) is nil.
+func (e *env) start(ready string, info any, ok func() error, args ...string) {
 	e.t.Helper()
-	ready := filepath.Join(e.dir, fmt.Sprintf("ready-%d.json", time.Now().UnixNano()))
-	all := append([]string{"serve", "--ready-file", ready, "--api-addr", "127.0.0.1:0",
-		"--dns-port", "0", "--dns-addr", "127.0.0.1:0", "--grace", "5s", "--log-level", "debug"}, args...)
-	cmd := exec.Command(plinkBin, all...)
+	cmd := exec.Command(plinkBin, args...)
 	cmd.Env = e.environ()
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
-		e.t.Fatalf("starting plink serve: %v", err)
+		e.t.Fatalf("starting plink %s: %v", args[0], err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -159,35 +156,50 @@ func (e *env) serve(args ...string) *server {
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):
-			e.t.Errorf("plink serve did not exit 15 s after SIGTERM; killing it")
+			e.t.Errorf("plink %s did not exit 15 s after SIGTERM; killing it", args[0])
 			cmd.Process.Kill()
 			<-done
 		}
 		if e.t.Failed() {
-			e.t.Logf("plink serve output:\n%s", logs.String())
+			e.t.Logf("plink %s output:\n%s", args[0], logs.String())
 		}
 	})
-	var info readyInfo
 	eventually(e.t, 20*time.Second, func() error {
 		select {
 		case err := <-done:
 			done <- err
-			return fmt.Errorf("plink serve exited: %v\n%s", err, logs.String())
+			return fmt.Errorf("plink %s exited: %v\n%s", args[0], err, logs.String())
 		default:
 		}
 		b, err := os.ReadFile(ready)
 		if err != nil {
 			return err
 		}
-		info = readyInfo{}
-		if err := json.Unmarshal(b, &info); err != nil {
+		if err := json.Unmarshal(b, info); err != nil {
 			return fmt.Errorf("ready file: %w", err)
 		}
-		if info.API == "" {
-			return fmt.Errorf("ready file has no \"api\" address: %s", b)
+		return ok()
+	})
+}
+
+// serve starts `plink serve` with DNS on an extra listener 127.0.0.1:0
+// and, with api, `--api-addr 127.0.0.1:0`; it waits for the ready file
+// (and its "api" address when asked for).
+func (e *env) serve(api bool, args ...string) *server {
+	e.t.Helper()
+	ready := filepath.Join(e.dir, fmt.Sprintf("ready-%d.json", time.Now().UnixNano()))
+	all := append([]string{"serve", "--ready-file", ready, "--dns-port", "0", "--dns-addr", "127.0.0.1:0",
+		"--grace", "5s", "--log-level", "debug"}, args...)
+	if api {
+		all = append(all, "--api-addr", "127.0.0.1:0")
+	}
+	var info readyInfo
+	e.start(ready, &info, func() error {
+		if api && info.API == "" {
+			return errors.New("serve's ready file has no \"api\" address yet")
 		}
 		return nil
-	})
+	}, all...)
 	s := &server{API: info.API}
 	for _, a := range info.DNS {
 		if hp, ok := strings.CutPrefix(a, "udp 127.0.0.1:"); ok {
@@ -195,6 +207,20 @@ func (e *env) serve(args ...string) *server {
 		}
 	}
 	return s
+}
+
+// api starts `plink api --addr 127.0.0.1:0` alone and returns its address.
+func (e *env) api(args ...string) string {
+	e.t.Helper()
+	ready := filepath.Join(e.dir, fmt.Sprintf("api-ready-%d.json", time.Now().UnixNano()))
+	var info readyInfo
+	e.start(ready, &info, func() error {
+		if info.API == "" {
+			return errors.New("api's ready file has no \"api\" address")
+		}
+		return nil
+	}, append([]string{"api", "--addr", "127.0.0.1:0", "--ready-file", ready}, args...)...)
+	return info.API
 }
 
 // plinkBackend runs `plink backend` (an HTTP server answering JSON with

@@ -95,10 +95,13 @@ func defaultNetwork(t *testing.T, ctx context.Context, c *ec2.Client) (string, [
 func TestSDKStory(t *testing.T) {
 	e := newEnv(t)
 	backend := e.plinkBackend("sdk-backend")
-	srv := e.serve()
+	// The API alone (plink api) and the data plane (plink serve) on the
+	// same store; the CLI and boto3 tests use serve --api-addr.
+	api := e.api()
+	srv := e.serve(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	p, c := sdkFor(t, srv.API, provider), sdkFor(t, srv.API, consumer)
+	p, c := sdkFor(t, api, provider), sdkFor(t, api, consumer)
 
 	for acct, cl := range map[string]sdkClients{provider: p, consumer: c} {
 		id := must[*sts.GetCallerIdentityOutput](t, "GetCallerIdentity")(cl.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))
