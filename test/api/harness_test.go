@@ -161,14 +161,14 @@ func (e *env) start(ready string, info any, ok func() error, args ...string) {
 			<-done
 		}
 		if e.t.Failed() {
-			e.t.Logf("plink %s output:\n%s", args[0], logs.String())
+			e.t.Logf("plink %s output (the last 80 lines):\n%s", args[0], lastLines(logs.String(), 80))
 		}
 	})
 	eventually(e.t, 20*time.Second, func() error {
 		select {
 		case err := <-done:
 			done <- err
-			return fmt.Errorf("plink %s exited: %v\n%s", args[0], err, logs.String())
+			e.t.Fatalf("plink %s exited before it was ready: %v\n%s", args[0], err, lastLines(logs.String(), 20))
 		default:
 		}
 		b, err := os.ReadFile(ready)
@@ -272,4 +272,13 @@ type backendReply struct {
 	Backend string `json:"backend"`
 	Peer    string `json:"peer"`
 	Path    string `json:"path"`
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -190,7 +190,9 @@ func TestSDKStory(t *testing.T) {
 
 	ep := must[*ec2.CreateVpcEndpointOutput](t, "CreateVpcEndpoint")(c.EC2.CreateVpcEndpoint(ctx, create))
 	epID := aws.ToString(ep.VpcEndpoint.VpcEndpointId)
-	if ep.VpcEndpoint.State != ec2types.StatePendingAcceptance {
+	// AWS answers the states in lower camel case ("pendingAcceptance",
+	// "available"), not as the model's enum constants spell them.
+	if ep.VpcEndpoint.State != "pendingAcceptance" {
 		t.Errorf("new endpoint in state %q, want pendingAcceptance", ep.VpcEndpoint.State)
 	}
 	acc := must[*ec2.AcceptVpcEndpointConnectionsOutput](t, "AcceptVpcEndpointConnections")(
@@ -206,8 +208,8 @@ func TestSDKStory(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(out.VpcEndpoints) != 1 || out.VpcEndpoints[0].State != ec2types.StateAvailable {
-			return fmt.Errorf("endpoint %s not available: %+v", epID, out.VpcEndpoints)
+		if len(out.VpcEndpoints) != 1 || out.VpcEndpoints[0].State != "available" {
+			return fmt.Errorf("endpoint %s: %d endpoints, state %v, want available", epID, len(out.VpcEndpoints), states(out.VpcEndpoints))
 		}
 		avail = out.VpcEndpoints[0]
 		return nil
@@ -306,4 +308,12 @@ func TestSDKStory(t *testing.T) {
 			t.Errorf("A %s: %s %v, want NOERROR %v", name, dns.RcodeToString[r.Rcode], got, ips)
 		}
 	})
+}
+
+func states(eps []ec2types.VpcEndpoint) []string {
+	var out []string
+	for _, e := range eps {
+		out = append(out, string(e.State))
+	}
+	return out
 }

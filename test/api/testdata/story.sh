@@ -80,7 +80,11 @@ for _ in 1 2 3 4 5 6; do
   C ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id "$CVPC" --service-name "$SVCNAME" \
     --subnet-ids "$FIRST" >/dev/null
 done
-[ "$(C ec2 describe-vpc-endpoints --page-size 5 --query 'length(VpcEndpoints)' --output text)" = 7 ] || fail "paging all"
+# (--output text applies --query to each page: "5 2"; JSON to the whole.)
+N=$(C ec2 describe-vpc-endpoints --page-size 5 --query 'length(VpcEndpoints)' --output json)
+[ "$N" = 7 ] || fail "--page-size 5: $N endpoints, want 7"
+[ "$(C ec2 describe-vpc-endpoints --page-size 5 --query 'length(VpcEndpoints)' --output text | tr '\n' ' ')" = "5 2 " ] \
+  || fail "--page-size 5 --output text: not two pages of 5 and 2"
 PAGE=$(C ec2 describe-vpc-endpoints --max-items 3 --output json)
 [ "$(echo "$PAGE" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["VpcEndpoints"]))')" = 3 ] || fail "max-items 3"
 TOKEN=$(echo "$PAGE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["NextToken"])')
@@ -94,7 +98,7 @@ IPS=$(C ec2 describe-network-interfaces --network-interface-ids $ENIS --query 'N
 [ -n "$IPS" ] || fail "no interface addresses"
 for ip in $IPS; do
   BODY=$(curl -sS --max-time 5 --retry 20 --retry-delay 0 --retry-connrefused "http://$ip:$PORT/cli")
-  case $BODY in *'"backend":"cli-backend"'*) ;; *) fail "curl $ip:$PORT said: $BODY" ;; esac
+  echo "$BODY" | grep -Eq '"backend": *"cli-backend"' || fail "curl $ip:$PORT said: $BODY"
 done
 echo "endpoint $EP addresses $IPS"
 echo ok
