@@ -350,5 +350,6 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-
-func xmlDecoder(s string) interface{ Token() (xml.Token, error) } { return xml.NewDecoder(strings.NewReader(s)) }
+func xmlDecoder(s string) interface{ Token() (xml.Token, error) } {
+	return xml.NewDecoder(strings.NewReader(s))
+}
