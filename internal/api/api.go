@@ -142,6 +142,7 @@ func newRequestID() string {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := newRequestID()
+	w.Header().Set("x-amzn-RequestId", rid)
 	svc := awsapi.EC2
 	action, account := "", ""
 	var code string

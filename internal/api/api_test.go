@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -352,4 +353,27 @@ func FuzzDecode(f *testing.F) {
 
 func xmlDecoder(s string) interface{ Token() (xml.Token, error) } {
 	return xml.NewDecoder(strings.NewReader(s))
+}
+
+// TestConcurrent: requests of several accounts at once all succeed (the
+// store's transactions; one control API per caller, shared).
+func TestConcurrent(t *testing.T) {
+	u, _, _ := server(t, nil)
+	errs := make(chan string, 40)
+	for i := range 40 {
+		go func() {
+			acct := fmt.Sprintf("1111111111%02d", i%4)
+			status, body := post(t, u, auth(acct, "ec2"), fmt.Sprintf("Action=CreateVpc&Version=2016-11-15&CidrBlock=127.%d.0.0/16", 100+i))
+			if status != 200 {
+				errs <- fmt.Sprintf("%d %s", status, body)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 40 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
 }
