@@ -142,6 +142,7 @@ func newRequestID() string {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := newRequestID()
+	w.Header().Set("x-amzn-RequestId", rid)
 	svc := awsapi.EC2
 	action, account := "", ""
 	var code string
@@ -184,6 +185,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(idErr)
 		return
 	}
+	caller, ae := h.callerOf(r, id)
+	if ae != nil {
+		fail(ae)
+		return
+	}
+	account = caller.Account
 	if action == "" {
 		fail(errf(400, "MissingAction", "The request must contain the parameter Action."))
 		return
@@ -197,12 +204,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(errf(400, "InvalidAction", "The action %s is not valid for version %s.", action, v))
 		return
 	}
-	caller, ae := h.callerOf(r, id)
-	if ae != nil {
-		fail(ae)
-		return
-	}
-	account = caller.Account
 	in := a.NewInput()
 	if err := decodeInput(a, vals, in); err != nil {
 		var de *decodeError

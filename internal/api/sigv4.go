@@ -88,6 +88,9 @@ func verify(r *http.Request, id *identity, secret string, now time.Time) *apiErr
 	} else if d := now.Sub(t); d > 15*time.Minute || d < -15*time.Minute {
 		return errf(403, "RequestExpired", "Signature expired: %s is now earlier or later than the 15 minutes around the server's time.", id.amzDate)
 	}
+	if p := r.Header.Get("X-Amz-Content-Sha256"); p != "" && p != "UNSIGNED-PAYLOAD" && !id.presigned && p != hexSHA(string(id.body)) {
+		return errf(403, "SignatureDoesNotMatch", "The body does not match its X-Amz-Content-Sha256.")
+	}
 	want := signature(r, id, secret)
 	if !hmac.Equal([]byte(want), []byte(id.signature)) {
 		return errf(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")

@@ -132,3 +132,34 @@ func TestRegionAWSFallback(t *testing.T) {
 		t.Errorf("a bad AWS_REGION: %v, want an error naming AWS_REGION", err)
 	}
 }
+
+func TestCredentials(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	for _, k := range []string{"PLINK_ACCOUNT", "PLINK_REGION", "PLINK_PRINCIPAL", "PLINK_PROFILE", "PLINK_CONFIG"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "plink"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(filepath.Join(dir, "plink", "config.yaml"), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("credentials:\n  - access-key-id: AKIAMixedCase\n    account: \"222222222222\"\n    principal: arn:aws:iam::222222222222:role/app\n    secret-access-key: s3cret\n")
+	c, err := Load(flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Credentials["AKIAMixedCase"]; got.Account != "222222222222" || got.Principal != "arn:aws:iam::222222222222:role/app" || got.Secret != "s3cret" {
+		t.Errorf("credentials = %+v", c.Credentials)
+	}
+	for _, bad := range []string{"credentials:\n  - account: \"222222222222\"\n", "credentials:\n  - access-key-id: K\n    account: \"22\"\n"} {
+		write(bad)
+		if _, err := Load(flags()); err == nil || !strings.Contains(err.Error(), "credentials[0]") {
+			t.Errorf("%q: err %v", bad, err)
+		}
+	}
+}

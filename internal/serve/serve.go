@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/plink-dev/plink/internal/api"
 	"github.com/plink-dev/plink/internal/dns"
 	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/snapshot"
@@ -60,7 +61,11 @@ type Options struct {
 	ReadyFile string
 	// MetricsAddr, when set, serves Prometheus metrics at /metrics.
 	MetricsAddr string
-	DNS         DNSOptions
+	// APIAddr, when set with API, serves the AWS API on it; API builds
+	// the handler, its metrics on serve's registry.
+	APIAddr string
+	API     func(prometheus.Registerer) (http.Handler, error)
+	DNS     DNSOptions
 	// ManageAddresses lets serve add missing addresses on lo (needs root).
 	ManageAddresses bool
 	// AddrStateFile, with ManageAddresses, records the addresses serve puts
@@ -95,10 +100,11 @@ type Server struct {
 	abort     chan struct{}
 	abortOnce sync.Once
 
-	ready  *ReadyFile
-	limit  fileLimit
-	budget int // forwarder listeners the file limit leaves room for; -1 = no limit
-	health *serveMetrics
+	ready   *ReadyFile
+	limit   fileLimit
+	apiAddr string // the API's bound address, if served
+	budget  int    // forwarder listeners the file limit leaves room for; -1 = no limit
+	health  *serveMetrics
 
 	healthMu sync.Mutex
 	pending  map[healthKey]snapshot.HealthReport
@@ -135,6 +141,7 @@ type ReadyInfo struct {
 	Listeners []netstack.ListenerInfo `json:"listeners"`
 	DNS       []string                `json:"dns"`
 	Metrics   string                  `json:"metrics,omitempty"`
+	API       string                  `json:"api,omitempty"`
 	// Unserved lists the endpoints the open file limit leaves without
 	// listeners; see Errors.
 	Unserved []string `json:"unserved,omitempty"`
@@ -239,6 +246,30 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		go srv.Serve(ln)
 		defer srv.Close()
 		s.log.Info("serving metrics", "address", metricsAddr)
+	}
+
+	if s.opts.APIAddr != "" && s.opts.API != nil {
+		h, err := s.opts.API(reg)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", s.opts.APIAddr)
+		if err != nil {
+			return fmt.Errorf("api listener: %w", err)
+		}
+		s.apiAddr = ln.Addr().String()
+		srv := api.NewServer(h, s.log)
+		done := make(chan struct{})
+		go func() { srv.Serve(ln); close(done) }()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), s.opts.Grace)
+			defer cancel()
+			if srv.Shutdown(sctx) != nil {
+				srv.Close()
+			}
+			<-done
+		}()
+		s.log.Info("serving the AWS API", "address", s.apiAddr)
 	}
 
 	fwd := netstack.New(fopts)
@@ -367,7 +398,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		"errors", len(errs), "took", time.Since(start))
 	if s.ready != nil {
 		info := ReadyInfo{PID: os.Getpid(), Revision: snap.Revision, Listeners: res.Listeners,
-			DNS: nonNil(dnsAddrs), Metrics: metricsAddr, Unserved: unserved, Errors: nonNil(errs)}
+			DNS: nonNil(dnsAddrs), Metrics: metricsAddr, API: s.apiAddr, Unserved: unserved, Errors: nonNil(errs)}
 		if err := s.ready.Write(info); err != nil {
 			s.errs.Error("writing the ready file", "err", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -574,6 +575,10 @@ func TestBackendSecondSignal(t *testing.T) {
 	}
 	defer c.Close()
 	io.WriteString(c, "GET / HTTP/1.1\r\n")
+	// Only a connection the backend has accepted keeps its drain going: one
+	// still in the listener's queue is reset when the listener closes (seen
+	// under load: the backend then exits 0 at once).
+	eventually(t, 5*time.Second, func() error { return acceptQueueEmpty(info.Address) })
 	cmd.Process.Signal(syscall.SIGTERM)
 	eventually(t, 5*time.Second, func() error { // the drain has begun: no new connections
 		nc, err := net.DialTimeout("tcp", info.Address, time.Second)
@@ -603,4 +608,31 @@ func TestBackendSecondSignal(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatalf("backend still running 2 s after a second SIGTERM\n%s", logs.String())
 	}
+}
+
+// acceptQueueEmpty says whether the listener at addr (IPv4 host:port) has
+// accepted every connection made to it: for a listening socket,
+// /proc/net/tcp's rx_queue is the length of its accept queue.
+func acceptQueueEmpty(addr string) error {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().Is4() {
+		return fmt.Errorf("not an IPv4 host:port: %q", addr)
+	}
+	b := ap.Addr().As4()
+	local := fmt.Sprintf("%02X%02X%02X%02X:%04X", b[3], b[2], b[1], b[0], ap.Port())
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 || f[1] != local || f[3] != "0A" { // 0A: LISTEN
+			continue
+		}
+		if _, rx, _ := strings.Cut(f[4], ":"); strings.Trim(rx, "0") != "" {
+			return fmt.Errorf("%s has connections waiting to be accepted (queue %s)", addr, rx)
+		}
+		return nil
+	}
+	return fmt.Errorf("no listener at %s in /proc/net/tcp", addr)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,6 +67,7 @@ plink serve --api-addr serves the same API next to the data plane.`,
 			if opts.LogFormat != "text" && opts.LogFormat != "json" {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--log-format must be text or json, not %q", opts.LogFormat)}
 			}
+			opts.Addr = apiAddr(opts.Addr)
 			if err := checkAddrPort("addr", opts.Addr, true, true); err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}
@@ -94,11 +96,18 @@ type apiServer struct {
 	errc chan error
 }
 
-// startAPI listens on addr and serves the API in the background.
-func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bool, log *slog.Logger, reg prometheus.Registerer) (*apiServer, error) {
+// apiHandler builds the API's handler over the configured store, its
+// metrics on reg.
+func apiHandler(ctx context.Context, f *cmdutil.Factory, allowAnon bool, log *slog.Logger, reg prometheus.Registerer) (http.Handler, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
+	}
+	anon := control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}
+	if allowAnon {
+		if err := anon.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	st, err := f.Store(ctx)
 	if err != nil {
@@ -110,17 +119,28 @@ func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bo
 	}
 	resolver := cfg.Resolver
 	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
-	h, err := api.New(api.Config{Store: st, Credentials: creds, AllowAnonymous: allowAnon,
-		Anonymous:     control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region},
-		DefaultRegion: cfg.Region, Logger: log, Registerer: reg,
+	return api.New(api.Config{Store: st, Credentials: creds, AllowAnonymous: allowAnon,
+		Anonymous: anon, DefaultRegion: cfg.Region, Logger: log, Registerer: reg,
 		Options: []control.Option{control.WithTXTLookup(lookup), control.WithClock(f.Now), control.WithLogger(log)}})
+}
+
+// apiAddr is --api-addr/--addr with a bare port (":4566", "4566") on the
+// loopback address.
+func apiAddr(v string) string {
+	if !strings.Contains(v, ":") {
+		return "127.0.0.1:" + v
+	}
+	if strings.HasPrefix(v, ":") {
+		return "127.0.0.1" + v
+	}
+	return v
+}
+
+// startAPI listens on addr and serves the API in the background.
+func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bool, log *slog.Logger, reg prometheus.Registerer) (*apiServer, error) {
+	h, err := apiHandler(ctx, f, allowAnon, log, reg)
 	if err != nil {
 		return nil, err
-	}
-	if allowAnon {
-		if err := (control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}).Validate(); err != nil {
-			return nil, err
-		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
@@ -27,12 +29,15 @@ type ServeOptions struct {
 	LogFormat   string
 	LogLevel    string
 	MetricsAddr string
-	Check       bool
-	DNSPort     int
-	DNSAddr     string
-	DNSUpstream string
-	NoDNS       bool
-	Engine      string
+	APIAddr     string
+	// AllowAnonymous serves unsigned API requests as the configured account.
+	AllowAnonymous bool
+	Check          bool
+	DNSPort        int
+	DNSAddr        string
+	DNSUpstream    string
+	NoDNS          bool
+	Engine         string
 }
 
 // NewCmdServe builds `plink serve`.
@@ -114,6 +119,8 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics")
 	fl.StringVar(&opts.Engine, "engine", "", "how bytes move: epoll (event loops; the Linux default) or goroutines (two per connection; elsewhere)")
+	fl.StringVar(&opts.APIAddr, "api-addr", "", "also serve the AWS API (EC2, ELBv2, STS; see plink api) on `host:port`, e.g. 127.0.0.1:4566 (a bare port: loopback)")
+	fl.BoolVar(&opts.AllowAnonymous, "allow-anonymous", false, "with --api-addr: serve unsigned API requests as the configured account")
 	fl.BoolVar(&opts.Check, "check", false, "only check that every listener can be bound; print JSON, exit 255 if not")
 	fl.IntVar(&opts.DNSPort, "dns-port", 53, "DNS port on every VPC resolver address (0: none)")
 	fl.StringVar(&opts.DNSAddr, "dns-addr", "", "an extra DNS listener on `host:port`")
@@ -137,6 +144,12 @@ func (o *ServeOptions) check() error {
 	}
 	if o.DNSUpstream != "" {
 		if err := checkAddrPort("dns-upstream", o.DNSUpstream, false, false); err != nil {
+			return err
+		}
+	}
+	if o.APIAddr != "" {
+		o.APIAddr = apiAddr(o.APIAddr)
+		if err := checkAddrPort("api-addr", o.APIAddr, true, true); err != nil {
 			return err
 		}
 	}
@@ -182,10 +195,16 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Grace:           opts.Grace,
 		ReadyFile:       opts.ReadyFile,
 		MetricsAddr:     opts.MetricsAddr,
+		APIAddr:         opts.APIAddr,
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
 		AddrStateFile:   serve.AddrStatePath(cfg.DB),
+	}
+	if opts.APIAddr != "" {
+		sopts.API = func(reg prometheus.Registerer) (http.Handler, error) {
+			return apiHandler(ctx, f, opts.AllowAnonymous, log, reg)
+		}
 	}
 	if opts.Check {
 		rep, err := serve.Check(ctx, sopts)
