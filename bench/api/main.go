@@ -1,0 +1,240 @@
+// Command api measures the AWS wire protocol's overhead: requests/second
+// and latency of DescribeVpcEndpoints (a consumer with 100 endpoints) and
+// CreateVpcEndpoint through the AWS SDK for Go v2 against plink's API
+// handler (internal/api over loopback HTTP, in this process), against the
+// same calls made in-process on control.API on the same store. It runs
+// interleaved rounds and prints medians, p50/p99 and the ratio (goal:
+// SDK / in-process >= 0.5).
+//
+//	go run ./bench/api [-rounds 7] [-describes 300] [-creates 100]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/plink-dev/plink/internal/api"
+	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/store"
+)
+
+const (
+	provider  = "111111111111"
+	describer = "222222222222" // holds the 100 endpoints
+	creator   = "333333333333" // creates endpoints, so the describer's count stays 100
+	region    = "us-east-1"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 7, "interleaved rounds")
+	describes := flag.Int("describes", 300, "DescribeVpcEndpoints calls per mode per round")
+	creates := flag.Int("creates", 100, "CreateVpcEndpoint calls per mode per round")
+	nEndpoints := flag.Int("endpoints", 100, "endpoints of the describing consumer")
+	flag.Parse()
+	if err := run(*rounds, *describes, *creates, *nEndpoints); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func sdk(addr, account string) (*ec2.Client, *elb.Client) {
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(account, "x", "")),
+		config.WithBaseEndpoint("http://"+addr), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
+}
+
+func check[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
+}
+
+func defaultNet(ctx context.Context, c *ec2.Client) (string, []string) {
+	v := check(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}}))
+	vpc := aws.ToString(v.Vpcs[0].VpcId)
+	s := check(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}}))
+	var ids []string
+	for _, x := range s.Subnets {
+		ids = append(ids, aws.ToString(x.SubnetId))
+	}
+	return vpc, ids
+}
+
+type sample struct {
+	rps []float64
+	lat []time.Duration
+}
+
+// measure runs f n times and records the rate and each call's latency.
+func (s *sample) measure(n int, f func(i int) error) error {
+	start := time.Now()
+	for i := range n {
+		t := time.Now()
+		if err := f(i); err != nil {
+			return err
+		}
+		s.lat = append(s.lat, time.Since(t))
+	}
+	s.rps = append(s.rps, float64(n)/time.Since(start).Seconds())
+	return nil
+}
+
+func median(x []float64) float64 {
+	y := slices.Clone(x)
+	sort.Float64s(y)
+	return y[len(y)/2]
+}
+
+func pct(x []time.Duration, p float64) time.Duration {
+	y := slices.Clone(x)
+	slices.Sort(y)
+	return y[int(p*float64(len(y)-1))]
+}
+
+func run(rounds, describes, creates, nEndpoints int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "plink-bench-api-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.Open(ctx, filepath.Join(dir, "plink.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h, err := api.New(api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	defer srv.Close()
+	addr := ln.Addr().String()
+
+	// The provider's service, through the SDK.
+	pEC2, pELB := sdk(addr, provider)
+	pvpc, psubs := defaultNet(ctx, pEC2)
+	tg := check(pELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("bench"), Protocol: elbtypes.ProtocolEnumTcp,
+		Port: aws.Int32(9), VpcId: aws.String(pvpc), TargetType: elbtypes.TargetTypeEnumIp}))
+	lb := check(pELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("bench"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: psubs}))
+	lbArn := lb.LoadBalancers[0].LoadBalancerArn
+	check(pELB.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lbArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}}))
+	svc := check(pEC2.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{aws.ToString(lbArn)}, AcceptanceRequired: aws.Bool(false)})).ServiceConfiguration
+	check(pEC2.ModifyVpcEndpointServicePermissions(ctx, &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: svc.ServiceId,
+		AddAllowedPrincipals: []string{"arn:aws:iam::" + describer + ":root", "arn:aws:iam::" + creator + ":root"}}))
+
+	dEC2, _ := sdk(addr, describer)
+	dvpc, dsubs := defaultNet(ctx, dEC2)
+	for i := range nEndpoints {
+		check(dEC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface, VpcId: aws.String(dvpc),
+			ServiceName: svc.ServiceName, SubnetIds: dsubs[i%len(dsubs) : i%len(dsubs)+1]}))
+	}
+	cEC2, _ := sdk(addr, creator)
+	cvpc, csubs := defaultNet(ctx, cEC2)
+
+	dIn, err := control.New(st, control.Caller{Account: describer, Region: region})
+	if err != nil {
+		return err
+	}
+	cIn, err := control.New(st, control.Caller{Account: creator, Region: region})
+	if err != nil {
+		return err
+	}
+	var sdkDesc, inDesc, sdkCreate, inCreate sample
+	descSDK := func(int) error {
+		out, err := dEC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{})
+		if err == nil && len(out.VpcEndpoints) != nEndpoints {
+			err = fmt.Errorf("SDK describe: %d endpoints", len(out.VpcEndpoints))
+		}
+		return err
+	}
+	descIn := func(int) error {
+		out, err := dIn.DescribeVpcEndpoints(ctx, &control.DescribeVpcEndpointsInput{})
+		if err == nil && len(out.VpcEndpoints) != nEndpoints {
+			err = fmt.Errorf("in-process describe: %d endpoints", len(out.VpcEndpoints))
+		}
+		return err
+	}
+	createSDK := func(i int) error {
+		_, err := cEC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface, VpcId: aws.String(cvpc),
+			ServiceName: svc.ServiceName, SubnetIds: csubs[i%len(csubs) : i%len(csubs)+1]})
+		return err
+	}
+	createIn := func(i int) error {
+		_, err := cIn.CreateVpcEndpoint(ctx, &control.CreateVpcEndpointInput{VpcID: cvpc, ServiceName: aws.ToString(svc.ServiceName),
+			SubnetIDs: csubs[i%len(csubs) : i%len(csubs)+1]})
+		return err
+	}
+	// Warm up both paths.
+	for _, f := range []func(int) error{descSDK, descIn} {
+		if err := f(0); err != nil {
+			return err
+		}
+	}
+	for r := range rounds {
+		steps := []struct {
+			s *sample
+			n int
+			f func(int) error
+		}{{&sdkDesc, describes, descSDK}, {&inDesc, describes, descIn}, {&sdkCreate, creates, createSDK}, {&inCreate, creates, createIn}}
+		if r%2 == 1 { // alternate which path goes first
+			steps[0], steps[1], steps[2], steps[3] = steps[1], steps[0], steps[3], steps[2]
+		}
+		for _, s := range steps {
+			if err := s.s.measure(s.n, s.f); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Printf("%d rounds; DescribeVpcEndpoints of %d endpoints x%d, CreateVpcEndpoint x%d per mode per round\n\n", rounds, nEndpoints, describes, creates)
+	fmt.Println("| Action | Path | req/s (median of rounds) | p50 | p99 |")
+	fmt.Println("|---|---|---:|---:|---:|")
+	row := func(action, path string, s *sample) {
+		fmt.Printf("| %s | %s | %.0f | %v | %v |\n", action, path, median(s.rps), pct(s.lat, 0.5).Round(time.Microsecond), pct(s.lat, 0.99).Round(time.Microsecond))
+	}
+	row("DescribeVpcEndpoints", "Go SDK over HTTP", &sdkDesc)
+	row("DescribeVpcEndpoints", "control.API in-process", &inDesc)
+	row("CreateVpcEndpoint", "Go SDK over HTTP", &sdkCreate)
+	row("CreateVpcEndpoint", "control.API in-process", &inCreate)
+	ratio := func(a, b *sample) float64 {
+		var rs []float64
+		for i := range a.rps {
+			rs = append(rs, a.rps[i]/b.rps[i])
+		}
+		return median(rs)
+	}
+	fmt.Printf("\nratio SDK/in-process (median of per-round ratios; goal >= 0.5): DescribeVpcEndpoints %.2f, CreateVpcEndpoint %.2f\n",
+		ratio(&sdkDesc, &inDesc), ratio(&sdkCreate, &inCreate))
+	return nil
+}
