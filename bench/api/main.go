@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"sync"
@@ -51,8 +52,20 @@ func main() {
 	describes := flag.Int("describes", 300, "DescribeVpcEndpoints calls per mode per round")
 	creates := flag.Int("creates", 100, "CreateVpcEndpoint calls per mode per round")
 	nEndpoints := flag.Int("endpoints", 100, "endpoints of the describing consumer")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and SDK) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*rounds, *describes, *creates, *nEndpoints); err != nil {
+		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 }
