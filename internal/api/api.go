@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -262,6 +263,9 @@ func toAPIError(err error) *apiError {
 
 func writeXML(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	// A declared length, not chunking: the client knows where the answer
+	// ends without reading a terminating chunk.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
 }

@@ -69,9 +69,9 @@ func writeValue(b *bytes.Buffer, name string, s *awsapi.Shape, v reflect.Value, 
 	}
 	switch s.Kind {
 	case awsapi.Structure:
-		b.WriteString("<" + name + ">")
+		open(b, name)
 		writeMembers(b, s, v, svc)
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 	case awsapi.List:
 		if v.IsNil() && svc != awsapi.EC2 {
 			return
@@ -80,11 +80,11 @@ func writeValue(b *bytes.Buffer, name string, s *awsapi.Shape, v reflect.Value, 
 		if svc == awsapi.EC2 {
 			item = "item"
 		}
-		b.WriteString("<" + name + ">")
+		open(b, name)
 		for i := 0; i < v.Len(); i++ {
 			writeValue(b, item, s.Elem, v.Index(i), svc)
 		}
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 	case awsapi.Map:
 		if v.IsNil() {
 			return
@@ -94,17 +94,60 @@ func writeValue(b *bytes.Buffer, name string, s *awsapi.Shape, v reflect.Value, 
 		b.WriteString("<" + name + ">")
 		for _, k := range keys {
 			b.WriteString("<entry><key>")
-			xml.EscapeText(b, []byte(k.String()))
+			escapeString(b, k.String())
 			b.WriteString("</key>")
 			writeValue(b, "value", s.Elem, v.MapIndex(k), svc)
 			b.WriteString("</entry>")
 		}
 		b.WriteString("</" + name + ">")
 	default:
-		b.WriteString("<" + name + ">")
-		xml.EscapeText(b, []byte(scalarString(v)))
-		b.WriteString("</" + name + ">")
+		open(b, name)
+		writeScalar(b, v)
+		closeTag(b, name)
 	}
+}
+
+func open(b *bytes.Buffer, name string) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+func closeTag(b *bytes.Buffer, name string) {
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// writeScalar writes v's text as scalarString and xml.EscapeText would,
+// without their allocations: numbers are appended in place and a string
+// with nothing to escape is copied as is.
+func writeScalar(b *bytes.Buffer, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		escapeString(b, v.String())
+	case reflect.Bool:
+		b.Write(strconv.AppendBool(b.AvailableBuffer(), v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		b.Write(strconv.AppendUint(b.AvailableBuffer(), v.Uint(), 10))
+	default:
+		escapeString(b, scalarString(v))
+	}
+}
+
+// escapeString is xml.EscapeText of s: printable ASCII other than
+// "&'<> is written unchanged, anything else goes through EscapeText.
+func escapeString(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e || c == '"' || c == '&' || c == '\'' || c == '<' || c == '>':
+			xml.EscapeText(b, []byte(s))
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 func scalarString(v reflect.Value) string {
