@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/plink-dev/plink/internal/api"
 	"github.com/plink-dev/plink/internal/config"
+	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/iostreams"
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -72,6 +75,14 @@ func (f *Factory) Config() (*config.Config, error) {
 // Store opens the store named by the config once.
 func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 	f.storeOnce.Do(func() {
+		if raw, given := f.endpointFlag(); given {
+			// Acting on the local store when asked for a server would be
+			// acting on the wrong state. (AWS_ENDPOINT_URL, often set for
+			// other tools, is ignored here.)
+			f.stErr = &UsageError{Err: fmt.Errorf("--endpoint-url %s: only the AWS commands (ec2, elbv2, sts) "+
+				"send requests to an API server; this command acts on the store (--db): leave --endpoint-url out", raw)}
+			return
+		}
 		cfg, err := f.Config()
 		if err != nil {
 			f.stErr = err
@@ -129,26 +140,66 @@ func (f *Factory) flagBool(name string) bool {
 	return err == nil && v
 }
 
-// checkEndpointURL refuses --endpoint-url: an unparsable URL is a usage
-// error; a valid one a configuration error, since plink has no API server to
-// send requests to yet — every command acts on the store directly, and
-// acting on the local store when asked for a server would be acting on the
-// wrong state. AWS_ENDPOINT_URL is not read, so that a script's environment
-// for another tool does not stop plink.
+// checkEndpointURL checks --endpoint-url as the AWS CLI does: an
+// unparsable URL is a usage error (252).
 func (f *Factory) checkEndpointURL() error {
+	if raw, given := f.endpointFlag(); given {
+		if err := ValidEndpointURL(raw); err != nil {
+			return &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		}
+	}
+	return nil
+}
+
+func (f *Factory) endpointFlag() (string, bool) {
 	if f.Flags == nil {
-		return nil
+		return "", false
 	}
 	fl := f.Flags.Lookup("endpoint-url")
 	if fl == nil || !fl.Changed {
-		return nil
+		return "", false
 	}
-	raw := fl.Value.String()
+	return fl.Value.String(), true
+}
+
+// EndpointURL is the plink API server the AWS action commands send their
+// requests to instead of acting on the store: --endpoint-url, else
+// AWS_ENDPOINT_URL (as the AWS CLI v2 reads it); "" for none.
+func (f *Factory) EndpointURL() (string, error) {
+	if raw, given := f.endpointFlag(); given {
+		if err := ValidEndpointURL(raw); err != nil {
+			return "", &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		}
+		return raw, nil
+	}
+	raw := os.Getenv("AWS_ENDPOINT_URL")
+	if raw == "" {
+		return "", nil
+	}
 	if err := ValidEndpointURL(raw); err != nil {
-		return &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		return "", &ConfigError{Err: fmt.Errorf("AWS_ENDPOINT_URL: %w", err)}
 	}
-	return &ConfigError{Err: fmt.Errorf("--endpoint-url %s: plink has no API server to send requests to yet; "+
-		"commands act on the store (--db) directly: leave --endpoint-url out", raw)}
+	return raw, nil
+}
+
+// APIClient is the client of the API server at endpoint acting as the
+// configured caller: the access key ID is the account (the 12-digit
+// convention plink's server follows), the secret AWS_SECRET_ACCESS_KEY or
+// "plink" (the server checks it only when its config gives one).
+func (f *Factory) APIClient(endpoint string) (*api.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	caller := control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}
+	if err := caller.Validate(); err != nil {
+		return nil, err
+	}
+	secret := os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if secret == "" {
+		secret = "plink"
+	}
+	return &api.Client{URL: endpoint, AccessKey: cfg.Account, Secret: secret, Region: cfg.Region, Now: f.Now}, nil
 }
 
 // ValidEndpointURL checks an --endpoint-url as the AWS CLI does: an
