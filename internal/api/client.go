@@ -61,7 +61,10 @@ func (c *Client) Call(ctx context.Context, a *awsapi.Action, in any) (any, error
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("could not connect to the endpoint URL %q: %w", c.URL, err)
 	}
 	defer resp.Body.Close()
 	rb, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
