@@ -23,7 +23,17 @@ func TestEndpointURL(t *testing.T) {
 	db := filepath.Join(dir, "plink.db")
 	r := plinkRun{bin: bin, home: dir}
 	ready := filepath.Join(dir, "ready.json")
-	srv := exec.Command(bin, "--db", db, "--account", "111111111111", "api", "--addr", "127.0.0.1:0", "--ready-file", ready)
+	// A role's key with a secret: the server verifies its signatures.
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(`credentials:
+  - access-key-id: AKIAOPS
+    account: "111111111111"
+    principal: arn:aws:iam::111111111111:role/ops
+    secret-access-key: s3cret
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command(bin, "--config", cfgFile, "--db", db, "--account", "111111111111", "api", "--addr", "127.0.0.1:0", "--ready-file", ready)
 	srv.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_STATE_HOME="+dir, "PLINK_DB=", "PLINK_ACCOUNT=", "PLINK_CONFIG=")
 	var logs strings.Builder
 	srv.Stdout, srv.Stderr = &logs, &logs
@@ -60,10 +70,10 @@ func TestEndpointURL(t *testing.T) {
 	}
 	url := "http://" + info.API
 	local := func(args ...string) (string, string, int) {
-		return r.run(t, append([]string{"--db", db, "--account", "111111111111"}, args...)...)
+		return r.run(t, append([]string{"--config", cfgFile, "--db", db, "--account", "111111111111"}, args...)...)
 	}
 	remote := func(args ...string) (string, string, int) {
-		return r.run(t, append([]string{"--endpoint-url", url, "--account", "111111111111"}, args...)...)
+		return r.run(t, append([]string{"--config", cfgFile, "--endpoint-url", url, "--account", "111111111111"}, args...)...)
 	}
 	must := func(out, errOut string, code int) string {
 		t.Helper()
@@ -91,6 +101,28 @@ func TestEndpointURL(t *testing.T) {
 	same("ec2", "describe-vpcs", "--max-items", "1")
 	same("ec2", "describe-vpcs", "--page-size", "1")
 	same("sts", "get-caller-identity")
+	// A principal signs with its key and secret from the config file (the
+	// server checks the signature); one without a key is refused (253).
+	arn := same("--principal", "arn:aws:iam::111111111111:role/ops", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	if !strings.Contains(arn, "role/ops") {
+		t.Errorf("role's identity: %q", arn)
+	}
+	wrong := filepath.Join(dir, "wrong.yaml")
+	if err := os.WriteFile(wrong, []byte(`credentials:
+  - access-key-id: AKIAOPS
+    account: "111111111111"
+    principal: arn:aws:iam::111111111111:role/ops
+    secret-access-key: not-the-secret
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := r.run(t, "--config", wrong, "--endpoint-url", url, "--account", "111111111111",
+		"--principal", "arn:aws:iam::111111111111:role/ops", "sts", "get-caller-identity"); code != 254 || !strings.Contains(errOut, "SignatureDoesNotMatch") {
+		t.Errorf("a wrong secret: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := remote("--principal", "arn:aws:iam::111111111111:role/other", "sts", "get-caller-identity"); code != 253 || !strings.Contains(errOut, "no credential") {
+		t.Errorf("a principal without a key: exit %d, %s", code, errOut)
+	}
 
 	sub := must(remote("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "127.81.0.0/20", "--query", "Subnet.SubnetId", "--output", "text"))
 	nlb := must(remote("elbv2", "create-load-balancer", "--name", "nlb", "--type", "network", "--scheme", "internal",

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -183,9 +184,12 @@ func (f *Factory) EndpointURL() (string, error) {
 }
 
 // APIClient is the client of the API server at endpoint acting as the
-// configured caller: the access key ID is the account (the 12-digit
-// convention plink's server follows), the secret AWS_SECRET_ACCESS_KEY or
-// "plink" (the server checks it only when its config gives one).
+// configured caller. The access key is the config file's credential for
+// that account and principal when there is one (with its secret, so a
+// server that verifies signatures accepts it); else the account itself
+// (the 12-digit convention plink's server follows: the account's root),
+// signed with AWS_SECRET_ACCESS_KEY or "plink". A principal other than the
+// root with no credential is refused: the server would act as the root.
 func (f *Factory) APIClient(endpoint string) (*api.Client, error) {
 	cfg, err := f.Config()
 	if err != nil {
@@ -194,6 +198,34 @@ func (f *Factory) APIClient(endpoint string) (*api.Client, error) {
 	caller := control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}
 	if err := caller.Validate(); err != nil {
 		return nil, err
+	}
+	root := "arn:aws:iam::" + cfg.Account + ":root"
+	principal := cfg.Principal
+	if principal == root {
+		principal = ""
+	}
+	keys := make([]string, 0, len(cfg.Credentials))
+	for k := range cfg.Credentials {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := cfg.Credentials[k]
+		p := c.Principal
+		if p == root {
+			p = ""
+		}
+		if c.Account == cfg.Account && p == principal {
+			secret := c.Secret
+			if secret == "" {
+				secret = "plink"
+			}
+			return &api.Client{URL: endpoint, AccessKey: k, Secret: secret, Region: cfg.Region, Now: f.Now}, nil
+		}
+	}
+	if principal != "" {
+		return nil, &ConfigError{Err: fmt.Errorf("--endpoint-url: the config file has no credential (access key) for principal %s, "+
+			"so the API server could not act as it: add one under credentials, or leave --principal out", cfg.Principal)}
 	}
 	secret := os.Getenv("AWS_SECRET_ACCESS_KEY")
 	if secret == "" {
