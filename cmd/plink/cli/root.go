@@ -41,7 +41,7 @@ Exit codes (as the AWS CLI v2's):
   130  interrupted (SIGINT) before the command finished
   252  usage: the command line cannot be parsed, or a required option is missing
   253  configuration: the config file, the profile, or an --account, --region
-       or log level setting is invalid; --endpoint-url (no API server yet)
+       or log level setting is invalid (or AWS_ENDPOINT_URL)
   254  the request was refused: "An error occurred (<Code>) ..." on stderr
        (also an invalid --principal, as AWS refuses unknown credentials)
   255  anything else (the store cannot be opened, a check failed, ...)`
@@ -50,8 +50,10 @@ Exit codes (as the AWS CLI v2's):
 const globalsHelp = `
 Global options are the AWS CLI's, so that its scripts run unchanged:
 --output, --query, --region, --profile, --no-paginate, --debug (how the
-command ran, on stderr), --color, --version. --endpoint-url is refused
-(exit 253) until plink has an API server. --no-cli-pager,
+command ran, on stderr), --color, --version. --endpoint-url URL (or
+AWS_ENDPOINT_URL) sends the ec2, elbv2 and sts commands to the plink API
+server at URL (plink api, plink serve --api-addr) instead of the store;
+other commands refuse the flag (exit 252) and ignore the variable. --no-cli-pager,
 --no-cli-auto-prompt, --cli-connect-timeout, --cli-read-timeout,
 --ca-bundle, --no-verify-ssl, --no-sign-request and --cli-binary-format are
 accepted and do nothing: plink never pages or prompts and sends nothing to
@@ -223,7 +225,7 @@ to plink's own short name and its AWS CLI name.
 	pf.Bool("debug", false, "log on standard error how the command ran: the resolved settings, the action and its input as JSON, store open and call timings")
 	pf.Var(&cmdutil.Choice{Value: "auto", Allowed: []string{"on", "off", "auto"}}, "color",
 		"colour of -o table/wide headers: `on|off|auto` (auto: when standard output is a terminal and NO_COLOR is unset)")
-	pf.String("endpoint-url", "", "the URL of a plink API server: a configuration error (exit 253) until plink has one; commands act on the store directly")
+	pf.String("endpoint-url", "", "send the AWS commands (ec2, elbv2, sts) to the plink API server at `URL` instead of the store (else AWS_ENDPOINT_URL)")
 	pf.Bool("no-cli-pager", false, "accepted for the AWS CLI's sake; plink never pages its output")
 	pf.Bool("no-cli-auto-prompt", false, "accepted for the AWS CLI's sake; plink never prompts")
 	pf.Int("cli-connect-timeout", 0, "accepted and ignored: plink makes no network calls to AWS")

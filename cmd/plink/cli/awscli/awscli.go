@@ -356,12 +356,9 @@ func (c *command) run(cmd *cobra.Command) error {
 	if err := c.checkPagingArgs(cmd, given); err != nil {
 		return err
 	}
-	api, err := c.f.API(cmd.Context())
+	call, err := c.caller(cmd)
 	if err != nil {
 		return err
-	}
-	call := func(in any) (any, error) {
-		return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return c.a.Call(cmd.Context(), api, in) })
 	}
 	var out any
 	if c.paginates(cmd, given) {
@@ -590,4 +587,33 @@ func scalarList(field reflect.Value, s *awsapi.Shape, vals []string) error {
 		}
 	}
 	return nil
+}
+
+// caller is how the command runs its action: on the store as the
+// configured caller, or, with --endpoint-url (or AWS_ENDPOINT_URL), sent to
+// that API server over the AWS query protocol. Both answer the same output
+// struct and the same *control.Error, so what sits above (printing,
+// --query, paging) is the same.
+func (c *command) caller(cmd *cobra.Command) (func(any) (any, error), error) {
+	ctx := cmd.Context()
+	endpoint, err := c.f.EndpointURL()
+	if err != nil {
+		return nil, err
+	}
+	if endpoint != "" {
+		client, err := c.f.APIClient(endpoint)
+		if err != nil {
+			return nil, err
+		}
+		return func(in any) (any, error) {
+			return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return client.Call(ctx, c.a, in) })
+		}, nil
+	}
+	api, err := c.f.API(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(in any) (any, error) {
+		return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return c.a.Call(ctx, api, in) })
+	}, nil
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +19,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/plink-dev/plink/internal/api"
 	"github.com/plink-dev/plink/internal/config"
+	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/iostreams"
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -72,6 +76,14 @@ func (f *Factory) Config() (*config.Config, error) {
 // Store opens the store named by the config once.
 func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 	f.storeOnce.Do(func() {
+		if raw, given := f.endpointFlag(); given {
+			// Acting on the local store when asked for a server would be
+			// acting on the wrong state. (AWS_ENDPOINT_URL, often set for
+			// other tools, is ignored here.)
+			f.stErr = &UsageError{Err: fmt.Errorf("--endpoint-url %s: only the AWS commands (ec2, elbv2, sts) "+
+				"send requests to an API server; this command acts on the store (--db): leave --endpoint-url out", raw)}
+			return
+		}
 		cfg, err := f.Config()
 		if err != nil {
 			f.stErr = err
@@ -129,26 +141,97 @@ func (f *Factory) flagBool(name string) bool {
 	return err == nil && v
 }
 
-// checkEndpointURL refuses --endpoint-url: an unparsable URL is a usage
-// error; a valid one a configuration error, since plink has no API server to
-// send requests to yet — every command acts on the store directly, and
-// acting on the local store when asked for a server would be acting on the
-// wrong state. AWS_ENDPOINT_URL is not read, so that a script's environment
-// for another tool does not stop plink.
+// checkEndpointURL checks --endpoint-url as the AWS CLI does: an
+// unparsable URL is a usage error (252).
 func (f *Factory) checkEndpointURL() error {
+	if raw, given := f.endpointFlag(); given {
+		if err := ValidEndpointURL(raw); err != nil {
+			return &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		}
+	}
+	return nil
+}
+
+func (f *Factory) endpointFlag() (string, bool) {
 	if f.Flags == nil {
-		return nil
+		return "", false
 	}
 	fl := f.Flags.Lookup("endpoint-url")
 	if fl == nil || !fl.Changed {
-		return nil
+		return "", false
 	}
-	raw := fl.Value.String()
+	return fl.Value.String(), true
+}
+
+// EndpointURL is the plink API server the AWS action commands send their
+// requests to instead of acting on the store: --endpoint-url, else
+// AWS_ENDPOINT_URL (as the AWS CLI v2 reads it); "" for none.
+func (f *Factory) EndpointURL() (string, error) {
+	if raw, given := f.endpointFlag(); given {
+		if err := ValidEndpointURL(raw); err != nil {
+			return "", &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		}
+		return raw, nil
+	}
+	raw := os.Getenv("AWS_ENDPOINT_URL")
+	if raw == "" {
+		return "", nil
+	}
 	if err := ValidEndpointURL(raw); err != nil {
-		return &UsageError{Err: fmt.Errorf("--endpoint-url: %w", err)}
+		return "", &ConfigError{Err: fmt.Errorf("AWS_ENDPOINT_URL: %w", err)}
 	}
-	return &ConfigError{Err: fmt.Errorf("--endpoint-url %s: plink has no API server to send requests to yet; "+
-		"commands act on the store (--db) directly: leave --endpoint-url out", raw)}
+	return raw, nil
+}
+
+// APIClient is the client of the API server at endpoint acting as the
+// configured caller. The access key is the config file's credential for
+// that account and principal when there is one (with its secret, so a
+// server that verifies signatures accepts it); else the account itself
+// (the 12-digit convention plink's server follows: the account's root),
+// signed with AWS_SECRET_ACCESS_KEY or "plink". A principal other than the
+// root with no credential is refused: the server would act as the root.
+func (f *Factory) APIClient(endpoint string) (*api.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	caller := control.Caller{Account: cfg.Account, Principal: cfg.Principal, Region: cfg.Region}
+	if err := caller.Validate(); err != nil {
+		return nil, err
+	}
+	root := "arn:aws:iam::" + cfg.Account + ":root"
+	principal := cfg.Principal
+	if principal == root {
+		principal = ""
+	}
+	keys := make([]string, 0, len(cfg.Credentials))
+	for k := range cfg.Credentials {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := cfg.Credentials[k]
+		p := c.Principal
+		if p == root {
+			p = ""
+		}
+		if c.Account == cfg.Account && p == principal {
+			secret := c.Secret
+			if secret == "" {
+				secret = "plink"
+			}
+			return &api.Client{URL: endpoint, AccessKey: k, Secret: secret, Region: cfg.Region, Now: f.Now}, nil
+		}
+	}
+	if principal != "" {
+		return nil, &ConfigError{Err: fmt.Errorf("--endpoint-url: the config file has no credential (access key) for principal %s, "+
+			"so the API server could not act as it: add one under credentials, or leave --principal out", cfg.Principal)}
+	}
+	secret := os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if secret == "" {
+		secret = "plink"
+	}
+	return &api.Client{URL: endpoint, AccessKey: cfg.Account, Secret: secret, Region: cfg.Region, Now: f.Now}, nil
 }
 
 // ValidEndpointURL checks an --endpoint-url as the AWS CLI does: an
