@@ -30,7 +30,19 @@ const (
 func vpcPrimaryAssocID(vpcID string) string {
 	return vpcCidrAssocPrefix + strings.TrimPrefix(vpcID, "vpc-")
 }
-func vpcIPv6AssocID(vpcID string) string { return vpcCidrAssocPrefix + "6" + vpcID[5:] }
+
+// vpcIPv6AssocID is the association ID of a VPC's IPv6 block: the VPC ID's
+// hex with its first digit replaced, so that it never equals the primary
+// IPv4 block's (vpcPrimaryAssocID). It used to be "6" always, the same ID
+// as the primary's for one VPC in 16.
+func vpcIPv6AssocID(vpcID string) string {
+	hex := strings.TrimPrefix(vpcID, "vpc-")
+	first := "6"
+	if strings.HasPrefix(hex, "6") {
+		first = "7"
+	}
+	return vpcCidrAssocPrefix + first + hex[1:]
+}
 func subnetIPv6AssocID(subnetID string) string {
 	return subnetCidrAssocPrefix + strings.TrimPrefix(subnetID, "subnet-")
 }

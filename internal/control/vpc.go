@@ -272,7 +272,7 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	}
 	out := &Vpc{CidrBlock: v.CIDR.String(), DhcpOptionsID: "default", State: v.State, VpcID: v.ID, OwnerID: v.Account,
 		InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags, Ipv6CidrBlockAssociationSet: []Ipv6CidrAssociation{},
-		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: "vpc-cidr-assoc-" + v.ID[4:], CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockAssociated}}}}
+		CidrBlockAssociationSet: []CidrBlockAssociation{{AssociationID: vpcPrimaryAssocID(v.ID), CidrBlock: v.CIDR.String(), CidrBlockState: BlockState{StateCidrBlockAssociated}}}}
 	secondary, err := secondaryBlockViews(tx, v.ID)
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func (a *API) vpcView(tx *store.Tx, v store.VPC) (*Vpc, error) {
 	out.CidrBlockAssociationSet = append(out.CidrBlockAssociationSet, secondary...)
 	if v.IPv6CIDR.IsValid() {
 		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, Ipv6CidrAssociation{
-			AssociationID: "vpc-cidr-assoc-6" + v.ID[5:], Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated},
+			AssociationID: vpcIPv6AssocID(v.ID), Ipv6CidrBlock: v.IPv6CIDR.String(), Ipv6CidrBlockState: BlockState{StateCidrBlockAssociated},
 			NetworkBorderGroup: v.Region, Ipv6Pool: "Amazon"})
 	}
 	return out, nil
