@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // TestNoRawControlCharacters: a value or key holding ESC, BEL, DEL or a C1
@@ -74,6 +76,13 @@ func FuzzNoRawControl(f *testing.F) {
 				}
 				var buf bytes.Buffer
 				if err := p.Print(&buf, v, table); err != nil {
+					// sigs.k8s.io/yaml re-reads its JSON as YAML, whose
+					// simple keys end at 1024 characters: a longer key
+					// (only a --query hash key could be one) cannot be
+					// printed as YAML, and says so.
+					if format == FormatYAML && len(escape.ControlLines(key)) > 1000 {
+						continue
+					}
 					t.Fatalf("-o %s: %v", format, err)
 				}
 				if i := strings.IndexFunc(buf.String(), func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }); i >= 0 {
