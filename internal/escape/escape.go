@@ -55,3 +55,13 @@ func control(s string, keepSpace bool) string {
 	}
 	return b.String()
 }
+
+// Clip shortens what a message echoes of a huge value (a 1 MB argument) to
+// its first 200 bytes and "...".
+func Clip(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	return s[:most] + "..."
+}

@@ -149,7 +149,7 @@ func New(format, query string) (*Printer, error) {
 	if strings.TrimSpace(query) != "" {
 		expr, err := compile(query)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %s", ErrInvalidQuery, clip(query), describeSyntaxError(err))
+			return nil, fmt.Errorf("%w %q: %s", ErrInvalidQuery, escape.Clip(query), describeSyntaxError(err))
 		}
 		p.expr = expr
 	}
@@ -330,13 +330,4 @@ func escapeHighlight(se jmespath.SyntaxError) string {
 	expr := se.Expression
 	offset := min(max(se.Offset, 0), len(expr))
 	return escape.Control(expr) + "\n" + strings.Repeat(" ", utf8.RuneCountInString(escape.Control(expr[:offset]))) + "^"
-}
-
-// clip shortens what an error echoes of a huge argument.
-func clip(s string) string {
-	const most = 200
-	if len(s) <= most {
-		return s
-	}
-	return s[:most] + "..."
 }

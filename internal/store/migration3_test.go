@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 )
 
@@ -14,26 +12,9 @@ import (
 // and no secondary blocks or payer responsibility.
 func TestMigration3(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "plink.db")
-	db, err := sql.Open("sqlite", fileURI(path, dsnParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.n > 2 {
-			break
-		}
-		if _, err := db.Exec(m.body); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	db, path := openAtSchema(t, 2)
 	const at = "2026-01-01T00:00:00.000Z"
 	for _, q := range []string{
-		`PRAGMA user_version = 2`,
 		`INSERT INTO vpcs (id, account, region, cidr, cidr_lo, cidr_hi, is_default, created_at) VALUES
 			('vpc-def', '111111111111', 'us-east-1', '127.16.0.0/16', x'00', x'00', 1, '` + at + `'),
 			('vpc-plain', '111111111111', 'us-east-1', '127.17.0.0/16', x'01', x'01', 0, '` + at + `'),

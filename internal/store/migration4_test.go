@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -14,26 +15,9 @@ import (
 // rules table still goes with its group.
 func TestMigration4(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "plink.db")
-	db, err := sql.Open("sqlite", fileURI(path, dsnParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.n > 3 {
-			break
-		}
-		if _, err := db.Exec(m.body); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	db, path := openAtSchema(t, 3)
 	const at = "2026-01-01T00:00:00.000Z"
 	for _, q := range []string{
-		`PRAGMA user_version = 3`,
 		`INSERT INTO vpcs (id, account, region, cidr, cidr_lo, cidr_hi, is_default, created_at) VALUES
 			('vpc-1', '111111111111', 'us-east-1', '127.16.0.0/16', x'00', x'00', 1, '` + at + `')`,
 		`INSERT INTO security_groups (id, vpc_id, account, region, name, description, created_at) VALUES
@@ -90,4 +74,32 @@ func TestMigration4(t *testing.T) {
 	if err := st.DB().QueryRow(`SELECT count(*) FROM sg_rules`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d rules left after deleting their group (%v)", n, err)
 	}
+}
+
+// openAtSchema makes a store file at schema n, as an older plink left it:
+// the migrations up to n applied and user_version n. It returns the open
+// database and the file's path.
+func openAtSchema(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plink.db")
+	db, err := sql.Open("sqlite", fileURI(path, dsnParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.n > n {
+			break
+		}
+		if _, err := db.Exec(m.body); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/plink-dev/plink/internal/escape"
 )
 
 // DecodeShorthand fills out (a pointer to a struct or slice) from one AWS CLI
@@ -29,12 +31,12 @@ func DecodeShorthand(arg string, out any) error {
 	isJSON := strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
 	if isJSON {
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return fmt.Errorf("invalid JSON %q: %w", clip(arg), err)
+			return fmt.Errorf("invalid JSON %q: %w", escape.Clip(arg), err)
 		}
 	} else {
 		m, err := parseShorthand(s)
 		if err != nil {
-			return fmt.Errorf("error parsing parameter %q: %w", clip(arg), err)
+			return fmt.Errorf("error parsing parameter %q: %w", escape.Clip(arg), err)
 		}
 		v = m
 	}
@@ -42,13 +44,13 @@ func DecodeShorthand(arg string, out any) error {
 	// HttpCode=200,204 arrives as a list: join it where out has a string.
 	b, err := json.Marshal(coerce(v, reflect.TypeOf(out), !isJSON))
 	if err != nil {
-		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
+		return fmt.Errorf("invalid value %q: %w", escape.Clip(arg), err)
 	}
 	if err := decodeStrict(b, out); err != nil {
 		if name, ok := unknownField(err); ok {
-			return fmt.Errorf("unknown parameter %q in %q", name, clip(arg))
+			return fmt.Errorf("unknown parameter %q in %q", name, escape.Clip(arg))
 		}
-		return fmt.Errorf("invalid value %q: %w", clip(arg), err)
+		return fmt.Errorf("invalid value %q: %w", escape.Clip(arg), err)
 	}
 	return nil
 }
@@ -90,15 +92,6 @@ func DecodeShorthandList[T any](args []string) ([]T, error) {
 		out = append(out, one)
 	}
 	return out, nil
-}
-
-// clip keeps error messages short when the argument is huge.
-func clip(s string) string {
-	const max = 200
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }
 
 // coerce converts the strings of v that stand where t (the type v is to
