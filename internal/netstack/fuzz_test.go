@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	proxyproto "github.com/pires/go-proxyproto"
@@ -24,6 +25,10 @@ func FuzzProxyHeader(f *testing.F) {
 	f.Add([]byte{127, 0, 0, 1}, uint16(40000), []byte{127, 16, 0, 10}, uint16(443), "vpce-0123456789abcdef0")
 	f.Add(netip.MustParseAddr("fd00::1").AsSlice(), uint16(1), []byte{127, 16, 0, 10}, uint16(80), "")
 	f.Add(netip.MustParseAddr("::ffff:127.0.0.1").AsSlice(), uint16(0), netip.MustParseAddr("fd00:16::10").AsSlice(), uint16(65535), "x")
+	// A header over 4096 bytes, which go-proxyproto refuses to read (CI
+	// found it): the ID is now bounded before the header is built.
+	f.Add([]byte{127, 0, 0, 1}, uint16(1), []byte{127, 0, 0, 2}, uint16(2), strings.Repeat("\xbd", 4100))
+	f.Add([]byte{127, 0, 0, 1}, uint16(1), []byte{127, 0, 0, 2}, uint16(2), strings.Repeat("v", maxEndpointIDLen))
 	f.Fuzz(func(t *testing.T, srcIP []byte, srcPort uint16, dstIP []byte, dstPort uint16, endpointID string) {
 		sa, ok1 := netip.AddrFromSlice(srcIP)
 		da, ok2 := netip.AddrFromSlice(dstIP)
@@ -33,10 +38,13 @@ func FuzzProxyHeader(f *testing.F) {
 		src, dst := netip.AddrPortFrom(sa, srcPort), netip.AddrPortFrom(da, dstPort)
 		hdr, err := proxyHeader(src, dst, endpointID)
 		if err != nil {
-			if len(endpointID) < 1<<15 {
+			if len(endpointID) <= maxEndpointIDLen {
 				t.Fatalf("proxyHeader(%v, %v, %d-byte ID): %v", src, dst, len(endpointID), err)
 			}
 			return
+		}
+		if len(endpointID) > maxEndpointIDLen {
+			t.Fatalf("proxyHeader built a header for a %d-byte endpoint ID", len(endpointID))
 		}
 		h, err := proxyproto.Read(bufio.NewReader(bytes.NewReader(hdr)))
 		if err != nil {

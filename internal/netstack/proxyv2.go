@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 
@@ -13,10 +14,20 @@ const (
 	pp2SubtypeAWSVPCE = 0x01
 )
 
+// maxEndpointIDLen bounds the endpoint ID a header carries. plink's own
+// IDs are 22 bytes ("vpce-" and 17 hex digits); the bound keeps any header
+// far below what receivers accept (go-proxyproto's MaxV2HeaderSize is
+// 4096 bytes, HAProxy's limit is its buffer), so a target never refuses a
+// header plink built.
+const maxEndpointIDLen = 255
+
 // proxyHeader builds the PROXY v2 header a target sees: the client's
 // address and the address it connected to, IPv4 when both are IPv4, IPv6
 // otherwise, and the AWS VPC endpoint TLV when endpointID is not empty.
 func proxyHeader(src, dst netip.AddrPort, endpointID string) ([]byte, error) {
+	if len(endpointID) > maxEndpointIDLen {
+		return nil, fmt.Errorf("netstack: endpoint ID of %d bytes is longer than a PROXY v2 header carries (%d)", len(endpointID), maxEndpointIDLen)
+	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
 	h := &proxyproto.Header{
