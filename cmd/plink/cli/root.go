@@ -249,6 +249,7 @@ to plink's own short name and its AWS CLI name.
 	root.SetErr(f.IO.ErrOut)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	groupCommands(root)
 	usageArgs(root)
 	return root
 }
