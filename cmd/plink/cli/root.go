@@ -250,6 +250,7 @@ to plink's own short name and its AWS CLI name.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	groupCommands(root)
+	setExamples(root)
 	usageArgs(root)
 	return root
 }
