@@ -20,6 +20,10 @@ func exampleKey(c *cobra.Command) string {
 	return c.CommandPath()
 }
 
+// maxGroupExamples is how many examples a service command (plink ec2)
+// shows of its actions: a taste, the actions have their own.
+const maxGroupExamples = 3
+
 // setExamples sets every command's Example from the scripts' marked
 // examples (package examples): each example goes to the command it runs
 // under all of that command's names, and to the service command (plink
@@ -35,7 +39,7 @@ func setExamples(root *cobra.Command) (unmatched []examples.Example) {
 		}
 		key := exampleKey(c)
 		byKey[key] = append(byKey[key], ex)
-		if p := c.Parent(); p != root && p.Parent() == root {
+		if p := c.Parent(); p != root && p.Parent() == root && len(byKey[exampleKey(p)]) < maxGroupExamples {
 			byKey[exampleKey(p)] = append(byKey[exampleKey(p)], ex)
 		}
 	}
