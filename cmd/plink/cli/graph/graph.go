@@ -54,6 +54,7 @@ traffic. The output is the same for the same topology: diff it.`,
 		},
 	}
 	cmd.Flags().VarP(format, "output", "o", "diagram format: mermaid, dot or svg (svg needs Graphviz's dot)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(Formats, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVarP(&opts.All, "all-accounts", "A", false, "draw every account in the store, not only yours")
 	return cmd
 }
