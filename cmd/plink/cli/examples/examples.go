@@ -115,7 +115,8 @@ func expand(line string, env map[string]string) string {
 
 // command turns a script's `exec plink ...` line into what a user types:
 // conditions and a trailing & (run in the background) dropped, $WORK/
-// dropped from paths, variables kept for the shell.
+// dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
+// for the shell.
 func command(line string) (Example, error) {
 	s := strings.TrimSpace(line)
 	for condition.MatchString(s) {
@@ -126,6 +127,9 @@ func command(line string) (Example, error) {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)
 	}
 	rest = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), " &"))
+	// A file:// URL needs an absolute path (serve may deliver from another
+	// directory); other paths read best relative.
+	rest = strings.ReplaceAll(strings.ReplaceAll(rest, "file://${WORK}/", "file://$WORK/"), "file://$WORK/", "file://$PWD/")
 	rest = strings.ReplaceAll(rest, "$WORK/", "")
 	rest = strings.ReplaceAll(rest, "${WORK}/", "")
 	args, err := words(rest)

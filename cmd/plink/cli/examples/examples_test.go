@@ -31,6 +31,8 @@ exec plink describe-subnets
 [linux] exec plink --account 111111111111 describe-vpcs --query 'Vpcs[?CidrBlock==''10.0.0.0/16''].VpcId' -o text
 # example: serve the store
 exec plink serve --ready-file $WORK/ready &
+# example: log events to a file
+exec plink create-endpoint-connection-notification --connection-notification-arn file://$WORK/events.jsonl
 env P=--profile=provider
 # example: tag a VPC
 exec plink $P create-tags --resources $VPC --tags Key=team,Value=web
@@ -47,6 +49,8 @@ exec plink nothing
 		{Desc: "find a VPC by CIDR", Line: "plink --account 111111111111 describe-vpcs --query 'Vpcs[?CidrBlock==''10.0.0.0/16''].VpcId' -o text",
 			Args: []string{"--account", "111111111111", "describe-vpcs", "--query", "Vpcs[?CidrBlock=='10.0.0.0/16'].VpcId", "-o", "text"}, Script: "s.txtar"},
 		{Desc: "serve the store", Line: "plink serve --ready-file ready", Args: []string{"serve", "--ready-file", "ready"}, Script: "s.txtar"},
+		{Desc: "log events to a file", Line: "plink create-endpoint-connection-notification --connection-notification-arn file://$PWD/events.jsonl",
+			Args: []string{"create-endpoint-connection-notification", "--connection-notification-arn", "file://$PWD/events.jsonl"}, Script: "s.txtar"},
 		{Desc: "tag a VPC", Line: "plink --profile=provider create-tags --resources $VPC --tags Key=team,Value=web",
 			Args: []string{"--profile=provider", "create-tags", "--resources", "$VPC", "--tags", "Key=team,Value=web"}, Script: "s.txtar"},
 	}
