@@ -81,7 +81,11 @@ func registerAction(c *cobra.Command, a *awsapi.Action, f *cmdutil.Factory) {
 			words(c, m.Flag, values...)
 			continue
 		}
-		if lists, ok := idFlags[m.Flag]; ok {
+		lists, ok := actionIDFlags[a.Name+"."+m.Flag]
+		if !ok {
+			lists, ok = idFlags[m.Flag]
+		}
+		if ok {
 			_ = c.RegisterFlagCompletionFunc(m.Flag, func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 				return ids(f, lists), cobra.ShellCompDirectiveNoFileComp
 			})
@@ -117,6 +121,13 @@ var (
 	interfaces    = listing{awsapi.EC2, "DescribeNetworkInterfaces", "NetworkInterfaces[].[NetworkInterfaceId, PrivateIpAddress || '']"}
 	loadBalancers = listing{awsapi.ELBv2, "DescribeLoadBalancers", "LoadBalancers[].[LoadBalancerArn, LoadBalancerName]"}
 	targetGroups  = listing{awsapi.ELBv2, "DescribeTargetGroups", "TargetGroups[].[TargetGroupArn, TargetGroupName]"}
+	groupNames    = listing{awsapi.EC2, "DescribeSecurityGroups", "SecurityGroups[].[GroupName, join(' ', [GroupId, VpcId])]"}
+	// The blocks of VPCs and subnets, by association ID.
+	vpcBlocks         = listing{awsapi.EC2, "DescribeVpcs", "Vpcs[].CidrBlockAssociationSet[].[AssociationId, CidrBlock]"}
+	vpcIPv6Blocks     = listing{awsapi.EC2, "DescribeVpcs", "Vpcs[].Ipv6CidrBlockAssociationSet[].[AssociationId, Ipv6CidrBlock]"}
+	subnetIPv6Blocks  = listing{awsapi.EC2, "DescribeSubnets", "Subnets[].Ipv6CidrBlockAssociationSet[].[AssociationId, Ipv6CidrBlock]"}
+	loadBalancerNames = listing{awsapi.ELBv2, "DescribeLoadBalancers", "LoadBalancers[].[LoadBalancerName, DNSName]"}
+	targetGroupNames  = listing{awsapi.ELBv2, "DescribeTargetGroups", "TargetGroups[].[TargetGroupName, join(':', [Protocol, to_string(Port)])]"}
 	// listeners is per load balancer: see listenerIDs.
 	listeners = listing{awsapi.ELBv2, "DescribeListeners", ""}
 )
@@ -127,7 +138,7 @@ var idFlags = map[string][]listing{
 	"vpc-id": {vpcs}, "vpc-ids": {vpcs},
 	"subnet-id": {subnets}, "subnet-ids": {subnets}, "subnets": {subnets},
 	"add-subnet-ids": {subnets}, "remove-subnet-ids": {subnets},
-	"group-id": {groups}, "group-ids": {groups}, "security-group-ids": {groups}, "security-groups": {groups},
+	"group-id": {groups}, "group-ids": {groups}, "group-name": {groupNames}, "security-group-ids": {groups}, "security-groups": {groups},
 	"add-security-group-ids": {groups}, "remove-security-group-ids": {groups},
 	// Your endpoints, and those connected to your services (accept, reject).
 	"vpc-endpoint-id": {endpoints}, "vpc-endpoint-ids": {endpoints, connections},
@@ -142,6 +153,15 @@ var idFlags = map[string][]listing{
 	"listener-arn": {listeners}, "listener-arns": {listeners},
 	"resource-arns": {loadBalancers, targetGroups, listeners},
 	"resources":     {vpcs, subnets, groups, endpoints, services},
+}
+
+// actionIDFlags are the ID-taking options whose values depend on the
+// action, by "Action.flag"; they take precedence over idFlags.
+var actionIDFlags = map[string][]listing{
+	"DisassociateVpcCidrBlock.association-id":    {vpcBlocks, vpcIPv6Blocks},
+	"DisassociateSubnetCidrBlock.association-id": {subnetIPv6Blocks},
+	"DescribeLoadBalancers.names":                {loadBalancerNames},
+	"DescribeTargetGroups.names":                 {targetGroupNames},
 }
 
 // ids runs the listings as the configured caller on the store opened
