@@ -91,6 +91,11 @@ func registerAction(c *cobra.Command, a *awsapi.Action, f *cmdutil.Factory) {
 			})
 		}
 	}
+	if names := control.FilterNames(a.Name); names != nil && c.Flags().Lookup("filters") != nil {
+		_ = c.RegisterFlagCompletionFunc("filters", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return filterNames(names), cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+		})
+	}
 	// The AWS CLI's --protocol of authorize- and revoke-security-group-ingress
 	// (a customization, no member).
 	if a.Name == "AuthorizeSecurityGroupIngress" || a.Name == "RevokeSecurityGroupIngress" {
@@ -306,6 +311,20 @@ func accounts(f *cmdutil.Factory) []cobra.Completion {
 		if !slices.Contains(out, v.Account) {
 			out = append(out, v.Account)
 		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// filterNames are the shorthand beginnings of an action's filters,
+// Name=vpc-id,Values= (no space after: the values follow), sorted.
+func filterNames(names []string) []cobra.Completion {
+	var out []cobra.Completion
+	for _, n := range names {
+		if strings.Contains(n, "<") {
+			continue // tag:<key>: the key is the user's
+		}
+		out = append(out, "Name="+n+",Values=")
 	}
 	slices.Sort(out)
 	return out
