@@ -50,6 +50,7 @@ func TestMain(m *testing.M) {
 //	                        the rest of the script; $VAR is its host:port
 //	dbmark                  remember the store's revision and content
 //	dbsame                  fail unless the store is as at the last dbmark
+//	waitfile FILE           wait (at most 30s) until FILE exists and is not empty
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -70,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"jsonq":     cmdJSONQ,
 			"dbmark":    cmdDBMark,
 			"dbsame":    cmdDBSame,
+			"waitfile":  cmdWaitFile,
 		},
 		RequireExplicitExec: false,
 	})

@@ -130,7 +130,7 @@ func TestModelCheckAll(t *testing.T) {
 	for _, a := range awsapi.Actions() {
 		acts = append(acts, awsmodel.Action{Service: string(a.Service), Operation: a.Name, Input: a.Input.Type, Output: a.Output.Type})
 	}
-	r := ms.Check(acts, stateEnums())
+	r := ms.Check(acts, append(stateEnums(), inputEnums(t, ms)...))
 	if err := r.Err(); err != nil {
 		t.Error(err)
 	}
@@ -156,6 +156,37 @@ func TestModelCheckAll(t *testing.T) {
 	}
 	t.Logf("%d actions and %d enums checked, %d members compared, %d AWS CLI flags found; the model members plink's structs omit: %d (%d of outputs):\n  %s",
 		len(acts), len(stateEnums()), r.Members, rc.Flags, len(r.Omitted), outputs, strings.Join(r.Omitted, "\n  "))
+}
+
+// inputEnums are awsapi's enum table (the words shell completion offers
+// for an option) as model checks: each value must be in the model's enum of
+// the action's input member. The members whose model is a plain list of
+// strings (ValueStringList, no enum) are left out: ConnectionEvents (the
+// documentation names the four events) and the supported IP address types
+// (the output's ServiceConfiguration.SupportedIpAddressTypes enum is
+// checked in stateEnums).
+func inputEnums(t *testing.T, ms awsmodel.Models) []awsmodel.Enum {
+	noModelEnum := map[string]bool{"ConnectionEvents": true, "SupportedIpAddressTypes": true,
+		"AddSupportedIpAddressTypes": true, "RemoveSupportedIpAddressTypes": true}
+	var out []awsmodel.Enum
+	for _, e := range awsapi.Enums() {
+		if noModelEnum[e.Member] {
+			continue
+		}
+		var svc awsapi.Service
+		for _, a := range awsapi.Actions() {
+			if a.Name == e.Action {
+				svc = a.Service
+			}
+		}
+		m := ms[string(svc)]
+		if m == nil || m.Operations[e.Action] == nil || m.Operations[e.Action].Input == nil {
+			t.Errorf("enum %s.%s: the %s model has no input for %s", e.Action, e.Member, svc, e.Action)
+			continue
+		}
+		out = append(out, awsmodel.Enum{Service: string(svc), Shape: m.Operations[e.Action].Input.Shape, Member: e.Member, Values: e.Values})
+	}
+	return out
 }
 
 // cobraTree is plink's command tree as awsmodel.CheckCLI asks of it.

@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -223,4 +224,28 @@ func flagOr(flags *pflag.FlagSet, name, fallback string) string {
 // envName is the environment variable of a key: log-level -> PLINK_LOG_LEVEL.
 func envName(key string) string {
 	return "PLINK_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+}
+
+// Profiles lists the names of the profiles in the config file that flags
+// (--config) or PLINK_CONFIG name, or the default file, sorted; none when
+// there is no file. Shell completion offers them for --profile.
+func Profiles(flags *pflag.FlagSet) ([]string, error) {
+	file := flagOr(flags, "config", os.Getenv("PLINK_CONFIG"))
+	if file == "" {
+		file = filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "plink", "config.yaml")
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil, nil
+	}
+	v := viper.New()
+	v.SetConfigFile(file)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("reading config file %q: %w", file, err)
+	}
+	var out []string
+	for name := range v.GetStringMap("profiles") {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
 }

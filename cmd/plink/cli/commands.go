@@ -7,6 +7,8 @@ import (
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/cmd/plink/cli/demo"
 	"github.com/plink-dev/plink/cmd/plink/cli/events"
+	"github.com/plink-dev/plink/cmd/plink/cli/graph"
+	"github.com/plink-dev/plink/cmd/plink/cli/man"
 	"github.com/plink-dev/plink/cmd/plink/cli/serve"
 )
 
@@ -16,5 +18,6 @@ func commands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := awscli.Commands(f)
 	cmds = append(cmds, events.NewCmdEvents(f), serve.NewCmdServe(f), serve.NewCmdAPI(f), serve.NewCmdBackend(f), demo.NewCmdDemo(f))
 	cmds = append(cmds, newVersion(f))
+	cmds = append(cmds, man.NewCmdMan(f), graph.NewCmdGraph(f))
 	return cmds
 }

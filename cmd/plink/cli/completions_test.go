@@ -9,7 +9,7 @@ import (
 )
 
 // completionFiles maps each shell to its committed script under completions/.
-var completionFiles = map[string]string{"bash": "plink.bash", "zsh": "_plink", "fish": "plink.fish"}
+var completionFiles = map[string]string{"bash": "plink.bash", "zsh": "_plink", "fish": "plink.fish", "powershell": "plink.ps1"}
 
 // TestCompletionsUpToDate fails when the committed completion scripts differ
 // from what the binary generates. Refresh them with:

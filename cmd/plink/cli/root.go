@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/cmd/plink/cli/complete"
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/escape"
 	"github.com/plink-dev/plink/internal/iostreams"
@@ -249,6 +250,9 @@ to plink's own short name and its AWS CLI name.
 	root.SetErr(f.IO.ErrOut)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	groupCommands(root)
+	setExamples(root)
+	complete.Register(root, f)
 	usageArgs(root)
 	return root
 }

@@ -167,7 +167,23 @@ func newCommand(f *cmdutil.Factory, a *awsapi.Action, name string, aliases []str
 	fl.StringVar(&c.inputYAML, "cli-input-yaml", "", "the input as YAML (or file://PATH); options given as well override it")
 	fl.StringVar(&c.skeleton, "generate-cli-skeleton", "", "print a skeleton of the input (input, yaml-input) or of the output (output) and do nothing else")
 	fl.Lookup("generate-cli-skeleton").NoOptDefVal = "input"
-	return cmdutil.Op(cmd, a.Name)
+	cmd = cmdutil.Op(cmd, a.Name)
+	cmd.Annotations[ServiceAnnotation] = string(a.Service)
+	return cmd
+}
+
+// ServiceAnnotation names the AWS service of an action's command (ec2,
+// elbv2, sts): with the operation, it says which action a command runs
+// under any of its names.
+const ServiceAnnotation = "aws-service"
+
+// Action returns the action cmd runs, or nil for a command that runs none.
+func Action(cmd *cobra.Command) *awsapi.Action {
+	svc, op := cmd.Annotations[ServiceAnnotation], cmd.Annotations[cmdutil.OpAnnotation]
+	if svc == "" || op == "" {
+		return nil
+	}
+	return awsapi.Lookup(awsapi.Service(svc), op)
 }
 
 // topLevelTrue is the value of a toplevelbool option given alone.

@@ -1,0 +1,230 @@
+// Package examples holds the Examples sections of plink's help, taken from
+// the testscript scripts (cmd/plink/testdata/script/*.txtar) so that every
+// example shown is one a test runs. A script marks an example with a
+// comment right above an `exec plink` line:
+//
+//	# example: list your endpoints with their addresses
+//	exec plink describe-endpoints -o table
+//
+// `go generate ./cmd/plink/cli/examples` collects them into examples_gen.go
+// (All); the cli package attaches each to the command it runs, and a test
+// fails when the generated file is stale or a command has none.
+package examples
+
+//go:generate go run gen.go
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Example is one marked line of a script.
+type Example struct {
+	// Desc is the marking comment's text.
+	Desc string
+	// Line is the command as a user types it: "plink describe-vpcs -o table".
+	Line string
+	// Args are Line's words after "plink", unquoted: what the command tree
+	// resolves to find the command the example belongs to.
+	Args []string
+	// Script is the file the example was taken from.
+	Script string
+}
+
+// mark is the marking comment.
+var mark = regexp.MustCompile(`^#\s*example:\s*(.*?)\s*$`)
+
+// condition is a testscript condition prefix such as [linux] or [!windows].
+var condition = regexp.MustCompile(`^\[[^\]]*\]\s*`)
+
+// Parse returns the examples marked in one script. A mark not followed by
+// an `exec plink` line is an error naming the file and line, as is a mark
+// with no description.
+func Parse(name string, data []byte) ([]Example, error) {
+	var out []Example
+	env := map[string]string{}
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(line, " --") {
+			break // the archive's files: no more script
+		}
+		setEnv(env, line)
+		m := mark.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if m[1] == "" {
+			return nil, fmt.Errorf("%s:%d: '# example:' needs a description", name, i+1)
+		}
+		if i+1 >= len(lines) {
+			return nil, fmt.Errorf("%s:%d: '# example:' is not followed by an 'exec plink' line", name, i+1)
+		}
+		ex, err := command(expand(lines[i+1], env))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, i+2, err)
+		}
+		ex.Desc, ex.Script = m[1], name
+		out = append(out, ex)
+	}
+	return out, nil
+}
+
+// setEnv records the variables a script's `env NAME=VALUE` line sets to
+// constants (no $ in the value): an example shows them expanded, as
+// --profile=provider reads better than $P. Variables set otherwise
+// (capture) stay shell variables.
+func setEnv(env map[string]string, line string) {
+	rest, ok := strings.CutPrefix(line, "env ")
+	if !ok {
+		return
+	}
+	for _, w := range strings.Fields(rest) {
+		name, value, ok := strings.Cut(w, "=")
+		if !ok {
+			continue
+		}
+		if value == "" || strings.Contains(value, "$") {
+			delete(env, name)
+			continue
+		}
+		env[name] = value
+	}
+}
+
+// varRef is a variable reference in a script line.
+var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// expand replaces the references to env's variables in line.
+func expand(line string, env map[string]string) string {
+	return varRef.ReplaceAllStringFunc(line, func(ref string) string {
+		name := strings.Trim(ref, "${}")
+		if v, ok := env[name]; ok {
+			return v
+		}
+		return ref
+	})
+}
+
+// command turns a script's `exec plink ...` line into what a user types:
+// conditions and a trailing & (run in the background) dropped, $WORK/
+// dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
+// for the shell.
+func command(line string) (Example, error) {
+	s := strings.TrimSpace(line)
+	for condition.MatchString(s) {
+		s = condition.ReplaceAllString(s, "")
+	}
+	rest, ok := strings.CutPrefix(s, "exec plink ")
+	if !ok {
+		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)
+	}
+	rest = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), " &"))
+	// A file:// URL needs an absolute path (serve may deliver from another
+	// directory); other paths read best relative.
+	rest = strings.ReplaceAll(strings.ReplaceAll(rest, "file://${WORK}/", "file://$WORK/"), "file://$WORK/", "file://$PWD/")
+	rest = strings.ReplaceAll(rest, "$WORK/", "")
+	rest = strings.ReplaceAll(rest, "${WORK}/", "")
+	args, err := words(rest)
+	if err != nil {
+		return Example{}, err
+	}
+	return Example{Line: "plink " + rest, Args: args}, nil
+}
+
+// words splits a line as testscript does: on spaces, with '...' quoting
+// (” inside quotes is one quote).
+func words(s string) ([]string, error) {
+	var out []string
+	var b strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			b.WriteByte('\'')
+			i++
+		case c == '\'':
+			quoted, inWord = !quoted, true
+		case !quoted && (c == ' ' || c == '\t'):
+			if inWord {
+				out = append(out, b.String())
+				b.Reset()
+				inWord = false
+			}
+		default:
+			b.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quoted {
+		return nil, fmt.Errorf("unterminated quote in %q", s)
+	}
+	if inWord {
+		out = append(out, b.String())
+	}
+	return out, nil
+}
+
+// Collect parses every script in dir, in file name order.
+func Collect(dir string) ([]Example, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var all []Example
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		exs, err := Parse(filepath.Base(f), data)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, exs...)
+	}
+	return all, nil
+}
+
+// Generate is the source of examples_gen.go for the scripts in dir.
+func Generate(dir string) ([]byte, error) {
+	all, err := Collect(dir)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(`// Code generated by "go generate ./cmd/plink/cli/examples"; DO NOT EDIT.
+
+// The examples marked "# example: <description>" above "exec plink ..."
+// lines in cmd/plink/testdata/script/*.txtar. After marking or changing
+// one, regenerate this file from the repository root with:
+//
+//	go generate ./cmd/plink/cli/examples
+
+package examples
+
+// All is every marked example, by script file name, then line.
+var All = []Example{
+`)
+	for _, ex := range all {
+		fmt.Fprintf(&b, "\t{Desc: %s, Line: %s, Script: %s, Args: []string{", strconv.Quote(ex.Desc), strconv.Quote(ex.Line), strconv.Quote(ex.Script))
+		for i, a := range ex.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(a))
+		}
+		b.WriteString("}},\n")
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
