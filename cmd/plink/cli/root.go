@@ -206,8 +206,7 @@ two accounts in one store are a provider and a consumer.
 Every AWS action answers to its AWS CLI name under its service, with the AWS
 CLI's options ('plink ec2 describe-vpc-endpoints', 'plink elbv2
 create-load-balancer', 'plink sts get-caller-identity'), and at the top level
-to plink's own short name and its AWS CLI name.
-` + globalsHelp + exitCodesHelp,
+to plink's own short name and its AWS CLI name.`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -237,6 +236,10 @@ to plink's own short name and its AWS CLI name.
 	pf.Var(&cmdutil.Choice{Value: "base64", Allowed: []string{"base64", "raw-in-base64-out"}}, "cli-binary-format",
 		"base64 or raw-in-base64-out: accepted and ignored, as no plink action takes a binary (blob) member")
 	f.Flags = pf
+	// The commands come first in plink --help, as in kubectl's and gh's;
+	// the global options and exit codes, long and rarely read, after the
+	// flags, on the root's help only.
+	root.SetUsageTemplate(root.UsageTemplate() + "{{if not .HasParent}}" + globalsHelp + exitCodesHelp + "\n{{end}}")
 	root.SetVersionTemplate("plink {{.Version}}\n")
 	root.Flags().Bool("version", false, "print plink's version, as 'plink version' does")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
