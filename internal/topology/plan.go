@@ -145,12 +145,10 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 			if err := e.create(ctx, n, p); err != nil {
 				return n.fail("creating it", err)
 			}
-			p.changes = e.createChanges(n)
 		case p.op == OpUpdate:
 			if err := e.update(ctx, n, p); err != nil {
 				return n.fail("updating it", err)
 			}
-			p.changes = e.show(p.changes)
 		}
 		e.emit(n, p)
 	}
@@ -243,7 +241,6 @@ func (e *Engine) planNode(n *node) *plan {
 			replace = f.name + " cannot change in place"
 		}
 	}
-	p.changes = e.show(p.changes)
 	switch {
 	case replace != "":
 		p.op = OpReplace
@@ -279,6 +276,9 @@ func (e *Engine) showValue(v string) string {
 	if v == "" {
 		return v
 	}
+	if strings.Contains(v, " ") {
+		return v // rules, already readable
+	}
 	parts := strings.Split(v, ",")
 	for i, p := range parts {
 		if name, ok := e.names[p]; ok {
@@ -287,16 +287,24 @@ func (e *Engine) showValue(v string) string {
 			parts[i] = rest
 		}
 	}
+	sort.Strings(parts)
 	return strings.Join(parts, ",")
 }
 
 func (e *Engine) emit(n *node, p *plan) {
-	op := p.op
-	if e.DryRun && op == OpCreate {
-		p.changes = e.createChanges(n)
+	changes := p.changes
+	if p.op == OpCreate {
+		changes = e.createChanges(n)
+	} else {
+		changes = e.show(slices.Clone(changes))
 	}
-	e.Emit(Action{Action: op, Kind: n.kind, Account: n.acct.Name, AccountID: n.acct.ID, Name: n.name, ID: n.id, Topology: n.topo,
-		Changes: p.changes, Notes: p.notes})
+	if p.op == OpReplace {
+		// A reference to a replaced resource reads the same before and
+		// after; the note says why it changes.
+		changes = slices.DeleteFunc(changes, func(c Change) bool { return c.From == c.To })
+	}
+	e.Emit(Action{Action: p.op, Kind: n.kind, Account: n.acct.Name, AccountID: n.acct.ID, Name: n.name, ID: n.id, Topology: n.topo,
+		Changes: changes, Notes: p.notes})
 }
 
 func (e *Engine) emitOrphan(f *found) {
