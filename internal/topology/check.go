@@ -453,6 +453,9 @@ func (c *checker) resolveEndpoint(n *node) error {
 		}
 		n.svcRef = r
 		n.refs = append(n.refs, r)
+		if err := allowed(n, r); err != nil {
+			return err
+		}
 	default:
 		r := c.index[key(KindService, n.acct.Name, e.Service)]
 		if r == nil {
@@ -489,6 +492,19 @@ func (c *checker) resolveEndpoint(n *node) error {
 		}
 	}
 	return nil
+}
+
+// allowed refuses an endpoint to a service of another account of the file
+// that does not list it in allowedPrincipals: AWS would answer that the
+// service does not exist.
+func allowed(n, svc *node) error {
+	for _, p := range svc.princ {
+		if p == "*" || strings.Contains(p, ":"+n.acct.ID+":") {
+			return nil
+		}
+	}
+	return n.d.errAt(n.path+".service", "service %s/%s does not allow account %s: add %s to its allowedPrincipals (at %s:%d)",
+		svc.acct.Name, svc.name, n.acct.Name, n.acct.Name, svc.d.file, svc.d.pos[svc.path])
 }
 
 // rule is a security group rule in one canonical form.

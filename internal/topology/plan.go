@@ -133,7 +133,7 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 	for i := len(t.nodes) - 1; i >= 0; i-- {
 		if n := t.nodes[i]; n.replacing {
 			if err := e.remove(ctx, n.acct, n.kind, n.id); err != nil {
-				return n.fail("deleting it to replace it", err)
+				return n.fail("deleting (to replace)", err)
 			}
 			n.id, n.have, n.replacing = "", nil, false
 		}
@@ -143,11 +143,11 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 		switch {
 		case n.id == "":
 			if err := e.create(ctx, n, p); err != nil {
-				return n.fail("creating it", err)
+				return n.fail("creating", err)
 			}
 		case p.op == OpUpdate:
 			if err := e.update(ctx, n, p); err != nil {
-				return n.fail("updating it", err)
+				return n.fail("updating", err)
 			}
 		}
 		e.emit(n, p)
@@ -318,7 +318,7 @@ func (e *Engine) emitOrphan(f *found) {
 
 // fail is an error of n, located in its file.
 func (n *node) fail(doing string, err error) error {
-	return &ActionError{At: n.d.errAt(n.path, "%s %s %s", n.kind, n.name, doing).Error(), Err: err}
+	return &ActionError{At: n.d.errAt(n.path, "%s %s %s/%s", doing, n.kind, n.acct.Name, n.name).Error(), Err: err}
 }
 
 // ActionError is a control API error while acting on a resource of the

@@ -18,6 +18,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -280,8 +281,10 @@ func yamlError(file string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, tail, ok := strings.Cut(rest, ": "); ok {
-			return fmt.Errorf("%s:%s: %s", file, num, tail)
+			if line, err := strconv.Atoi(num); err == nil {
+				return &FieldError{File: file, Line: line, Msg: tail}
+			}
 		}
 	}
-	return fmt.Errorf("%s: %s", file, msg)
+	return &FieldError{File: file, Msg: msg}
 }

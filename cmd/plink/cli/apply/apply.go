@@ -218,6 +218,19 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	if perr := p.finish(err == nil); perr != nil && err == nil {
 		err = perr
 	}
+	return located(err)
+}
+
+// located keeps the AWS error code of a failed action (exit 254) and puts
+// the resource's place in the file before the API's message.
+func located(err error) error {
+	var ae *topology.ActionError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if e, ok := control.AsError(ae.Err); ok {
+		return &control.Error{Code: e.Code, Message: ae.At + ": " + e.Message}
+	}
 	return err
 }
 
@@ -236,7 +249,7 @@ func readSources(args []string, stdin io.Reader) ([]topology.Source, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading standard input: %w", err)
 			}
-			out = append(out, topology.Source{Path: "-", Data: b, Stdin: true})
+			out = append(out, topology.Source{Path: "<stdin>", Data: b, Stdin: true})
 			continue
 		}
 		fi, err := os.Stat(a)
