@@ -131,6 +131,13 @@ func check(docs []*doc, files []*File) (*Topology, error) {
 			return nil, err
 		}
 	}
+	for _, n := range c.nodes {
+		if n.kind == KindEndpoint && n.svcRef != nil && n.svcRef.acct != n.acct {
+			if err := allowed(n, n.svcRef); err != nil {
+				return nil, err
+			}
+		}
+	}
 	t.Accounts = c.accounts
 	for s := range srcs {
 		t.Sources = append(t.Sources, s)
@@ -453,9 +460,6 @@ func (c *checker) resolveEndpoint(n *node) error {
 		}
 		n.svcRef = r
 		n.refs = append(n.refs, r)
-		if err := allowed(n, r); err != nil {
-			return err
-		}
 	default:
 		r := c.index[key(KindService, n.acct.Name, e.Service)]
 		if r == nil {
