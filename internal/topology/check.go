@@ -485,6 +485,10 @@ func (c *checker) resolveEndpoint(n *node) error {
 	if n.sgs, err = c.refs(n, "securityGroups", KindSecurityGroup, e.SecurityGroups); err != nil {
 		return err
 	}
+	if v := n.vpcRef.vpc; e.PrivateDNS != nil && *e.PrivateDNS && (v.DNSHostnames == nil || !*v.DNSHostnames || (v.DNSSupport != nil && !*v.DNSSupport)) {
+		return n.d.errAt(n.path+".privateDns", "private DNS needs DNS hostnames and DNS support in the endpoint's VPC, as on AWS: "+
+			"add dnsHostnames: true to VPC %s (at %s:%d)", n.vpcRef.name, n.vpcRef.d.file, n.vpcRef.d.pos[n.vpcRef.path])
+	}
 	if e.IPAddressType != "" {
 		if err := oneOf(n, "ipAddressType", e.IPAddressType, "ipv4", "dualstack", "ipv6"); err != nil {
 			return err

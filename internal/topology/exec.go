@@ -77,6 +77,9 @@ func (e *Engine) create(ctx context.Context, n *node, p *plan) error {
 		if len(out.Vpc.Ipv6CidrBlockAssociationSet) > 0 {
 			n.have["_ipv6"] = out.Vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock
 		}
+		if err := e.setVPCAttributes(ctx, api, n, nil); err != nil {
+			return err
+		}
 	case KindSubnet:
 		in := &control.CreateSubnetInput{VpcID: n.parent.id, AvailabilityZone: n.subnet.Zone, CidrBlock: n.subnet.CIDR, TagSpecifications: n.ec2Tags("subnet")}
 		if n.subnet.IPv6Subnet != nil {
@@ -130,6 +133,27 @@ func (e *Engine) create(ctx context.Context, n *node, p *plan) error {
 	}
 	e.names[n.id] = n.name
 	return nil
+}
+
+// setVPCAttributes sets the DNS attributes the file gives (all of them on
+// creation, p == nil; the changed ones otherwise), one call each as AWS
+// takes them.
+func (e *Engine) setVPCAttributes(ctx context.Context, api *control.API, n *node, p *plan) error {
+	set := func(field string, v *bool, in *control.ModifyVpcAttributeInput, slot **control.AttributeBooleanValue) error {
+		if v == nil || (p != nil && !p.changed(field)) {
+			return nil
+		}
+		*slot = &control.AttributeBooleanValue{Value: *v}
+		_, err := api.ModifyVpcAttribute(ctx, in)
+		return err
+	}
+	// Support first: AWS refuses hostnames without it.
+	in := &control.ModifyVpcAttributeInput{VpcID: n.id}
+	if err := set("dnsSupport", n.vpc.DNSSupport, in, &in.EnableDNSSupport); err != nil {
+		return err
+	}
+	in = &control.ModifyVpcAttributeInput{VpcID: n.id}
+	return set("dnsHostnames", n.vpc.DNSHostnames, in, &in.EnableDNSHostnames)
 }
 
 // subnet64 is the n-th /64 of a VPC's /56.
@@ -330,8 +354,8 @@ func (e *Engine) verify(ctx context.Context, api *control.API, n *node, p *plan)
 	c := out.ServiceConfigurations[0].PrivateDNSNameConfiguration
 	n.have["privateDnsState"] = c.State
 	if c.State != control.StatePrivateDNSVerified {
-		p.notes = append(p.notes, fmt.Sprintf("private DNS name %s is %s: publish the TXT record %s.%s with the value %q "+
-			"(where --resolver or the system's resolver finds it), then apply again",
+		p.notes = append(p.notes, fmt.Sprintf("private DNS name %s is not verified (%s): publish the TXT record %s.%s with the value %q "+
+			"where the resolver finds it (--resolver, or the system's), then apply again",
 			n.svc.PrivateDNSName, c.State, c.Name, strings.TrimPrefix(n.svc.PrivateDNSName, "*."), c.Value))
 	}
 	return nil
@@ -421,6 +445,8 @@ func (e *Engine) update(ctx context.Context, n *node, p *plan) error {
 		want[f.name] = f.want
 	}
 	switch n.kind {
+	case KindVPC:
+		return e.setVPCAttributes(ctx, api, n, p)
 	case KindSecurityGroup:
 		return e.setRules(ctx, api, n, n.have["ingress"], want["ingress"])
 	case KindTargetGroup:

@@ -101,6 +101,18 @@ func (e *Engine) observeEC2(ctx context.Context, api *control.API, a *Account, s
 		if len(v.Ipv6CidrBlockAssociationSet) > 0 {
 			h["_ipv6"] = v.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock
 		}
+		for _, at := range []string{"enableDnsHostnames", "enableDnsSupport"} {
+			out, err := api.DescribeVpcAttribute(ctx, &control.DescribeVpcAttributeInput{VpcID: v.VpcID, Attribute: at})
+			if err != nil {
+				return err
+			}
+			if out.EnableDNSHostnames != nil {
+				h["dnsHostnames"] = boolStr(out.EnableDNSHostnames.Value)
+			}
+			if out.EnableDNSSupport != nil {
+				h["dnsSupport"] = boolStr(out.EnableDNSSupport.Value)
+			}
+		}
 		add(KindVPC, v.Tags, v.VpcID, h)
 	}
 	subs, err := api.DescribeSubnets(ctx, &control.DescribeSubnetsInput{Filters: filter})

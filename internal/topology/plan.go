@@ -138,6 +138,11 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 			n.id, n.have, n.replacing = "", nil, false
 		}
 	}
+	// An update AWS refuses may wait for another: narrowing a load
+	// balancer to ipv4 waits for its service to drop ipv6, which waits for
+	// the service's dualstack endpoints. Refused updates are tried again
+	// after the others, while any of them makes progress.
+	var waiting []*node
 	for _, n := range t.nodes {
 		p := plans[n]
 		switch {
@@ -147,10 +152,32 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 			}
 		case p.op == OpUpdate:
 			if err := e.update(ctx, n, p); err != nil {
-				return n.fail("updating", err)
+				if _, refused := control.AsError(err); !refused {
+					return n.fail("updating", err)
+				}
+				waiting = append(waiting, n)
+				continue
 			}
 		}
 		e.emit(n, p)
+	}
+	for len(waiting) > 0 {
+		var still []*node
+		var firstErr error
+		for _, n := range waiting {
+			if err := e.update(ctx, n, plans[n]); err != nil {
+				still = append(still, n)
+				if firstErr == nil {
+					firstErr = n.fail("updating", err)
+				}
+				continue
+			}
+			e.emit(n, plans[n])
+		}
+		if len(still) == len(waiting) {
+			return firstErr
+		}
+		waiting = still
 	}
 	for i := len(orphans) - 1; i >= 0; i-- {
 		f := orphans[i]
@@ -257,9 +284,14 @@ func (e *Engine) planNode(n *node) *plan {
 func (e *Engine) createChanges(n *node) []Change {
 	var out []Change
 	for _, f := range e.fields(n) {
-		if f.want != "" && f.name != "state" && f.name != "privateDnsState" {
-			out = append(out, Change{Field: f.name, To: f.want})
+		if f.want == "" || f.name == "state" || f.name == "privateDnsState" {
+			continue
 		}
+		to := f.want
+		if have, ok := n.have[f.name]; ok && have != f.want && !e.DryRun {
+			to = have + " (" + f.want + " on a later apply)" // private DNS waiting for verification
+		}
+		out = append(out, Change{Field: f.name, To: to})
 	}
 	return e.show(out)
 }
@@ -337,7 +369,14 @@ func (e *ActionError) Unwrap() error { return e.Err }
 func (e *Engine) fields(n *node) []field {
 	switch n.kind {
 	case KindVPC:
-		return []field{{name: "cidr", want: n.vpc.CIDR}, {name: "ipv6", want: boolStr(n.vpc.IPv6)}}
+		fs := []field{{name: "cidr", want: n.vpc.CIDR}, {name: "ipv6", want: boolStr(n.vpc.IPv6)}}
+		if n.vpc.DNSHostnames != nil {
+			fs = append(fs, field{name: "dnsHostnames", want: boolStr(*n.vpc.DNSHostnames), mutable: true})
+		}
+		if n.vpc.DNSSupport != nil {
+			fs = append(fs, field{name: "dnsSupport", want: boolStr(*n.vpc.DNSSupport), mutable: true})
+		}
+		return fs
 	case KindSubnet:
 		v6 := ""
 		if n.subnet.IPv6Subnet != nil {

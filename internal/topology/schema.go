@@ -54,10 +54,12 @@ type Account struct {
 
 // VPC is a VPC and its subnets.
 type VPC struct {
-	Name    string   `yaml:"name"`
-	CIDR    string   `yaml:"cidr"`
-	IPv6    bool     `yaml:"ipv6"`
-	Subnets []Subnet `yaml:"subnets"`
+	Name         string   `yaml:"name"`
+	CIDR         string   `yaml:"cidr"`
+	IPv6         bool     `yaml:"ipv6"`
+	DNSHostnames *bool    `yaml:"dnsHostnames"` // AWS's default: false; private DNS needs true
+	DNSSupport   *bool    `yaml:"dnsSupport"`   // AWS's default: true
+	Subnets      []Subnet `yaml:"subnets"`
 }
 
 // Subnet is a subnet of its VPC in one zone. IPv6Subnet numbers the /64
