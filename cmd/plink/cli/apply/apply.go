@@ -120,18 +120,35 @@ nothing and says so. -f takes a file, a directory (every *.yaml, *.yml and
 for several. --dry-run prints the plan and changes nothing.
 
 ` + schemaHelp,
-		Example: `  # Apply a two-account topology (provider and consumer), then serve it
+		Example: `  # Create a provider and a consumer account's topology from a file
   plink apply -f examples/two-accounts.yaml
-  plink serve
 
-  # What would change, without changing anything
+  # A second apply of the same file changes nothing
+  plink apply -f examples/two-accounts.yaml
+
+  # Show what apply would change, without changing it
   plink apply -f examples/two-accounts.yaml --dry-run
 
-  # Every topology file of a directory, the actions as JSON
-  plink apply -f examples/ -o json
+  # Apply an IPv6 (dualstack) service and endpoint
+  plink apply -f examples/dualstack.yaml
 
-  # From standard input (the document needs a name:)
-  cat topology.yaml | plink apply -f -`,
+  # Apply a service with a private DNS name; the first apply says which TXT record to publish
+  plink apply -f examples/private-dns.yaml
+
+  # Apply again once the TXT record is published, asking the DNS server that has it
+  plink --resolver $DNS apply -f examples/private-dns.yaml
+
+  # Apply every topology file of a directory
+  plink apply -f topo/
+
+  # Print the actions as JSON, with their IDs
+  plink apply -f topo/ -o json
+
+  # Apply a topology read from standard input
+  plink apply -f -
+
+  # Apply and delete what the file no longer names
+  plink apply -f net.yaml --prune`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(opts.Files) == 0 {
@@ -158,11 +175,11 @@ security groups, subnets and VPCs, each as the account that owns it. Only
 resources tagged by apply with the topology's name (plink:apply/source) are
 deleted, including those since removed from the file; nothing else is
 touched. A second delete finds nothing to delete and says so.`
-		cmd.Example = `  # Remove the two-account topology
+		cmd.Example = `  # Delete everything the file created
   plink delete -f examples/two-accounts.yaml
 
-  # What would be deleted
-  plink delete -f examples/two-accounts.yaml --dry-run`
+  # Show what delete would remove, without removing it
+  plink delete -f topo/ --dry-run`
 	}
 	cmd.Flags().StringArrayVarP(&opts.Files, "filename", "f", nil, "topology `FILE`, directory, or - for standard input (repeatable)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
