@@ -107,10 +107,10 @@ func check(docs []*doc, files []*File) (*Topology, error) {
 				return nil, d.errAt(at+".id", "%q is not an account ID: 12 digits, quoted (id: \"111111111111\")", a.ID)
 			}
 			if o := c.byName[a.Name]; o != nil && o.ID != a.ID {
-				return nil, d.errAt(at+".id", "account %s is %s here but %s at %s", a.Name, a.ID, o.ID, o.src.errAt(o.at+".id", "").Error())
+				return nil, d.errAt(at+".id", "account %s is %s here but %s at %s", a.Name, a.ID, o.ID, o.src.loc(o.at+".id"))
 			}
 			if o := byID[a.ID]; o != nil && o.Name != a.Name {
-				return nil, d.errAt(at+".name", "account %s is named %s here but %s at %s", a.ID, a.Name, o.Name, o.src.errAt(o.at+".name", "").Error())
+				return nil, d.errAt(at+".name", "account %s is named %s here but %s at %s", a.ID, a.Name, o.Name, o.src.loc(o.at+".name"))
 			}
 			if c.byName[a.Name] == nil {
 				c.byName[a.Name] = a
@@ -168,7 +168,7 @@ func (c *checker) add(n *node) error {
 		if n.kind == KindListener {
 			field = ".port"
 		}
-		return n.d.errAt(n.path+field, "duplicate %s %q in account %s (first at %s:%d)", n.kind, n.name, n.acct.Name, o.d.file, o.d.pos[o.path])
+		return n.d.errAt(n.path+field, "duplicate %s %q in account %s (first at %s)", n.kind, n.name, n.acct.Name, o.d.loc(o.path))
 	}
 	c.index[k] = n
 	c.nodes = append(c.nodes, n)
@@ -487,7 +487,7 @@ func (c *checker) resolveEndpoint(n *node) error {
 	}
 	if v := n.vpcRef.vpc; e.PrivateDNS != nil && *e.PrivateDNS && (v.DNSHostnames == nil || !*v.DNSHostnames || (v.DNSSupport != nil && !*v.DNSSupport)) {
 		return n.d.errAt(n.path+".privateDns", "private DNS needs DNS hostnames and DNS support in the endpoint's VPC, as on AWS: "+
-			"add dnsHostnames: true to VPC %s (at %s:%d)", n.vpcRef.name, n.vpcRef.d.file, n.vpcRef.d.pos[n.vpcRef.path])
+			"add dnsHostnames: true to VPC %s (at %s)", n.vpcRef.name, n.vpcRef.d.loc(n.vpcRef.path))
 	}
 	if e.IPAddressType != "" {
 		if err := oneOf(n, "ipAddressType", e.IPAddressType, "ipv4", "dualstack", "ipv6"); err != nil {
@@ -511,8 +511,8 @@ func allowed(n, svc *node) error {
 			return nil
 		}
 	}
-	return n.d.errAt(n.path+".service", "service %s/%s does not allow account %s: add %s to its allowedPrincipals (at %s:%d)",
-		svc.acct.Name, svc.name, n.acct.Name, n.acct.Name, svc.d.file, svc.d.pos[svc.path])
+	return n.d.errAt(n.path+".service", "service %s/%s does not allow account %s: add %s to its allowedPrincipals (at %s)",
+		svc.acct.Name, svc.name, n.acct.Name, n.acct.Name, svc.d.loc(svc.path))
 }
 
 // rule is a security group rule in one canonical form.

@@ -199,6 +199,15 @@ func (e *FieldError) Error() string {
 
 // errAt is an error at path of d.
 func (d *doc) errAt(path, format string, args ...any) *FieldError {
+	return &FieldError{File: d.file, Line: d.line(path), Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// loc is "file:line" of path, for an error that points at a second place.
+func (d *doc) loc(path string) string { return fmt.Sprintf("%s:%d", d.file, d.line(path)) }
+
+// line is the line of path, or of the nearest enclosing path that has one
+// (a missing field is reported at its parent).
+func (d *doc) line(path string) int {
 	line := d.pos[path]
 	for p := path; line == 0 && p != ""; {
 		i := strings.LastIndexAny(p, ".[")
@@ -208,7 +217,7 @@ func (d *doc) errAt(path, format string, args ...any) *FieldError {
 		p = p[:i]
 		line = d.pos[p]
 	}
-	return &FieldError{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}
+	return line
 }
 
 // Topology is every document of one apply, merged: references resolve
