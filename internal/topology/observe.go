@@ -297,6 +297,9 @@ func (e *Engine) observeELB(ctx context.Context, api *control.API, a *Account, s
 		}
 		var ts []string
 		for _, d := range th.TargetHealthDescriptions {
+			if d.TargetHealth.State == "draining" {
+				continue // deregistered: gone once the deregistration delay ends
+			}
 			port := tg.Port
 			if d.Target.Port != nil {
 				port = *d.Target.Port

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/names"
 )
 
 // What an action does.
@@ -225,6 +226,9 @@ func (e *Engine) match(t *Topology, o *observed) []*found {
 		byKey[key(n.kind, n.acct.Name, n.name)] = n
 	}
 	e.names = map[string]string{}
+	for _, a := range t.Accounts {
+		e.names[names.RootPrincipal(a.ID)] = a.Name
+	}
 	var orphans []*found
 	for _, f := range o.all {
 		n := byKey[key(f.kind, f.acct.Name, f.name)]
