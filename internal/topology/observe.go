@@ -65,10 +65,10 @@ func (e *Engine) observe(ctx context.Context, t *Topology) (*observed, error) {
 			return nil, err
 		}
 		if err := e.observeEC2(ctx, api, a, t.Sources, o); err != nil {
-			return nil, fmt.Errorf("reading the resources of account %s (%s): %w", a.Name, a.ID, err)
+			return nil, &ActionError{At: fmt.Sprintf("reading the resources of account %s (%s)", a.Name, a.ID), Err: err}
 		}
 		if err := e.observeELB(ctx, api, a, t.Sources, o); err != nil {
-			return nil, fmt.Errorf("reading the load balancers of account %s (%s): %w", a.Name, a.ID, err)
+			return nil, &ActionError{At: fmt.Sprintf("reading the load balancers of account %s (%s)", a.Name, a.ID), Err: err}
 		}
 	}
 	return o, nil

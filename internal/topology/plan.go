@@ -130,21 +130,39 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 		}
 		return nil
 	}
-	// Replaced resources go first, dependents before what they use.
-	for i := len(t.nodes) - 1; i >= 0; i-- {
-		if n := t.nodes[i]; n.replacing {
+	if err := e.removeReplaced(ctx, t.nodes); err != nil {
+		return err
+	}
+	if err := e.createAndUpdate(ctx, t.nodes, plans); err != nil {
+		return err
+	}
+	return e.pruneOrphans(ctx, orphans)
+}
+
+// removeReplaced deletes what is to be replaced, dependents before what
+// they use.
+func (e *Engine) removeReplaced(ctx context.Context, nodes []*node) error {
+	for i := len(nodes) - 1; i >= 0; i-- {
+		if n := nodes[i]; n.replacing {
 			if err := e.remove(ctx, n.acct, n.kind, n.id); err != nil {
 				return n.fail("deleting (to replace)", err)
 			}
 			n.id, n.have, n.replacing = "", nil, false
 		}
 	}
-	// An update AWS refuses may wait for another: narrowing a load
-	// balancer to ipv4 waits for its service to drop ipv6, which waits for
-	// the service's dualstack endpoints. Refused updates are tried again
-	// after the others, while any of them makes progress.
+	return nil
+}
+
+// createAndUpdate creates what is missing and updates what differs, in
+// dependency order.
+//
+// An update AWS refuses may wait for another: narrowing a load balancer to
+// ipv4 waits for its service to drop ipv6, which waits for the service's
+// dualstack endpoints. Refused updates are tried again after the others,
+// while any of them makes progress.
+func (e *Engine) createAndUpdate(ctx context.Context, nodes []*node, plans map[*node]*plan) error {
 	var waiting []*node
-	for _, n := range t.nodes {
+	for _, n := range nodes {
 		p := plans[n]
 		switch {
 		case n.id == "":
@@ -180,11 +198,17 @@ func (e *Engine) Apply(ctx context.Context, t *Topology) error {
 		}
 		waiting = still
 	}
+	return nil
+}
+
+// pruneOrphans deletes (with --prune) or lists what the file no longer
+// names, dependents first.
+func (e *Engine) pruneOrphans(ctx context.Context, orphans []*found) error {
 	for i := len(orphans) - 1; i >= 0; i-- {
 		f := orphans[i]
 		if e.Prune {
 			if err := e.remove(ctx, f.acct, f.kind, f.id); err != nil {
-				return fmt.Errorf("%s %s/%s (%s) is no longer in the file; deleting it (--prune): %w", f.kind, f.acct.Name, f.name, f.id, err)
+				return &ActionError{At: fmt.Sprintf("deleting %s %s/%s (%s), no longer in the file (--prune)", f.kind, f.acct.Name, f.name, f.id), Err: err}
 			}
 		}
 		e.emitOrphan(f)
@@ -210,7 +234,7 @@ func (e *Engine) Delete(ctx context.Context, t *Topology) error {
 	for _, f := range all {
 		if !e.DryRun {
 			if err := e.remove(ctx, f.acct, f.kind, f.id); err != nil {
-				return fmt.Errorf("deleting %s %s/%s (%s): %w", f.kind, f.acct.Name, f.name, f.id, err)
+				return &ActionError{At: fmt.Sprintf("deleting %s %s/%s (%s)", f.kind, f.acct.Name, f.name, f.id), Err: err}
 			}
 		}
 		e.Emit(Action{Action: OpDelete, Kind: f.kind, Account: f.acct.Name, AccountID: f.acct.ID, Name: f.name, ID: f.id, Topology: f.topo})
@@ -357,9 +381,9 @@ func (n *node) fail(doing string, err error) error {
 	return &ActionError{At: n.d.errAt(n.path, "%s %s %s/%s", doing, n.kind, n.acct.Name, n.name).Error(), Err: err}
 }
 
-// ActionError is a control API error while acting on a resource of the
-// file: its location and what apply was doing, then the API's error (kept
-// for its exit code).
+// ActionError is a control API error while acting on a resource: what
+// apply was doing and, for a resource of the file, where it is; then the
+// API's error (kept for its exit code).
 type ActionError struct {
 	At  string
 	Err error

@@ -246,7 +246,9 @@ func located(err error) error {
 		return err
 	}
 	if e, ok := control.AsError(ae.Err); ok {
-		return &control.Error{Code: e.Code, Message: ae.At + ": " + e.Message}
+		// The chain's text without the code, which the exit prints once.
+		msg := strings.Replace(ae.Err.Error(), e.Code+": ", "", 1)
+		return &control.Error{Code: e.Code, Message: ae.At + ": " + msg}
 	}
 	return err
 }
