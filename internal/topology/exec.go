@@ -586,6 +586,10 @@ func (e *Engine) remove(ctx context.Context, a *Account, kind, id string) error 
 		if out, err = api.DeleteVpcEndpointServiceConfigurations(ctx, &control.DeleteVpcEndpointServiceConfigurationsInput{ServiceIDs: []string{id}}); err == nil {
 			err = batchErr(out.BatchResult)
 		}
+		if e, ok := control.AsError(err); ok && e.Code == control.ErrCodeExistingVpcEndpointConnections {
+			err = &control.Error{Code: e.Code, Message: e.Message + " Endpoints that apply did not create still use it: reject them " +
+				"(plink reject-endpoint-connections --service-id " + id + " --vpc-endpoint-ids ...) or have their owners delete them, then delete again."}
+		}
 	case KindEndpoint:
 		var out *control.DeleteVpcEndpointsOutput
 		if out, err = api.DeleteVpcEndpoints(ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: []string{id}}); err == nil {
