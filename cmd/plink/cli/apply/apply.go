@@ -44,13 +44,9 @@ and an endpoint names its service as account/service (provider/web).
     vpcs:
     - name: app
       cidr: 127.101.0.0/16    # 127/8 needs no privileges
-      ipv6: false             # true: a /56 for dualstack subnets
+      ipv6: true              # a /56 for dualstack subnets (default false)
       subnets:
       - {name: app-a, zone: us-east-1a, cidr: 127.101.0.0/20, ipv6Subnet: 1}
-    securityGroups:
-    - name: web
-      vpc: app
-      ingress: [{protocol: tcp, ports: "80", cidr: 127.0.0.0/8}]
     targetGroups:
     - name: web
       vpc: app
@@ -63,7 +59,7 @@ and an endpoint names its service as account/service (provider/web).
     - name: web
       scheme: internal        # default internal
       subnets: [app-a]
-      ipAddressType: ipv4     # or dualstack
+      ipAddressType: dualstack   # default ipv4
       attributes: {load_balancing.cross_zone.enabled: "true"}
       listeners: [{port: 80, targetGroup: web}]
     services:
@@ -71,19 +67,30 @@ and an endpoint names its service as account/service (provider/web).
       loadBalancers: [web]
       acceptanceRequired: true
       privateDnsName: api.example.com        # verified through --resolver
-      supportedIpAddressTypes: [ipv4]
+      supportedIpAddressTypes: [ipv4, ipv6]
       allowedPrincipals: [consumer]          # an account of the file, an ID, an ARN or *
   - name: consumer
     id: "222222222222"
+    vpcs:
+    - name: client
+      cidr: 127.102.0.0/16
+      dnsHostnames: true      # private DNS needs it
+      subnets: [{name: client-a, zone: us-east-1a, cidr: 127.102.0.0/20}]
+    securityGroups:
+    - name: web
+      vpc: client
+      ingress: [{protocol: tcp, ports: "80", cidr: 127.0.0.0/8}]
     endpoints:
     - name: web
-      service: provider/web
-      vpc: app
-      subnets: [app-a]
+      service: provider/web   # account/service
+      vpc: client
+      subnets: [client-a]
       securityGroups: [web]
-      privateDns: false
+      privateDns: true        # on once the name is verified
       ipAddressType: ipv4     # ipv4, dualstack or ipv6
       accept: true            # the provider accepts it (apply acts as the provider)
+
+examples/README.md describes every field.
 
 What apply creates is tagged plink:apply/name (the name in the file) and
 plink:apply/source (the topology's name); the next apply finds it by those
