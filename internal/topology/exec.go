@@ -393,7 +393,22 @@ func (e *Engine) createEndpoint(ctx context.Context, api *control.API, n *node, 
 	if ep.Accept && n.have["state"] == control.StateEndpointPendingAcceptance {
 		return e.accept(ctx, n)
 	}
+	p.notes = append(p.notes, n.pendingNote()...)
 	return nil
+}
+
+// pendingNote says what an endpoint waiting for acceptance waits for.
+func (n *node) pendingNote() []string {
+	if n.ep.Accept || n.have["state"] != control.StateEndpointPendingAcceptance {
+		return nil
+	}
+	note := "pendingAcceptance: no traffic until the service's owner accepts it (plink accept-endpoint-connections)"
+	if n.svcRef != nil {
+		note = fmt.Sprintf("pendingAcceptance: no traffic until %s accepts it: add accept: true to the endpoint (apply then accepts as %s), "+
+			"or run plink --account %s accept-endpoint-connections --service-id %s --vpc-endpoint-ids %s",
+			n.svcRef.acct.Name, n.svcRef.acct.Name, n.svcRef.acct.ID, n.svcRef.id, n.id)
+	}
+	return []string{note}
 }
 
 // accept accepts endpoint n as its service's provider.

@@ -296,6 +296,9 @@ func (e *Engine) planNode(n *node) *plan {
 			replace = f.name + " cannot change in place"
 		}
 	}
+	if n.kind == KindEndpoint && replace == "" {
+		p.notes = append(p.notes, n.pendingNote()...)
+	}
 	switch {
 	case replace != "":
 		p.op = OpReplace
