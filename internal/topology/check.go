@@ -60,8 +60,6 @@ type node struct {
 	replacing bool              // to be deleted and created again
 }
 
-func (n *node) label() string { return n.kind + " " + n.acct.Name + "/" + n.name }
-
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
 
 // checker builds the nodes of a topology and reports the first mistake.
@@ -76,48 +74,9 @@ func key(kind, account, name string) string { return kind + "/" + account + "/" 
 
 func check(docs []*doc, files []*File) (*Topology, error) {
 	c := &checker{byName: map[string]*Account{}, index: map[string]*node{}}
-	t := &Topology{}
-	byID := map[string]*Account{}
-	srcs := map[string]bool{}
-	for fi, f := range files {
-		d := docs[fi]
-		srcs[d.topo] = true
-		if f.Region != "" {
-			if t.Region != "" && t.Region != f.Region {
-				return nil, d.errAt("region", "%s, but another file says %s: one apply acts in one region", f.Region, t.Region)
-			}
-			t.Region = f.Region
-		}
-		if len(f.Accounts) == 0 {
-			return nil, d.errAt("", "no accounts: a topology lists accounts: with their resources")
-		}
-		for i := range f.Accounts {
-			a := &f.Accounts[i]
-			at := a.at
-			if a.Name == "" {
-				return nil, d.errAt(at, "name is missing: each account has a name the file refers to it by (e.g. provider)")
-			}
-			if !nameRE.MatchString(a.Name) {
-				return nil, d.errAt(at+".name", "%q is not a name: use letters, digits and hyphens", a.Name)
-			}
-			if !names.ValidAccount(a.ID) {
-				if a.ID == "" {
-					return nil, d.errAt(at, "id is missing: the account's 12-digit ID, quoted (id: \"111111111111\")")
-				}
-				return nil, d.errAt(at+".id", "%q is not an account ID: 12 digits, quoted (id: \"111111111111\")", a.ID)
-			}
-			if o := c.byName[a.Name]; o != nil && o.ID != a.ID {
-				return nil, d.errAt(at+".id", "account %s is %s here but %s at %s", a.Name, a.ID, o.ID, o.src.loc(o.at+".id"))
-			}
-			if o := byID[a.ID]; o != nil && o.Name != a.Name {
-				return nil, d.errAt(at+".name", "account %s is named %s here but %s at %s", a.ID, a.Name, o.Name, o.src.loc(o.at+".name"))
-			}
-			if c.byName[a.Name] == nil {
-				c.byName[a.Name] = a
-				byID[a.ID] = a
-				c.accounts = append(c.accounts, a)
-			}
-		}
+	region, err := c.accountsAndRegion(docs, files)
+	if err != nil {
+		return nil, err
 	}
 	for fi, f := range files {
 		for i := range f.Accounts {
@@ -138,15 +97,68 @@ func check(docs []*doc, files []*File) (*Topology, error) {
 			}
 		}
 	}
-	t.Accounts = c.accounts
-	for s := range srcs {
-		t.Sources = append(t.Sources, s)
-	}
-	sort.Strings(t.Sources)
 	sort.SliceStable(c.nodes, func(i, j int) bool {
 		return slices.Index(kindOrder, c.nodes[i].kind) < slices.Index(kindOrder, c.nodes[j].kind)
 	})
-	return &Topology{Region: t.Region, Accounts: c.accounts, Sources: t.Sources, nodes: c.nodes}, nil
+	var sources []string
+	for _, d := range docs {
+		if !slices.Contains(sources, d.topo) {
+			sources = append(sources, d.topo)
+		}
+	}
+	sort.Strings(sources)
+	return &Topology{Region: region, Accounts: c.accounts, Sources: sources, nodes: c.nodes}, nil
+}
+
+// accountsAndRegion checks the accounts of every file (an account may
+// appear in several, with the same name and ID) and the one region.
+func (c *checker) accountsAndRegion(docs []*doc, files []*File) (string, error) {
+	region := ""
+	byID := map[string]*Account{}
+	for fi, f := range files {
+		d := docs[fi]
+		if f.Region != "" {
+			if region != "" && region != f.Region {
+				return "", d.errAt("region", "%s, but another file says %s: one apply acts in one region", f.Region, region)
+			}
+			region = f.Region
+		}
+		if len(f.Accounts) == 0 {
+			return "", d.errAt("", "no accounts: a topology lists accounts: with their resources")
+		}
+		for i := range f.Accounts {
+			a := &f.Accounts[i]
+			if err := checkAccount(d, a); err != nil {
+				return "", err
+			}
+			if o := c.byName[a.Name]; o != nil && o.ID != a.ID {
+				return "", d.errAt(a.at+".id", "account %s is %s here but %s at %s", a.Name, a.ID, o.ID, o.src.loc(o.at+".id"))
+			}
+			if o := byID[a.ID]; o != nil && o.Name != a.Name {
+				return "", d.errAt(a.at+".name", "account %s is named %s here but %s at %s", a.ID, a.Name, o.Name, o.src.loc(o.at+".name"))
+			}
+			if c.byName[a.Name] == nil {
+				c.byName[a.Name] = a
+				byID[a.ID] = a
+				c.accounts = append(c.accounts, a)
+			}
+		}
+	}
+	return region, nil
+}
+
+func checkAccount(d *doc, a *Account) error {
+	switch {
+	case a.Name == "":
+		return d.errAt(a.at, "name is missing: each account has a name the file refers to it by (e.g. provider)")
+	case !nameRE.MatchString(a.Name):
+		return d.errAt(a.at+".name", "%q is not a name: use letters, digits and hyphens", a.Name)
+	case a.ID == "":
+		return d.errAt(a.at, "id is missing: the account's 12-digit ID, quoted (id: \"111111111111\")")
+	case !names.ValidAccount(a.ID):
+		return d.errAt(a.at+".id", "%q is not an account ID: 12 digits, quoted (id: \"111111111111\")", a.ID)
+	}
+	return nil
 }
 
 // canonical is the account each node is filed under: the first entry of
@@ -292,135 +304,171 @@ func oneOf(n *node, field, v string, allowed ...string) error {
 	return n.d.errAt(n.path+"."+field, "%q is not one of %s", v, strings.Join(allowed, ", "))
 }
 
+// resolve checks n's values, fills in the defaults and finds what it
+// refers to.
 func (c *checker) resolve(n *node) error {
-	var err error
 	switch n.kind {
 	case KindVPC:
-		p, perr := netip.ParsePrefix(n.vpc.CIDR)
-		if perr != nil || !p.Addr().Is4() {
-			return n.d.errAt(n.path+".cidr", "want an IPv4 CIDR such as 127.101.0.0/16, not %q", n.vpc.CIDR)
-		}
+		return checkCIDR(n, n.vpc.CIDR, "127.101.0.0/16")
 	case KindSubnet:
-		s := n.subnet
-		p, perr := netip.ParsePrefix(s.CIDR)
-		if perr != nil || !p.Addr().Is4() {
-			return n.d.errAt(n.path+".cidr", "want an IPv4 CIDR inside the VPC's, such as 127.101.0.0/20, not %q", s.CIDR)
-		}
-		if s.Zone == "" {
-			return n.d.errAt(n.path, "zone is missing: name an availability zone such as us-east-1a")
-		}
-		if s.IPv6Subnet != nil {
-			if !n.parent.vpc.IPv6 {
-				return n.d.errAt(n.path+".ipv6Subnet", "the VPC %s has no IPv6 block: add ipv6: true to it", n.parent.name)
-			}
-			if *s.IPv6Subnet < 0 || *s.IPv6Subnet > 255 {
-				return n.d.errAt(n.path+".ipv6Subnet", "want the number of a /64 in the VPC's /56, 0 to 255, not %d", *s.IPv6Subnet)
-			}
-		}
+		return checkSubnet(n)
 	case KindSecurityGroup:
-		if n.vpcRef, err = c.ref(n, "vpc", KindVPC, n.sg.VPC); err != nil {
-			return err
-		}
-		for i, r := range n.sg.Ingress {
-			if _, err := parseRule(r); err != nil {
-				return n.d.errAt(fmt.Sprintf("%s.ingress[%d]", n.path, i), "%v", err)
-			}
-		}
+		return c.resolveSecurityGroup(n)
 	case KindTargetGroup:
-		tg := n.tg
-		if n.vpcRef, err = c.ref(n, "vpc", KindVPC, tg.VPC); err != nil {
-			return err
-		}
-		if tg.Protocol == "" {
-			tg.Protocol = "TCP"
-		}
-		if err := oneOf(n, "protocol", tg.Protocol, "TCP", "UDP", "TCP_UDP", "TLS"); err != nil {
-			return err
-		}
-		if tg.Port < 1 || tg.Port > 65535 {
-			return n.d.errAt(n.path+".port", "want the targets' port, 1 to 65535, not %d", tg.Port)
-		}
-		if tg.TargetType == "" {
-			tg.TargetType = "ip"
-		}
-		if err := oneOf(n, "targetType", tg.TargetType, "ip"); err != nil {
-			return err
-		}
-		if tg.IPAddressType == "" {
-			tg.IPAddressType = "ipv4"
-		}
-		if err := oneOf(n, "ipAddressType", tg.IPAddressType, "ipv4", "ipv6"); err != nil {
-			return err
-		}
-		for i := range tg.Targets {
-			t := &tg.Targets[i]
-			tp := fmt.Sprintf("%s.targets[%d]", n.path, i)
-			if _, err := netip.ParseAddr(t.IP); err != nil {
-				return n.d.errAt(tp+".ip", "want an IP address such as 127.0.0.1, not %q", t.IP)
-			}
-			if t.Port == 0 {
-				t.Port = tg.Port
-			}
-			if t.Port < 1 || t.Port > 65535 {
-				return n.d.errAt(tp+".port", "want a port from 1 to 65535, not %d", t.Port)
-			}
-			if t.Zone == "" {
-				t.Zone = "all"
-			}
-		}
+		return c.resolveTargetGroup(n)
 	case KindLoadBalancer:
-		lb := n.lb
-		if lb.Scheme == "" {
-			lb.Scheme = "internal"
-		}
-		if err := oneOf(n, "scheme", lb.Scheme, "internal", "internet-facing"); err != nil {
-			return err
-		}
-		if lb.IPAddressType == "" {
-			lb.IPAddressType = "ipv4"
-		}
-		if err := oneOf(n, "ipAddressType", lb.IPAddressType, "ipv4", "dualstack"); err != nil {
-			return err
-		}
-		if len(lb.Subnets) == 0 {
-			return n.d.errAt(n.path, "subnets is missing: a load balancer needs at least one subnet of the account")
-		}
-		if n.subnets, err = c.refs(n, "subnets", KindSubnet, lb.Subnets); err != nil {
-			return err
-		}
+		return c.resolveLoadBalancer(n)
 	case KindListener:
-		if n.ln.Protocol == "" {
-			n.ln.Protocol = "TCP"
-		}
-		if err := oneOf(n, "protocol", n.ln.Protocol, "TCP", "UDP", "TCP_UDP", "TLS"); err != nil {
-			return err
-		}
-		if n.tgRef, err = c.ref(n, "targetGroup", KindTargetGroup, n.ln.TargetGroup); err != nil {
-			return err
-		}
+		return c.resolveListener(n)
 	case KindService:
-		s := n.svc
-		if len(s.LoadBalancers) == 0 {
-			return n.d.errAt(n.path, "loadBalancers is missing: a service is offered through at least one load balancer of the account")
-		}
-		if n.lbs, err = c.refs(n, "loadBalancers", KindLoadBalancer, s.LoadBalancers); err != nil {
-			return err
-		}
-		for i, t := range s.SupportedIPAddressTypes {
-			if err := oneOf(n, fmt.Sprintf("supportedIpAddressTypes[%d]", i), t, "ipv4", "ipv6"); err != nil {
-				return err
-			}
-		}
-		for i, p := range s.AllowedPrincipals {
-			arn, ok := c.principal(p)
-			if !ok {
-				return n.d.errAt(fmt.Sprintf("%s.allowedPrincipals[%d]", n.path, i),
-					"%q is neither an account of this file, a 12-digit account ID, an ARN nor *", p)
-			}
-			n.princ = append(n.princ, arn)
-		}
+		return c.resolveService(n)
 	case KindEndpoint:
 		return c.resolveEndpoint(n)
+	}
+	return nil
+}
+
+// orDefault sets *v to def when the file leaves it out.
+func orDefault(v *string, def string) {
+	if *v == "" {
+		*v = def
+	}
+}
+
+func checkCIDR(n *node, cidr, example string) error {
+	if p, err := netip.ParsePrefix(cidr); err != nil || !p.Addr().Is4() {
+		return n.d.errAt(n.path+".cidr", "want an IPv4 CIDR such as %s, not %q", example, cidr)
+	}
+	return nil
+}
+
+func checkPort(n *node, field string, port int) error {
+	if port < 1 || port > 65535 {
+		return n.d.errAt(n.path+"."+field, "want a port from 1 to 65535, not %d", port)
+	}
+	return nil
+}
+
+func checkSubnet(n *node) error {
+	s := n.subnet
+	if err := checkCIDR(n, s.CIDR, "127.101.0.0/20 (inside the VPC's)"); err != nil {
+		return err
+	}
+	if s.Zone == "" {
+		return n.d.errAt(n.path, "zone is missing: name an availability zone such as us-east-1a")
+	}
+	if s.IPv6Subnet == nil {
+		return nil
+	}
+	if !n.parent.vpc.IPv6 {
+		return n.d.errAt(n.path+".ipv6Subnet", "the VPC %s has no IPv6 block: add ipv6: true to it", n.parent.name)
+	}
+	if *s.IPv6Subnet < 0 || *s.IPv6Subnet > 255 {
+		return n.d.errAt(n.path+".ipv6Subnet", "want the number of a /64 in the VPC's /56, 0 to 255, not %d", *s.IPv6Subnet)
+	}
+	return nil
+}
+
+func (c *checker) resolveSecurityGroup(n *node) error {
+	var err error
+	if n.vpcRef, err = c.ref(n, "vpc", KindVPC, n.sg.VPC); err != nil {
+		return err
+	}
+	for i, r := range n.sg.Ingress {
+		if _, err := parseRule(r); err != nil {
+			return n.d.errAt(fmt.Sprintf("%s.ingress[%d]", n.path, i), "%v", err)
+		}
+	}
+	return nil
+}
+
+func (c *checker) resolveTargetGroup(n *node) error {
+	tg := n.tg
+	var err error
+	if n.vpcRef, err = c.ref(n, "vpc", KindVPC, tg.VPC); err != nil {
+		return err
+	}
+	orDefault(&tg.Protocol, "TCP")
+	orDefault(&tg.TargetType, "ip")
+	orDefault(&tg.IPAddressType, "ipv4")
+	if err := oneOf(n, "protocol", tg.Protocol, "TCP", "UDP", "TCP_UDP", "TLS"); err != nil {
+		return err
+	}
+	if err := checkPort(n, "port", tg.Port); err != nil {
+		return err
+	}
+	if err := oneOf(n, "targetType", tg.TargetType, "ip"); err != nil {
+		return err
+	}
+	if err := oneOf(n, "ipAddressType", tg.IPAddressType, "ipv4", "ipv6"); err != nil {
+		return err
+	}
+	for i := range tg.Targets {
+		t := &tg.Targets[i]
+		field := fmt.Sprintf("targets[%d]", i)
+		if _, err := netip.ParseAddr(t.IP); err != nil {
+			return n.d.errAt(n.path+"."+field+".ip", "want an IP address such as 127.0.0.1, not %q", t.IP)
+		}
+		if t.Port == 0 {
+			t.Port = tg.Port
+		}
+		if err := checkPort(n, field+".port", t.Port); err != nil {
+			return err
+		}
+		orDefault(&t.Zone, "all")
+	}
+	return nil
+}
+
+func (c *checker) resolveLoadBalancer(n *node) error {
+	lb := n.lb
+	orDefault(&lb.Scheme, "internal")
+	orDefault(&lb.IPAddressType, "ipv4")
+	if err := oneOf(n, "scheme", lb.Scheme, "internal", "internet-facing"); err != nil {
+		return err
+	}
+	if err := oneOf(n, "ipAddressType", lb.IPAddressType, "ipv4", "dualstack"); err != nil {
+		return err
+	}
+	if len(lb.Subnets) == 0 {
+		return n.d.errAt(n.path, "subnets is missing: a load balancer needs at least one subnet of the account")
+	}
+	var err error
+	n.subnets, err = c.refs(n, "subnets", KindSubnet, lb.Subnets)
+	return err
+}
+
+func (c *checker) resolveListener(n *node) error {
+	orDefault(&n.ln.Protocol, "TCP")
+	if err := oneOf(n, "protocol", n.ln.Protocol, "TCP", "UDP", "TCP_UDP", "TLS"); err != nil {
+		return err
+	}
+	var err error
+	n.tgRef, err = c.ref(n, "targetGroup", KindTargetGroup, n.ln.TargetGroup)
+	return err
+}
+
+func (c *checker) resolveService(n *node) error {
+	s := n.svc
+	if len(s.LoadBalancers) == 0 {
+		return n.d.errAt(n.path, "loadBalancers is missing: a service is offered through at least one load balancer of the account")
+	}
+	var err error
+	if n.lbs, err = c.refs(n, "loadBalancers", KindLoadBalancer, s.LoadBalancers); err != nil {
+		return err
+	}
+	for i, t := range s.SupportedIPAddressTypes {
+		if err := oneOf(n, fmt.Sprintf("supportedIpAddressTypes[%d]", i), t, "ipv4", "ipv6"); err != nil {
+			return err
+		}
+	}
+	for i, p := range s.AllowedPrincipals {
+		arn, ok := c.principal(p)
+		if !ok {
+			return n.d.errAt(fmt.Sprintf("%s.allowedPrincipals[%d]", n.path, i),
+				"%q is neither an account of this file, a 12-digit account ID, an ARN nor *", p)
+		}
+		n.princ = append(n.princ, arn)
 	}
 	return nil
 }
