@@ -354,6 +354,10 @@ func checkSubnet(n *node) error {
 	if err := checkCIDR(n, s.CIDR, "127.101.0.0/20 (inside the VPC's)"); err != nil {
 		return err
 	}
+	sub, vpc := netip.MustParsePrefix(s.CIDR), netip.MustParsePrefix(n.parent.vpc.CIDR) // both checked
+	if sub.Bits() < vpc.Bits() || !vpc.Contains(sub.Addr()) {
+		return n.d.errAt(n.path+".cidr", "%s is not inside the VPC's %s", s.CIDR, n.parent.vpc.CIDR)
+	}
 	if s.Zone == "" {
 		return n.d.errAt(n.path, "zone is missing: name an availability zone such as us-east-1a")
 	}

@@ -29,6 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		{"account id", "accounts: [{name: p, id: 12}]\n", `t.yaml:1: accounts[0].id: "12" is not an account ID`},
 		{"bool", base + "    ipv6: maybe\n", `t.yaml:8: accounts[0].vpcs[0].ipv6: want true or false, not "maybe"`},
 		{"field twice", base + "    cidr: 127.1.0.0/16\n", "t.yaml:8: accounts[0].vpcs[0].cidr: given twice"},
+		{"subnet outside", strings.Replace(base, "cidr: 127.101.0.0/20", "cidr: 127.102.0.0/20", 1), "t.yaml:7: accounts[0].vpcs[0].subnets[0].cidr: 127.102.0.0/20 is not inside the VPC's 127.101.0.0/16"},
 		{"zone missing", strings.Replace(base, "zone: us-east-1a, ", "", 1), "t.yaml:7: accounts[0].vpcs[0].subnets[0]: zone is missing"},
 		{"ipv6 without block", strings.Replace(base, "cidr: 127.101.0.0/20}", "cidr: 127.101.0.0/20, ipv6Subnet: 1}", 1), "accounts[0].vpcs[0].subnets[0].ipv6Subnet: the VPC app has no IPv6 block"},
 		{"bad name", strings.Replace(base, "name: app", "name: -app", 1), `t.yaml:5: accounts[0].vpcs[0].name: "-app" is not a name`},

@@ -220,7 +220,7 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	lookup := func(ctx context.Context, name string) ([]string, error) {
 		return dns.LookupTXT(ctx, cfg.Resolver, name)
 	}
-	p := &printer{w: f.IO.Out, json: opts.JSON, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources}
+	p := &printer{w: f.IO.Out, json: opts.JSON, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources, color: f.Color()}
 	e := &topology.Engine{
 		NewAPI: func(account, region string) (*control.API, error) {
 			return control.New(st, control.Caller{Account: account, Region: region}, control.WithTXTLookup(lookup),
@@ -329,6 +329,7 @@ type printer struct {
 	dryRun  bool
 	del     bool
 	sources []string
+	color   bool // --color, NO_COLOR and the terminal decide
 	actions []topology.Action
 	counts  map[string]int
 }
@@ -350,10 +351,21 @@ func (p *printer) action(a topology.Action) {
 	if p.json {
 		return
 	}
-	fmt.Fprintln(p.w, line(a))
+	l := line(a)
+	if c := colors[a.Action]; p.color && c != "" {
+		sym := symbols[a.Action]
+		l = c + sym + "\x1b[0m" + strings.TrimPrefix(l, sym)
+	}
+	fmt.Fprintln(p.w, l)
 	for _, n := range a.Notes {
 		fmt.Fprintln(p.w, "    note: "+n)
 	}
+}
+
+// colors are kubectl diff's and terraform plan's: green adds, yellow
+// changes, red removes.
+var colors = map[string]string{
+	topology.OpCreate: "\x1b[32m", topology.OpUpdate: "\x1b[33m", topology.OpReplace: "\x1b[31m", topology.OpDelete: "\x1b[31m",
 }
 
 // line is one plan line: symbol, kind, account/name, (ID), changes.
