@@ -4,6 +4,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/internal/control"
@@ -27,7 +29,7 @@ type Options struct {
 	Files  []string
 	DryRun bool
 	Prune  bool
-	JSON   bool // -o json: the actions as one JSON list
+	Format string // -o json or yaml: the actions as one list; "" for the plan lines
 	Delete bool
 }
 
@@ -102,7 +104,7 @@ plink delete -f removes everything the topology created, dependents first,
 and nothing else.
 
 Plan lines: + create, ~ update, -/+ replace, - delete, = unchanged,
-! kept. -o json prints the actions as a JSON list with their IDs.`
+! kept. -o json (or yaml) prints the actions as one list with their IDs.`
 
 // NewCmdApply builds `plink apply`.
 func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
@@ -163,11 +165,11 @@ for several. --dry-run prints the plan and changes nothing.
 			}
 			if fl := f.Flags.Lookup("output"); fl != nil && fl.Changed {
 				switch fl.Value.String() {
-				case "json":
-					opts.JSON = true
+				case "json", "yaml":
+					opts.Format = fl.Value.String()
 				case "text", "table":
 				default:
-					return &cmdutil.UsageError{Err: fmt.Errorf("-o %s: %s prints its plan as text (the default) or json", fl.Value, cmd.Name())}
+					return &cmdutil.UsageError{Err: fmt.Errorf("-o %s: %s prints its plan as text (the default), json or yaml", fl.Value, cmd.Name())}
 				}
 			}
 			return runF(cmd.Context(), f, opts)
@@ -220,7 +222,7 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	lookup := func(ctx context.Context, name string) ([]string, error) {
 		return dns.LookupTXT(ctx, cfg.Resolver, name)
 	}
-	p := &printer{w: f.IO.Out, json: opts.JSON, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources, color: f.Color()}
+	p := &printer{w: f.IO.Out, format: opts.Format, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources, color: f.Color()}
 	e := &topology.Engine{
 		NewAPI: func(account, region string) (*control.API, error) {
 			return control.New(st, control.Caller{Account: account, Region: region}, control.WithTXTLookup(lookup),
@@ -325,7 +327,7 @@ func topologyFiles(dir string) ([]string, error) {
 // the end; or, with -o json, the actions as one JSON list.
 type printer struct {
 	w       io.Writer
-	json    bool
+	format  string // json or yaml: one list at the end; "" for lines
 	dryRun  bool
 	del     bool
 	sources []string
@@ -348,7 +350,7 @@ func (p *printer) action(a topology.Action) {
 		p.counts = map[string]int{}
 	}
 	p.counts[a.Action]++
-	if p.json {
+	if p.format != "" {
 		return
 	}
 	l := line(a)
@@ -414,11 +416,15 @@ func shortID(id string) string {
 }
 
 func (p *printer) finish(ok bool) error {
-	if p.json {
+	if p.format != "" {
 		if p.actions == nil {
 			p.actions = []topology.Action{}
 		}
 		b, err := json.MarshalIndent(p.actions, "", "  ")
+		if err == nil && p.format == "yaml" {
+			b, err = yaml.JSONToYAML(b)
+			b = bytes.TrimSuffix(b, []byte("\n"))
+		}
 		if err != nil {
 			return err
 		}
