@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,6 +52,12 @@ func TestMain(m *testing.M) {
 //	dbmark                  remember the store's revision and content
 //	dbsame                  fail unless the store is as at the last dbmark
 //	waitfile FILE           wait (at most 30s) until FILE exists and is not empty
+//	waitready VAR FILE EXPR wait (30 s at most) for the ready file FILE and set
+//	                        $VAR to the JMESPath EXPR over it
+//	httpget ADDR            GET / over TCP from ADDR; the answer is stdout
+//	replace FILE OLD NEW    replace OLD with NEW in FILE
+//
+// $EXAMPLES is the repository's examples directory.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -59,6 +66,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/.state")
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			for _, k := range []string{"PLINK_ACCOUNT", "PLINK_PRINCIPAL", "PLINK_REGION", "PLINK_PROFILE", "PLINK_CONFIG", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "NO_COLOR"} {
 				env.Setenv(k, "")
 			}
@@ -72,6 +84,9 @@ func TestScripts(t *testing.T) {
 			"dbmark":    cmdDBMark,
 			"dbsame":    cmdDBSame,
 			"waitfile":  cmdWaitFile,
+			"waitready": cmdWaitReady,
+			"httpget":   cmdHTTPGet,
+			"replace":   cmdReplace,
 		},
 		RequireExplicitExec: false,
 	})

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/plink-dev/plink/cmd/plink/cli/apply"
 	"github.com/plink-dev/plink/cmd/plink/cli/awscli"
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
 	"github.com/plink-dev/plink/cmd/plink/cli/demo"
@@ -17,6 +18,7 @@ import (
 func commands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := awscli.Commands(f)
 	cmds = append(cmds, events.NewCmdEvents(f), serve.NewCmdServe(f), serve.NewCmdAPI(f), serve.NewCmdBackend(f), demo.NewCmdDemo(f))
+	cmds = append(cmds, apply.NewCmdApply(f), apply.NewCmdDelete(f))
 	cmds = append(cmds, newVersion(f))
 	cmds = append(cmds, man.NewCmdMan(f), graph.NewCmdGraph(f))
 	return cmds

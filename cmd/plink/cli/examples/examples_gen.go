@@ -10,6 +10,18 @@ package examples
 
 // All is every marked example, by script file name, then line.
 var All = []Example{
+	{Desc: "apply an IPv6 (dualstack) service and endpoint", Line: "plink apply -f examples/dualstack.yaml", Script: "apply_dualstack.txtar", Args: []string{"apply", "-f", "examples/dualstack.yaml"}},
+	{Desc: "apply a service with a private DNS name; the first apply says which TXT record to publish", Line: "plink apply -f examples/private-dns.yaml", Script: "apply_private_dns.txtar", Args: []string{"apply", "-f", "examples/private-dns.yaml"}},
+	{Desc: "apply again once the TXT record is published, asking the DNS server that has it", Line: "plink --resolver $DNS apply -f examples/private-dns.yaml", Script: "apply_private_dns.txtar", Args: []string{"--resolver", "$DNS", "apply", "-f", "examples/private-dns.yaml"}},
+	{Desc: "apply and delete what the file no longer names", Line: "plink apply -f net.yaml --prune", Script: "apply_prune.txtar", Args: []string{"apply", "-f", "net.yaml", "--prune"}},
+	{Desc: "apply every topology file of a directory", Line: "plink apply -f topo/", Script: "apply_sources.txtar", Args: []string{"apply", "-f", "topo/"}},
+	{Desc: "print the actions as JSON, with their IDs", Line: "plink apply -f topo/ -o json", Script: "apply_sources.txtar", Args: []string{"apply", "-f", "topo/", "-o", "json"}},
+	{Desc: "apply a topology read from standard input", Line: "plink apply -f -", Script: "apply_sources.txtar", Args: []string{"apply", "-f", "-"}},
+	{Desc: "show what delete would remove, without removing it", Line: "plink delete -f topo/ --dry-run", Script: "apply_sources.txtar", Args: []string{"delete", "-f", "topo/", "--dry-run"}},
+	{Desc: "create a provider and a consumer account's topology from a file", Line: "plink apply -f examples/two-accounts.yaml", Script: "apply_two_accounts.txtar", Args: []string{"apply", "-f", "examples/two-accounts.yaml"}},
+	{Desc: "a second apply of the same file changes nothing", Line: "plink apply -f examples/two-accounts.yaml", Script: "apply_two_accounts.txtar", Args: []string{"apply", "-f", "examples/two-accounts.yaml"}},
+	{Desc: "show what apply would change, without changing it", Line: "plink apply -f examples/two-accounts.yaml --dry-run", Script: "apply_two_accounts.txtar", Args: []string{"apply", "-f", "examples/two-accounts.yaml", "--dry-run"}},
+	{Desc: "delete everything the file created", Line: "plink delete -f examples/two-accounts.yaml", Script: "apply_two_accounts.txtar", Args: []string{"delete", "-f", "examples/two-accounts.yaml"}},
 	{Desc: "show whether a VPC has DNS hostnames on", Line: "plink ec2 describe-vpc-attribute --vpc-id $VPC --attribute enableDnsHostnames --query EnableDnsHostnames.Value", Script: "aws_cli_forms.txtar", Args: []string{"ec2", "describe-vpc-attribute", "--vpc-id", "$VPC", "--attribute", "enableDnsHostnames", "--query", "EnableDnsHostnames.Value"}},
 	{Desc: "turn on DNS hostnames in a VPC (private DNS needs it)", Line: "plink ec2 modify-vpc-attribute --vpc-id $VPC --enable-dns-hostnames", Script: "aws_cli_forms.txtar", Args: []string{"ec2", "modify-vpc-attribute", "--vpc-id", "$VPC", "--enable-dns-hostnames"}},
 	{Desc: "list the endpoints waiting for your acceptance", Line: "plink --profile=provider ec2 describe-vpc-endpoint-connections --filters Name=vpc-endpoint-state,Values=pendingAcceptance --query 'VpcEndpointConnections[].VpcEndpointId' --output text", Script: "aws_names_story.txtar", Args: []string{"--profile=provider", "ec2", "describe-vpc-endpoint-connections", "--filters", "Name=vpc-endpoint-state,Values=pendingAcceptance", "--query", "VpcEndpointConnections[].VpcEndpointId", "--output", "text"}},
