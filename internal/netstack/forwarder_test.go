@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -487,7 +489,7 @@ func TestBindErrors(t *testing.T) {
 				t.Errorf("error %v names endpoint %q", e, e.Endpoint)
 			}
 		}
-		if r := remedies[tp.eni(tp.eniB)]; r != "port in use" {
+		if r := remedies[tp.eni(tp.eniB)]; !strings.HasPrefix(r, "port ") || !strings.Contains(r, "in use, held by pid "+strconv.Itoa(os.Getpid())) {
 			t.Errorf("remedy for a port in use = %q", r)
 		}
 		v6 := netip.AddrPortFrom(netip.MustParseAddr("fd00:dead:beef::10"), tp.port).String()

@@ -275,7 +275,7 @@ func TestCheck(t *testing.T) {
 	}
 	defer squat.Close()
 	rep, err = Check(context.Background(), Options{Source: src, DNS: DNSOptions{Disabled: true}})
-	if err != nil || rep.OK || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "port in use") {
+	if err != nil || rep.OK || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "in use, held by pid ") {
 		t.Fatalf("Check = %+v, %v", rep, err)
 	}
 }
