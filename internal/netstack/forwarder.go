@@ -39,6 +39,10 @@ type Options struct {
 	// or EngineGoroutines (the default elsewhere, and the fallback when
 	// the epoll engine cannot start).
 	Engine string
+	// RefuseLogInterval is how often refused connections of one kind on
+	// one endpoint are logged (default DefaultRefuseLogInterval); the
+	// ones in between are counted in the next line.
+	RefuseLogInterval time.Duration
 }
 
 // Engines, for Options.Engine.
@@ -102,6 +106,7 @@ type Forwarder struct {
 	opts   Options
 	m      *metrics
 	fd     *fdPressure
+	refuse *refuseLog
 	dialer *sourceDialer
 	health *healthChecker
 	ctx    context.Context // cancelled by Close: aborts dials
@@ -156,6 +161,7 @@ func New(opts Options) *Forwarder {
 		conns:     map[*conn]struct{}{},
 	}
 	f.fd = newFDPressure(log, f.m.fdLimit)
+	f.refuse = newRefuseLog(log, opts.RefuseLogInterval)
 	f.health = newHealthChecker(log, f.dialer, f.m, opts.OnHealth, f.terminateUnhealthy)
 	f.health.onFDLimit = func(err error) { f.fd.hit(fdOpHealth, err) }
 	f.listen = listenNet
