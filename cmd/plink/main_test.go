@@ -70,6 +70,11 @@ func TestScripts(t *testing.T) {
 			"jsonq":     cmdJSONQ,
 			"dbmark":    cmdDBMark,
 			"dbsame":    cmdDBSame,
+			"freeport":  cmdFreePort,
+			"waitfile":  cmdWaitFile,
+			"waitgrep":  cmdWaitGrep,
+			"jsonget":   cmdJSONGet,
+			"dial":      cmdDial,
 		},
 		RequireExplicitExec: false,
 	})

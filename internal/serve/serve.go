@@ -126,7 +126,7 @@ type Server struct {
 	// at start (with KeepGoing); they stay in every ready file.
 	startErrs []string
 	epStates  map[string]string // endpoint ID -> state at the last reload
-	health  *serveMetrics
+	health    *serveMetrics
 
 	healthMu sync.Mutex
 	pending  map[healthKey]snapshot.HealthReport
