@@ -118,10 +118,11 @@ func apiHandler(ctx context.Context, f *cmdutil.Factory, allowAnon bool, log *sl
 		creds[k] = api.Credential{Account: c.Account, Principal: c.Principal, Secret: c.Secret}
 	}
 	resolver := cfg.Resolver
-	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
+	lookup := dns.VerificationLookup(resolver)
+	describe := func() string { return dns.DescribeResolver(resolver) }
 	return api.New(api.Config{Store: st, Credentials: creds, AllowAnonymous: allowAnon,
 		Anonymous: anon, DefaultRegion: cfg.Region, Logger: log, Registerer: reg,
-		Options: []control.Option{control.WithTXTLookup(lookup), control.WithClock(f.Now), control.WithLogger(log)}})
+		Options: []control.Option{control.WithTXTLookup(lookup), control.WithTXTResolver(describe), control.WithClock(f.Now), control.WithLogger(log)}})
 }
 
 // apiAddr is --api-addr/--addr with a bare port (":4566", "4566") on the
