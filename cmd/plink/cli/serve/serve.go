@@ -90,7 +90,8 @@ repeats suppressed meanwhile (suppressed_repeats).
 
 Addresses in 127.0.0.0/8 need no privileges. IPv6 addresses and IPv4 outside
 127/8 must be local: as root, serve adds them on lo (and removes them on
-exit); otherwise it logs which it cannot bind and serves the rest. The
+exit); otherwise it cannot bind them and exits 255 naming them
+(--keep-going serves the rest). The
 addresses it adds are recorded in "<store>.serve.addrs" before they are
 added, so the next serve on the store removes those a killed serve left.
 
@@ -115,17 +116,14 @@ serve runs, a later change that cannot be bound is logged and the rest
 served. --check binds nothing for long: it tries every listener, prints
 the same errors as JSON and exits 255 if any fails. 'plink doctor' lists
 what on this machine would stop serve.`,
-		Example: `  # serve the default store (or the one --db / PLINK_DB names)
-  plink serve
+		Example: `  # serve a store; the first log lines name it and what it holds
+  plink --db empty.db serve --dns-port 0 --ready-file empty.ready
 
-  # DNS on an unprivileged port, the AWS API on 127.0.0.1:4566
-  plink serve --dns-port 5300 --api-addr 4566
+  # check that every listener can be bound, holding none (JSON; exit 255 if not)
+  plink serve --check --dns-port 5300
 
-  # can every listener be bound? (JSON; exit 255 if not)
-  plink serve --check --dns-port 0
-
-  # serve what can be bound even when some addresses are taken
-  plink serve --keep-going --ready-file /tmp/plink.ready`,
+  # serve what can be bound when some addresses are taken
+  plink serve --keep-going --dns-port 5300 --ready-file b.ready`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := parseLevel(opts.LogLevel); err != nil {
