@@ -264,7 +264,12 @@ func bindError(network, addr string, err error) error {
 				who = "held by " + h.String()
 			}
 		}
-		hint = "port " + strconv.Itoa(portOf(addr)) + " in use, " + who + ": stop it or use another port (plink serve --dns-port 5300)"
+		port := portOf(addr)
+		other := 5300
+		if port == other {
+			other = 5301
+		}
+		hint = fmt.Sprintf("port %d in use, %s: stop it or give DNS another port (plink serve --dns-port %d)", port, who, other)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve as root, which adds it)"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):

@@ -246,6 +246,11 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		}
 	}
 	if opts.Check {
+		// The serve of this store holds its listeners: every one would
+		// look taken. Say so rather than let the report alone mislead.
+		if holder, held, _ := serve.LockHolder(cfg.DB); held {
+			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, cfg.DB)
+		}
 		rep, err := serve.Check(ctx, sopts)
 		if err != nil {
 			return err
