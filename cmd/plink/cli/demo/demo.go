@@ -112,7 +112,7 @@ deleted when it exits: 'go install ./cmd/plink' puts plink on your PATH).`,
 			var start *serve.StartError
 			if errors.As(err, &start) {
 				return fmt.Errorf("%w\nanother plink demo or serve on this machine? "+
-					"run this demo on other ports: plink demo --port %d --dns-port %d", err, port+1, dnsPort+1)
+					"run this demo on other ports: %s demo --port %d --dns-port %d", err, plink, port+1, dnsPort+1)
 			}
 			return err
 		},
