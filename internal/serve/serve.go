@@ -208,9 +208,10 @@ func (s *Server) RunUntilSignal(ctx context.Context) error {
 // up to Grace, closes the rest and returns nil (ErrAborted when Abort cut
 // the drain short). A value on reload forces a reload of the snapshot.
 // It fails at start when the ready file path is not plink's to write, the
-// first snapshot cannot be loaded, the metrics address cannot be bound,
-// or the open file limit cannot hold the listeners the store asks for;
-// ctx ending during start is a stop (nil), not a failure.
+// first snapshot cannot be loaded, the open file limit cannot hold the
+// listeners the store asks for, or (without KeepGoing) any listener —
+// forwarder, DNS, metrics, API — cannot be bound (a *StartError naming
+// each); ctx ending during start is a stop (nil), not a failure.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	if s.opts.ReadyFile != "" {
 		rf, err := ClaimReadyFile(s.opts.ReadyFile)

@@ -106,7 +106,11 @@ every address it listens on (endpoint and load balancer listeners, DNS,
 API, metrics). An empty store is called out: serve another with --db or
 PLINK_DB. Endpoints that are not available (pendingAcceptance, rejected ...)
 get no listeners, so the kernel refuses connections to them; serve logs
-each such endpoint when its state changes, with what to do.
+each such endpoint when its state changes, with what to do. A connection
+the data plane refuses (the endpoint's security groups, no target) or
+sends to an unhealthy target for want of a healthy one is logged at info,
+naming the endpoint, the client and the reason: at most one line per
+endpoint and reason every 10 s, suppressed_since_last counting the rest.
 
 Serve fails loudly: when any listener (endpoint, load balancer node, DNS,
 API or metrics) cannot be bound at start, it serves nothing and exits 255,
