@@ -131,7 +131,7 @@ func checkStore(path string) (exists bool, f Finding) {
 	case errors.Is(err, fs.ErrNotExist):
 		d := existingParent(dir)
 		if unix.Access(d, unix.W_OK|unix.X_OK) != nil {
-			f.Status, f.Message = StatusFail, fmt.Sprintf("%s does not exist and cannot be created: %s is not writable", path, d)
+			f.Status, f.Message = StatusFail, fmt.Sprintf("%s does not exist and cannot be created: %s is not writable (or not reachable)", path, d)
 			f.Fix = "give a store path you can write (--db or PLINK_DB), or make " + d + " writable (chmod u+w / chown)"
 			return false, f
 		}
@@ -208,7 +208,11 @@ func checkPrivilegedPorts(o Options, snap *snapshot.Snapshot) Finding {
 		f.Status, f.Message = StatusOK, "this plink has cap_net_bind_service: "+strings.Join(low, ", ")+" can be bound"
 	default:
 		f.Status = StatusFail
-		f.Message = strings.Join(low, ", ") + fmt.Sprintf(" need root or cap_net_bind_service (ports below %d are privileged)", start)
+		verb := "need"
+		if len(low) == 1 {
+			verb = "needs"
+		}
+		f.Message = strings.Join(low, ", ") + fmt.Sprintf(" %s root or cap_net_bind_service (ports below %d are privileged)", verb, start)
 		f.Fix = "sudo setcap cap_net_bind_service=+ep \"$(command -v plink)\"; or serve DNS on another port " +
 			"(plink serve --dns-port 5300, plink doctor --dns-port 5300) and give listeners ports above 1023"
 	}
@@ -306,9 +310,10 @@ func checkListeners(ctx context.Context, src serve.Source, dnsPort int) Finding 
 	}
 	if !rep.OK {
 		f.Status = StatusFail
-		f.Message = fmt.Sprintf("%d listeners cannot be bound:\n%s", len(rep.Errors), strings.Join(rep.Errors, "\n"))
-		f.Fix = "stop the process named (another plink serve or demo?), serve with other ports (--dns-port), " +
-			"or plink serve --keep-going to serve the rest"
+		n := len(rep.Errors)
+		f.Message = fmt.Sprintf("%d %s cannot be bound:\n%s", n, map[bool]string{true: "listener", false: "listeners"}[n == 1], strings.Join(rep.Errors, "\n"))
+		f.Fix = "do what each line says: stop the process named (another plink serve or demo?), " +
+			"choose other ports (--dns-port), or plink serve --keep-going to serve the rest"
 		return f
 	}
 	f.Status = StatusOK

@@ -376,6 +376,9 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	// strict: this is the start and any listener that cannot be bound
 	// stops serve, so the errors are returned, not logged.
 	strict := first && !s.opts.KeepGoing
+	if first {
+		s.logContents(snap)
+	}
 	errs := append([]string(nil), s.startErrs...)
 	if first && !strict {
 		for _, msg := range s.startErrs {
@@ -440,7 +443,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	}
 	s.health.set(len(errs) == 0, len(unserved), exhausted)
 	if first {
-		s.logStart(snap, res.Listeners, dnsAddrs, metricsAddr, len(errs))
+		s.logServing(res.Listeners, dnsAddrs, metricsAddr, len(errs))
 	}
 	s.logEndpointStates(snap)
 	s.log.Info("applied snapshot", "revision", snap.Revision, "listeners", len(res.Listeners),

@@ -27,8 +27,8 @@ func (e *StartError) Error() string {
 		b.WriteString("\n  ")
 		b.WriteString(msg)
 	}
-	b.WriteString("\nfree those addresses (stop the process named), serve another store (--db), " +
-		"or run with --keep-going to serve what can be bound")
+	b.WriteString("\ndo what each line says (stop the process named, choose other ports ...), " +
+		"serve another store (--db), or run with --keep-going to serve what can be bound")
 	return b.String()
 }
 
@@ -60,9 +60,9 @@ func plural(n int, one, many string) string {
 // ready file lists every address.
 const maxListenerLines = 50
 
-// logStart writes the lines that say what this serve does: the store and
-// what it holds, and every address served.
-func (s *Server) logStart(snap *snapshot.Snapshot, lns []netstack.ListenerInfo, dnsAddrs []string, metricsAddr string, nerrs int) {
+// logContents says what the store holds, and plainly when that is
+// nothing: the usual sign of the wrong store (no --db or PLINK_DB).
+func (s *Server) logContents(snap *snapshot.Snapshot) {
 	st := s.opts.Store
 	states := map[string]int{}
 	for _, ep := range snap.Endpoints {
@@ -86,6 +86,11 @@ func (s *Server) logStart(snap *snapshot.Snapshot, lns []netstack.ListenerInfo, 
 			"or fill this one (plink create-load-balancer, create-endpoint-service, create-endpoint ...; " +
 			"plink demo shows a whole topology)")
 	}
+}
+
+// logServing writes a line per endpoint and load balancer with the
+// addresses it listens on, then the DNS, API and metrics addresses.
+func (s *Server) logServing(lns []netstack.ListenerInfo, dnsAddrs []string, metricsAddr string, nerrs int) {
 	// One line per endpoint or load balancer, with its addresses.
 	type group struct{ kind, id string }
 	byOwner := map[group][]string{}
