@@ -136,11 +136,12 @@ func plinkCommand() (cmd, note string) {
 	if onPath, err := exec.LookPath("plink"); err == nil && sameFile(onPath, self) {
 		return "plink", ""
 	}
-	note = "plink on your PATH is not this binary, so the commands below name it by its path"
+	note = "the plink on your PATH (if any) is not this binary: these name it by its path"
 	if strings.Contains(self, string(filepath.Separator)+"go-build") {
-		note = "this is a temporary binary from go run (deleted when the demo exits), so the commands " +
-			"below name it by its path; install plink to run them later: go install ./cmd/plink " +
-			"(or go install github.com/plink-dev/plink/cmd/plink@latest)"
+		// go run deletes its binary when the demo exits.
+		note = "these name the binary go run built (plink on your PATH, if any, is another), which is\n" +
+			"deleted when the demo exits. To run them later, install plink: go install ./cmd/plink\n" +
+			"(from a clone) or go install github.com/plink-dev/plink/cmd/plink@latest"
 	}
 	return shellQuote(self), note
 }
@@ -209,10 +210,10 @@ Serving; Ctrl-C to stop.
 		noteLine(note), plink, db, plink, db, plink, db, plink, db)
 }
 
-// noteLine is note as a shell comment line, or nothing.
+// noteLine is note as shell comment lines, or nothing.
 func noteLine(note string) string {
 	if note == "" {
 		return ""
 	}
-	return "\n  # (" + note + ")"
+	return "\n  # " + strings.ReplaceAll(note, "\n", "\n  # ")
 }
