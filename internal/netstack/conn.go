@@ -71,7 +71,7 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 	if !r.hasHealthy(h) {
 		// Not a refusal: as an NLB, the forwarder fails open. Said anyway,
 		// since the target it picked is probably why the client fails.
-		f.refuse.logf(slog.LevelInfo, name, "no-healthy-target", "no healthy target: connection sent to an unhealthy one (failing open, as an NLB does)",
+		f.refuse.logf(slog.LevelInfo, name, "no-healthy-target", "no healthy target (health checks still initial, or failing): connection sent to one anyway (failing open, as an NLB does)",
 			"client", src.String(), "endpoint", name, "listener", dst.String(), "target_group", r.listener.TargetGroupARN,
 			"remedy", "describe-target-health shows why the targets fail their health checks")
 	}
