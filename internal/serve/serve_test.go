@@ -373,3 +373,32 @@ func TestStartFailsLoudly(t *testing.T) {
 		t.Errorf("Run with KeepGoing = %v", err)
 	}
 }
+
+// Endpoints that are not served are logged when their state changes, at
+// most maxStateLines of them one by one per reload.
+func TestLogEndpointStates(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	snap := &snapshot.Snapshot{}
+	for i := range maxStateLines + 5 {
+		snap.Endpoints = append(snap.Endpoints, snapshot.Endpoint{ID: fmt.Sprintf("vpce-%d", i), ServiceID: "vpce-svc-1", State: "pendingAcceptance"})
+	}
+	snap.Endpoints = append(snap.Endpoints, snapshot.Endpoint{ID: "vpce-ok", State: "available"})
+	s.logEndpointStates(snap)
+	out := logs.String()
+	if n := strings.Count(out, `msg="endpoint not served`); n != maxStateLines {
+		t.Errorf("%d endpoint lines, want %d:\n%s", n, maxStateLines, out)
+	}
+	if !strings.Contains(out, "pendingAcceptance=5") || !strings.Contains(out, "accept-endpoint-connections --service-id vpce-svc-1 --vpc-endpoint-ids vpce-0") {
+		t.Errorf("no summary of the rest, or no remedy:\n%s", out)
+	}
+	if strings.Contains(out, "vpce-ok") {
+		t.Errorf("an available endpoint was logged:\n%s", out)
+	}
+	// Nothing changed: nothing logged.
+	logs.Reset()
+	s.logEndpointStates(snap)
+	if logs.Len() != 0 {
+		t.Errorf("unchanged states logged again:\n%s", logs.String())
+	}
+}

@@ -138,11 +138,18 @@ func (s *Server) logServing(lns []netstack.ListenerInfo, dnsAddrs []string, metr
 // otherwise leave no trace.
 func (s *Server) logEndpointStates(snap *snapshot.Snapshot) {
 	seen := make(map[string]string, len(snap.Endpoints))
+	logged := 0
+	more := map[string]int{} // state -> endpoints not logged one by one
 	for _, ep := range snap.Endpoints {
 		seen[ep.ID] = ep.State
 		if s.epStates[ep.ID] == ep.State || ep.Available() {
 			continue
 		}
+		if logged == maxStateLines {
+			more[ep.State]++
+			continue
+		}
+		logged++
 		var addrs []string
 		for _, eni := range ep.ENIs {
 			for _, a := range []netip.Addr{eni.IPv4, eni.IPv6} {
@@ -154,7 +161,27 @@ func (s *Server) logEndpointStates(snap *snapshot.Snapshot) {
 		s.log.Info("endpoint not served: connections to its addresses are refused", "endpoint", ep.ID,
 			"state", ep.State, "addresses", strings.Join(addrs, " "), "reason", notServedReason(ep))
 	}
+	if len(more) > 0 {
+		args := []any{}
+		for _, st := range sortedKeys(more) {
+			args = append(args, st, more[st])
+		}
+		s.log.Info("more endpoints not served, by state (not listed one by one)", args...)
+	}
 	s.epStates = seen
+}
+
+// maxStateLines caps the "endpoint not served" lines of one reload (a
+// script creating a thousand endpoints must not flood the log).
+const maxStateLines = 20
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // notServedReason says why an endpoint in a state other than available
