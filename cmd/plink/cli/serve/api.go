@@ -145,7 +145,7 @@ func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bo
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return nil, serve.ListenError("api", addr, err)
 	}
 	s := &apiServer{srv: api.NewServer(h, log), ln: ln, errc: make(chan error, 1)}
 	go func() {
@@ -194,7 +194,7 @@ func runAPI(ctx context.Context, f *cmdutil.Factory, opts *APIOptions) error {
 		mln, err := net.Listen("tcp", opts.MetricsAddr)
 		if err != nil {
 			s.Shutdown(context.Background())
-			return fmt.Errorf("metrics: %w", err)
+			return serve.ListenError("metrics", opts.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
