@@ -114,7 +114,7 @@ func expand(line string, env map[string]string) string {
 }
 
 // command turns a script's `exec plink ...` line into what a user types:
-// conditions and a trailing & (run in the background) dropped, $WORK/
+// conditions, a leading ! and a trailing & (run in the background) dropped, $WORK/
 // dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
 // for the shell.
 func command(line string) (Example, error) {
@@ -122,6 +122,9 @@ func command(line string) (Example, error) {
 	for condition.MatchString(s) {
 		s = condition.ReplaceAllString(s, "")
 	}
+	// An example may show a command that fails (! exec: serve --check on
+	// a busy machine); what a user types is the same.
+	s = strings.TrimPrefix(s, "! ")
 	rest, ok := strings.CutPrefix(s, "exec plink ")
 	if !ok {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)
