@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// ChangeFeed is how a process waits for the next committed change of a
+// store without polling it in a loop: `plink get -w`, `plink wait` and
+// `plink events --watch` block on it. SQLite backs it with inotify on the
+// database file and its WAL (changes_linux.go) plus a slow poll of the
+// revision counter as a safety net; a server backend can back it with its
+// own notifications (PostgreSQL's LISTEN/NOTIFY) and the same interface.
+type ChangeFeed interface {
+	// Revision is the change counter now.
+	Revision(ctx context.Context) (int64, error)
+	// Changes sends the new revision after each committed change, until
+	// ctx ends (then it is closed). Bursts are coalesced: a reader that
+	// falls behind gets the latest revision once, never a queue. poll is
+	// the period of the fallback poll (<= 0: DefaultChangePoll).
+	Changes(ctx context.Context, poll time.Duration) <-chan int64
+}
+
+// DefaultChangePoll is the fallback poll period of Changes: the latency of
+// a change where no file notification arrives (a file system without
+// inotify, such as some network mounts).
+const DefaultChangePoll = time.Second
+
+var _ ChangeFeed = (*Store)(nil)
+
+// Changes implements ChangeFeed: each change of Revision is sent on the
+// returned channel. The first value is sent only after a change, never
+// for the revision at the call.
+func (s *Store) Changes(ctx context.Context, poll time.Duration) <-chan int64 {
+	if poll <= 0 {
+		poll = DefaultChangePoll
+	}
+	out := make(chan int64, 1)
+	last, _ := s.Revision(ctx) // a failed read counts as "unknown": the next read reports
+	check := func() {
+		rev, err := s.Revision(ctx)
+		if err != nil || rev == last {
+			return
+		}
+		last = rev
+		select { // coalesce: replace a value the reader has not taken
+		case <-out:
+		default:
+		}
+		out <- rev
+	}
+	go func() {
+		defer close(out)
+		s.watchFiles(ctx, poll, check)
+	}()
+	return out
+}
+
+// pollLoop calls check every period until ctx ends.
+func pollLoop(ctx context.Context, period time.Duration, check func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			check()
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// watchFiles calls check whenever the database file or its -wal changes
+// (a commit in WAL mode appends to the -wal; a checkpoint writes the
+// database file), and every poll in any case, until ctx ends. It watches
+// the directory rather than the files, since the -wal comes and goes.
+// Without inotify (a limit reached, an odd file system) it only polls.
+func (s *Store) watchFiles(ctx context.Context, poll time.Duration, check func()) {
+	ino, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		pollLoop(ctx, poll, check)
+		return
+	}
+	defer unix.Close(ino)
+	dir, base := filepath.Split(s.path)
+	if _, err := unix.InotifyAddWatch(ino, dir, unix.IN_MODIFY|unix.IN_CREATE|unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE); err != nil {
+		pollLoop(ctx, poll, check)
+		return
+	}
+	// wake interrupts poll(2) when ctx ends.
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		pollLoop(ctx, poll, check)
+		return
+	}
+	defer unix.Close(wake)
+	stop := context.AfterFunc(ctx, func() { unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) })
+	defer stop()
+
+	names := map[string]bool{base: true, base + "-wal": true}
+	buf := make([]byte, 64*1024)
+	lastCheck := time.Now()
+	for ctx.Err() == nil {
+		fds := []unix.PollFd{{Fd: int32(ino), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+		_, err := unix.Poll(fds, int(poll.Milliseconds()))
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			pollLoop(ctx, poll, check)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		ours := fds[0].Revents&unix.POLLIN != 0 && drainEvents(ino, buf, names)
+		if ours || time.Since(lastCheck) >= poll {
+			check() // a change of ours, or the fallback period passed
+			lastCheck = time.Now()
+		}
+	}
+}
+
+// drainEvents reads every pending inotify event (a commit makes several)
+// and says whether any concerned one of names.
+func drainEvents(fd int, buf []byte, names map[string]bool) bool {
+	ours := false
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil || n <= 0 {
+			return ours
+		}
+		for off := 0; off+unix.SizeofInotifyEvent <= n; {
+			// struct inotify_event: wd, mask, cookie, len, then len bytes of name.
+			nameLen := int(binary.NativeEndian.Uint32(buf[off+12:]))
+			nameStart := off + unix.SizeofInotifyEvent
+			if nameStart+nameLen > n {
+				break
+			}
+			if names[cString(buf[nameStart:nameStart+nameLen])] {
+				ours = true
+			}
+			off = nameStart + nameLen
+		}
+	}
+}
+
+// cString is b up to its first NUL.
+func cString(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
