@@ -9,6 +9,7 @@ import (
 	"github.com/plink-dev/plink/cmd/plink/cli/events"
 	"github.com/plink-dev/plink/cmd/plink/cli/get"
 	"github.com/plink-dev/plink/cmd/plink/cli/serve"
+	"github.com/plink-dev/plink/cmd/plink/cli/wait"
 )
 
 // commands lists every top-level command: the AWS actions, generated from
@@ -16,7 +17,7 @@ import (
 func commands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := awscli.Commands(f)
 	cmds = append(cmds, events.NewCmdEvents(f), serve.NewCmdServe(f), serve.NewCmdAPI(f), serve.NewCmdBackend(f), demo.NewCmdDemo(f))
-	cmds = append(cmds, get.NewCmdGet(f))
+	cmds = append(cmds, get.NewCmdGet(f), wait.NewCmdWait(f))
 	cmds = append(cmds, newVersion(f))
 	return cmds
 }

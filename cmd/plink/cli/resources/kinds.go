@@ -19,6 +19,7 @@ import (
 type Kind struct {
 	Name     string   // the plural, canonical: "endpoints"
 	Singular string   // "endpoint"
+	Noun     string   // in messages, when not Singular: "target group"
 	Aliases  []string // short names: "ep", "vpce"
 	Short    string   // one line of help: what it lists
 	IDHeader string   // the first column's header: "ID" or "NAME"
@@ -184,7 +185,11 @@ func (k *Kind) NotFoundError(ids []string) error {
 	if len(ids) > 1 {
 		verb = "do"
 	}
-	return control.Errorf(k.NotFound, "The %s %s %s not exist", k.Singular, strings.Join(quoted, ", "), verb)
+	noun := k.Noun
+	if noun == "" {
+		noun = k.Singular
+	}
+	return control.Errorf(k.NotFound, "The %s %s %s not exist", noun, strings.Join(quoted, ", "), verb)
 }
 
 // CallerIDs lists the IDs of kind k that the configured caller sees: what

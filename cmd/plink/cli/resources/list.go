@@ -44,7 +44,7 @@ func lbNames(arns []string) string {
 }
 
 var servicesKind = &Kind{
-	Name: "services", Singular: "service", Aliases: []string{"svc", "vpce-svc"},
+	Name: "services", Singular: "service", Noun: "endpoint service", Aliases: []string{"svc", "vpce-svc"},
 	Short:    "endpoint services you provide (describe-vpc-endpoint-service-configurations)",
 	IDHeader: "ID", NotFound: "InvalidVpcEndpointServiceId.NotFound",
 	Columns: []Column{{Header: "STATE"}, {Header: "SERVICE NAME"}, {Header: "PRIVATE DNS"}, {Header: "ACCEPTANCE"},
@@ -141,7 +141,7 @@ var endpointsKind = &Kind{
 }
 
 var connectionsKind = &Kind{
-	Name: "connections", Singular: "connection", Aliases: []string{"conn", "vpce-con"},
+	Name: "connections", Singular: "connection", Noun: "endpoint connection", Aliases: []string{"conn", "vpce-con"},
 	Short:    "endpoint connections to your services, provider side (describe-vpc-endpoint-connections)",
 	IDHeader: "ENDPOINT", NotFound: "InvalidVpcEndpointId.NotFound",
 	Columns: []Column{{Header: "STATE"}, {Header: "SERVICE"}, {Header: "OWNER"}, {Header: "DNS NAME"},
@@ -216,7 +216,7 @@ var subnetsKind = &Kind{
 }
 
 var lbsKind = &Kind{
-	Name: "lbs", Singular: "lb", Aliases: []string{"loadbalancers", "loadbalancer", "nlb", "nlbs"},
+	Name: "lbs", Singular: "lb", Noun: "load balancer", Aliases: []string{"loadbalancers", "loadbalancer", "nlb", "nlbs"},
 	Short:    "your load balancers (describe-load-balancers), with their node addresses",
 	IDHeader: "NAME", NotFound: control.ErrCodeLoadBalancerNotFound,
 	Columns: []Column{{Header: "STATE"}, {Header: "SCHEME"}, {Header: "ADDRESSES"}, {Header: "DNS NAME"},
@@ -248,7 +248,7 @@ var lbsKind = &Kind{
 }
 
 var targetGroupsKind = &Kind{
-	Name: "targetgroups", Singular: "targetgroup", Aliases: []string{"tg", "tgs", "target-groups", "target-group"},
+	Name: "targetgroups", Singular: "targetgroup", Noun: "target group", Aliases: []string{"tg", "tgs", "target-groups", "target-group"},
 	Short:    "your target groups (describe-target-groups), with how many targets are healthy",
 	IDHeader: "NAME", NotFound: control.ErrCodeTargetGroupNotFound,
 	Columns: []Column{{Header: "PROTOCOL"}, {Header: "PORT"}, {Header: "HEALTHY"}, {Header: "LOAD BALANCERS"},
@@ -297,7 +297,7 @@ func TargetID(tgName string, t control.TargetDescription) string {
 }
 
 var targetsKind = &Kind{
-	Name: "targets", Singular: "target", Aliases: []string{"tgt"},
+	Name: "targets", Singular: "target", Noun: "target group", Aliases: []string{"tgt"},
 	Short:    "the targets of your target groups and their health (describe-target-health); arguments name target groups",
 	IDHeader: "TARGET", NotFound: control.ErrCodeTargetGroupNotFound,
 	Columns: []Column{{Header: "STATE"}, {Header: "TARGET GROUP"}, {Header: "PORT"}, {Header: "ZONE"}, {Header: "REASON"},
@@ -331,7 +331,7 @@ var targetsKind = &Kind{
 }
 
 var notificationsKind = &Kind{
-	Name: "notifications", Singular: "notification", Aliases: []string{"nfn", "vpce-nfn"},
+	Name: "notifications", Singular: "notification", Noun: "connection notification", Aliases: []string{"nfn", "vpce-nfn"},
 	Short:    "your connection notifications (describe-vpc-endpoint-connection-notifications)",
 	IDHeader: "ID", NotFound: control.ErrCodeInvalidConnectionNotification,
 	Columns: []Column{{Header: "STATE"}, {Header: "RESOURCE"}, {Header: "TARGET"}, {Header: "EVENTS"}},
