@@ -32,13 +32,32 @@ var _ ChangeFeed = (*Store)(nil)
 // returned channel. The first value is sent only after a change, never
 // for the revision at the call.
 func (s *Store) Changes(ctx context.Context, poll time.Duration) <-chan int64 {
+	return feed(ctx, s, poll, s.watchFiles)
+}
+
+// Reviser is what has a change counter.
+type Reviser interface {
+	Revision(ctx context.Context) (int64, error)
+}
+
+// PollChanges is a change feed of r by polling alone, every poll: the
+// fallback of a backend with no notifications of its own.
+func PollChanges(ctx context.Context, r Reviser, poll time.Duration) <-chan int64 {
+	return feed(ctx, r, poll, func(ctx context.Context, poll time.Duration, check func()) {
+		pollLoop(ctx, poll, check)
+	})
+}
+
+// feed runs watch, which calls check on each hint of a change, and sends
+// the revision when check finds it moved.
+func feed(ctx context.Context, r Reviser, poll time.Duration, watch func(context.Context, time.Duration, func())) <-chan int64 {
 	if poll <= 0 {
 		poll = DefaultChangePoll
 	}
 	out := make(chan int64, 1)
-	last, _ := s.Revision(ctx) // a failed read counts as "unknown": the next read reports
+	last, _ := r.Revision(ctx) // a failed read counts as "unknown": the next read reports
 	check := func() {
-		rev, err := s.Revision(ctx)
+		rev, err := r.Revision(ctx)
 		if err != nil || rev == last {
 			return
 		}
@@ -51,7 +70,7 @@ func (s *Store) Changes(ctx context.Context, poll time.Duration) <-chan int64 {
 	}
 	go func() {
 		defer close(out)
-		s.watchFiles(ctx, poll, check)
+		watch(ctx, poll, check)
 	}()
 	return out
 }

@@ -40,9 +40,14 @@ func (s *Store) watchFiles(ctx context.Context, poll time.Duration, check func()
 	names := map[string]bool{base: true, base + "-wal": true}
 	buf := make([]byte, 64*1024)
 	lastCheck := time.Now()
+	eventAt, next := time.Time{}, len(settleChecks) // no follow-up checks due
 	for ctx.Err() == nil {
+		wait := poll - time.Since(lastCheck)
+		if next < len(settleChecks) {
+			wait = min(wait, time.Until(eventAt.Add(settleChecks[next])))
+		}
 		fds := []unix.PollFd{{Fd: int32(ino), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
-		_, err := unix.Poll(fds, int(poll.Milliseconds()))
+		_, err := unix.Poll(fds, max(0, int(wait.Milliseconds())))
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			pollLoop(ctx, poll, check)
 			return
@@ -50,13 +55,29 @@ func (s *Store) watchFiles(ctx context.Context, poll time.Duration, check func()
 		if ctx.Err() != nil {
 			return
 		}
-		ours := fds[0].Revents&unix.POLLIN != 0 && drainEvents(ino, buf, names)
-		if ours || time.Since(lastCheck) >= poll {
-			check() // a change of ours, or the fallback period passed
-			lastCheck = time.Now()
+		switch {
+		case fds[0].Revents&unix.POLLIN != 0 && drainEvents(ino, buf, names):
+			// A commit writes the -wal, then publishes itself in the -shm,
+			// which is mapped memory and sends no event: a check right at
+			// the event can come before the commit is visible. So check
+			// now and again a little later.
+			eventAt, next = time.Now(), 0
+		case next < len(settleChecks) && !time.Now().Before(eventAt.Add(settleChecks[next])):
+			next++
+		case time.Since(lastCheck) >= poll:
+			// the fallback period passed
+		default:
+			continue // only other files of the directory changed
 		}
+		check()
+		lastCheck = time.Now()
 	}
 }
+
+// settleChecks are the follow-up checks after a change notification, as
+// times since it: one of them sees a commit the first check came too early
+// for. Cheap (one indexed row each), and only after a change.
+var settleChecks = []time.Duration{5 * time.Millisecond, 25 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
 
 // drainEvents reads every pending inotify event (a commit makes several)
 // and says whether any concerned one of names.
