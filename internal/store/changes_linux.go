@@ -37,6 +37,10 @@ func (s *Store) watchFiles(ctx context.Context, poll time.Duration, check func()
 	stop := context.AfterFunc(ctx, func() { unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) })
 	defer stop()
 
+	// A commit between the caller's first read of the revision and the
+	// watch sent no event to it: look once now that the watch is on.
+	check()
+
 	names := map[string]bool{base: true, base + "-wal": true}
 	buf := make([]byte, 64*1024)
 	lastCheck := time.Now()
