@@ -28,7 +28,7 @@ var formats = []string{"json", "table", "wide"}
 func NewCmdEvents(f *cmdutil.Factory) *cobra.Command {
 	var watch bool
 	var after int64
-	var interval time.Duration
+	var interval, timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "events [--watch] [--after SEQ] [-o json|table|wide]",
 		Short: "Print the connection events that concern your account, one JSON object per line",
@@ -37,17 +37,21 @@ connection, or as the owner of its endpoint or service): one JSON object per
 line, or with -o table (or wide) a table, SEQ first.
 
 --watch keeps printing new events as they are committed, until interrupted
-(exit 0): the store signals each change, so nothing polls it in a loop.
+(exit 0) or --timeout: the store signals each change, so nothing polls it
+in a loop.
 --interval is only the period of the fallback check, for a store on a file
 system that sends no change notifications.`,
 		Example: `  plink events
   plink events -o table
-  plink events --after 42 --watch`,
+  plink events --watch -o table --after 1 --timeout 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A zero or tiny interval would poll the store in a busy loop.
 			if interval < minEventsInterval {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--interval must be at least %v, not %v", minEventsInterval, interval)}
+			}
+			if timeout < 0 {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--timeout must be 0 (none) or more, not %v", timeout)}
 			}
 			if after < 0 {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--after must be a sequence number (0 or more), not %d", after)}
@@ -68,8 +72,14 @@ system that sends no change notifications.`,
 				return err
 			}
 			var feed <-chan int64
+			var deadline <-chan time.Time
 			if watch {
 				feed = st.Changes(cmd.Context(), interval)
+				if timeout > 0 {
+					t := time.NewTimer(timeout)
+					defer t.Stop()
+					deadline = t.C
+				}
 			}
 			p := &printer{out: f.IO.Out, format: format, color: f.Color()}
 			for {
@@ -95,12 +105,15 @@ system that sends no change notifications.`,
 				select {
 				case <-cmd.Context().Done():
 					return nil
+				case <-deadline:
+					return nil
 				case <-feed:
 				}
 			}
 		},
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep printing new events until interrupted")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --watch, stop after this long and exit 0 (0: never)")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "with --watch, the fallback check's period where the file system sends no change notifications (at least 10ms)")
 	return cmd
