@@ -14,7 +14,7 @@ import (
 type ChangeFeed interface {
 	// Revision is the change counter now.
 	Revision(ctx context.Context) (int64, error)
-	// Changes sends the new revision after each committed change, until
+	// Changes sends the revision after each committed change, until
 	// ctx ends (then it is closed). Bursts are coalesced: a reader that
 	// falls behind gets the latest revision once, never a queue. poll is
 	// the period of the fallback poll (<= 0: DefaultChangePoll).
@@ -28,11 +28,23 @@ const DefaultChangePoll = time.Second
 
 var _ ChangeFeed = (*Store)(nil)
 
-// Changes implements ChangeFeed: each change of Revision is sent on the
-// returned channel. The first value is sent only after a change, never
-// for the revision at the call.
+// Changes implements ChangeFeed. Any commit counts, also one that moves
+// no revision (serve's target health reports, which serve's own snapshot
+// does not depend on): it watches SQLite's data_version on a connection of
+// its own, which moves with every commit of any other connection, and
+// sends the revision at that moment. The first value is sent only after a
+// change, never for the state at the call.
 func (s *Store) Changes(ctx context.Context, poll time.Duration) <-chan int64 {
-	return feed(ctx, s, poll, s.watchFiles)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return feed(ctx, s, s.Revision, poll, s.watchFiles, func() {})
+	}
+	version := func(ctx context.Context) (int64, error) {
+		var v int64
+		err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+		return v, err
+	}
+	return feed(ctx, s, version, poll, s.watchFiles, func() { conn.Close() })
 }
 
 // Reviser is what has a change counter.
@@ -40,28 +52,33 @@ type Reviser interface {
 	Revision(ctx context.Context) (int64, error)
 }
 
-// PollChanges is a change feed of r by polling alone, every poll: the
-// fallback of a backend with no notifications of its own.
+// PollChanges is a change feed of r by polling its revision alone, every
+// poll: the fallback of a backend with no notifications of its own.
 func PollChanges(ctx context.Context, r Reviser, poll time.Duration) <-chan int64 {
-	return feed(ctx, r, poll, func(ctx context.Context, poll time.Duration, check func()) {
+	return feed(ctx, r, r.Revision, poll, func(ctx context.Context, poll time.Duration, check func()) {
 		pollLoop(ctx, poll, check)
-	})
+	}, func() {})
 }
 
-// feed runs watch, which calls check on each hint of a change, and sends
-// the revision when check finds it moved.
-func feed(ctx context.Context, r Reviser, poll time.Duration, watch func(context.Context, time.Duration, func())) <-chan int64 {
+// feed runs watch, which calls check on each hint of a change; check reads
+// token, and when it moved sends r's revision. done runs when ctx ends.
+func feed(ctx context.Context, r Reviser, token func(context.Context) (int64, error), poll time.Duration,
+	watch func(context.Context, time.Duration, func()), done func()) <-chan int64 {
 	if poll <= 0 {
 		poll = DefaultChangePoll
 	}
 	out := make(chan int64, 1)
-	last, _ := r.Revision(ctx) // a failed read counts as "unknown": the next read reports
+	last, _ := token(ctx) // a failed read counts as "unknown": the next read reports
 	check := func() {
-		rev, err := r.Revision(ctx)
-		if err != nil || rev == last {
+		t, err := token(ctx)
+		if err != nil || t == last {
 			return
 		}
-		last = rev
+		last = t
+		rev, err := r.Revision(ctx)
+		if err != nil {
+			rev = t
+		}
 		select { // coalesce: replace a value the reader has not taken
 		case <-out:
 		default:
@@ -70,6 +87,7 @@ func feed(ctx context.Context, r Reviser, poll time.Duration, watch func(context
 	}
 	go func() {
 		defer close(out)
+		defer done()
 		watch(ctx, poll, check)
 	}()
 	return out

@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/plink-dev/plink/internal/snapshot"
 	"github.com/plink-dev/plink/internal/store"
 )
 
@@ -103,4 +105,18 @@ func TestChangesPollFallback(t *testing.T) {
 	if rev := nextRevision(t, ch); rev < 1 {
 		t.Errorf("revision %d", rev)
 	}
+}
+
+// A commit that moves no revision (serve's health reports) is a change too:
+// plink wait target-healthy waits for one.
+func TestChangesSeesHealthReports(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
+	ch := st.Changes(ctx, time.Hour)
+	err := st.ReportHealth(ctx, []snapshot.HealthReport{{TargetGroupARN: "arn:tg", IP: netip.MustParseAddr("127.16.0.100"), Port: 80, State: "healthy"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextRevision(t, ch)
 }
