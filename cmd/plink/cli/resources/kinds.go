@@ -159,7 +159,7 @@ func Select(items []Item, ids []string) (kept []Item, missing []string) {
 		}
 	}
 	for _, id := range ids {
-		if !found[id] && !found[strings.ToLower(id)] {
+		if !found[id] {
 			missing = append(missing, id)
 		}
 	}

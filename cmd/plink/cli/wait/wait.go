@@ -44,11 +44,17 @@ Conditions:
 Exit codes: 0 when the condition holds; 254 when an ID names nothing (or an
 endpoint reached a state it cannot leave: rejected, failed, deleted); 255
 when --timeout passes first, with what was last seen; 130 on Ctrl-C.`,
-		Example: `  plink wait endpoint-available vpce-0123456789abcdef0
-  plink wait target-healthy web --timeout 2m
-  plink wait target-healthy web 127.16.0.100:8080
-  plink wait service-verified vpce-svc-0123456789abcdef0
-  plink wait endpoint-listening vpce-0123456789abcdef0 --port 80`,
+		Example: `  # Wait until an endpoint is available (accepted by the provider)
+  plink wait endpoint-available vpce-0123456789abcdef0 --timeout 1m
+
+  # Wait until a service's private DNS name is verified
+  plink wait service-verified vpce-svc-0123456789abcdef0 --timeout 1m
+
+  # Wait until plink serve accepts connections on the endpoint's port
+  plink wait endpoint-listening vpce-0123456789abcdef0 --port 47211 --timeout 1m
+
+  # Wait until a target group's targets are healthy
+  plink wait target-healthy web --timeout 1m`,
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -379,14 +385,37 @@ func completeArgs(f *cmdutil.Factory) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		k := c.kind
 		if c.name == "target-healthy" {
-			k, _ = resources.Lookup("targetgroups")
+			return completeTargets(cmd, f, args[1:])
 		}
-		ids, err := resources.CallerIDs(cmd.Context(), f, k)
+		ids, err := resources.CallerIDs(cmd.Context(), f, c.kind)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		return ids, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// completeTargets completes target-healthy's target group (by name), then
+// the IP:PORT of its targets.
+func completeTargets(cmd *cobra.Command, f *cmdutil.Factory, args []string) ([]string, cobra.ShellCompDirective) {
+	kind := "targetgroups"
+	if len(args) > 0 {
+		kind = "targets"
+	}
+	k, _ := resources.Lookup(kind)
+	ids, err := resources.CallerIDs(cmd.Context(), f, k)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if len(args) == 0 {
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, id := range ids {
+		if t, ok := strings.CutPrefix(id, args[0]+"/"); ok {
+			out = append(out, t)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
