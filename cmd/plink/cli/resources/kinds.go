@@ -43,6 +43,7 @@ type Column struct {
 type Item struct {
 	ID      string   // what the ID column and -o name show
 	Keys    []string // what an argument may name it by: the ID, a name, an ARN
+	ARN     string   // a load balancer's or target group's ARN
 	Account string   // the account that listed it (the caller)
 	State   string   // the state the STATE column and plink wait compare
 	Cells   []string // one per Kind.Columns

@@ -239,7 +239,7 @@ var lbsKind = &Kind{
 					}
 				}
 			}
-			items = append(items, Item{ID: lb.LoadBalancerName, Keys: []string{lb.LoadBalancerName, lb.LoadBalancerARN}, State: lb.State.Code,
+			items = append(items, Item{ID: lb.LoadBalancerName, ARN: lb.LoadBalancerARN, Keys: []string{lb.LoadBalancerName, lb.LoadBalancerARN}, State: lb.State.Code,
 				Cells:   []string{lb.State.Code, lb.Scheme, cells(addrs), lb.DNSName, lb.VpcID, cells(zones), lb.LoadBalancerARN},
 				Created: lb.CreatedTime, Object: lb})
 		}
@@ -271,7 +271,7 @@ var targetGroupsKind = &Kind{
 					healthy++
 				}
 			}
-			items = append(items, Item{ID: g.TargetGroupName, Keys: []string{g.TargetGroupName, g.TargetGroupARN},
+			items = append(items, Item{ID: g.TargetGroupName, ARN: g.TargetGroupARN, Keys: []string{g.TargetGroupName, g.TargetGroupARN},
 				Cells: []string{g.Protocol, strconv.Itoa(g.Port), fmt.Sprintf("%d/%d", healthy, len(h.TargetHealthDescriptions)),
 					lbNames(g.LoadBalancerARNs), g.VpcID, g.TargetType, g.TargetGroupARN},
 				Created: created[g.TargetGroupARN], Object: g})
