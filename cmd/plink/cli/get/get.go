@@ -96,6 +96,7 @@ of an account on first use.`,
 				return &cmdutil.UsageError{Err: err}
 			}
 			opts.Kind, opts.IDs = k, cmdutil.SplitList(args[1:])
+			cmdutil.Op(cmd, k.Op) // errors name the AWS operation, as describe's do
 			if opts.Format, err = Format(cmd, formats); err != nil {
 				return err
 			}

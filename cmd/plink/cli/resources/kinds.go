@@ -27,6 +27,8 @@ type Kind struct {
 	// NotFound is the AWS error code of IDs that name nothing ("" when the
 	// arguments filter rather than name, as for events).
 	NotFound string
+	// Op is the AWS operation the kind is listed with: errors name it.
+	Op string
 	// NoAge leaves out the AGE column (events show their TIME).
 	NoAge bool
 	// list returns every item of the kind the caller sees, in a stable order.

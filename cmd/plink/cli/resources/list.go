@@ -44,6 +44,7 @@ func lbNames(arns []string) string {
 }
 
 var servicesKind = &Kind{
+	Op:   "DescribeVpcEndpointServiceConfigurations",
 	Name: "services", Singular: "service", Noun: "endpoint service", Aliases: []string{"svc", "vpce-svc"},
 	Short:    "endpoint services you provide (describe-vpc-endpoint-service-configurations)",
 	IDHeader: "ID", NotFound: "InvalidVpcEndpointServiceId.NotFound",
@@ -103,6 +104,7 @@ func EndpointAddresses(e control.VpcEndpoint, enis map[string][]string) []string
 }
 
 var endpointsKind = &Kind{
+	Op:   "DescribeVpcEndpoints",
 	Name: "endpoints", Singular: "endpoint", Aliases: []string{"ep", "vpce"},
 	Short:    "your interface endpoints (describe-vpc-endpoints), with their addresses",
 	IDHeader: "ID", NotFound: "InvalidVpcEndpointId.NotFound",
@@ -141,6 +143,7 @@ var endpointsKind = &Kind{
 }
 
 var connectionsKind = &Kind{
+	Op:   "DescribeVpcEndpointConnections",
 	Name: "connections", Singular: "connection", Noun: "endpoint connection", Aliases: []string{"conn", "vpce-con"},
 	Short:    "endpoint connections to your services, provider side (describe-vpc-endpoint-connections)",
 	IDHeader: "ENDPOINT", NotFound: "InvalidVpcEndpointId.NotFound",
@@ -166,6 +169,7 @@ var connectionsKind = &Kind{
 }
 
 var vpcsKind = &Kind{
+	Op:   "DescribeVpcs",
 	Name: "vpcs", Singular: "vpc", Aliases: nil,
 	Short:    "your VPCs (describe-vpcs)",
 	IDHeader: "ID", NotFound: "InvalidVpcID.NotFound",
@@ -191,6 +195,7 @@ var vpcsKind = &Kind{
 }
 
 var subnetsKind = &Kind{
+	Op:   "DescribeSubnets",
 	Name: "subnets", Singular: "subnet", Aliases: []string{"sn"},
 	Short:    "your subnets (describe-subnets)",
 	IDHeader: "ID", NotFound: "InvalidSubnetID.NotFound",
@@ -216,6 +221,7 @@ var subnetsKind = &Kind{
 }
 
 var lbsKind = &Kind{
+	Op:   "DescribeLoadBalancers",
 	Name: "lbs", Singular: "lb", Noun: "load balancer", Aliases: []string{"loadbalancers", "loadbalancer", "nlb", "nlbs"},
 	Short:    "your load balancers (describe-load-balancers), with their node addresses",
 	IDHeader: "NAME", NotFound: control.ErrCodeLoadBalancerNotFound,
@@ -248,6 +254,7 @@ var lbsKind = &Kind{
 }
 
 var targetGroupsKind = &Kind{
+	Op:   "DescribeTargetGroups",
 	Name: "targetgroups", Singular: "targetgroup", Noun: "target group", Aliases: []string{"tg", "tgs", "target-groups", "target-group"},
 	Short:    "your target groups (describe-target-groups), with how many targets are healthy",
 	IDHeader: "NAME", NotFound: control.ErrCodeTargetGroupNotFound,
@@ -297,6 +304,7 @@ func TargetID(tgName string, t control.TargetDescription) string {
 }
 
 var targetsKind = &Kind{
+	Op:   "DescribeTargetHealth",
 	Name: "targets", Singular: "target", Noun: "target group", Aliases: []string{"tgt"},
 	Short:    "the targets of your target groups and their health (describe-target-health); arguments name target groups",
 	IDHeader: "TARGET", NotFound: control.ErrCodeTargetGroupNotFound,
@@ -331,6 +339,7 @@ var targetsKind = &Kind{
 }
 
 var notificationsKind = &Kind{
+	Op:   "DescribeVpcEndpointConnectionNotifications",
 	Name: "notifications", Singular: "notification", Noun: "connection notification", Aliases: []string{"nfn", "vpce-nfn"},
 	Short:    "your connection notifications (describe-vpc-endpoint-connection-notifications)",
 	IDHeader: "ID", NotFound: control.ErrCodeInvalidConnectionNotification,
@@ -370,6 +379,7 @@ func EventItem(e control.EventRecord) Item {
 }
 
 var eventsKind = &Kind{
+	Op:   "Events",
 	Name: "events", Singular: "event", Aliases: []string{"ev"},
 	Short:    "connection events that concern you (plink events); arguments filter by seq or resource ID",
 	IDHeader: "SEQ", Columns: EventColumns, NoAge: true,

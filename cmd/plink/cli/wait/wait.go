@@ -63,6 +63,7 @@ when --timeout passes first, with what was last seen; 130 on Ctrl-C.`,
 				return &cmdutil.UsageError{Err: err}
 			}
 			opts.Cond, opts.Args = c, args[1:]
+			cmdutil.Op(cmd, c.kind.Op)
 			if opts.Timeout <= 0 {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--timeout must be more than 0, not %v", opts.Timeout)}
 			}
