@@ -86,11 +86,11 @@ func Names() []string {
 	return out
 }
 
-// AliasHelp is a line per kind: its name, singular and aliases.
+// AliasHelp is two lines per kind: its names (plural, singular, aliases), then what it lists.
 func AliasHelp() string {
 	var b strings.Builder
 	for _, k := range Kinds() {
-		fmt.Fprintf(&b, "  %-14s %-13s %-16s %s\n", k.Name, k.Singular, strings.Join(k.Aliases, ","), k.Short)
+		fmt.Fprintf(&b, "  %s (%s)\n      %s\n", k.Name, strings.Join(append([]string{k.Singular}, k.Aliases...), ", "), k.Short)
 	}
 	return b.String()
 }

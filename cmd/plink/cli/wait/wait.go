@@ -87,7 +87,7 @@ type status struct {
 // condition is one thing plink wait can wait for.
 type condition struct {
 	name      string
-	aliases   []string // the AWS CLI waiter's name, when it has one
+	aliases   []string // other names: the AWS CLI waiter's (target-in-service), AWS-style ones
 	help      string
 	kind      *resources.Kind
 	needsPort bool
