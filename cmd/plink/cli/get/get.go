@@ -108,6 +108,9 @@ of an account on first use.`,
 				return err
 			}
 			opts.Query = cfg.Query
+			if q := cmd.Flags().Lookup("query"); q != nil && q.Changed && (opts.Format != "json" && opts.Format != "yaml") {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--query applies to -o json and yaml, not %s", opts.Format)}
+			}
 			return getRun(cmd.Context(), f, opts)
 		},
 	}
