@@ -44,8 +44,6 @@ ports (--port, --dns-port) to run both.
 The plink commands it prints name this binary: "plink" when that is the
 plink on your PATH, else its full path (go run builds a binary that is
 deleted when it exits: 'go install ./cmd/plink' puts plink on your PATH).`,
-		Example: `  # a demo on ports of your choosing (a second one next to the first)
-  plink demo --port 8081 --dns-port 5301 --ready-file one.ready`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if port < 0 || port > 65535 {

@@ -44,11 +44,6 @@ problem, what to do:
 doctor changes nothing; it opens the store only if it exists. A list by
 default, JSON with -o json. Exit 0 when nothing blocks plink serve, 255
 when something does (a "fail" finding).`,
-		Example: `  # what stops plink serve on this machine, with the fixes
-  plink doctor --dns-port 5300
-
-  # the findings as JSON, for scripts
-  plink doctor --dns-port 5300 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.DNSPort < 0 || opts.DNSPort > 65535 {

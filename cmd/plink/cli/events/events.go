@@ -41,11 +41,6 @@ line, or with -o table (or wide) a table, SEQ first.
 in a loop.
 --interval is only the period of the fallback check, for a store on a file
 system that sends no change notifications.`,
-		Example: `  # The events that concern you, as a table
-  plink events -o table
-
-  # Follow new events as a table
-  plink events --watch -o table --after 1 --timeout 3s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A zero or tiny interval would poll the store in a busy loop.

@@ -113,6 +113,10 @@ func expand(line string, env map[string]string) string {
 	})
 }
 
+// exitsPrefix is the scripts' "exits N" (the command must exit N), which
+// stands where exec does.
+var exitsPrefix = regexp.MustCompile(`^exits [0-9]+ `)
+
 // command turns a script's `exec plink ...` line into what a user types:
 // conditions, a leading ! and a trailing & (run in the background) dropped, $WORK/
 // dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
@@ -125,6 +129,7 @@ func command(line string) (Example, error) {
 	// An example may show a command that fails (! exec: serve --check on
 	// a busy machine); what a user types is the same.
 	s = strings.TrimPrefix(s, "! ")
+	s = exitsPrefix.ReplaceAllString(s, "exec ")
 	rest, ok := strings.CutPrefix(s, "exec plink ")
 	if !ok {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)

@@ -56,38 +56,6 @@ deleted), kubectl style. It runs until interrupted (exit 0) or --timeout.
 ACCOUNT column: each account is read as itself, and nothing is written.
 get never writes: unlike describe-vpcs, it does not create the default VPC
 of an account on first use.`,
-		Example: `  # List your endpoints with the addresses to connect to
-  plink get endpoints
-
-  # More columns: VPC, private DNS, every DNS name, the network interfaces
-  plink get ep -o wide
-
-  # One KIND/ID a line, for scripts
-  plink get endpoints -o name
-
-  # The AWS-shaped objects, as a list
-  plink get endpoints -o json
-
-  # An ID that names nothing is an error
-  plink get endpoint vpce-0123456789abcdef0
-
-  # Your endpoint services
-  plink get services
-
-  # Connections to your services, provider side
-  plink get connections
-
-  # Load balancers with their node addresses
-  plink get lbs
-
-  # Targets and their health, for one target group
-  plink get targets web
-
-  # What every account in the store has
-  plink get endpoints -A
-
-  # Watch your endpoints change, for five seconds
-  plink get endpoints -w --timeout 5s`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -120,14 +120,6 @@ serve runs, a later change that cannot be bound is logged and the rest
 served. --check binds nothing for long: it tries every listener, prints
 the same errors as JSON and exits 255 if any fails. 'plink doctor' lists
 what on this machine would stop serve.`,
-		Example: `  # serve a store; the first log lines name it and what it holds
-  plink --db empty.db serve --dns-port 0 --ready-file empty.ready
-
-  # check that every listener can be bound, holding none (JSON; exit 255 if not)
-  plink serve --check --dns-port 5300
-
-  # serve what can be bound when some addresses are taken
-  plink serve --keep-going --dns-port 5300 --ready-file b.ready`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := parseLevel(opts.LogLevel); err != nil {

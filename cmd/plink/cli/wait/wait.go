@@ -44,17 +44,6 @@ Conditions:
 Exit codes: 0 when the condition holds; 254 when an ID names nothing (or an
 endpoint reached a state it cannot leave: rejected, failed, deleted); 255
 when --timeout passes first, with what was last seen; 130 on Ctrl-C.`,
-		Example: `  # Wait until an endpoint is available (accepted by the provider)
-  plink wait endpoint-available vpce-0123456789abcdef0 --timeout 1m
-
-  # Wait until a service's private DNS name is verified
-  plink wait service-verified vpce-svc-0123456789abcdef0 --timeout 1m
-
-  # Wait until plink serve accepts connections on the endpoint's port
-  plink wait endpoint-listening vpce-0123456789abcdef0 --port 47211 --timeout 1m
-
-  # Wait until a target group's targets are healthy
-  plink wait target-healthy web --timeout 1m`,
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
