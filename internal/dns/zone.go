@@ -114,16 +114,20 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 		}
 		wantA, wantAAAA := recordTypes(e)
 		var a, aaaa []netip.Addr
+		live := liveZones(snap, len(e.ENIs), func(i int) string { return e.ENIs[i].Zone })
 		for _, eni := range e.ENIs {
 			var za, zaaaa []netip.Addr
 			if wantA && eni.IPv4.IsValid() {
 				za = []netip.Addr{eni.IPv4.Unmap()}
-				a = append(a, za...)
 			}
 			if wantAAAA && eni.IPv6.IsValid() {
 				zaaaa = []netip.Addr{eni.IPv6}
-				aaaa = append(aaaa, zaaaa...)
 			}
+			if live(eni.Zone) {
+				a, aaaa = append(a, za...), append(aaaa, zaaaa...)
+			}
+			// A zonal name answers whatever the zone's state: it names
+			// one zone on purpose.
 			z.add(eni.ZonalDNSName, za, zaaaa, log)
 		}
 		z.add(e.RegionalDNSName, a, aaaa, log)
@@ -145,7 +149,11 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 
 	for _, lb := range snap.LoadBalancers {
 		var a, aaaa []netip.Addr
+		live := liveZones(snap, len(lb.Nodes), func(i int) string { return lb.Nodes[i].Zone })
 		for _, n := range lb.Nodes {
+			if !live(n.Zone) {
+				continue
+			}
 			if n.IPv4.IsValid() {
 				a = append(a, n.IPv4.Unmap())
 			}
@@ -156,6 +164,22 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 		z.add(lb.DNSName, a, aaaa, log)
 	}
 	return z
+}
+
+// liveZones says which of n zones (zone(i)) a regional name keeps: those
+// not in snap.ImpairedZones, or all of them when every one is impaired
+// (Route 53 answers every record when none is healthy: failing open beats
+// answering nothing).
+func liveZones(snap *snapshot.Snapshot, n int, zone func(int) string) func(string) bool {
+	if len(snap.ImpairedZones) == 0 {
+		return func(string) bool { return true }
+	}
+	for i := range n {
+		if !snap.ImpairedZones[zone(i)] {
+			return func(z string) bool { return !snap.ImpairedZones[z] }
+		}
+	}
+	return func(string) bool { return true }
 }
 
 // recordTypes says which address records an endpoint's names carry.

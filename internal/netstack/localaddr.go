@@ -31,6 +31,11 @@ type LocalAddrs struct {
 	log *slog.Logger
 	// IP is the ip(8) binary; "ip" from PATH when empty.
 	IP string
+	// Device is the interface the addresses go on; lo when empty. A serve
+	// of some zones on one of several hosts puts them on the interface the
+	// other hosts reach it by (plink serve --interface), so that they
+	// answer ARP there as well as to routed traffic.
+	Device string
 	// StateFile, when set, lists the addresses this LocalAddrs may have
 	// put on lo, one per line; it is written before they are added.
 	StateFile string
@@ -84,12 +89,12 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 			continue
 		}
 		todo = append(todo, a)
-		batch.WriteString(strings.Join(addArgs(a, "add"), " ") + "\n")
+		batch.WriteString(strings.Join(addArgs(a, "add", l.dev()), " ") + "\n")
 		if a.Is6() {
 			// The kernel installs an IPv6 address's local route
 			// asynchronously (and, under load, sometimes late): install it
 			// in the same batch so the address is reachable at once.
-			batch.WriteString("route replace local " + a.String() + " dev lo table local\n")
+			batch.WriteString("route replace local " + a.String() + " dev " + l.dev() + " table local\n")
 		}
 	}
 	if len(todo) == 0 {
@@ -109,7 +114,7 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 		}
 		l.added = append(l.added, a) // ours, to remove on Close, even if not routable
 		if l.waitRoutable(a) {
-			l.log.Info("added address on lo", "address", a)
+			l.log.Info("added address", "address", a, "device", l.dev())
 		} else {
 			missing = append(missing, a.String())
 		}
@@ -118,7 +123,7 @@ func (l *LocalAddrs) AddAll(addrs []netip.Addr) error {
 		l.log.Warn("recording the addresses added on lo", "state_file", l.StateFile, "err", serr)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("adding %s on lo: %v: %s", strings.Join(missing, ", "), err, strings.TrimSpace(out))
+		return fmt.Errorf("adding %s on %s: %v: %s", strings.Join(missing, ", "), l.dev(), err, strings.TrimSpace(out))
 	}
 	return nil
 }
@@ -138,7 +143,7 @@ func (l *LocalAddrs) waitRoutable(a netip.Addr) bool {
 		if !fixed && time.Until(deadline) < time.Second {
 			fixed = true
 			l.log.Debug("no local route after adding the address; adding it", "address", a)
-			l.ip("", "route", "replace", "local", a.String(), "dev", "lo", "table", "local")
+			l.ip("", "route", "replace", "local", a.String(), "dev", l.dev(), "table", "local")
 		}
 		if time.Now().After(deadline) {
 			return false
@@ -172,8 +177,8 @@ func (l *LocalAddrs) Close() error {
 func (l *LocalAddrs) removeLocked(addrs []netip.Addr, logMsg string) error {
 	var batch strings.Builder
 	for _, a := range addrs {
-		batch.WriteString(strings.Join(addArgs(a, "del"), " ") + "\n")
-		batch.WriteString("route del local " + a.String() + " dev lo table local\n")
+		batch.WriteString(strings.Join(addArgs(a, "del", l.dev()), " ") + "\n")
+		batch.WriteString("route del local " + a.String() + " dev " + l.dev() + " table local\n")
 	}
 	out, err := l.ip(batch.String(), "-force", "-batch", "-")
 	var left []string
@@ -289,11 +294,19 @@ func readState(path string) ([]netip.Addr, error) {
 	return out, nil
 }
 
-func addArgs(addr netip.Addr, verb string) []string {
-	if addr.Is4() {
-		return []string{"addr", verb, addr.String() + "/32", "dev", "lo"}
+// dev is the interface the addresses go on.
+func (l *LocalAddrs) dev() string {
+	if l.Device == "" {
+		return "lo"
 	}
-	args := []string{"addr", verb, addr.String() + "/128", "dev", "lo"} // ip infers -6
+	return l.Device
+}
+
+func addArgs(addr netip.Addr, verb, dev string) []string {
+	if addr.Is4() {
+		return []string{"addr", verb, addr.String() + "/32", "dev", dev}
+	}
+	args := []string{"addr", verb, addr.String() + "/128", "dev", dev} // ip infers -6
 	if verb == "add" {
 		args = append(args, "nodad")
 	}

@@ -1,8 +1,11 @@
-// Package serve is the lifecycle of `plink serve`: it watches the store's
-// revision, loads a snapshot when it moves (or on SIGHUP), applies it to the
+// Package serve is the lifecycle of `plink serve`: it follows the store's
+// change feed (a slow poll of the revision as the safety net), loads a
+// snapshot when the revision moves (or on SIGHUP), applies it to the
 // forwarder (internal/netstack) and the DNS server (internal/dns), writes
 // target health back, writes the ready file, serves metrics, manages the
 // addresses it has to put on lo, and drains connections on shutdown.
+// With zones (zones.go) it is one host of several: it registers in the
+// store, heartbeats, serves its zones only and routes to the others.
 // It also holds the built-in test target of `plink backend`.
 package serve
 
@@ -30,6 +33,7 @@ import (
 	"github.com/plink-dev/plink/internal/dns"
 	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/snapshot"
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // Source is where serve reads the wanted state and writes health;
@@ -39,6 +43,12 @@ type Source interface {
 	Revision(ctx context.Context) (int64, error)
 	Snapshot(ctx context.Context) (*snapshot.Snapshot, error)
 	ReportHealth(ctx context.Context, reports []snapshot.HealthReport) error
+}
+
+// changeFeed is what a Source may offer to wake serve on each commit
+// instead of polling (store.ChangeFeed); see Options.SlowPoll.
+type changeFeed interface {
+	Changes(ctx context.Context, poll time.Duration) <-chan int64
 }
 
 // DNSOptions configure the DNS server.
@@ -73,8 +83,15 @@ type Options struct {
 	// removes those a killed serve left behind. Run it only under the
 	// store's LockStore.
 	AddrStateFile string
-	// PollInterval is how often the revision is read (default 50 ms).
+	// PollInterval is how often the revision is read when Source has no
+	// change feed (default 50 ms).
 	PollInterval time.Duration
+	// SlowPoll is, when Source has a change feed, how often the revision
+	// is read anyway: the safety net should a notification be lost
+	// (default 1 s).
+	SlowPoll time.Duration
+	// Zones make this serve one host of several (zones.go).
+	Zones ZoneOptions
 	// RepeatInterval is how often an error that keeps recurring is logged
 	// again after its first occurrence (default 30 s).
 	RepeatInterval time.Duration
@@ -128,8 +145,16 @@ type Server struct {
 	epStates  map[string]string // endpoint ID -> state at the last reload
 	health    *serveMetrics
 
-	healthMu sync.Mutex
-	pending  map[healthKey]snapshot.HealthReport
+	healthMu   sync.Mutex
+	pending    map[healthKey]snapshot.HealthReport
+	healthKick chan struct{} // a report is pending: the run loop writes it
+
+	// Several hosts (zones.go); only the run loop touches these.
+	hostID   string // this serve's registration; "" without --zones
+	hosts    []store.Host
+	impaired map[string]bool // zones whose host stopped heartbeating
+	subnets  []store.ZoneSubnet
+	routes   *routeTable
 }
 
 type healthKey struct {
@@ -148,8 +173,12 @@ func New(opts Options) *Server {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 50 * time.Millisecond
 	}
+	if opts.SlowPoll <= 0 {
+		opts.SlowPoll = time.Second
+	}
 	return &Server{opts: opts, log: opts.Logger, errs: newRepeatLog(opts.Logger, opts.RepeatInterval),
-		abort: make(chan struct{}), budget: -1, pending: map[healthKey]snapshot.HealthReport{}}
+		abort: make(chan struct{}), budget: -1, pending: map[healthKey]snapshot.HealthReport{},
+		healthKick: make(chan struct{}, 1)}
 }
 
 // Abort ends a drain in progress (or the next one) at once: open
@@ -228,6 +257,10 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	if st := s.opts.Store; st.Path != "" {
 		s.log.Info("serving store", "path", st.Path, "store", st.State)
 	}
+	if err := s.joinZones(ctx); err != nil {
+		return err
+	}
+	defer s.leaveZones()
 	before, limit, err := raiseFileLimit()
 	switch {
 	case err != nil:
@@ -248,6 +281,9 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	if s.opts.ManageAddresses {
 		addrs = netstack.NewLocalAddrs(s.log)
 		addrs.StateFile = s.opts.AddrStateFile
+		if s.opts.Zones.zoned() {
+			addrs.Device = s.opts.Zones.Interface
+		}
 		if err := addrs.RemoveStale(); err != nil {
 			s.log.Error("removing addresses an earlier plink serve left on lo", "err", err)
 		}
@@ -309,6 +345,22 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			Upstream: s.opts.DNS.Upstream, Logger: s.log})
 	}
 
+	if s.hostID != "" {
+		// Which zones are impaired, before DNS first answers.
+		if _, err := s.heartbeat(ctx); err != nil {
+			fwd.Close()
+			return err
+		}
+		if s.opts.Zones.Routes {
+			s.routes = newRouteTable(s.log)
+			defer func() {
+				if err := s.routes.close(); err != nil {
+					s.log.Error("removing routes", "err", err)
+				}
+			}()
+			s.updateRoutes(ctx)
+		}
+	}
 	rev, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, true)
 	if err != nil {
 		fwd.Close()
@@ -326,14 +378,54 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	// (notifier.go).
 	stopNotifier := s.startNotifier(ctx)
 	defer stopNotifier()
-	ticker := time.NewTicker(s.opts.PollInterval)
+	// A commit wakes serve through the change feed; the poll is the
+	// safety net (or, for a Source without a feed, the way changes come).
+	period := s.opts.PollInterval
+	var changes <-chan int64
+	if cf, ok := s.opts.Source.(changeFeed); ok {
+		period = s.opts.SlowPoll
+		changes = cf.Changes(ctx, s.opts.SlowPoll)
+	}
+	ticker := time.NewTicker(period)
 	defer ticker.Stop()
+	var beat <-chan time.Time
+	if s.hostID != "" {
+		t := time.NewTicker(s.opts.Zones.Heartbeat)
+		defer t.Stop()
+		beat = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return s.shutdown(fwd, dnsSrv)
 		case <-reload:
 			s.log.Info("reloading on signal")
+			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
+				rev = r
+			}
+		case <-s.healthKick:
+			s.flushHealth(ctx)
+		case <-beat:
+			changed, err := s.heartbeat(ctx)
+			if err != nil {
+				s.log.Error("another live serve claimed this host's zones: stopping", "err", err)
+				s.shutdown(fwd, dnsSrv)
+				return err
+			}
+			s.updateRoutes(ctx)
+			if changed {
+				if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
+					rev = r
+				}
+			}
+		case cur, ok := <-changes:
+			if !ok {
+				changes = nil // ctx ended
+				continue
+			}
+			if cur == rev {
+				continue // a commit serve's snapshot does not depend on
+			}
 			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
@@ -385,12 +477,20 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 			s.errs.Error("cannot listen", "err", msg)
 		}
 	}
+	if s.opts.Zones.zoned() {
+		if sn, err := s.opts.Zones.Registry.ZoneSubnets(ctx); err == nil {
+			s.subnets = sn
+		} else {
+			s.errs.Warn("reading the subnets' zones", "err", err)
+		}
+	}
+	dsnap := s.dnsView(snap, s.subnets)
 	var dnsAddrs []string
 	if dnsSrv != nil {
 		if addrs != nil && s.opts.DNS.Port > 0 {
-			s.ensureResolvers(snap, addrs)
+			s.ensureResolvers(dsnap, addrs)
 		}
-		for _, e := range dnsSrv.Apply(snap) {
+		for _, e := range dnsSrv.Apply(dsnap) {
 			msg := e.Error() // internal/dns names the remedy
 			if !strict {
 				s.errs.Error("DNS", "err", msg)
@@ -408,7 +508,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 			served[l.Endpoint] = true
 		}
 	}
-	fsnap, unserved, wanted := fitListeners(snap, s.budget, served)
+	fsnap, unserved, wanted := fitListeners(s.zoneView(snap), s.budget, served)
 	if len(unserved) > 0 {
 		if first {
 			return 0, fdBudgetError(wanted, s.limit, s.budget, unserved, "serve does not start")
@@ -539,6 +639,10 @@ func (s *Server) queueHealth(rs []snapshot.HealthReport) {
 	for _, r := range rs {
 		s.pending[healthKey{r.TargetGroupARN, netip.AddrPortFrom(r.IP, r.Port)}] = r
 	}
+	select {
+	case s.healthKick <- struct{}{}:
+	default: // a kick is pending already
+	}
 }
 
 func (s *Server) flushHealth(ctx context.Context) {
@@ -615,7 +719,7 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	}
 	_, limit, _ := raiseFileLimit()
 	budget := listenerBudget(limit, openFDs())
-	fsnap, unserved, wanted := fitListeners(snap, budget, nil)
+	fsnap, unserved, wanted := fitListeners(zoneView(opts.Zones, snap), budget, nil)
 	if len(unserved) > 0 {
 		rep.Errors = append(rep.Errors, fdBudgetError(wanted, limit, budget, unserved, "serve would not start").Error())
 	}

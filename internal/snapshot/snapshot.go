@@ -24,6 +24,12 @@ type Snapshot struct {
 	Services       map[string]*Service       // by service ID (vpce-svc-...)
 	Endpoints      []Endpoint                // every endpoint, whatever its state
 	SecurityGroups map[string]*SecurityGroup // by group ID
+
+	// ImpairedZones is not read from the store: serve sets it on its copy
+	// for DNS when several hosts serve the zones and a zone's host stopped
+	// heartbeating. DNS then leaves the zone's addresses out of regional
+	// names, as AWS does with an unhealthy zone.
+	ImpairedZones map[string]bool
 }
 
 // VPC is a virtual network: its CIDRs decide which addresses belong to it,

@@ -40,6 +40,12 @@ type ServeOptions struct {
 	NoDNS          bool
 	Engine         string
 	KeepGoing      bool
+	// Several hosts (see zones.go).
+	Zones       []string
+	ZoneTimeout time.Duration
+	Interface   string
+	HostAddr    string
+	PrintRoutes bool
 }
 
 // NewCmdServe builds `plink serve`.
@@ -119,7 +125,24 @@ naming each address, its port and who holds it ("held by pid 4242 (plink)").
 serve runs, a later change that cannot be bound is logged and the rest
 served. --check binds nothing for long: it tries every listener, prints
 the same errors as JSON and exits 255 if any fails. 'plink doctor' lists
-what on this machine would stop serve.`,
+what on this machine would stop serve.
+
+Several hosts: with --zones us-east-1a[,us-east-1b] serve carries only
+those zones' endpoint network interfaces and load balancer nodes, as one
+host of several sharing one store (a PostgreSQL --db, or an SQLite file
+every host reaches). It registers in the store's hosts table (plink get
+hosts) and heartbeats every second; a zone whose serve misses heartbeats
+for --zone-timeout is impaired (describe-availability-zones), and every
+other serve's DNS leaves its addresses out of regional names until it
+returns. The hosts table is the lock: a zone claimed by a live serve is
+refused at start (exit 255 naming its host and PID); a failed serve's
+claim is taken over. Addresses outside 127/8 go on --interface (as
+root) and other hosts reach them through --host-addr (default: the
+interface's first address): as root, serve installs a route to every
+subnet of the other hosts' zones via their host address (ip route
+replace) and removes them on exit; --print-routes prints those commands
+and exits, for the operator or a client host (without --zones: the
+routes to every zone).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := parseLevel(opts.LogLevel); err != nil {
@@ -152,11 +175,19 @@ what on this machine would stop serve.`,
 	fl.StringVar(&opts.DNSUpstream, "dns-upstream", "", "forward other names to this resolver `host:port`")
 	fl.BoolVar(&opts.NoDNS, "no-dns", false, "do not run the DNS server")
 	fl.BoolVar(&opts.KeepGoing, "keep-going", false, "when some listeners cannot be bound at start, serve the rest (default: exit 255 naming them)")
+	fl.StringSliceVar(&opts.Zones, "zones", nil, "serve only these zones (`us-east-1a,...`), as one host of several sharing the store")
+	fl.DurationVar(&opts.ZoneTimeout, "zone-timeout", serve.DefaultZoneTimeout, "with --zones: a zone whose serve misses heartbeats this long is impaired")
+	fl.StringVar(&opts.Interface, "interface", "", "with --zones, as root: put the zones' addresses on this `device` instead of lo")
+	fl.StringVar(&opts.HostAddr, "host-addr", "", "with --zones: the `address` other hosts route this host's subnets via (default: --interface's first address)")
+	fl.BoolVar(&opts.PrintRoutes, "print-routes", false, "print the ip route commands that reach the zones of the other hosts, and exit")
 	return cmd
 }
 
 // check validates the port and address flags.
 func (o *ServeOptions) check() error {
+	if err := checkZones(o); err != nil {
+		return err
+	}
 	if o.Grace < 0 {
 		return fmt.Errorf("--grace must not be negative, not %v", o.Grace)
 	}
@@ -188,6 +219,9 @@ func (o *ServeOptions) check() error {
 }
 
 func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error {
+	if opts.PrintRoutes {
+		return printRoutes(ctx, f, opts)
+	}
 	level, _ := parseLevel(opts.LogLevel)
 	log := f.Logger(opts.LogFormat, level)
 	cfg, err := f.Config()
@@ -209,7 +243,15 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	}
 	// The store is a file, whatever its path looks like: serve locks it,
 	// and as root records beside it the addresses it puts on lo.
-	if !opts.Check {
+	// With --zones the store's hosts table is the lock: it reaches every
+	// host, which a lock file does not.
+	if len(opts.Zones) > 0 && !opts.Check {
+		if holder, held, _ := serve.LockHolder(cfg.DB); held {
+			return fmt.Errorf("store %s is served by a plink serve of every zone (%s): stop it, "+
+				"or give it --zones too", cfg.DB, holder)
+		}
+	}
+	if len(opts.Zones) == 0 && !opts.Check {
 		lock, err := serve.LockStore(cfg.DB)
 		var held *serve.LockHeldError
 		switch {
@@ -232,7 +274,8 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
-		AddrStateFile:   serve.AddrStatePath(cfg.DB),
+		AddrStateFile:   addrStatePath(cfg.DB, opts.Zones),
+		Zones:           zoneOptions(st, opts),
 		KeepGoing:       opts.KeepGoing,
 		Store:           serve.StoreInfo{Path: cfg.DB, State: storeState},
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -28,15 +29,22 @@ func TestServeFlags(t *testing.T) {
 		want    ServeOptions
 		wantErr bool
 	}{
-		{"defaults", nil, ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53}, false},
+		{"defaults", nil, ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53, ZoneTimeout: 5 * time.Second}, false},
 		{"all flags", []string{"--ready-file", "/tmp/r.json", "--grace", "2s", "--log-format", "json", "--log-level", "debug",
 			"--metrics-addr", "127.0.0.1:0", "--check", "--dns-port", "5300", "--dns-addr", "127.0.0.1:5353",
 			"--dns-upstream", "127.0.0.1:53", "--no-dns", "--engine", "goroutines"},
 			ServeOptions{ReadyFile: "/tmp/r.json", Grace: 2 * time.Second, LogFormat: "json", LogLevel: "debug",
 				MetricsAddr: "127.0.0.1:0", Check: true, DNSPort: 5300, DNSAddr: "127.0.0.1:5353", DNSUpstream: "127.0.0.1:53", NoDNS: true,
-				Engine: "goroutines"}, false},
+				Engine: "goroutines", ZoneTimeout: 5 * time.Second}, false},
+		{"zones", []string{"--zones", "us-east-1b,us-east-1a", "--zones", "us-east-1a", "--zone-timeout", "3s",
+			"--interface", "eth0", "--host-addr", "10.200.0.1"},
+			ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53, ZoneTimeout: 3 * time.Second,
+				Zones: []string{"us-east-1a", "us-east-1b"}, Interface: "eth0", HostAddr: "10.200.0.1"}, false},
+		{"interface without zones", []string{"--interface", "eth0"}, ServeOptions{}, true},
+		{"bad host addr", []string{"--zones", "us-east-1a", "--host-addr", "hostb"}, ServeOptions{}, true},
+		{"bad zone timeout", []string{"--zones", "us-east-1a", "--zone-timeout", "0s"}, ServeOptions{}, true},
 		{"api", []string{"--api-addr", ":4566", "--allow-anonymous"},
-			ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53, APIAddr: "127.0.0.1:4566", AllowAnonymous: true}, false},
+			ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53, APIAddr: "127.0.0.1:4566", AllowAnonymous: true, ZoneTimeout: 5 * time.Second}, false},
 		{"bad api addr", []string{"--api-addr", "nohost:x"}, ServeOptions{}, true},
 		{"bad level", []string{"--log-level", "loud"}, ServeOptions{}, true},
 		{"bad format", []string{"--log-format", "xml"}, ServeOptions{}, true},
@@ -60,7 +68,7 @@ func TestServeFlags(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || *got != tc.want {
+			if err != nil || !reflect.DeepEqual(*got, tc.want) {
 				t.Fatalf("options = %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
