@@ -35,6 +35,7 @@ const (
 // AvailabilityZoneOptInStatus, ZoneType).
 const (
 	StateZoneAvailable       = "available"
+	StateZoneImpaired        = "impaired"
 	ZoneOptInNotRequired     = "opt-in-not-required"
 	ZoneTypeAvailabilityZone = "availability-zone"
 )

@@ -57,7 +57,7 @@ type Item struct {
 func Kinds() []*Kind {
 	return []*Kind{
 		servicesKind, endpointsKind, connectionsKind, vpcsKind, subnetsKind,
-		lbsKind, targetGroupsKind, targetsKind, notificationsKind, eventsKind,
+		lbsKind, targetGroupsKind, targetsKind, notificationsKind, eventsKind, hostsKind,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plink-dev/plink/internal/control"
 )
@@ -394,4 +395,46 @@ var eventsKind = &Kind{
 		}
 		return items, nil
 	},
+}
+
+var hostsKind = &Kind{
+	Op:   "Hosts",
+	Name: "hosts", Singular: "host", Aliases: []string{"hs"},
+	Short:    "the hosts serving zones (plink serve --zones): their zones, addresses, heartbeat and state",
+	IDHeader: "HOST",
+	Columns: []Column{{Header: "ZONES"}, {Header: "ADDRESSES"}, {Header: "VERSION"}, {Header: "PID"},
+		{Header: "HEARTBEAT"}, {Header: "STATE"}, {Header: "ID", Wide: true}},
+	list: func(ctx context.Context, src source) ([]Item, error) {
+		hosts, err := src.api.Hosts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		var items []Item
+		for _, h := range hosts {
+			addrs := h.Addresses
+			if h.HostAddress != "" {
+				addrs = append([]string{h.HostAddress}, addrs...)
+			}
+			beat := "-" // stopped
+			if h.LastHeartbeat != "" {
+				beat = heartbeatAge(h.LastHeartbeat, now)
+			}
+			items = append(items, Item{ID: h.HostName, Keys: []string{h.HostName, h.HostID}, State: h.State,
+				Cells: []string{cell(strings.Join(h.Zones, ",")), cell(strings.Join(addrs, ",")), cell(h.Version),
+					strconv.Itoa(h.Pid), beat, h.State, h.HostID},
+				Created: h.StartTime, Object: h})
+		}
+		return items, nil
+	},
+}
+
+// heartbeatAge is how long ago at was, to a tenth of a second: heartbeats
+// come every second, so whole seconds would hide a late one.
+func heartbeatAge(at string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return "<unknown>"
+	}
+	return fmt.Sprintf("%.1fs ago", max(0, now.Sub(t).Seconds()))
 }

@@ -45,6 +45,7 @@ type ServeOptions struct {
 	ZoneTimeout time.Duration
 	Interface   string
 	HostAddr    string
+	HostName    string
 	PrintRoutes bool
 }
 
@@ -179,6 +180,7 @@ routes to every zone).`,
 	fl.DurationVar(&opts.ZoneTimeout, "zone-timeout", serve.DefaultZoneTimeout, "with --zones: a zone whose serve misses heartbeats this long is impaired")
 	fl.StringVar(&opts.Interface, "interface", "", "with --zones, as root: put the zones' addresses on this `device` instead of lo")
 	fl.StringVar(&opts.HostAddr, "host-addr", "", "with --zones: the `address` other hosts route this host's subnets via (default: --interface's first address)")
+	fl.StringVar(&opts.HostName, "host-name", "", "with --zones: the `name` plink get hosts shows (default: the host name)")
 	fl.BoolVar(&opts.PrintRoutes, "print-routes", false, "print the ip route commands that reach the zones of the other hosts, and exit")
 	return cmd
 }

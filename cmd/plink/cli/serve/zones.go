@@ -31,8 +31,8 @@ func checkZones(o *ServeOptions) error {
 			return fmt.Errorf("--host-addr must be an IP address, not %q", o.HostAddr)
 		}
 	}
-	if len(o.Zones) == 0 && (o.Interface != "" || o.HostAddr != "") {
-		return fmt.Errorf("--interface and --host-addr need --zones: without it serve carries every zone on this host")
+	if len(o.Zones) == 0 && (o.Interface != "" || o.HostAddr != "" || o.HostName != "") {
+		return fmt.Errorf("--interface, --host-addr and --host-name need --zones: without it serve carries every zone on this host")
 	}
 	if o.PrintRoutes && o.Check {
 		return fmt.Errorf("--print-routes and --check do not go together")
@@ -43,7 +43,7 @@ func checkZones(o *ServeOptions) error {
 // zoneOptions are serve's options for several hosts: the store is the
 // registry (every serve checks it, with or without --zones).
 func zoneOptions(st *store.Store, o *ServeOptions) serve.ZoneOptions {
-	return serve.ZoneOptions{Zones: o.Zones, Registry: st, Interface: o.Interface, HostAddr: o.HostAddr,
+	return serve.ZoneOptions{Zones: o.Zones, Registry: st, Interface: o.Interface, HostAddr: o.HostAddr, HostName: o.HostName,
 		Timeout: o.ZoneTimeout, Routes: len(o.Zones) > 0 && os.Geteuid() == 0, Version: version.String()}
 }
 
