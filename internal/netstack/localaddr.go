@@ -167,7 +167,7 @@ func (l *LocalAddrs) Close() error {
 	if len(l.added) == 0 {
 		return nil
 	}
-	err := l.removeLocked(l.added, "removed address from lo")
+	err := l.removeLocked(l.added, "removed address")
 	l.added = nil
 	return err
 }
@@ -188,14 +188,14 @@ func (l *LocalAddrs) removeLocked(addrs []netip.Addr, logMsg string) error {
 			left = append(left, a.String())
 			kept = append(kept, a)
 		} else {
-			l.log.Info(logMsg, "address", a)
+			l.log.Info(logMsg, "address", a, "device", l.dev())
 		}
 	}
 	if serr := l.writeStateLocked(kept); serr != nil {
 		l.log.Warn("recording the addresses left on lo", "state_file", l.StateFile, "err", serr)
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("removing %s from lo: %v: %s", strings.Join(left, ", "), err, strings.TrimSpace(out))
+		return fmt.Errorf("removing %s from %s: %v: %s", strings.Join(left, ", "), l.dev(), err, strings.TrimSpace(out))
 	}
 	return nil
 }
@@ -224,8 +224,8 @@ func (l *LocalAddrs) RemoveStale() error {
 	if len(stale) == 0 {
 		return l.writeStateLocked(nil)
 	}
-	l.log.Info("removing addresses an earlier plink serve left on lo", "count", len(stale), "state_file", l.StateFile)
-	return l.removeLocked(stale, "removed stale address from lo")
+	l.log.Info("removing addresses an earlier plink serve left", "count", len(stale), "device", l.dev(), "state_file", l.StateFile)
+	return l.removeLocked(stale, "removed stale address")
 }
 
 // writeStateLocked replaces the state file with addrs (removes it when
