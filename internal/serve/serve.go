@@ -1,7 +1,8 @@
 // Package serve is the lifecycle of `plink serve`: it follows the store's
-// change feed (a slow poll of the revision as the safety net), loads a
-// snapshot when the revision moves (or on SIGHUP), applies it to the
-// forwarder (internal/netstack) and the DNS server (internal/dns), writes
+// change feed (Options.Changes; a slow poll of the revision as the safety
+// net), loads a snapshot when the revision moves (or on SIGHUP), applies
+// it to the forwarder (internal/netstack) and the DNS server
+// (internal/dns), writes
 // target health back, writes the ready file, serves metrics, manages the
 // addresses it has to put on lo, and drains connections on shutdown.
 // With zones (zones.go) it is one host of several: it registers in the
@@ -45,12 +46,6 @@ type Source interface {
 	ReportHealth(ctx context.Context, reports []snapshot.HealthReport) error
 }
 
-// changeFeed is what a Source may offer to wake serve on each commit
-// instead of polling (store.ChangeFeed); see Options.SlowPoll.
-type changeFeed interface {
-	Changes(ctx context.Context, poll time.Duration) <-chan int64
-}
-
 // DNSOptions configure the DNS server.
 type DNSOptions struct {
 	Disabled bool
@@ -83,13 +78,13 @@ type Options struct {
 	// removes those a killed serve left behind. Run it only under the
 	// store's LockStore.
 	AddrStateFile string
-	// PollInterval is how often the revision is read when Source has no
-	// change feed (default 50 ms).
+	// PollInterval is how often the revision is read (default 50 ms); with
+	// Changes, only the safety net should a notification be lost.
 	PollInterval time.Duration
-	// SlowPoll is, when Source has a change feed, how often the revision
-	// is read anyway: the safety net should a notification be lost
-	// (default 1 s).
-	SlowPoll time.Duration
+	// Changes, when set, is a change feed of Source (store.ChangeFeed's
+	// Changes): a revision it sends reloads at once, so PollInterval can be
+	// long. A PostgreSQL store's feed is its LISTEN/NOTIFY.
+	Changes func(ctx context.Context) <-chan int64
 	// Zones make this serve one host of several (zones.go).
 	Zones ZoneOptions
 	// RepeatInterval is how often an error that keeps recurring is logged
@@ -172,9 +167,6 @@ func New(opts Options) *Server {
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 50 * time.Millisecond
-	}
-	if opts.SlowPoll <= 0 {
-		opts.SlowPoll = time.Second
 	}
 	return &Server{opts: opts, log: opts.Logger, errs: newRepeatLog(opts.Logger, opts.RepeatInterval),
 		abort: make(chan struct{}), budget: -1, pending: map[healthKey]snapshot.HealthReport{},
@@ -361,6 +353,18 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			s.updateRoutes(ctx)
 		}
 	}
+	// The change feed starts before the first snapshot is read: a commit
+	// made between the two would otherwise wait for the next poll.
+	var changes <-chan int64 // nil (never) without a feed
+	if s.opts.Changes != nil {
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		changes = s.opts.Changes(feedCtx)
+		defer func() {
+			stopFeed()
+			for range changes { // the feed's goroutine has ended when it closes
+			}
+		}()
+	}
 	rev, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, true)
 	if err != nil {
 		fwd.Close()
@@ -378,15 +382,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	// (notifier.go).
 	stopNotifier := s.startNotifier(ctx)
 	defer stopNotifier()
-	// A commit wakes serve through the change feed; the poll is the
-	// safety net (or, for a Source without a feed, the way changes come).
-	period := s.opts.PollInterval
-	var changes <-chan int64
-	if cf, ok := s.opts.Source.(changeFeed); ok {
-		period = s.opts.SlowPoll
-		changes = cf.Changes(ctx, s.opts.SlowPoll)
-	}
-	ticker := time.NewTicker(period)
+	ticker := time.NewTicker(s.opts.PollInterval)
 	defer ticker.Stop()
 	var beat <-chan time.Time
 	if s.hostID != "" {
@@ -420,11 +416,11 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		case cur, ok := <-changes:
 			if !ok {
-				changes = nil // ctx ended
+				changes = nil
 				continue
 			}
 			if cur == rev {
-				continue // a commit serve's snapshot does not depend on
+				continue
 			}
 			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r

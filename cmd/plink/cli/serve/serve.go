@@ -281,6 +281,11 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		KeepGoing:       opts.KeepGoing,
 		Store:           serve.StoreInfo{Path: cfg.DB, State: storeState},
 	}
+	// A commit arrives through the store's change feed (inotify on the
+	// SQLite file; LISTEN on PostgreSQL): the poll is only the safety net,
+	// so an idle serve does no busy work.
+	sopts.Changes = func(ctx context.Context) <-chan int64 { return st.Changes(ctx, feedPoll) }
+	sopts.PollInterval = feedPoll
 	if opts.APIAddr != "" {
 		sopts.API = func(reg prometheus.Registerer) (http.Handler, error) {
 			return apiHandler(ctx, f, opts.AllowAnonymous, log, reg)
@@ -308,6 +313,10 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	}
 	return serve.New(sopts).RunUntilSignal(ctx)
 }
+
+// feedPoll is how often serve reads the store's revision besides its
+// change feed: the safety net should a notification be lost.
+const feedPoll = time.Second
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
