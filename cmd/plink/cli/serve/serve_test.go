@@ -42,6 +42,8 @@ func TestServeFlags(t *testing.T) {
 				Zones: []string{"us-east-1a", "us-east-1b"}, Interface: "eth0", HostAddr: "10.200.0.1"}, false},
 		{"interface without zones", []string{"--interface", "eth0"}, ServeOptions{}, true},
 		{"bad host addr", []string{"--zones", "us-east-1a", "--host-addr", "hostb"}, ServeOptions{}, true},
+		{"not a zone", []string{"--zones", "us-east-1z"}, ServeOptions{}, true},
+		{"a region is not a zone", []string{"--zones", "us-east-1"}, ServeOptions{}, true},
 		{"bad zone timeout", []string{"--zones", "us-east-1a", "--zone-timeout", "0s"}, ServeOptions{}, true},
 		{"api", []string{"--api-addr", ":4566", "--allow-anonymous"},
 			ServeOptions{Grace: 10 * time.Second, LogFormat: "text", LogLevel: "info", DNSPort: 53, APIAddr: "127.0.0.1:4566", AllowAnonymous: true, ZoneTimeout: 5 * time.Second}, false},

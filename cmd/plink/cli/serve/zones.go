@@ -5,20 +5,26 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/names"
 	"github.com/plink-dev/plink/internal/serve"
 	"github.com/plink-dev/plink/internal/store"
 	"github.com/plink-dev/plink/internal/version"
 )
 
+// zoneName is a zone of a region: us-east-1a, ap-southeast-2c.
+var zoneName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+[` + strings.Join(names.Zones, "") + `]$`)
+
 // checkZones validates the flags of several hosts.
 func checkZones(o *ServeOptions) error {
 	for _, z := range o.Zones {
-		if z == "" || strings.ContainsAny(z, " ,") {
-			return fmt.Errorf("--zones takes zone names separated by commas, such as us-east-1a,us-east-1b, not %q", strings.Join(o.Zones, ","))
+		if !zoneName.MatchString(z) {
+			return fmt.Errorf("--zones takes zone names separated by commas, such as us-east-1a,us-east-1b (zones %s of a region), not %q",
+				strings.Join(names.Zones, ", "), z)
 		}
 	}
 	slices.Sort(o.Zones)
