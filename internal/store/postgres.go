@@ -1,0 +1,424 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// The PostgreSQL backend. It shares the SQLite backend's database/sql code
+// (through pgx's stdlib driver) and its SQL: queries are written once with
+// ? placeholders and rebound to $n here, and the migrations are SQLite DDL
+// translated by pgDDL. What differs is isolated in this file:
+//
+//   - the schema version is a row in schema_version, not PRAGMA user_version;
+//   - a write is a SERIALIZABLE transaction whose first statement locks the
+//     revision row (SELECT ... FOR UPDATE), so writers take turns as under
+//     SQLite's BEGIN IMMEDIATE and a check-then-insert in the control layer
+//     cannot race; a serialization failure or deadlock (40001, 40P01) retries
+//     the transaction with backoff and never reaches the caller;
+//   - a write that moved the revision sends NOTIFY plink_revision in the
+//     same transaction, for the change feed (when the server has pg_notify:
+//     PostgreSQL-compatible distributed databases may lack it, and then the
+//     feed polls the revision).
+//
+// Nothing here needs advisory locks, LISTEN or any feature beyond plain
+// transactions, row locks and identity columns, so the store also runs on
+// PostgreSQL-compatible databases such as CockroachDB or YugabyteDB.
+
+// IsPostgres reports whether the store name db selects PostgreSQL: it begins
+// with postgres:// or postgresql:// (pgx's URL form). Anything else is a
+// file path, however much it looks like a URL: "file:x", "http://h/x" and
+// "./postgres://h/x" are files, as they always were.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// pgState is what a PostgreSQL store keeps beside its *sql.DB.
+type pgState struct {
+	config *pgx.ConnConfig // for the change feed's own LISTEN connection
+	notify bool            // the server has pg_notify
+}
+
+// pgConnectTimeout bounds connecting when the URL sets no connect_timeout:
+// an unreachable server fails a command in seconds, not minutes.
+const pgConnectTimeout = 5 * time.Second
+
+// openPostgres opens the PostgreSQL database at rawURL, brings its schema
+// up to date and refuses one a later plink migrated.
+func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+	name := redactURL(rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", name, err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(4)
+	db.SetConnMaxIdleTime(time.Minute)
+	s := &Store{db: db, path: name, pg: &pgState{config: cfg}}
+	if err := s.pgMigrate(ctx); err != nil {
+		db.Close()
+		var tooNew *SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("opening store %s: %w", name, err)
+	}
+	s.pg.notify = s.pgHasNotify(ctx)
+	return s, nil
+}
+
+// openPostgresReadOnly opens the database at rawURL for reading only: its
+// schema must be this binary's, and nothing is migrated.
+func openPostgresReadOnly(ctx context.Context, rawURL string) (*Store, error) {
+	name := redactURL(rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", name, err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: name, pg: &pgState{config: cfg}, readOnly: &ReadOnlyError{Path: name, Reason: errOpenedReadOnly}}
+	ms, err := loadMigrations()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	v, err := s.pgSchemaVersion(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening store %s: %w", name, err)
+	}
+	if latest := ms[len(ms)-1].n; v != latest {
+		db.Close()
+		return nil, fmt.Errorf("opening store %s read-only: schema version %d, this plink's is %d", name, v, latest)
+	}
+	return s, nil
+}
+
+// redactURL is rawURL as errors and Path show it: without a password, in
+// the user part or a password= parameter.
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// Keep only the scheme: the rest may hold a password.
+		return rawURL[:strings.Index(rawURL, "://")+3] + "(unparsable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// schemaVersionDDL creates the schema version row PRAGMA user_version is
+// on SQLite. Two processes opening a new database at once may both create
+// it: the loser's error (a duplicate type or table) is retried.
+const schemaVersionDDL = `CREATE TABLE IF NOT EXISTS schema_version (
+	id      INT PRIMARY KEY CHECK (id = 1),
+	version BIGINT NOT NULL
+);
+INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING`
+
+func (s *Store) pgSchemaVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	err := q.QueryRowContext(ctx, "SELECT version FROM schema_version WHERE id = 1").Scan(&v)
+	if pgCode(err) == "42P01" { // undefined_table: a new, empty database
+		return 0, nil
+	}
+	return v, err
+}
+
+// pgMigrate applies the migrations the database lacks, each in its own
+// transaction holding the schema_version row, so two processes migrating
+// at once take turns and the second skips what the first applied.
+func (s *Store) pgMigrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].n
+	cur, err := s.pgSchemaVersion(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if cur > latest {
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
+	}
+	if cur == latest {
+		return nil
+	}
+	if err := pgRetry(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, schemaVersionDDL)
+		return err
+	}, "23505", "42P07"); err != nil {
+		return fmt.Errorf("creating schema_version: %w", err)
+	}
+	for _, m := range ms {
+		if m.n <= cur {
+			continue
+		}
+		err := s.pgTx(ctx, "SELECT version FROM schema_version WHERE id = 1 FOR UPDATE", func(tx *sql.Tx, locked int64) error {
+			if locked >= int64(m.n) {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, pgDDL(m.body)); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			_, err := tx.ExecContext(ctx, "UPDATE schema_version SET version = $1 WHERE id = 1", m.n)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if cur, err = s.pgSchemaVersion(ctx, s.db); err != nil {
+		return err
+	}
+	if cur > latest {
+		return &SchemaTooNewError{Path: s.path, Version: cur, Known: latest}
+	}
+	return nil
+}
+
+// pgHasNotify reports whether the server has pg_notify, which the
+// revision bump calls; without it the change feed polls.
+func (s *Store) pgHasNotify(ctx context.Context) bool {
+	var ok bool
+	err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc WHERE proname = 'pg_notify')").Scan(&ok)
+	return err == nil && ok
+}
+
+// pgRun is Read and Write on PostgreSQL: fn runs in one transaction,
+// retried whole on a serialization failure or deadlock. A read is a
+// REPEATABLE READ READ ONLY transaction (one consistent snapshot, never
+// blocking a writer); a write a SERIALIZABLE one that first takes the
+// revision row's lock.
+func (s *Store) pgRun(ctx context.Context, write bool, fn func(*Tx) error) error {
+	if !write {
+		return s.pgErr(pgRetry(ctx, func() error {
+			tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+			if err != nil {
+				return fmt.Errorf("beginning read: %w", err)
+			}
+			defer tx.Rollback()
+			return fn(&Tx{tx: tx, ctx: ctx, pg: true})
+		}))
+	}
+	if s.readOnly != nil {
+		return s.readOnly
+	}
+	return s.pgErr(s.pgTx(ctx, "SELECT rev FROM revision WHERE id = 1 FOR UPDATE", func(sqlTx *sql.Tx, _ int64) error {
+		tx := &Tx{tx: sqlTx, ctx: ctx, pg: true, write: true}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if !tx.changed {
+			return nil
+		}
+		var rev int64
+		if err := sqlTx.QueryRowContext(ctx, "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev").Scan(&rev); err != nil {
+			return err
+		}
+		if s.pg.notify {
+			// Delivered to listeners at commit, and only if it commits.
+			if _, err := sqlTx.ExecContext(ctx, "SELECT pg_notify($1, $2)", pgChannel, strconv.FormatInt(rev, 10)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// pgChannel is the NOTIFY channel a committed change is announced on; the
+// payload is the new revision.
+const pgChannel = "plink_revision"
+
+// pgTx runs fn in a SERIALIZABLE transaction whose first statement is
+// lock, a SELECT ... FOR UPDATE of one integer (passed to fn), and commits
+// it when fn returns nil. Taking the lock first makes the writers take
+// turns: on PostgreSQL a transaction that waited for the lock fails at
+// that statement (40001) rather than later, and is retried before fn ever
+// ran. (A distributed database may still fail one later; then fn runs
+// again, so it must not keep state across runs.)
+func (s *Store) pgTx(ctx context.Context, lock string, fn func(*sql.Tx, int64) error) error {
+	return pgRetry(ctx, func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+		if err != nil {
+			return fmt.Errorf("beginning transaction: %w", err)
+		}
+		defer tx.Rollback()
+		var locked int64
+		if err := tx.QueryRowContext(ctx, lock).Scan(&locked); err != nil {
+			return err
+		}
+		if err := fn(tx, locked); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("committing: %w", err)
+		}
+		return nil
+	})
+}
+
+// pgRetry runs fn again while it fails with a serialization failure or a
+// deadlock (or one of the extra SQLSTATE codes), with jittered backoff, for
+// up to busyWait.
+func pgRetry(ctx context.Context, fn func() error, extra ...string) error {
+	deadline := time.Now().Add(busyWait)
+	backoff := time.Millisecond
+	for {
+		err := fn()
+		code := pgCode(err)
+		retry := code == "40001" || code == "40P01"
+		for _, c := range extra {
+			retry = retry || code == c
+		}
+		if !retry || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
+}
+
+// pgCode is the SQLSTATE of err, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// pgErr turns a refused write on a read-only server (a standby, or
+// default_transaction_read_only) into a *ReadOnlyError, as writeErr does
+// for a read-only SQLite file.
+func (s *Store) pgErr(err error) error {
+	if pgCode(err) == "25006" {
+		return &ReadOnlyError{Path: s.path, Reason: err}
+	}
+	return err
+}
+
+func (s *Store) pgRevision(ctx context.Context) (int64, error) {
+	var rev int64
+	err := s.db.QueryRowContext(ctx, "SELECT rev FROM revision WHERE id = 1").Scan(&rev)
+	return rev, err
+}
+
+// rebound caches rebind's results: the queries are a fixed set of
+// constants.
+var rebound sync.Map
+
+// rebind rewrites the placeholders of query (outside quoted strings) as
+// PostgreSQL's: ? as $1, $2, ... in order, and SQLite's numbered ?N as $N.
+func rebind(query string) string {
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?' && i+1 < len(query) && '0' <= query[i+1] && query[i+1] <= '9':
+			c = '$'
+		case c == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	rebound.Store(query, b.String())
+	return b.String()
+}
+
+// The DDL translations pgDDL applies, in order: SQLite's type names and
+// AUTOINCREMENT become PostgreSQL's; text compares byte by byte as in
+// SQLite (the C collation, whatever the database's default), so every
+// ORDER BY lists rows in the same order on both backends; and each table
+// gets SQLite's implicit rowid as an identity column, which the queries
+// that keep insertion order (ORDER BY rowid) rely on.
+var pgDDLRules = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\bINTEGER PRIMARY KEY AUTOINCREMENT\b`), "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+	{regexp.MustCompile(`\bINTEGER\b`), "BIGINT"},
+	{regexp.MustCompile(`\bBLOB\b`), "BYTEA"},
+	{regexp.MustCompile(`\bTEXT\b`), `TEXT COLLATE "C"`},
+	{regexp.MustCompile(`\bCREATE TABLE (\w+) \(`), "CREATE TABLE $1 (\n    rowid BIGINT GENERATED ALWAYS AS IDENTITY,"},
+}
+
+// pgDDL translates a migration written for SQLite into PostgreSQL's
+// dialect. Comments are dropped first, so the rules see only SQL.
+func pgDDL(body string) string {
+	body = stripComments(body)
+	for _, r := range pgDDLRules {
+		body = r.re.ReplaceAllString(body, r.with)
+	}
+	return body
+}
+
+// stripComments removes the -- comments of sql, leaving quoted strings
+// (which may hold "--") as they are.
+func stripComments(sql string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+			if i < len(sql) {
+				b.WriteByte('\n')
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
