@@ -114,6 +114,15 @@ func openPostgresReadOnly(ctx context.Context, rawURL string) (*Store, error) {
 	return s, nil
 }
 
+// DisplayName is the store name db as logs and errors may show it: a file
+// path as it is, a PostgreSQL URL without its password.
+func DisplayName(db string) string {
+	if IsPostgres(db) {
+		return redactURL(db)
+	}
+	return db
+}
+
 // redactURL is rawURL as errors and Path show it: without a password, in
 // the user part or a password= parameter.
 func redactURL(rawURL string) string {

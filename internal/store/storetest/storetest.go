@@ -102,6 +102,23 @@ func DB(t testing.TB, backend string) string {
 	return url
 }
 
+// EmptyDB is a store name like db (on the same backend) for a store not
+// yet created: a new file path, or a new database with no schema at all,
+// for tests of what opening a new store does.
+func EmptyDB(t testing.TB, db string) string {
+	t.Helper()
+	if backendOf(db) != Postgres {
+		return filepath.Join(t.TempDir(), "new.db")
+	}
+	c := Shared(t)
+	url, err := c.EmptyDB()
+	if err != nil {
+		t.Fatalf("creating a PostgreSQL database: %v", err)
+	}
+	t.Cleanup(func() { c.dropDB(url) })
+	return url
+}
+
 var (
 	sharedOnce sync.Once
 	shared     *Cluster

@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/plink-dev/plink/internal/store"
+	"github.com/plink-dev/plink/internal/store/storetest"
+)
+
+// TestIsPostgres: only a postgres:// or postgresql:// URL selects
+// PostgreSQL; any other name, however URL-like, stays a file path.
+func TestIsPostgres(t *testing.T) {
+	for db, want := range map[string]bool{
+		"postgres://u@h/db":         true,
+		"postgresql://h/db?x=y":     true,
+		"postgres:db":               false,
+		"./postgres://h/db":         false,
+		"Postgres://h/db":           false,
+		"file:x.db":                 false,
+		"http://h/x":                false,
+		"/var/lib/plink/plink.db":   false,
+		"postgres.db":               false,
+		" postgres://leading-space": false,
+	} {
+		if got := store.IsPostgres(db); got != want {
+			t.Errorf("IsPostgres(%q) = %v, want %v", db, got, want)
+		}
+	}
+}
+
+// TestPostgresUnreachable: a database that cannot be reached fails Open
+// with an error naming it, without its password.
+func TestPostgresUnreachable(t *testing.T) {
+	// Port 1 on loopback: nothing listens, the connection is refused.
+	_, err := store.Open(context.Background(), "postgres://plink:s3cret@127.0.0.1:1/plink?connect_timeout=5")
+	if err == nil {
+		t.Fatal("Open succeeded")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "s3cret") {
+		t.Errorf("error shows the password: %s", msg)
+	}
+	if !strings.Contains(msg, "postgres://plink@127.0.0.1:1/plink") {
+		t.Errorf("error does not name the database: %s", msg)
+	}
+}
+
+// TestPostgresSchemaTooNew: a database a later plink migrated is refused.
+func TestPostgresSchemaTooNew(t *testing.T) {
+	db := storetest.DB(t, storetest.Postgres)
+	first, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.DB().Exec("UPDATE schema_version SET version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	_, err = store.Open(context.Background(), db)
+	var tooNew *store.SchemaTooNewError
+	if !errors.As(err, &tooNew) || tooNew.Version != 999 {
+		t.Fatalf("Open: %v, want a SchemaTooNewError", err)
+	}
+}
+
+// TestPostgresReadOnlyServer: a database the server refuses writes to (a
+// standby, or default_transaction_read_only) reads, and its writes fail
+// with a *ReadOnlyError.
+func TestPostgresReadOnlyServer(t *testing.T) {
+	db := storetest.DB(t, storetest.Postgres)
+	st, err := store.Open(context.Background(), db+"&options=-c%20default_transaction_read_only%3Don")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Revision(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.InsertEvent(store.Event{Time: "t", Account: "a", Type: "Test"})
+	})
+	if !errors.Is(err, store.ErrReadOnly) {
+		t.Fatalf("write: %v, want a ReadOnlyError", err)
+	}
+}
