@@ -77,7 +77,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		if errors.As(err, &tooNew) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("opening store %s: %w", name, err)
+		return nil, fmt.Errorf("opening store %s: %w", name, pgConnectHint(err))
 	}
 	s.pg.notify = s.pgHasNotify(ctx)
 	return s, nil
@@ -105,7 +105,7 @@ func openPostgresReadOnly(ctx context.Context, rawURL string) (*Store, error) {
 	v, err := s.pgSchemaVersion(ctx, db)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening store %s: %w", name, err)
+		return nil, fmt.Errorf("opening store %s: %w", name, pgConnectHint(err))
 	}
 	if latest := ms[len(ms)-1].n; v != latest {
 		db.Close()
@@ -121,6 +121,15 @@ func DisplayName(db string) string {
 		return redactURL(db)
 	}
 	return db
+}
+
+// pgConnectHint adds the remedy to an error of connecting to the server.
+func pgConnectHint(err error) error {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("cannot reach the PostgreSQL server (is it running, and is the URL right?): %w", err)
+	}
+	return err
 }
 
 // redactURL is rawURL as errors and Path show it: without a password, in
