@@ -87,6 +87,10 @@ func TestScripts(t *testing.T) {
 			"waitready": cmdWaitReady,
 			"httpget":   cmdHTTPGet,
 			"replace":   cmdReplace,
+			"freeport":  cmdFreePort,
+			"waitgrep":  cmdWaitGrep,
+			"jsonget":   cmdJSONGet,
+			"dial":      cmdDial,
 		},
 		RequireExplicitExec: false,
 	})

@@ -68,10 +68,14 @@ var (
 		{Header: "SERVICE NAME", Path: "ServiceName"}, {Header: "OWNER", Path: "Owner"}, {Header: "ZONES", Path: "AvailabilityZones"},
 		{Header: "ACCEPTANCE", Path: "AcceptanceRequired"}, {Header: "IP TYPES", Path: "SupportedIpAddressTypes"},
 		{Header: "PRIVATE DNS", Path: "PrivateDnsName", Wide: true}, {Header: "VERIFICATION", Path: "PrivateDnsNameVerificationState", Wide: true}}}
+	// The endpoint tables show what a client connects to: the addresses
+	// (Addresses is added for tables only: cmd/plink/cli/awscli/addresses.go)
+	// and the DNS names.
 	endpointTable = &output.Table{List: "VpcEndpoints", Columns: []output.Column{
 		{Header: "VPC ENDPOINT ID", Path: "VpcEndpointId"}, {Header: "VPC ID", Path: "VpcId"}, {Header: "SERVICE NAME", Path: "ServiceName"},
-		{Header: "STATE", Path: "State"}, {Header: "IP TYPE", Path: "IpAddressType"}, {Header: "PRIVATE DNS", Path: "PrivateDnsEnabled"},
-		{Header: "DNS NAME", Path: "DnsEntries[0].DnsName", Wide: true}, {Header: "SUBNETS", Path: "SubnetIds", Wide: true},
+		{Header: "STATE", Path: "State"}, {Header: "ADDRESSES", Path: "Addresses"}, {Header: "DNS NAME", Path: "DnsEntries[0].DnsName"},
+		{Header: "IP TYPE", Path: "IpAddressType", Wide: true}, {Header: "PRIVATE DNS", Path: "PrivateDnsEnabled", Wide: true},
+		{Header: "DNS NAMES", Path: "DnsEntries[].DnsName", Wide: true}, {Header: "SUBNETS", Path: "SubnetIds", Wide: true},
 		{Header: "ENIS", Path: "NetworkInterfaceIds", Wide: true}}}
 	eniTable = &output.Table{List: "NetworkInterfaces", Columns: []output.Column{
 		{Header: "ENI ID", Path: "NetworkInterfaceId"}, {Header: "ZONE", Path: "AvailabilityZone"}, {Header: "SUBNET ID", Path: "SubnetId"},

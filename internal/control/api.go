@@ -36,7 +36,10 @@ type API struct {
 	caller Caller
 	now    func() time.Time
 	txt    TXTLookup
-	log    *slog.Logger
+	// txtResolver says which resolver txt asks, for the explanation of
+	// a failed private DNS verification.
+	txtResolver func() string
+	log         *slog.Logger
 	// notify bounds the delivery of connection notifications; outbox
 	// delivers them (notify.go, notify_deliver.go).
 	notify     DeliveryPolicy
@@ -53,6 +56,11 @@ func WithClock(now func() time.Time) Option { return func(a *API) { a.now = now 
 
 // WithTXTLookup sets how private DNS names are verified.
 func WithTXTLookup(f TXTLookup) Option { return func(a *API) { a.txt = f } }
+
+// WithTXTResolver names the resolver the TXTLookup asks (and where that
+// setting comes from), for the message that explains a failed private DNS
+// name verification; desc is called only then.
+func WithTXTResolver(desc func() string) Option { return func(a *API) { a.txtResolver = desc } }
 
 // WithLogger sets where delivery failures are logged.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }

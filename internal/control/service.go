@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/plink-dev/plink/internal/names"
@@ -762,27 +763,18 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 	if s.PDNSState == StatePrivateDNSVerified {
 		return nil, Errorf(ErrCodeInvalidParameter, "The private DNS name of service %s is already verified.", s.ID)
 	}
-	verified := false
-	if a.txt != nil {
-		for _, name := range verificationNames(s.PrivateDNSName, s.PDNSName) {
-			vals, err := a.txt(ctx, name)
-			if err != nil {
-				a.log.Debug("private DNS verification lookup failed", "name", name, "err", err)
-				continue
-			}
-			for _, v := range vals {
-				if strings.TrimSpace(v) == s.PDNSValue {
-					verified = true
-				}
-			}
-			if verified {
-				break
-			}
-		}
+	verified, answers := a.lookupVerification(ctx, s)
+	resolver := ""
+	if a.txtResolver != nil {
+		resolver = a.txtResolver()
 	}
 	state := StatePrivateDNSFailed
 	if verified {
 		state = StatePrivateDNSVerified
+	} else {
+		// AWS's answer has no room for why: the explanation goes to the
+		// log (standard error at the default level) and the event.
+		a.log.Warn(verificationFailure(s, resolver, answers))
 	}
 	err = a.write(ctx, func(tx *store.Tx) error {
 		cur, err := a.serviceOwned(tx, serviceID)
@@ -793,13 +785,101 @@ func (a *API) StartVpcEndpointServicePrivateDnsVerification(ctx context.Context,
 			return Errorf(ErrCodeIncorrectState, "The private DNS name of service %s changed during verification; try again.", s.ID)
 		}
 		cur.PDNSState = state
-		return tx.UpdateService(cur)
+		if err := tx.UpdateService(cur); err != nil {
+			return err
+		}
+		return tx.InsertEvent(store.Event{Time: timestamp(a.now()), Account: a.caller.Account,
+			Type: verificationEvent(verified), ResourceID: s.ID, ServiceID: s.ID, State: state,
+			Detail: mustJSON(verificationDetail{PrivateDNSName: s.PrivateDNSName, Resolver: resolver,
+				Expected: s.PDNSValue, ExpectedAt: s.PDNSName + "." + strings.TrimPrefix(s.PrivateDNSName, "*."), Answers: answers})})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &StartVpcEndpointServicePrivateDnsVerificationOutput{ReturnValue: true}, nil
 
+}
+
+// verificationEvent is the event type of a verification's outcome.
+func verificationEvent(verified bool) string {
+	if verified {
+		return "PrivateDnsNameVerification.Succeeded"
+	}
+	return "PrivateDnsNameVerification.Failed"
+}
+
+// txtAnswer is what one TXT query of a private DNS verification got.
+type txtAnswer struct {
+	Name    string   `json:"Name"`
+	Records []string `json:"Records,omitempty"`
+	Error   string   `json:"Error,omitempty"`
+}
+
+// verificationDetail is the detail of a PrivateDnsNameVerification event:
+// what was asked of whom, what came back, what was expected.
+type verificationDetail struct {
+	PrivateDNSName string      `json:"PrivateDnsName"`
+	Resolver       string      `json:"Resolver,omitempty"`
+	Expected       string      `json:"Expected"`
+	ExpectedAt     string      `json:"ExpectedAt"`
+	Answers        []txtAnswer `json:"Answers"`
+}
+
+// lookupVerification queries the verification names (verificationNames)
+// until one holds the service's value, and returns every answer got.
+func (a *API) lookupVerification(ctx context.Context, s store.Service) (bool, []txtAnswer) {
+	answers := []txtAnswer{}
+	if a.txt == nil {
+		return false, answers
+	}
+	for _, name := range verificationNames(s.PrivateDNSName, s.PDNSName) {
+		vals, err := a.txt(ctx, name)
+		ans := txtAnswer{Name: name, Records: vals}
+		if err != nil {
+			ans.Error = err.Error()
+			a.log.Debug("private DNS verification lookup failed", "name", name, "err", err)
+		} else {
+			a.log.Debug("private DNS verification lookup", "name", name, "records", vals)
+		}
+		answers = append(answers, ans)
+		for _, v := range vals {
+			if strings.TrimSpace(v) == s.PDNSValue {
+				return true, answers
+			}
+		}
+	}
+	return false, answers
+}
+
+// verificationFailure explains a failed verification: the resolver, each
+// name queried and what came back, and the record expected.
+func verificationFailure(s store.Service, resolver string, answers []txtAnswer) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "private DNS name %s of service %s not verified", s.PrivateDNSName, s.ID)
+	if resolver != "" {
+		fmt.Fprintf(&b, "; asked resolver %s", resolver)
+	}
+	for _, ans := range answers {
+		fmt.Fprintf(&b, "; TXT %s: ", ans.Name)
+		switch {
+		case ans.Error != "":
+			b.WriteString(ans.Error)
+		case len(ans.Records) == 0:
+			b.WriteString("no TXT record")
+		default:
+			q := make([]string, len(ans.Records))
+			for i, r := range ans.Records {
+				q[i] = strconv.Quote(r)
+			}
+			b.WriteString("got " + strings.Join(q, ", "))
+		}
+	}
+	if len(answers) == 0 {
+		b.WriteString("; no resolver is configured for verification")
+	}
+	fmt.Fprintf(&b, "; expected a TXT record %q at %s.%s: publish it there, then start the verification again",
+		s.PDNSValue, s.PDNSName, strings.TrimPrefix(s.PrivateDNSName, "*."))
+	return b.String()
 }
 
 // noGatewayLoadBalancers refuses Gateway Load Balancer ARNs: plink's

@@ -83,7 +83,7 @@ func (a *API) ensureDefaultVPC(ctx context.Context) error {
 		}
 		return err
 	})
-	if err != nil || found || isDryRun(ctx) {
+	if err != nil || found || isDryRun(ctx) || isReadOnly(ctx) {
 		return err
 	}
 	err = a.st.Write(ctx, a.ensureDefaultVPCTx)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/plink-dev/plink/internal/snapshot"
+	"github.com/plink-dev/plink/internal/sockholder"
 )
 
 // Options configures a Server.
@@ -257,8 +258,18 @@ func bindError(network, addr string, err error) error {
 		hint = "ports below 1024 need root or CAP_NET_BIND_SERVICE: use another port (plink serve --dns-port 5300) " +
 			"or grant the capability (sudo setcap cap_net_bind_service=+ep $(which plink))"
 	case errors.Is(err, syscall.EADDRINUSE):
-		hint = "another process (a DNS server such as systemd-resolved or dnsmasq, or another plink serve) holds it: " +
-			"stop it or use another port (plink serve --dns-port 5300)"
+		who := "held by another process (a DNS server such as systemd-resolved or dnsmasq, or another plink serve)"
+		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+			if h, ok := new(sockholder.Finder).Find(network, ap); ok {
+				who = "held by " + h.String()
+			}
+		}
+		port := portOf(addr)
+		other := 5300
+		if port == other {
+			other = 5301
+		}
+		hint = fmt.Sprintf("port %d in use, %s: stop it or give DNS another port (plink serve --dns-port %d)", port, who, other)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve as root, which adds it)"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
@@ -270,6 +281,13 @@ func bindError(network, addr string, err error) error {
 		return fmt.Errorf("dns: cannot listen on %s %s: %w", network, addr, err)
 	}
 	return fmt.Errorf("dns: cannot listen on %s %s: %w; %s", network, addr, err, hint)
+}
+
+// portOf is the port of host:port, 0 when there is none.
+func portOf(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
 }
 
 // start runs the listener's UDP workers and TCP accept loop.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,22 +47,33 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 	cm.conns.Inc()
 	if !r.allows(src.Addr()) {
 		f.m.rejects.WithLabelValues(name, rejectSecurityGroup).Inc()
-		f.log.Debug("connection refused by security groups", "client", src.String(), "endpoint", name, "listener", dst.String())
+		f.refuse.logf(slog.LevelInfo, name, rejectSecurityGroup, "connection refused by the endpoint's security groups",
+			"client", src.String(), "endpoint", name, "listener", dst.String(), "security_groups", r.sgIDs(),
+			"remedy", "authorize-security-group-ingress on one of them for the client's address and port "+strconv.Itoa(int(dst.Port())))
 		return nil
 	}
-	t, ok := r.pick(f.health.current(), flowHash(src, dst))
+	h := f.health.current()
+	t, ok := r.pick(h, flowHash(src, dst))
 	if !ok && len(r.selfTargets) > 0 {
 		f.m.rejects.WithLabelValues(name, rejectSelfTarget).Inc()
-		f.log.Warn("no usable target for connection: the target group's targets are this data plane's own listeners",
+		f.refuse.logf(slog.LevelWarn, name, rejectSelfTarget, "connection refused: the target group's targets are this data plane's own listeners",
 			"client", src.String(), "endpoint", name, "listener", dst.String(),
 			"target_group", r.listener.TargetGroupARN, "targets", r.selfTargets)
 		return nil
 	}
 	if !ok {
 		f.m.rejects.WithLabelValues(name, rejectNoTarget).Inc()
-		f.log.Warn("no target for connection", "client", src.String(), "endpoint", name, "listener", dst.String(),
-			"target_group", r.listener.TargetGroupARN)
+		f.refuse.logf(slog.LevelWarn, name, rejectNoTarget, "connection refused: no target", "client", src.String(),
+			"endpoint", name, "listener", dst.String(), "target_group", r.listener.TargetGroupARN,
+			"remedy", "register-targets in the target group (targets in this zone, or cross-zone load balancing on)")
 		return nil
+	}
+	if !r.hasHealthy(h) {
+		// Not a refusal: as an NLB, the forwarder fails open. Said anyway,
+		// since the target it picked is probably why the client fails.
+		f.refuse.logf(slog.LevelInfo, name, "no-healthy-target", "no healthy target (health checks still initial, or failing): connection sent to one anyway (failing open, as an NLB does)",
+			"client", src.String(), "endpoint", name, "listener", dst.String(), "target_group", r.listener.TargetGroupARN,
+			"remedy", "describe-target-health shows why the targets fail their health checks")
 	}
 	tap := netip.AddrPortFrom(t.IP.Unmap(), t.Port)
 	return &conn{l: l, route: r, target: targetKey{r.tg.ARN, tap}, idle: r.idle, cm: cm,

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/plink-dev/plink/internal/snapshot"
+	"github.com/plink-dev/plink/internal/sockholder"
 )
 
 // Options configure a Forwarder. The zero value works: no metrics
@@ -38,6 +39,10 @@ type Options struct {
 	// or EngineGoroutines (the default elsewhere, and the fallback when
 	// the epoll engine cannot start).
 	Engine string
+	// RefuseLogInterval is how often refused connections of one kind on
+	// one endpoint are logged (default DefaultRefuseLogInterval); the
+	// ones in between are counted in the next line.
+	RefuseLogInterval time.Duration
 }
 
 // Engines, for Options.Engine.
@@ -101,6 +106,7 @@ type Forwarder struct {
 	opts   Options
 	m      *metrics
 	fd     *fdPressure
+	refuse *refuseLog
 	dialer *sourceDialer
 	health *healthChecker
 	ctx    context.Context // cancelled by Close: aborts dials
@@ -155,6 +161,7 @@ func New(opts Options) *Forwarder {
 		conns:     map[*conn]struct{}{},
 	}
 	f.fd = newFDPressure(log, f.m.fdLimit)
+	f.refuse = newRefuseLog(log, opts.RefuseLogInterval)
 	f.health = newHealthChecker(log, f.dialer, f.m, opts.OnHealth, f.terminateUnhealthy)
 	f.health.onFDLimit = func(err error) { f.fd.hit(fdOpHealth, err) }
 	f.listen = listenNet
@@ -297,6 +304,7 @@ func bindAll(p *plan, addrs []netip.AddrPort, listen func(netip.AddrPort) (*list
 	var retry []netip.AddrPort
 	var missing []netip.Addr
 	seen := map[netip.Addr]bool{}
+	holders := new(sockholder.Finder) // one walk of /proc for the whole batch
 	for _, addr := range addrs {
 		ln, err := listen(addr)
 		switch {
@@ -309,7 +317,7 @@ func bindAll(p *plan, addrs []netip.AddrPort, listen func(netip.AddrPort) (*list
 				missing = append(missing, addr.Addr())
 			}
 		default:
-			errs = append(errs, bindError(p.routes[addr], err))
+			errs = append(errs, bindError(p.routes[addr], err, holders))
 		}
 	}
 	if len(retry) == 0 {
@@ -322,7 +330,7 @@ func bindAll(p *plan, addrs []netip.AddrPort, listen func(netip.AddrPort) (*list
 			if addErr != nil {
 				err = fmt.Errorf("%w (%v)", err, addErr)
 			}
-			errs = append(errs, bindError(p.routes[addr], err))
+			errs = append(errs, bindError(p.routes[addr], err, holders))
 			continue
 		}
 		lns[addr] = ln
@@ -352,11 +360,14 @@ func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
 	return ln.(*net.TCPListener), nil
 }
 
-func bindError(r *route, err error) BindError {
+// bindError explains a failed bind; for an address in use it names the
+// process holding it, found through holders.
+func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 	be := BindError{Kind: r.kind, Endpoint: r.endpointID, LoadBalancer: r.lbName, Address: r.addr.String(), Err: err}
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
-		be.Remedy = "port in use"
+		be.Remedy = fmt.Sprintf("port %d in use, %s: stop it, or serve this store with other ports or addresses",
+			r.addr.Port(), holders.Describe("tcp", r.addr))
 	case errors.Is(err, syscall.EACCES):
 		be.Remedy = "privileged port: run as root or use setcap cap_net_bind_service"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):

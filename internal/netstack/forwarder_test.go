@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,7 +227,8 @@ func TestSecurityGroups(t *testing.T) {
 		tp.sg.Rules = []snapshot.Rule{{Protocol: "tcp", FromPort: int(tp.port), ToPort: int(tp.port),
 			Prefix: netip.PrefixFrom(allowed, 32)}}
 		reg := prometheus.NewRegistry()
-		f := New(Options{Registerer: reg, Engine: engine})
+		var logs syncBuf
+		f := New(Options{Registerer: reg, Engine: engine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		defer f.Close()
 		mustApply(t, f, tp.snap())
 
@@ -252,6 +255,26 @@ func TestSecurityGroups(t *testing.T) {
 		}
 		if n := metricValue(t, reg, "plink_forwarder_rejects_total", "reason", rejectSecurityGroup); n != 1 {
 			t.Errorf("security group rejects = %v, want 1", n)
+		}
+		// The refusal is logged at info, naming the endpoint, the client
+		// and the reason; a second one within the interval is counted,
+		// not logged.
+		if _, err := which(t, denied, tp.eni(tp.eniA)); !closedOnUs(err) {
+			t.Fatalf("second denied connection: %v", err)
+		}
+		var lines []string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "refused by the endpoint's security groups") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 1 {
+			t.Fatalf("%d refusal lines, want 1 (rate-limited); logs:\n%s", len(lines), logs.String())
+		}
+		for _, want := range []string{"level=INFO", "endpoint=" + tp.ep.ID, "client=" + denied.String() + ":", "reason=security-group", "security_groups=[sg-1]"} {
+			if !strings.Contains(lines[0], want) {
+				t.Errorf("refusal line lacks %q: %s", want, lines[0])
+			}
 		}
 	})
 }
@@ -487,7 +510,7 @@ func TestBindErrors(t *testing.T) {
 				t.Errorf("error %v names endpoint %q", e, e.Endpoint)
 			}
 		}
-		if r := remedies[tp.eni(tp.eniB)]; r != "port in use" {
+		if r := remedies[tp.eni(tp.eniB)]; !strings.HasPrefix(r, "port ") || !strings.Contains(r, "in use, held by pid "+strconv.Itoa(os.Getpid())) {
 			t.Errorf("remedy for a port in use = %q", r)
 		}
 		v6 := netip.AddrPortFrom(netip.MustParseAddr("fd00:dead:beef::10"), tp.port).String()

@@ -91,6 +91,15 @@ func (r *route) allows(src netip.Addr) bool {
 	return false
 }
 
+// sgIDs lists the IDs of the endpoint's security groups, for log lines.
+func (r *route) sgIDs() []string {
+	ids := make([]string, len(r.sgs))
+	for i, sg := range r.sgs {
+		ids[i] = sg.ID
+	}
+	return ids
+}
+
 // checkSpec is what one health check of one target needs.
 type checkSpec struct {
 	key  targetKey

@@ -152,3 +152,21 @@ func fitListeners(snap *snapshot.Snapshot, budget int, keep map[string]bool) (*s
 	}
 	return &out, dropped, total
 }
+
+// ListenerNeeds says whether the listeners snap asks for fit in the open
+// file limit serve will have (it raises the soft limit to the hard one):
+// the listeners wanted, how many the limit leaves room for (-1: no
+// limit) and the limit, for `plink doctor`.
+func ListenerNeeds(snap *snapshot.Snapshot) (wanted, budget int, limit string) {
+	var rl syscall.Rlimit
+	l := fileLimit{}
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
+		l = fileLimit{soft: uint64(rl.Max), hard: uint64(rl.Max), known: true}
+	}
+	nodes, byEP := listenerDemand(snap)
+	wanted = nodes
+	for _, n := range byEP {
+		wanted += n
+	}
+	return wanted, listenerBudget(l, openFDs()), l.String()
+}

@@ -89,3 +89,39 @@ func flock(f *os.File) error {
 		}
 	}
 }
+
+// LockHolder tells, without taking it, whether a plink serve holds the
+// lock of the store at storePath, and who ("process 1234", or "another
+// process" when the lock file names none). It creates nothing: a missing
+// lock file means no serve.
+func LockHolder(storePath string) (holder string, held bool, err error) {
+	f, err := os.OpenFile(LockPath(storePath), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	// A shared lock is refused while serve holds its exclusive one.
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return "", false, nil
+	}
+	if !errors.Is(err, syscall.EWOULDBLOCK) {
+		return "", false, err
+	}
+	holder = "another process"
+	if b, rerr := io.ReadAll(io.LimitReader(f, 64)); rerr == nil {
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil && pid > 0 {
+			holder = fmt.Sprintf("process %d", pid)
+		}
+	}
+	return holder, true, nil
+}

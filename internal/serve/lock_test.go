@@ -45,3 +45,27 @@ func TestLockStoreRefusesSymlink(t *testing.T) {
 		t.Errorf("symlink target now %q", b)
 	}
 }
+
+func TestLockHolder(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "plink.db")
+	if _, held, err := LockHolder(db); held || err != nil {
+		t.Fatalf("no lock file: held %v, %v", held, err)
+	}
+	if _, err := os.Stat(LockPath(db)); !os.IsNotExist(err) {
+		t.Fatalf("LockHolder created the lock file: %v", err)
+	}
+	l, err := LockStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, held, err := LockHolder(db)
+	// flock locks belong to the open file description: another open of
+	// the file in this process conflicts as another process's would.
+	if !held || err != nil || holder != fmt.Sprintf("process %d", os.Getpid()) {
+		t.Fatalf("LockHolder = %q, %v, %v", holder, held, err)
+	}
+	l.Close()
+	if _, held, _ := LockHolder(db); held {
+		t.Fatal("held after Close")
+	}
+}

@@ -83,6 +83,24 @@ type Options struct {
 	// Notifier retries connection notifications (notifier.go); nil: the
 	// store's outbox when Source is a store.
 	Notifier Outbox
+	// KeepGoing serves what can be bound when a listener (forwarder, DNS,
+	// API, metrics) cannot be bound at start; without it Run fails with a
+	// StartError naming every address and who holds it. Later reloads
+	// always keep going: serve is running by then.
+	KeepGoing bool
+	// Store describes the store for the first log lines; zero: not logged.
+	Store StoreInfo
+	// OnServing, when set, is called once after the first apply succeeded:
+	// everything Run could bind is listening.
+	OnServing func(ReadyInfo)
+}
+
+// StoreInfo is what the first log lines say about the store served.
+type StoreInfo struct {
+	Path string
+	// State says where the store comes from: "existing", "just created
+	// (empty)" (the usual sign of a missing --db or PLINK_DB), ...
+	State string
 }
 
 // DefaultGrace is the default drain period on shutdown.
@@ -104,7 +122,11 @@ type Server struct {
 	limit   fileLimit
 	apiAddr string // the API's bound address, if served
 	budget  int    // forwarder listeners the file limit leaves room for; -1 = no limit
-	health  *serveMetrics
+	// startErrs are the metrics and API listeners that could not be bound
+	// at start (with KeepGoing); they stay in every ready file.
+	startErrs []string
+	epStates  map[string]string // endpoint ID -> state at the last reload
+	health    *serveMetrics
 
 	healthMu sync.Mutex
 	pending  map[healthKey]snapshot.HealthReport
@@ -186,9 +208,10 @@ func (s *Server) RunUntilSignal(ctx context.Context) error {
 // up to Grace, closes the rest and returns nil (ErrAborted when Abort cut
 // the drain short). A value on reload forces a reload of the snapshot.
 // It fails at start when the ready file path is not plink's to write, the
-// first snapshot cannot be loaded, the metrics address cannot be bound,
-// or the open file limit cannot hold the listeners the store asks for;
-// ctx ending during start is a stop (nil), not a failure.
+// first snapshot cannot be loaded, the open file limit cannot hold the
+// listeners the store asks for, or (without KeepGoing) any listener —
+// forwarder, DNS, metrics, API — cannot be bound (a *StartError naming
+// each); ctx ending during start is a stop (nil), not a failure.
 func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	if s.opts.ReadyFile != "" {
 		rf, err := ClaimReadyFile(s.opts.ReadyFile)
@@ -201,6 +224,9 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 				s.log.Error("removing the ready file", "err", err)
 			}
 		}()
+	}
+	if st := s.opts.Store; st.Path != "" {
+		s.log.Info("serving store", "path", st.Path, "store", st.State)
 	}
 	before, limit, err := raiseFileLimit()
 	switch {
@@ -234,18 +260,21 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	}
 
 	var metricsAddr string
+	// startErrs are the listeners that could not be bound at start; without
+	// KeepGoing any one of them stops serve.
+	var startErrs []string
 	if s.opts.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
 		if err != nil {
-			return fmt.Errorf("metrics listener: %w", err)
+			startErrs = append(startErrs, ListenError("metrics", s.opts.MetricsAddr, err).Error())
+		} else {
+			metricsAddr = ln.Addr().String()
+			mux := http.NewServeMux()
+			mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			go srv.Serve(ln)
+			defer srv.Close()
 		}
-		metricsAddr = ln.Addr().String()
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		defer srv.Close()
-		s.log.Info("serving metrics", "address", metricsAddr)
 	}
 
 	if s.opts.APIAddr != "" && s.opts.API != nil {
@@ -255,22 +284,23 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		}
 		ln, err := net.Listen("tcp", s.opts.APIAddr)
 		if err != nil {
-			return fmt.Errorf("api listener: %w", err)
+			startErrs = append(startErrs, ListenError("AWS API", s.opts.APIAddr, err).Error())
+		} else {
+			s.apiAddr = ln.Addr().String()
+			srv := api.NewServer(h, s.log)
+			done := make(chan struct{})
+			go func() { srv.Serve(ln); close(done) }()
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), s.opts.Grace)
+				defer cancel()
+				if srv.Shutdown(sctx) != nil {
+					srv.Close()
+				}
+				<-done
+			}()
 		}
-		s.apiAddr = ln.Addr().String()
-		srv := api.NewServer(h, s.log)
-		done := make(chan struct{})
-		go func() { srv.Serve(ln); close(done) }()
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), s.opts.Grace)
-			defer cancel()
-			if srv.Shutdown(sctx) != nil {
-				srv.Close()
-			}
-			<-done
-		}()
-		s.log.Info("serving the AWS API", "address", s.apiAddr)
 	}
+	s.startErrs = startErrs
 
 	fwd := netstack.New(fopts)
 	var dnsSrv *dns.Server
@@ -343,7 +373,18 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		}
 		return 0, fmt.Errorf("loading a snapshot of the store: %w", err)
 	}
-	var errs []string
+	// strict: this is the start and any listener that cannot be bound
+	// stops serve, so the errors are returned, not logged.
+	strict := first && !s.opts.KeepGoing
+	if first {
+		s.logContents(snap)
+	}
+	errs := append([]string(nil), s.startErrs...)
+	if first && !strict {
+		for _, msg := range s.startErrs {
+			s.errs.Error("cannot listen", "err", msg)
+		}
+	}
 	var dnsAddrs []string
 	if dnsSrv != nil {
 		if addrs != nil && s.opts.DNS.Port > 0 {
@@ -351,7 +392,9 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		}
 		for _, e := range dnsSrv.Apply(snap) {
 			msg := e.Error() // internal/dns names the remedy
-			s.errs.Error("DNS", "err", msg)
+			if !strict {
+				s.errs.Error("DNS", "err", msg)
+			}
 			errs = append(errs, msg)
 		}
 		dnsAddrs = dnsSrv.Addrs()
@@ -380,8 +423,10 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		if errors.Is(e, netstack.ErrFDLimit) {
 			exhausted++
 		}
-		s.errs.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,
-			"address", e.Address, "err", e.Err, "remedy", e.Remedy)
+		if !strict {
+			s.errs.Error("cannot listen", "kind", e.Kind, "endpoint", e.Endpoint, "load_balancer", e.LoadBalancer,
+				"address", e.Address, "err", e.Err, "remedy", e.Remedy)
+		}
 		errs = append(errs, e.Error())
 	}
 	if exhausted > 0 {
@@ -393,15 +438,25 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		s.errs.Error(msg)
 		errs = append(errs, msg)
 	}
+	if strict && len(errs) > 0 {
+		return 0, &StartError{Errors: errs}
+	}
 	s.health.set(len(errs) == 0, len(unserved), exhausted)
+	if first {
+		s.logServing(res.Listeners, dnsAddrs, metricsAddr, len(errs))
+	}
+	s.logEndpointStates(snap)
 	s.log.Info("applied snapshot", "revision", snap.Revision, "listeners", len(res.Listeners),
 		"errors", len(errs), "took", time.Since(start))
+	info := ReadyInfo{PID: os.Getpid(), Revision: snap.Revision, Listeners: res.Listeners,
+		DNS: nonNil(dnsAddrs), Metrics: metricsAddr, API: s.apiAddr, Unserved: unserved, Errors: nonNil(errs)}
 	if s.ready != nil {
-		info := ReadyInfo{PID: os.Getpid(), Revision: snap.Revision, Listeners: res.Listeners,
-			DNS: nonNil(dnsAddrs), Metrics: metricsAddr, API: s.apiAddr, Unserved: unserved, Errors: nonNil(errs)}
 		if err := s.ready.Write(info); err != nil {
 			s.errs.Error("writing the ready file", "err", err)
 		}
+	}
+	if first && s.opts.OnServing != nil {
+		s.opts.OnServing(info)
 	}
 	return snap.Revision, nil
 }
@@ -546,6 +601,17 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 		}
 		rep.DNS = nonNil(d.Addrs())
 		defer d.Close()
+	}
+	for _, l := range []struct{ what, addr string }{{"metrics", opts.MetricsAddr}, {"AWS API", opts.APIAddr}} {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			rep.Errors = append(rep.Errors, ListenError(l.what, l.addr, err).Error())
+			continue
+		}
+		ln.Close()
 	}
 	_, limit, _ := raiseFileLimit()
 	budget := listenerBudget(limit, openFDs())

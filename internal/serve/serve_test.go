@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -275,7 +276,7 @@ func TestCheck(t *testing.T) {
 	}
 	defer squat.Close()
 	rep, err = Check(context.Background(), Options{Source: src, DNS: DNSOptions{Disabled: true}})
-	if err != nil || rep.OK || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "port in use") {
+	if err != nil || rep.OK || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "in use, held by pid ") {
 		t.Fatalf("Check = %+v, %v", rep, err)
 	}
 }
@@ -322,5 +323,82 @@ func TestRunStoppedDuringStart(t *testing.T) {
 	}
 	if _, err := os.Lstat(ready); !os.IsNotExist(err) {
 		t.Errorf("ready file after a stop during start: %v", err)
+	}
+}
+
+// A listener that cannot be bound at start stops serve (a *StartError
+// naming the address and the process holding it), and nothing is written
+// to the ready file; with KeepGoing the rest is served.
+func TestStartFailsLoudly(t *testing.T) {
+	target := startBackend(t, "web")
+	port := freePort(t)
+	src := &fakeSource{}
+	src.set(world(4, port, target, 1))
+	squat, err := net.Listen("tcp", fmt.Sprintf("127.250.4.10:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer squat.Close()
+	var logs bytes.Buffer
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	err = New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}).Run(context.Background(), nil)
+	var se *StartError
+	if !errors.As(err, &se) || len(se.Errors) != 1 {
+		t.Fatalf("Run = %v, want a StartError with one listener", err)
+	}
+	want := fmt.Sprintf("port %d in use, held by pid %d", port, os.Getpid())
+	if !strings.Contains(se.Errors[0], "127.250.4.10") || !strings.Contains(se.Errors[0], want) ||
+		!strings.Contains(err.Error(), "--keep-going") {
+		t.Errorf("error does not name the address, the holder (%s) and --keep-going:\n%v", want, err)
+	}
+	if _, err := os.Stat(ready); !os.IsNotExist(err) {
+		t.Errorf("ready file written by a serve that did not start: %v", err)
+	}
+	if strings.Contains(logs.String(), "msg=listening") {
+		t.Errorf("a serve that did not start logged listeners:\n%s", logs.String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true}, KeepGoing: true}).Run(ctx, nil)
+	}()
+	info := readReady(t, ready, func(ReadyInfo) bool { return true })
+	if len(info.Listeners) != 1 || len(info.Errors) != 1 || !strings.Contains(info.Errors[0], want) {
+		t.Errorf("with KeepGoing: ready file %+v, want the node listener served and the endpoint's error", info)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run with KeepGoing = %v", err)
+	}
+}
+
+// Endpoints that are not served are logged when their state changes, at
+// most maxStateLines of them one by one per reload.
+func TestLogEndpointStates(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	snap := &snapshot.Snapshot{}
+	for i := range maxStateLines + 5 {
+		snap.Endpoints = append(snap.Endpoints, snapshot.Endpoint{ID: fmt.Sprintf("vpce-%d", i), ServiceID: "vpce-svc-1", State: "pendingAcceptance"})
+	}
+	snap.Endpoints = append(snap.Endpoints, snapshot.Endpoint{ID: "vpce-ok", State: "available"})
+	s.logEndpointStates(snap)
+	out := logs.String()
+	if n := strings.Count(out, `msg="endpoint not served`); n != maxStateLines {
+		t.Errorf("%d endpoint lines, want %d:\n%s", n, maxStateLines, out)
+	}
+	if !strings.Contains(out, "pendingAcceptance=5") || !strings.Contains(out, "accept-endpoint-connections --service-id vpce-svc-1 --vpc-endpoint-ids vpce-0") {
+		t.Errorf("no summary of the rest, or no remedy:\n%s", out)
+	}
+	if strings.Contains(out, "vpce-ok") {
+		t.Errorf("an available endpoint was logged:\n%s", out)
+	}
+	// Nothing changed: nothing logged.
+	logs.Reset()
+	s.logEndpointStates(snap)
+	if logs.Len() != 0 {
+		t.Errorf("unchanged states logged again:\n%s", logs.String())
 	}
 }

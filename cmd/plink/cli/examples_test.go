@@ -47,9 +47,7 @@ func TestEveryCommandHasExamples(t *testing.T) {
 
 // examplesPending are the commands allowed no example for now, each with
 // why. An entry fails the test once its command has one.
-var examplesPending = map[string]string{
-	"plink demo": "it binds fixed ports (80 and 53 as root), so a script cannot run it beside others; the demo's own script (work on loud serve/demo failures) marks it",
-}
+var examplesPending = map[string]string{}
 
 func TestUsesPath(t *testing.T) {
 	for _, tt := range []struct {

@@ -129,35 +129,6 @@ nothing and says so. -f takes a file, a directory (every *.yaml, *.yml and
 for several. --dry-run prints the plan and changes nothing.
 
 ` + schemaHelp,
-		Example: `  # Create a provider and a consumer account's topology from a file
-  plink apply -f examples/two-accounts.yaml
-
-  # A second apply of the same file changes nothing
-  plink apply -f examples/two-accounts.yaml
-
-  # Show what apply would change, without changing it
-  plink apply -f examples/two-accounts.yaml --dry-run
-
-  # Apply an IPv6 (dualstack) service and endpoint
-  plink apply -f examples/dualstack.yaml
-
-  # Apply a service with a private DNS name; the first apply says which TXT record to publish
-  plink apply -f examples/private-dns.yaml
-
-  # Apply again once the TXT record is published, asking the DNS server that has it
-  plink --resolver $DNS apply -f examples/private-dns.yaml
-
-  # Apply every topology file of a directory
-  plink apply -f topo/
-
-  # Print the actions as JSON, with their IDs
-  plink apply -f topo/ -o json
-
-  # Apply a topology read from standard input
-  plink apply -f -
-
-  # Apply and delete what the file no longer names
-  plink apply -f net.yaml --prune`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(opts.Files) == 0 {

@@ -388,6 +388,9 @@ func (c *command) run(cmd *cobra.Command) error {
 	if len(c.a.Output.Members) == 0 {
 		return nil // the AWS CLI prints nothing for an empty answer
 	}
+	if out, err = c.tableExtras(cmd, out); err != nil {
+		return err
+	}
 	return c.f.Print(out, c.a.Table)
 }
 
@@ -611,6 +614,13 @@ func scalarList(field reflect.Value, s *awsapi.Shape, vals []string) error {
 // struct and the same *control.Error, so what sits above (printing,
 // --query, paging) is the same.
 func (c *command) caller(cmd *cobra.Command) (func(any) (any, error), error) {
+	return c.callerOf(cmd, c.a)
+}
+
+// callerOf is caller for another action a, made as the same caller in the
+// same way (the store, or the API server): what a table's extra columns
+// call (addresses.go).
+func (c *command) callerOf(cmd *cobra.Command, a *awsapi.Action) (func(any) (any, error), error) {
 	ctx := cmd.Context()
 	endpoint, err := c.f.EndpointURL()
 	if err != nil {
@@ -622,7 +632,7 @@ func (c *command) caller(cmd *cobra.Command) (func(any) (any, error), error) {
 			return nil, err
 		}
 		return func(in any) (any, error) {
-			return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return client.Call(ctx, c.a, in) })
+			return c.f.DebugCall(string(a.Service), a.Name, in, func(in any) (any, error) { return client.Call(ctx, a, in) })
 		}, nil
 	}
 	api, err := c.f.API(ctx)
@@ -630,6 +640,6 @@ func (c *command) caller(cmd *cobra.Command) (func(any) (any, error), error) {
 		return nil, err
 	}
 	return func(in any) (any, error) {
-		return c.f.DebugCall(string(c.a.Service), c.a.Name, in, func(in any) (any, error) { return c.a.Call(ctx, api, in) })
+		return c.f.DebugCall(string(a.Service), a.Name, in, func(in any) (any, error) { return a.Call(ctx, api, in) })
 	}, nil
 }

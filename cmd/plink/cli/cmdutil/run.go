@@ -36,8 +36,9 @@ func (f *Factory) API(ctx context.Context) (*control.API, error) {
 		return nil, err
 	}
 	resolver := cfg.Resolver
-	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
-	return control.New(st, caller, control.WithTXTLookup(lookup), control.WithClock(f.Now),
+	lookup := dns.VerificationLookup(resolver)
+	describe := func() string { return dns.DescribeResolver(resolver) }
+	return control.New(st, caller, control.WithTXTLookup(lookup), control.WithTXTResolver(describe), control.WithClock(f.Now),
 		control.WithLogger(f.Logger("text", cfg.LogLevel)))
 }
 

@@ -1,11 +1,13 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,9 +31,19 @@ func NewCmdDemo(f *cmdutil.Factory) *cobra.Command {
 a provider account (111111111111) with plink's built-in HTTP backend behind a
 Network Load Balancer (PROXY protocol v2 on), an endpoint service that requires
 acceptance, the consumer account (222222222222) allowed, its endpoint accepted.
-Then serve in the foreground and print the curl and dig lines to try.
-Ctrl-C stops it (a second Ctrl-C at once) and removes the store (unless
---keep). --ready-file writes only a file plink creates, as plink serve does.`,
+Then serve in the foreground and, once every listener is bound, print the
+curl and dig lines to try. Ctrl-C stops it (a second Ctrl-C at once) and
+removes the store (unless --keep). --ready-file writes only a file plink
+creates, as plink serve does.
+
+Each demo store puts its endpoint on the same addresses, so a second demo
+on one machine cannot bind them: it exits 255 naming the process that
+holds each address (the first demo) and serves nothing; give it other
+ports (--port, --dns-port) to run both.
+
+The plink commands it prints name this binary: "plink" when that is the
+plink on your PATH, else its full path (go run builds a binary that is
+deleted when it exits: 'go install ./cmd/plink' puts plink on your PATH).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if port < 0 || port > 65535 {
@@ -85,11 +97,22 @@ Ctrl-C stops it (a second Ctrl-C at once) and removes the store (unless
 			if err != nil {
 				return err
 			}
-			printGuide(f, topo, filepath.Join(dir, "plink.db"), dnsPort)
-
+			db := filepath.Join(dir, "plink.db")
+			plink, note := plinkCommand()
+			// The guide is printed only once everything is bound: a demo
+			// that cannot listen must not point at addresses another
+			// process (a first demo) answers on.
 			srv := serve.New(serve.Options{Source: st, Logger: log, Grace: 2 * time.Second, ReadyFile: readyFile,
-				DNS: serve.DNSOptions{Port: dnsPort}, ManageAddresses: os.Geteuid() == 0})
-			return srv.RunUntilSignal(ctx)
+				DNS: serve.DNSOptions{Port: dnsPort}, ManageAddresses: os.Geteuid() == 0,
+				Store:     serve.StoreInfo{Path: db, State: "the demo's own (throwaway)"},
+				OnServing: func(serve.ReadyInfo) { printGuide(f, topo, db, dnsPort, plink, note) }})
+			err = srv.RunUntilSignal(ctx)
+			var start *serve.StartError
+			if errors.As(err, &start) {
+				return fmt.Errorf("%w\nanother plink demo or serve on this machine? "+
+					"run this demo on other ports: %s demo --port %d --dns-port %d", err, plink, port+1, dnsPort+1)
+			}
+			return err
 		},
 	}
 	cmd.Flags().IntVar(&port, "port", 0, "the NLB listener port (default 80 as root, else 8080)")
@@ -99,7 +122,49 @@ Ctrl-C stops it (a second Ctrl-C at once) and removes the store (unless
 	return cmd
 }
 
-func printGuide(f *cmdutil.Factory, t *Topology, db string, dnsPort int) {
+// plinkCommand is how the printed commands name plink: "plink" when the
+// plink on PATH is this binary, else this binary's path (under go run, a
+// temporary file that lives as long as the demo runs), with a note on
+// installing plink.
+func plinkCommand() (cmd, note string) {
+	self, err := os.Executable()
+	if err != nil {
+		return "plink", ""
+	}
+	if onPath, err := exec.LookPath("plink"); err == nil && sameFile(onPath, self) {
+		return "plink", ""
+	}
+	note = "the plink on your PATH (if any) is not this binary: these name it by its path"
+	if strings.Contains(self, string(filepath.Separator)+"go-build") {
+		// go run deletes its binary when the demo exits.
+		note = "these name the binary go run built (plink on your PATH, if any, is another), which is\n" +
+			"deleted when the demo exits. To run them later, install plink: go install ./cmd/plink\n" +
+			"(from a clone) or go install github.com/plink-dev/plink/cmd/plink@latest"
+	}
+	return shellQuote(self), note
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printGuide(f *cmdutil.Factory, t *Topology, db string, dnsPort int, plink, note string) {
 	w := f.IO.ErrOut
 	portSuffix := ""
 	if t.ListenerPort != 80 {
@@ -128,10 +193,10 @@ Try, in another terminal:
   dig @%s%s %s +short
   curl -s --resolve %s:%d:%s http://%s%s/
 
-  # the store, as either account
-  plink --db %s --account 222222222222 describe-endpoints -o table
-  plink --db %s --account 111111111111 describe-endpoint-connections -o table
-  plink --db %s --account 111111111111 describe-target-health --target-group-arn $(plink --db %s --account 111111111111 describe-target-groups --query 'TargetGroups[0].TargetGroupArn' -o text)
+  # the store, as either account%s
+  %s --db %s --account 222222222222 describe-endpoints -o table
+  %s --db %s --account 111111111111 describe-endpoint-connections -o table
+  %s --db %s --account 111111111111 describe-target-health --target-group-arn $(%s --db %s --account 111111111111 describe-target-groups --query 'TargetGroups[0].TargetGroupArn' -o text)
 
 Serving; Ctrl-C to stop.
 
@@ -140,5 +205,13 @@ Serving; Ctrl-C to stop.
 		t.Resolver, digPort, t.RegionalName,
 		t.Resolver, digPort, t.ZonalNames[0],
 		t.RegionalName, t.ListenerPort, t.ENIAddrs[0], t.RegionalName, portSuffix,
-		db, db, db, db)
+		noteLine(note), plink, db, plink, db, plink, db, plink, db)
+}
+
+// noteLine is note as shell comment lines, or nothing.
+func noteLine(note string) string {
+	if note == "" {
+		return ""
+	}
+	return "\n  # " + strings.ReplaceAll(note, "\n", "\n  # ")
 }

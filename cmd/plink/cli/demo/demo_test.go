@@ -5,6 +5,7 @@ import (
 	"errors"
 	stdio "io"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +89,47 @@ func TestDemoFlagsValidated(t *testing.T) {
 				t.Fatalf("err = %v, want usage=%v naming %q", err, tc.usage, tc.want)
 			}
 		})
+	}
+}
+
+// When the plink on PATH is not this binary (as under go run or go test,
+// whose binaries live in a go-build directory), the printed commands name
+// this binary by its path and say how to install plink.
+func TestPlinkCommandNotOnPath(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	cmd, note := plinkCommand()
+	self, _ := os.Executable()
+	if cmd != shellQuote(self) {
+		t.Errorf("command %q, want this binary %q", cmd, self)
+	}
+	if !strings.Contains(note, "go install") {
+		t.Errorf("note %q does not say how to install plink", note)
+	}
+}
+
+func TestPlinkCommandOnPath(t *testing.T) {
+	dir := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(self, filepath.Join(dir, "plink")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	if cmd, note := plinkCommand(); cmd != "plink" || note != "" {
+		t.Errorf("plinkCommand() = %q, %q; want plink and no note", cmd, note)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/go-build1/b001/exe/plink": "/tmp/go-build1/b001/exe/plink",
+		"/home/a b/plink":               "'/home/a b/plink'",
+		"/x/it's":                       `'/x/it'\''s'`,
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -113,8 +113,12 @@ func expand(line string, env map[string]string) string {
 	})
 }
 
+// exitsPrefix is the scripts' "exits N" (the command must exit N), which
+// stands where exec does.
+var exitsPrefix = regexp.MustCompile(`^exits [0-9]+ `)
+
 // command turns a script's `exec plink ...` line into what a user types:
-// conditions and a trailing & (run in the background) dropped, $WORK/
+// conditions, a leading ! and a trailing & (run in the background) dropped, $WORK/
 // dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
 // for the shell.
 func command(line string) (Example, error) {
@@ -122,6 +126,10 @@ func command(line string) (Example, error) {
 	for condition.MatchString(s) {
 		s = condition.ReplaceAllString(s, "")
 	}
+	// An example may show a command that fails (! exec: serve --check on
+	// a busy machine); what a user types is the same.
+	s = strings.TrimPrefix(s, "! ")
+	s = exitsPrefix.ReplaceAllString(s, "exec ")
 	rest, ok := strings.CutPrefix(s, "exec plink ")
 	if !ok {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)

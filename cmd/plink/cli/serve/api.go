@@ -118,10 +118,11 @@ func apiHandler(ctx context.Context, f *cmdutil.Factory, allowAnon bool, log *sl
 		creds[k] = api.Credential{Account: c.Account, Principal: c.Principal, Secret: c.Secret}
 	}
 	resolver := cfg.Resolver
-	lookup := func(ctx context.Context, name string) ([]string, error) { return dns.LookupTXT(ctx, resolver, name) }
+	lookup := dns.VerificationLookup(resolver)
+	describe := func() string { return dns.DescribeResolver(resolver) }
 	return api.New(api.Config{Store: st, Credentials: creds, AllowAnonymous: allowAnon,
 		Anonymous: anon, DefaultRegion: cfg.Region, Logger: log, Registerer: reg,
-		Options: []control.Option{control.WithTXTLookup(lookup), control.WithClock(f.Now), control.WithLogger(log)}})
+		Options: []control.Option{control.WithTXTLookup(lookup), control.WithTXTResolver(describe), control.WithClock(f.Now), control.WithLogger(log)}})
 }
 
 // apiAddr is --api-addr/--addr with a bare port (":4566", "4566") on the
@@ -144,7 +145,7 @@ func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bo
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return nil, serve.ListenError("api", addr, err)
 	}
 	s := &apiServer{srv: api.NewServer(h, log), ln: ln, errc: make(chan error, 1)}
 	go func() {
@@ -193,7 +194,7 @@ func runAPI(ctx context.Context, f *cmdutil.Factory, opts *APIOptions) error {
 		mln, err := net.Listen("tcp", opts.MetricsAddr)
 		if err != nil {
 			s.Shutdown(context.Background())
-			return fmt.Errorf("metrics: %w", err)
+			return serve.ListenError("metrics", opts.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -80,7 +80,7 @@ func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) e
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
-		return fmt.Errorf("backend: %w", err)
+		return serve.ListenError("backend", opts.Listen, err)
 	}
 	name := opts.Name
 	if name == "" {

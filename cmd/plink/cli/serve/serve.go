@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -38,6 +39,7 @@ type ServeOptions struct {
 	DNSUpstream    string
 	NoDNS          bool
 	Engine         string
+	KeepGoing      bool
 }
 
 // NewCmdServe builds `plink serve`.
@@ -88,13 +90,36 @@ repeats suppressed meanwhile (suppressed_repeats).
 
 Addresses in 127.0.0.0/8 need no privileges. IPv6 addresses and IPv4 outside
 127/8 must be local: as root, serve adds them on lo (and removes them on
-exit); otherwise it logs which it cannot bind and serves the rest. The
+exit); otherwise it cannot bind them and exits 255 naming them
+(--keep-going serves the rest). The
 addresses it adds are recorded in "<store>.serve.addrs" before they are
 added, so the next serve on the store removes those a killed serve left.
 
 DNS listens on port 53 of every VPC resolver address (VPC base + 2), which
 needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
---dns-port 5300 otherwise.`,
+--dns-port 5300 otherwise.
+
+The first lines serve logs say what it serves: the store's path (and
+whether it was just created), what the store holds (VPCs, endpoint
+services, endpoints available and pending, load balancers, targets) and
+every address it listens on (endpoint and load balancer listeners, DNS,
+API, metrics). An empty store is called out: serve another with --db or
+PLINK_DB. Endpoints that are not available (pendingAcceptance, rejected ...)
+get no listeners, so the kernel refuses connections to them; serve logs
+each such endpoint when its state changes, with what to do. A connection
+the data plane refuses (the endpoint's security groups, no target) or
+sends to an unhealthy target for want of a healthy one is logged at info,
+naming the endpoint, the client and the reason: at most one line per
+endpoint and reason every 10 s, suppressed_since_last counting the rest.
+
+Serve fails loudly: when any listener (endpoint, load balancer node, DNS,
+API or metrics) cannot be bound at start, it serves nothing and exits 255,
+naming each address, its port and who holds it ("held by pid 4242 (plink)").
+--keep-going serves what can be bound instead and logs the rest. Once
+serve runs, a later change that cannot be bound is logged and the rest
+served. --check binds nothing for long: it tries every listener, prints
+the same errors as JSON and exits 255 if any fails. 'plink doctor' lists
+what on this machine would stop serve.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := parseLevel(opts.LogLevel); err != nil {
@@ -126,6 +151,7 @@ needs root or 'setcap cap_net_bind_service=+ep $(which plink)'; use
 	fl.StringVar(&opts.DNSAddr, "dns-addr", "", "an extra DNS listener on `host:port`")
 	fl.StringVar(&opts.DNSUpstream, "dns-upstream", "", "forward other names to this resolver `host:port`")
 	fl.BoolVar(&opts.NoDNS, "no-dns", false, "do not run the DNS server")
+	fl.BoolVar(&opts.KeepGoing, "keep-going", false, "when some listeners cannot be bound at start, serve the rest (default: exit 255 naming them)")
 	return cmd
 }
 
@@ -168,6 +194,13 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if err != nil {
 		return err
 	}
+	// Whether the store exists before it is opened (opening creates it):
+	// a new empty store is the usual sign of a missing --db or PLINK_DB.
+	_, statErr := os.Stat(cfg.DB)
+	storeState := "existing"
+	if errors.Is(statErr, fs.ErrNotExist) {
+		storeState = "just created (empty)"
+	}
 	// The store first: opening it makes its directory, where the lock
 	// file goes.
 	st, err := f.Store(ctx)
@@ -200,6 +233,8 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
 		AddrStateFile:   serve.AddrStatePath(cfg.DB),
+		KeepGoing:       opts.KeepGoing,
+		Store:           serve.StoreInfo{Path: cfg.DB, State: storeState},
 	}
 	if opts.APIAddr != "" {
 		sopts.API = func(reg prometheus.Registerer) (http.Handler, error) {
@@ -207,6 +242,11 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		}
 	}
 	if opts.Check {
+		// The serve of this store holds its listeners: every one would
+		// look taken. Say so rather than let the report alone mislead.
+		if holder, held, _ := serve.LockHolder(cfg.DB); held {
+			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, cfg.DB)
+		}
 		rep, err := serve.Check(ctx, sopts)
 		if err != nil {
 			return err
