@@ -39,6 +39,7 @@ func (t *Tx) execQuiet(query string, args ...any) (sql.Result, error) {
 	if !t.write {
 		return nil, errors.New("store: write in a read transaction")
 	}
+	t.quiet = true
 	return t.tx.ExecContext(t.ctx, t.sql(query), args...)
 }
 

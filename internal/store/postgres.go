@@ -252,15 +252,21 @@ func (s *Store) pgRun(ctx context.Context, write bool, fn func(*Tx) error) error
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if !tx.changed {
+		if !tx.changed && !tx.quiet {
 			return nil
 		}
 		var rev int64
-		if err := sqlTx.QueryRowContext(ctx, "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev").Scan(&rev); err != nil {
+		q := "SELECT rev FROM revision WHERE id = 1"
+		if tx.changed {
+			q = "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev"
+		}
+		if err := sqlTx.QueryRowContext(ctx, q).Scan(&rev); err != nil {
 			return err
 		}
 		if s.pg.notify {
 			// Delivered to listeners at commit, and only if it commits.
+			// A quiet write (health, the outbox) notifies too: the change
+			// feed reports every commit, as on SQLite.
 			if _, err := sqlTx.ExecContext(ctx, "SELECT pg_notify($1, $2)", pgChannel, strconv.FormatInt(rev, 10)); err != nil {
 				return err
 			}

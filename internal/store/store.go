@@ -274,7 +274,8 @@ type Tx struct {
 	ctx     context.Context
 	pg      bool
 	write   bool
-	changed bool
+	changed bool // a statement moved the revision
+	quiet   bool // a statement changed what moves no revision (execQuiet)
 }
 
 // Write runs fn in one BEGIN IMMEDIATE transaction and commits it when fn
