@@ -152,7 +152,7 @@ func redactURL(rawURL string) string {
 
 // schemaVersionDDL creates the schema version row PRAGMA user_version is
 // on SQLite. Two processes opening a new database at once may both create
-// it: the loser's error (a duplicate type or table) is retried.
+// it: the loser's error (a duplicate key, type or table) is retried.
 const schemaVersionDDL = `CREATE TABLE IF NOT EXISTS schema_version (
 	id      INT PRIMARY KEY CHECK (id = 1),
 	version BIGINT NOT NULL
@@ -190,7 +190,7 @@ func (s *Store) pgMigrate(ctx context.Context) error {
 	if err := pgRetry(ctx, func() error {
 		_, err := s.db.ExecContext(ctx, schemaVersionDDL)
 		return err
-	}, "23505", "42P07"); err != nil {
+	}, "23505", "42P07", "42710"); err != nil {
 		return fmt.Errorf("creating schema_version: %w", err)
 	}
 	for _, m := range ms {
