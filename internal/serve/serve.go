@@ -75,6 +75,10 @@ type Options struct {
 	AddrStateFile string
 	// PollInterval is how often the revision is read (default 50 ms).
 	PollInterval time.Duration
+	// Changes, when set, is a change feed of Source (store.ChangeFeed's
+	// Changes): a revision it sends reloads at once, so PollInterval can be
+	// long. A PostgreSQL store's feed is its LISTEN/NOTIFY.
+	Changes func(ctx context.Context) <-chan int64
 	// RepeatInterval is how often an error that keeps recurring is logged
 	// again after its first occurrence (default 30 s).
 	RepeatInterval time.Duration
@@ -127,6 +131,7 @@ type Server struct {
 	startErrs []string
 	epStates  map[string]string // endpoint ID -> state at the last reload
 	health    *serveMetrics
+	storeDown error // why the store could not be read at the last poll; nil: it could
 
 	healthMu sync.Mutex
 	pending  map[healthKey]snapshot.HealthReport
@@ -328,6 +333,16 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	defer stopNotifier()
 	ticker := time.NewTicker(s.opts.PollInterval)
 	defer ticker.Stop()
+	var changes <-chan int64 // nil (never) without a feed
+	if s.opts.Changes != nil {
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		changes = s.opts.Changes(feedCtx)
+		defer func() {
+			stopFeed()
+			for range changes { // the feed's goroutine has ended when it closes
+			}
+		}()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -337,13 +352,26 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
+		case cur, ok := <-changes:
+			if !ok {
+				changes = nil
+				continue
+			}
+			if cur == rev {
+				continue
+			}
+			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
+				rev = r
+			}
 		case <-ticker.C:
 			s.flushHealth(ctx)
 			cur, err := s.opts.Source.Revision(ctx)
+			if ctx.Err() != nil {
+				continue
+			}
+			s.storeReachable(err)
 			if err != nil {
-				if ctx.Err() == nil {
-					s.errs.Warn("reading the store revision", "err", err)
-				}
+				s.errs.Warn("reading the store revision", "err", err)
 				continue
 			}
 			if cur == rev {
@@ -354,6 +382,23 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		}
 	}
+}
+
+// storeReachable records whether the last read of the store worked (err
+// nil) in the plink_serve_store_up metric, and logs the moments it stops
+// and starts working. Serve keeps forwarding and answering DNS from the
+// last snapshot meanwhile; once the store is back the next poll sees any
+// change made while it was away.
+func (s *Server) storeReachable(err error) {
+	switch {
+	case err != nil && s.storeDown == nil:
+		s.log.Error("the store cannot be read: serving the last snapshot until it can", "store", s.opts.Store.Path, "err", err)
+		s.health.storeUp.Set(0)
+	case err == nil && s.storeDown != nil:
+		s.log.Info("the store can be read again", "store", s.opts.Store.Path)
+		s.health.storeUp.Set(1)
+	}
+	s.storeDown = err
 }
 
 // reload loads a snapshot and applies it everywhere: DNS first (it needs

@@ -46,6 +46,9 @@ func IsPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
+// IsPostgres reports whether the store is a PostgreSQL database.
+func (s *Store) IsPostgres() bool { return s.pg != nil }
+
 // pgState is what a PostgreSQL store keeps beside its *sql.DB.
 type pgState struct {
 	config *pgx.ConnConfig // for the change feed's own LISTEN connection

@@ -5,6 +5,8 @@ package serve
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,8 +22,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/config"
 	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/serve"
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // ServeOptions are the flags of `plink serve`.
@@ -198,7 +203,10 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	// a new empty store is the usual sign of a missing --db or PLINK_DB.
 	_, statErr := os.Stat(cfg.DB)
 	storeState := "existing"
-	if errors.Is(statErr, fs.ErrNotExist) {
+	switch {
+	case store.IsPostgres(cfg.DB):
+		storeState = "a PostgreSQL database"
+	case errors.Is(statErr, fs.ErrNotExist):
 		storeState = "just created (empty)"
 	}
 	// The store first: opening it makes its directory, where the lock
@@ -207,10 +215,15 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if err != nil {
 		return err
 	}
-	// The store is a file, whatever its path looks like: serve locks it,
-	// and as root records beside it the addresses it puts on lo.
+	// serve locks its store's file, and as root records beside it the
+	// addresses it puts on lo (a PostgreSQL store has local files of its
+	// own for this).
+	local, err := localStorePath(cfg.DB)
+	if err != nil {
+		return err
+	}
 	if !opts.Check {
-		lock, err := serve.LockStore(cfg.DB)
+		lock, err := serve.LockStore(local)
 		var held *serve.LockHeldError
 		switch {
 		case errors.As(err, &held):
@@ -232,9 +245,15 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
-		AddrStateFile:   serve.AddrStatePath(cfg.DB),
+		AddrStateFile:   serve.AddrStatePath(local),
 		KeepGoing:       opts.KeepGoing,
-		Store:           serve.StoreInfo{Path: cfg.DB, State: storeState},
+		Store:           serve.StoreInfo{Path: st.Path(), State: storeState},
+	}
+	if st.IsPostgres() {
+		// Another host's commit arrives as a notification (LISTEN): the
+		// poll is only the safety net, and the store-down detector.
+		sopts.Changes = func(ctx context.Context) <-chan int64 { return st.Changes(ctx, pgPoll) }
+		sopts.PollInterval = pgPoll
 	}
 	if opts.APIAddr != "" {
 		sopts.API = func(reg prometheus.Registerer) (http.Handler, error) {
@@ -244,8 +263,8 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if opts.Check {
 		// The serve of this store holds its listeners: every one would
 		// look taken. Say so rather than let the report alone mislead.
-		if holder, held, _ := serve.LockHolder(cfg.DB); held {
-			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, cfg.DB)
+		if holder, held, _ := serve.LockHolder(local); held {
+			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, st.Path())
 		}
 		rep, err := serve.Check(ctx, sopts)
 		if err != nil {
@@ -270,4 +289,24 @@ func parseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
 	}
 	return l, nil
+}
+
+// pgPoll is how often serve reads the revision of a PostgreSQL store
+// besides listening for its notifications.
+const pgPoll = 500 * time.Millisecond
+
+// localStorePath is the path serve's lock and address files go beside:
+// the store's own file, or for a PostgreSQL store a name in plink's state
+// directory that stands for its database (a digest of the URL without the
+// password), so that one serve per host and database holds the lock.
+func localStorePath(db string) (string, error) {
+	if !store.IsPostgres(db) {
+		return db, nil
+	}
+	dir := filepath.Dir(config.DefaultDBPath())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("serve's state directory: %w", err)
+	}
+	sum := sha256.Sum256([]byte(store.DisplayName(db)))
+	return filepath.Join(dir, "postgres-"+hex.EncodeToString(sum[:8])), nil
 }
