@@ -282,6 +282,11 @@ type Tx struct {
 // returns nil; any error rolls everything back, so a refused command leaves
 // the store unchanged. A write that changed anything bumps the change
 // counter serve watches.
+//
+// On PostgreSQL fn runs alone, after the writers before it committed, and
+// once; only a distributed PostgreSQL-compatible database may make it run
+// again after a serialization failure, so fn should not keep state across
+// runs.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	return s.run(ctx, true, fn)
 }
