@@ -314,6 +314,18 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			Upstream: s.opts.DNS.Upstream, Logger: s.log})
 	}
 
+	// The change feed starts before the first snapshot is read: a commit
+	// made between the two would otherwise wait for the next poll.
+	var changes <-chan int64 // nil (never) without a feed
+	if s.opts.Changes != nil {
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		changes = s.opts.Changes(feedCtx)
+		defer func() {
+			stopFeed()
+			for range changes { // the feed's goroutine has ended when it closes
+			}
+		}()
+	}
 	rev, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, true)
 	if err != nil {
 		fwd.Close()
@@ -333,16 +345,6 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	defer stopNotifier()
 	ticker := time.NewTicker(s.opts.PollInterval)
 	defer ticker.Stop()
-	var changes <-chan int64 // nil (never) without a feed
-	if s.opts.Changes != nil {
-		feedCtx, stopFeed := context.WithCancel(ctx)
-		changes = s.opts.Changes(feedCtx)
-		defer func() {
-			stopFeed()
-			for range changes { // the feed's goroutine has ended when it closes
-			}
-		}()
-	}
 	for {
 		select {
 		case <-ctx.Done():
