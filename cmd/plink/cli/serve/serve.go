@@ -5,8 +5,6 @@ package serve
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,9 +216,12 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	// serve locks its store's file, and as root records beside it the
 	// addresses it puts on lo (a PostgreSQL store has local files of its
 	// own for this).
-	local, err := localStorePath(cfg.DB)
-	if err != nil {
-		return err
+	stateDir := filepath.Dir(config.DefaultDBPath())
+	local := serve.LocalStorePath(cfg.DB, stateDir)
+	if local != cfg.DB {
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
+			return fmt.Errorf("serve's state directory: %w", err)
+		}
 	}
 	if !opts.Check {
 		lock, err := serve.LockStore(local)
@@ -294,19 +295,3 @@ func parseLevel(s string) (slog.Level, error) {
 // pgPoll is how often serve reads the revision of a PostgreSQL store
 // besides listening for its notifications.
 const pgPoll = 500 * time.Millisecond
-
-// localStorePath is the path serve's lock and address files go beside:
-// the store's own file, or for a PostgreSQL store a name in plink's state
-// directory that stands for its database (a digest of the URL without the
-// password), so that one serve per host and database holds the lock.
-func localStorePath(db string) (string, error) {
-	if !store.IsPostgres(db) {
-		return db, nil
-	}
-	dir := filepath.Dir(config.DefaultDBPath())
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("serve's state directory: %w", err)
-	}
-	sum := sha256.Sum256([]byte(store.DisplayName(db)))
-	return filepath.Join(dir, "postgres-"+hex.EncodeToString(sum[:8])), nil
-}
