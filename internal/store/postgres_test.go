@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plink-dev/plink/internal/store"
 	"github.com/plink-dev/plink/internal/store/storetest"
@@ -84,5 +85,76 @@ func TestPostgresReadOnlyServer(t *testing.T) {
 	})
 	if !errors.Is(err, store.ErrReadOnly) {
 		t.Fatalf("write: %v, want a ReadOnlyError", err)
+	}
+}
+
+// TestPostgresFeedSurvivesRestart: the change feed of a store whose server
+// stops and starts again reports a commit made after the restart (it
+// listens again; meanwhile it polls).
+func TestPostgresFeedSurvivesRestart(t *testing.T) {
+	if _, err := storetest.PGBin(); err != nil {
+		t.Skipf("no PostgreSQL: %v", err)
+	}
+	c, err := storetest.StartCluster(storetest.Fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Remove()
+	db, err := c.EmptyDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ch := st.Changes(ctx, time.Hour)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Revision(ctx); err == nil {
+		t.Fatal("Revision works with the server stopped")
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	writer, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if err := cpInsertEvents(ctx, writer, "a", 1); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := writer.Revision(ctx)
+	for {
+		if rev := nextRevision(t, ch); rev >= want {
+			break
+		}
+	}
+}
+
+// TestPostgresFeedWithoutNotify: on a server without pg_notify (as some
+// PostgreSQL-compatible databases), writes commit as ever and the change
+// feed polls the revision.
+func TestPostgresFeedWithoutNotify(t *testing.T) {
+	db := storetest.DB(t, storetest.Postgres)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	store.DisableNotify(st)
+	ch := st.Changes(ctx, time.Hour)
+	if err := cpInsertEvents(ctx, st, "a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if rev := nextRevision(t, ch); rev != 1 {
+		t.Errorf("feed sent %d, want revision 1", rev)
 	}
 }
