@@ -4,7 +4,14 @@
 // a change counter for `plink serve`, and the snapshot serve runs from.
 // Any path names exactly its file (see fileURI); a store this process may
 // not write is opened read-only, and one a later plink migrated is refused.
-// The SQL is plain and portable so another backend can follow.
+//
+// A name that begins with postgres:// or postgresql:// is a PostgreSQL
+// database instead (postgres.go): the same SQL and migrations, the dialect
+// differences kept there. Queries use ? placeholders (or ?N) and portable
+// SQL (ON CONFLICT, RETURNING, no SQLite functions); migrations are
+// written for SQLite with the types INTEGER, TEXT and BLOB and INTEGER
+// PRIMARY KEY AUTOINCREMENT, which pgDDL translates. A new migration is a
+// new numbered file, run on both backends by TestOpenSchema.
 package store
 
 import (
