@@ -132,7 +132,8 @@ func DisplayName(db string) string {
 	return db
 }
 
-// pgConnectHint adds the remedy to an error of connecting to the server.
+// pgConnectHint adds the remedy to an error of connecting to the server;
+// other errors are returned as they are.
 func pgConnectHint(err error) error {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
@@ -319,16 +320,23 @@ func (s *Store) pgTx(ctx context.Context, lock string, fn func(*sql.Tx, int64) e
 
 // pgRetry runs fn again while it fails with a serialization failure or a
 // deadlock (or one of the extra SQLSTATE codes), with jittered backoff, for
-// up to busyWait.
+// up to busyWait. An error that sent nothing to the server (a pooled
+// connection the server closed, as when it restarted) is retried at most
+// staleRetries times: a new connection either works or says why not.
 func pgRetry(ctx context.Context, fn func() error, extra ...string) error {
 	deadline := time.Now().Add(busyWait)
 	backoff := time.Millisecond
+	stale := 0
 	for {
 		err := fn()
 		code := pgCode(err)
 		retry := code == "40001" || code == "40P01"
 		for _, c := range extra {
 			retry = retry || code == c
+		}
+		if !retry && code == "" && err != nil && pgconn.SafeToRetry(err) && stale < staleRetries {
+			retry = true
+			stale++
 		}
 		if !retry || time.Now().After(deadline) {
 			return err
@@ -342,6 +350,9 @@ func pgRetry(ctx context.Context, fn func() error, extra ...string) error {
 	}
 }
 
+// staleRetries bounds pgRetry's retries of errors that sent nothing.
+const staleRetries = 2
+
 // pgCode is the SQLSTATE of err, or "".
 func pgCode(err error) string {
 	var pe *pgconn.PgError
@@ -354,9 +365,16 @@ func pgCode(err error) string {
 // pgErr turns a refused write on a read-only server (a standby, or
 // default_transaction_read_only) into a *ReadOnlyError, as writeErr does
 // for a read-only SQLite file.
+//
+// An error of connecting (the server went away after Open) is named with
+// the database, as Open's are: a command's error says which store failed.
 func (s *Store) pgErr(err error) error {
 	if pgCode(err) == "25006" {
 		return &ReadOnlyError{Path: s.path, Reason: err}
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("store %s: %w", s.path, pgConnectHint(err))
 	}
 	return err
 }

@@ -158,3 +158,46 @@ func TestPostgresFeedWithoutNotify(t *testing.T) {
 		t.Errorf("feed sent %d, want revision 1", rev)
 	}
 }
+
+// TestPostgresServerGone: a store whose server went away after Open fails
+// its reads and writes with an error naming the database and the remedy,
+// and works again once the server is back.
+func TestPostgresServerGone(t *testing.T) {
+	if _, err := storetest.PGBin(); err != nil {
+		t.Skipf("no PostgreSQL: %v", err)
+	}
+	c, err := storetest.StartCluster(storetest.Fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Remove()
+	db, err := c.EmptyDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, write := range []bool{false, true} {
+		fn := func(tx *store.Tx) error { _, err := tx.LastEventSeq(); return err }
+		err := st.Read(ctx, fn)
+		if write {
+			err = st.Write(ctx, fn)
+		}
+		if err == nil || !strings.Contains(err.Error(), "store "+db+": cannot reach the PostgreSQL server") {
+			t.Errorf("write=%v with the server stopped: %v", write, err)
+		}
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpInsertEvents(ctx, st, "a", 1); err != nil {
+		t.Errorf("after the server came back: %v", err)
+	}
+}
