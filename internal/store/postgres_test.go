@@ -201,3 +201,33 @@ func TestPostgresServerGone(t *testing.T) {
 		t.Errorf("after the server came back: %v", err)
 	}
 }
+
+// TestPostgresOpenReadOnly: shell completion's read-only open of a
+// PostgreSQL store reads and refuses writes; a database without plink's
+// schema is an error, and is left without one.
+func TestPostgresOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenReadOnly(ctx, storetest.DB(t, storetest.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Revision(ctx); err != nil {
+		t.Error(err)
+	}
+	if err := cpInsertEvents(ctx, st, "a", 1); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("write: %v, want a ReadOnlyError", err)
+	}
+	empty := storetest.EmptyDB(t, storetest.DB(t, storetest.Postgres))
+	if st, err := store.OpenReadOnly(ctx, empty); err == nil {
+		st.Close()
+		t.Fatal("OpenReadOnly of an empty database succeeded")
+	}
+	// Nothing was created: a second look still finds no schema.
+	if st, err := store.OpenReadOnly(ctx, empty); err == nil || !strings.Contains(err.Error(), "schema version 0") {
+		if st != nil {
+			st.Close()
+		}
+		t.Errorf("second OpenReadOnly: %v, want schema version 0", err)
+	}
+}
