@@ -47,6 +47,13 @@ func TestPostgresUnreachable(t *testing.T) {
 	if !strings.Contains(msg, "postgres://plink@127.0.0.1:1/plink") {
 		t.Errorf("error does not name the database: %s", msg)
 	}
+	// A URL pgx cannot parse is not shown with its password either.
+	for _, bad := range []string{"postgres://plink:s3cret@127.0.0.1:notaport/plink", "postgres://plink:s3cret@h/db?sslmode=bogus"} {
+		_, err := store.Open(context.Background(), bad)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q): %v", bad, err)
+		}
+	}
 }
 
 // TestPostgresSchemaTooNew: a database a later plink migrated is refused.
