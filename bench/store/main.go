@@ -26,9 +26,11 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/plink-dev/plink/internal/store"
@@ -42,7 +44,13 @@ func main() {
 	cliRuns := flag.Int("cli", 30, "runs of each CLI command per backend")
 	plink := flag.String("plink", "", "a built plink (default: go build ./cmd/plink)")
 	flag.Parse()
-	if err := run(*changes, *cliRuns, *plink); err != nil {
+	// The cluster is removed on the way out, also after Ctrl-C or a
+	// closed pipe (| head), which would otherwise kill the process first.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *changes, *cliRuns, *plink); err != nil {
+		stop()
 		log.Fatal(err)
 	}
 }
@@ -52,7 +60,7 @@ type backend struct {
 	db   string // --db
 }
 
-func run(changes, cliRuns int, plink string) error {
+func run(ctx context.Context, changes, cliRuns int, plink string) error {
 	work, err := os.MkdirTemp("", "plink-bench-store-")
 	if err != nil {
 		return err
@@ -80,7 +88,7 @@ func run(changes, cliRuns int, plink string) error {
 	fmt.Printf("propagation: commit -> applied by plink serve (%d changes)\n", changes)
 	fmt.Printf("%-9s %8s %8s %8s %8s\n", "backend", "p50", "p90", "p99", "max")
 	for _, b := range backends {
-		d, err := propagation(b, plink, env, work, changes)
+		d, err := propagation(ctx, b, plink, env, work, changes)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.name, err)
 		}
@@ -98,7 +106,7 @@ func run(changes, cliRuns int, plink string) error {
 		vpcs[b.name] = strings.TrimSpace(out)
 	}
 	times := map[string][]time.Duration{}
-	for i := 0; i < cliRuns; i++ {
+	for i := 0; i < cliRuns && ctx.Err() == nil; i++ {
 		for _, b := range backends {
 			for _, c := range []struct {
 				name string
@@ -115,6 +123,9 @@ func run(changes, cliRuns int, plink string) error {
 			}
 		}
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	for _, b := range backends {
 		for _, c := range []string{"create-tags", "describe-vpcs"} {
 			d := times[b.name+" "+c]
@@ -127,8 +138,7 @@ func run(changes, cliRuns int, plink string) error {
 // propagation starts plink serve on b's store and times n commits made
 // through another Store of the same database until serve's ready file
 // shows their revision.
-func propagation(b backend, plink string, env []string, work string, n int) ([]time.Duration, error) {
-	ctx := context.Background()
+func propagation(ctx context.Context, b backend, plink string, env []string, work string, n int) ([]time.Duration, error) {
 	st, err := store.Open(ctx, b.db)
 	if err != nil {
 		return nil, err
@@ -149,7 +159,7 @@ func propagation(b backend, plink string, env []string, work string, n int) ([]t
 		return nil, err
 	}
 	var out []time.Duration
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && ctx.Err() == nil; i++ {
 		var rev int64
 		err := st.Write(ctx, func(tx *store.Tx) error {
 			return tx.InsertEvent(store.Event{Time: "2026-01-01T00:00:00.000Z", Account: account, Type: "Bench", ResourceID: fmt.Sprint(i)})
@@ -165,6 +175,9 @@ func propagation(b backend, plink string, env []string, work string, n int) ([]t
 			return nil, err
 		}
 		out = append(out, time.Since(start))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		// Commits arrive at no particular phase of serve's poll.
 		time.Sleep(time.Duration(7+i%13) * time.Millisecond)
 	}
