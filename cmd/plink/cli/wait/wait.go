@@ -44,7 +44,7 @@ Conditions:
 Exit codes: 0 when the condition holds; 254 when an ID names nothing (or an
 endpoint reached a state it cannot leave: rejected, failed, deleted); 255
 when --timeout passes first, with what was last seen; 130 on Ctrl-C.`,
-		Args:              cobra.MinimumNArgs(2),
+		Args:              needArgs,
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := lookup(args[0])
@@ -121,6 +121,31 @@ func conditionHelp() string {
 		fmt.Fprintf(&b, "  %s\n      %s\n", name, c.help)
 	}
 	return b.String()
+}
+
+// needArgs says what is missing when wait lacks its condition or its IDs,
+// rather than cobra's count of arguments.
+func needArgs(cmd *cobra.Command, args []string) error {
+	switch len(args) {
+	case 0:
+		var names []string
+		for _, c := range conditions() {
+			names = append(names, c.name)
+		}
+		return &cmdutil.UsageError{Err: fmt.Errorf("wait needs a CONDITION and what to wait for: CONDITION is one of %s (plink wait --help says what each waits for)", strings.Join(names, ", "))}
+	case 1:
+		c, err := lookup(args[0])
+		if err != nil {
+			return &cmdutil.UsageError{Err: err}
+		}
+		what, _, _ := strings.Cut(c.help, ": ")
+		list := c.kind
+		if c.also != nil {
+			list = c.also // target-healthy names a target group
+		}
+		return &cmdutil.UsageError{Err: fmt.Errorf("wait %s needs %s (plink get %s lists them; Tab completes them)", c.name, what, list.Name)}
+	}
+	return nil
 }
 
 func lookup(name string) (*condition, error) {
