@@ -166,7 +166,7 @@ touched. A second delete finds nothing to delete and says so.`
 	if !del {
 		cmd.Flags().BoolVar(&opts.Prune, "prune", false, "delete what an earlier apply of these topologies created and the files no longer name")
 	}
-	return cmd
+	return cmdutil.OutputFormats(cmd, "text", "json", "yaml")
 }
 
 func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {

@@ -113,7 +113,7 @@ system that sends no change notifications.`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --watch, stop after this long and exit 0 (0: never)")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "with --watch, the fallback check's period where the file system sends no change notifications (at least 10ms)")
-	return cmd
+	return cmdutil.OutputFormats(cmd, formats...)
 }
 
 // printer prints batches of events: JSON lines, or one table whose header

@@ -85,7 +85,7 @@ of an account on first use.`,
 	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "after the list, print changes as the store changes, until interrupted or --timeout")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "with --watch, stop after this long and exit 0 (0: never)")
 	cmd.Flags().BoolVarP(&opts.AllAccounts, "all-accounts", "A", false, "list what every account in the store owns, with an ACCOUNT column (read-only)")
-	return cmd
+	return cmdutil.OutputFormats(cmd, formats...)
 }
 
 // needKind says which kinds there are when get is given none, rather than
