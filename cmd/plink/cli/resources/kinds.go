@@ -29,7 +29,8 @@ type Kind struct {
 	NotFound string
 	// Op is the AWS operation the kind is listed with: errors name it.
 	Op string
-	// NoAge leaves out the AGE column (events show their TIME).
+	// NoAge leaves out the AGE column (events show their TIME; targets
+	// have no creation time).
 	NoAge bool
 	// list returns every item of the kind the caller sees, in a stable order.
 	list func(ctx context.Context, src source) ([]Item, error)

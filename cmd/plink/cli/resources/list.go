@@ -308,6 +308,7 @@ var targetsKind = &Kind{
 	Name: "targets", Singular: "target", Noun: "target group", Aliases: []string{"tgt"},
 	Short:    "the targets of your target groups and their health (describe-target-health); arguments name target groups",
 	IDHeader: "TARGET", NotFound: control.ErrCodeTargetGroupNotFound,
+	NoAge: true, // the store keeps no registration time: AGE would always be <unknown>
 	Columns: []Column{{Header: "STATE"}, {Header: "TARGET GROUP"}, {Header: "PORT"}, {Header: "ZONE"}, {Header: "REASON"},
 		{Header: "DESCRIPTION", Wide: true}, {Header: "TARGET GROUP ARN", Wide: true}},
 	list: func(ctx context.Context, src source) ([]Item, error) {
