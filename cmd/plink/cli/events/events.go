@@ -97,6 +97,10 @@ system that sends no change notifications.`,
 					continue // more are waiting
 				}
 				if !watch {
+					if p.format != "json" && !p.header {
+						// A table of nothing would be silence; JSON lines stay empty for scripts.
+						fmt.Fprintf(f.IO.ErrOut, "No events found for account %s (events are what concerns your services and endpoints; plink get events -A lists every account's).\n", api.Caller().Account)
+					}
 					return nil
 				}
 				select {
