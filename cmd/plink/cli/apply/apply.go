@@ -190,14 +190,15 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	lookup := func(ctx context.Context, name string) ([]string, error) {
-		return dns.LookupTXT(ctx, cfg.Resolver, name)
-	}
+	// As the AWS commands do (cmdutil.Factory.API): a failed verification
+	// names the resolver asked and what it answered for each name.
+	lookup := dns.VerificationLookup(cfg.Resolver)
+	resolver := func() string { return dns.DescribeResolver(cfg.Resolver) }
 	p := &printer{w: f.IO.Out, format: opts.Format, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources, color: f.Color()}
 	e := &topology.Engine{
 		NewAPI: func(account, region string) (*control.API, error) {
 			return control.New(st, control.Caller{Account: account, Region: region}, control.WithTXTLookup(lookup),
-				control.WithClock(f.Now), control.WithLogger(f.Logger("text", cfg.LogLevel)))
+				control.WithTXTResolver(resolver), control.WithClock(f.Now), control.WithLogger(f.Logger("text", cfg.LogLevel)))
 		},
 		Region: top.Region,
 		DryRun: opts.DryRun,
