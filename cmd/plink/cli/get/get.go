@@ -211,8 +211,9 @@ func fetch(ctx context.Context, f *cmdutil.Factory, st *store.Store, opts *Optio
 // elsewhere is the hint an empty list ends with when other accounts own
 // something in the store: a newcomer who applied a two-account topology
 // and types 'plink get endpoints' acts as the default account, which owns
-// nothing, and must learn of --account and -A. Empty when there is nothing
-// to say (or the store cannot tell).
+// nothing, and must learn of --account and -A; one who forgot PLINK_DB
+// sees an empty default store named. Empty when there is nothing to say
+// (or the store cannot tell).
 func elsewhere(ctx context.Context, f *cmdutil.Factory, st *store.Store) string {
 	api, err := f.API(ctx)
 	if err != nil {
@@ -225,6 +226,10 @@ func elsewhere(ctx context.Context, f *cmdutil.Factory, st *store.Store) string 
 		return err
 	}); err != nil {
 		return ""
+	}
+	if len(accts) == 0 {
+		return fmt.Sprintf(" The store %s holds nothing yet (is it the one you meant? --db or PLINK_DB name another): "+
+			"fill it with plink apply -f FILE (a clone's examples/ has topologies) or the create-* commands.", st.Path())
 	}
 	me := api.Caller()
 	var others []string
