@@ -203,7 +203,11 @@ func fetch(ctx context.Context, f *cmdutil.Factory, st *store.Store, opts *Optio
 	}
 	items, missing := resources.Select(items, opts.IDs)
 	if len(missing) > 0 && opts.Kind.NotFound != "" {
-		return nil, opts.Kind.NotFoundError(missing)
+		err := opts.Kind.NotFoundError(missing)
+		if !opts.AllAccounts {
+			err = opts.Kind.AsCaller(err, apis[0].Caller())
+		}
+		return nil, err
 	}
 	return items, nil
 }

@@ -187,7 +187,7 @@ func waitRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return err
+			return opts.Cond.kind.AsCaller(err, api.Caller())
 		}
 		if s.met {
 			fmt.Fprintf(f.IO.Out, "%s: %s\n", opts.Cond.name, s.seen)
