@@ -40,7 +40,9 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Short: "List resources in a compact table: services, endpoints, lbs, targets, ...",
 		Long: `List the resources of one kind that your account sees, kubectl style: one row
 each with its ID (or name), state, the addresses to connect to and its age.
-IDs narrow the list; an ID that names nothing is an error (exit 254).
+IDs narrow the list (an endpoint or a service also by its Name tag or the
+name its topology file gave it); an ID that names nothing is an error
+(exit 254).
 
 Kinds (plural, singular, aliases):
 ` + resources.AliasHelp() + `

@@ -37,7 +37,8 @@ func NewCmdWait(f *cmdutil.Factory) *cobra.Command {
 		Use:   "wait CONDITION ID... [--timeout 5m]",
 		Short: "Wait until an endpoint is available, targets are healthy, a name verified, serve listening",
 		Long: `Wait until a condition holds, for scripts. The store signals each change, so
-wait reacts at once and does not poll.
+wait reacts at once and does not poll. An endpoint or a service may also be
+named by its Name tag or the name its topology file gave it (plink apply).
 
 Conditions:
 ` + conditionHelp() + `
