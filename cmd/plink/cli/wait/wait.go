@@ -87,6 +87,9 @@ type condition struct {
 	// also is a second kind check needs (target groups: one may have no
 	// targets yet).
 	also *resources.Kind
+	// hint ends the timeout message: what usually keeps the condition
+	// from holding, and what to do.
+	hint string
 }
 
 // view is what one look found: the items of the condition's kind, and of
@@ -102,13 +105,17 @@ func conditions() []*condition {
 	tgs, _ := resources.Lookup("targetgroups")
 	return []*condition{
 		{name: "endpoint-available", aliases: []string{"vpc-endpoint-available"}, kind: ep,
-			help: "ENDPOINT-ID...: each endpoint is available (accepted, or no acceptance needed)", check: endpointsAvailable},
+			help: "ENDPOINT-ID...: each endpoint is available (accepted, or no acceptance needed)", check: endpointsAvailable,
+			hint: "an endpoint in pendingAcceptance waits for the provider: plink --account PROVIDER accept-endpoint-connections --service-id SVC --vpc-endpoint-ids ID"},
 		{name: "target-healthy", aliases: []string{"target-in-service"}, kind: tgt, also: tgs,
-			help: "TARGET-GROUP [IP[:PORT]...]: the named targets (all of the group's, none named) are healthy", check: targetsHealthy},
+			help: "TARGET-GROUP [IP[:PORT]...]: the named targets (all of the group's, none named) are healthy", check: targetsHealthy,
+			hint: "plink serve runs the health checks: is it serving this store, and does each target answer on its port?"},
 		{name: "service-verified", aliases: []string{"private-dns-verified"}, kind: svc,
-			help: "SERVICE-ID...: each service's private DNS name is verified", check: servicesVerified},
+			help: "SERVICE-ID...: each service's private DNS name is verified", check: servicesVerified,
+			hint: "a name is verified when the provider starts the verification (plink start-endpoint-service-private-dns-verification) once the TXT record is published"},
 		{name: "endpoint-listening", aliases: []string{"listening"}, kind: ep, needsPort: true,
-			help: "ENDPOINT-ID... --port N: every address of each endpoint accepts a TCP connection on N (plink serve is serving it)", check: endpointsListening},
+			help: "ENDPOINT-ID... --port N: every address of each endpoint accepts a TCP connection on N (plink serve is serving it)", check: endpointsListening,
+			hint: "is plink serve serving this store (its first log line names the store), and is --port a listener port of the service's load balancer?"},
 	}
 }
 
@@ -199,7 +206,11 @@ func waitRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:
-			return fmt.Errorf("timed out after %v waiting for %s; last seen: %s", opts.Timeout, opts.Cond.name, last.seen)
+			msg := fmt.Sprintf("timed out after %v waiting for %s; last seen: %s", opts.Timeout, opts.Cond.name, last.seen)
+			if opts.Cond.hint != "" {
+				msg += "\n" + opts.Cond.hint
+			}
+			return errors.New(msg)
 		case <-feed:
 		case <-retry:
 		}
