@@ -89,7 +89,8 @@ func (f *Forwarder) dialFailed(c *conn, err error) {
 		return
 	}
 	f.log.Warn("cannot connect to target", "client", c.src.String(), "endpoint", c.cm.name, "listener", c.dst.String(),
-		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err)
+		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err,
+		"remedy", "start a server on "+c.tap.String()+" (plink backend --listen "+c.tap.String()+" answers any TCP), or deregister-targets it")
 }
 
 // begin makes a connection whose target is being reached visible to

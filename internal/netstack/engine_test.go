@@ -235,7 +235,7 @@ func TestDialTimeout(t *testing.T) {
 		}
 		line := logs.String()
 		if !strings.Contains(line, "cannot connect to target") || !strings.Contains(line, "timeout=300ms") ||
-			!strings.Contains(line, hole.String()) {
+			!strings.Contains(line, hole.String()) || !strings.Contains(line, "remedy=\"start a server on "+hole.String()) {
 			t.Errorf("log has no clear dial-timeout line:\n%s", line)
 		}
 	})
