@@ -621,7 +621,7 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	}
 	rep := &CheckReport{Listeners: []netstack.ListenerInfo{}, DNS: []string{}, Errors: []string{}}
 	if !opts.DNS.Disabled {
-		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: opts.Logger})
+		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: warnOnly(opts.Logger)})
 		for _, e := range d.Apply(snap) {
 			rep.Errors = append(rep.Errors, e.Error())
 		}
@@ -667,4 +667,29 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// warnOnly is log without its info and debug lines: Check binds the DNS
+// listeners and releases them at once, and the DNS server's "dns:
+// listening" lines would read as serving.
+func warnOnly(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn})
+}
+
+// minLevel is a handler that drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
