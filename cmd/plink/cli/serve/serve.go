@@ -64,7 +64,8 @@ Changes in the store are live within a fraction of a second; SIGHUP reloads
 at once; SIGINT/SIGTERM stop accepting, drain connections for --grace, exit 0.
 A second SIGINT/SIGTERM during the drain stops at once ("second signal:
 exiting now"): open connections are closed and serve exits 255 (130 when
-the signal is SIGINT).
+the signal is SIGINT). A SIGTERM repeated within a second is the first one
+again (timeout(1) signals both serve and its process group), not a second.
 
 One serve per store: serve holds an exclusive lock on "<store>.serve.lock"
 (with its PID inside) while it runs; a second serve on the same store
