@@ -56,6 +56,10 @@ func TestMain(m *testing.M) {
 //	                        $VAR to the JMESPath EXPR over it
 //	httpget ADDR            GET / over TCP from ADDR; the answer is stdout
 //	replace FILE OLD NEW    replace OLD with NEW in FILE
+//	pgcluster               start a throwaway PostgreSQL cluster; PLINK_DB is
+//	                        a new database on it ([postgres]: it is installed)
+//	pgstop, pgstart         stop and start that cluster's server
+//	waithttp URL REGEXP     wait (30 s at most) until GET URL matches REGEXP
 //
 // $EXAMPLES is the repository's examples directory.
 func TestScripts(t *testing.T) {
@@ -91,7 +95,12 @@ func TestScripts(t *testing.T) {
 			"waitgrep":  cmdWaitGrep,
 			"jsonget":   cmdJSONGet,
 			"dial":      cmdDial,
+			"pgcluster": cmdPGCluster,
+			"pgstop":    cmdPGStop,
+			"pgstart":   cmdPGStart,
+			"waithttp":  cmdWaitHTTP,
 		},
+		Condition:           scriptCondition,
 		RequireExplicitExec: false,
 	})
 }

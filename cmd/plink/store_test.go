@@ -23,6 +23,7 @@ type plinkRun struct {
 	home string
 	attr *syscall.SysProcAttr
 	wrap []string
+	env  []string // more environment, after the defaults
 }
 
 func (r plinkRun) run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -31,6 +32,7 @@ func (r plinkRun) run(t *testing.T, args ...string) (stdout, stderr string, code
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "HOME="+r.home, "XDG_CONFIG_HOME="+r.home, "XDG_STATE_HOME="+r.home,
 		"PLINK_DB=", "PLINK_ACCOUNT=", "PLINK_PRINCIPAL=", "PLINK_REGION=", "PLINK_PROFILE=", "PLINK_CONFIG=")
+	cmd.Env = append(cmd.Env, r.env...)
 	cmd.SysProcAttr = r.attr
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"path/filepath"
+	"os"
 	"sync"
 	"testing"
+
+	"github.com/plink-dev/plink/internal/store/storetest"
 
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/store"
@@ -57,15 +59,14 @@ type cpEnv struct {
 	n        int // names load balancers uniquely
 }
 
+// cpNewStore is a fresh store on the backend PLINK_TEST_DB names (SQLite
+// by default; scripts/test runs this package once more on PostgreSQL).
 func cpNewStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "plink.db"))
-	if err != nil {
-		t.Fatalf("store.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return storetest.Open(t)
 }
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 func cpNewEnv(t testing.TB) *cpEnv {
 	t.Helper()
@@ -135,19 +136,10 @@ func cpCode(t testing.TB, err error, code string) {
 func cpDump(t testing.TB, st *store.Store) string {
 	t.Helper()
 	db := st.DB()
-	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	tables, err := st.Tables(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
 	h := sha256.New()
 	for _, tb := range tables {
 		fmt.Fprintf(h, "table %s\n", tb)

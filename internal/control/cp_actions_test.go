@@ -234,7 +234,7 @@ func TestCPTagsEC2(t *testing.T) {
 	t.Run("deleting the endpoint deletes its ENIs' tags", func(t *testing.T) {
 		cpMust(e.consumer.DeleteVpcEndpoints(e.ctx, &control.DeleteVpcEndpointsInput{VpcEndpointIDs: []string{ep.VpcEndpointID}}))(t)
 		var n int
-		if err := e.st.DB().QueryRow(`SELECT count(*) FROM tags WHERE resource_id = ?`, eni).Scan(&n); err != nil || n != 0 {
+		if err := e.st.DB().QueryRow(e.st.SQL(`SELECT count(*) FROM tags WHERE resource_id = ?`), eni).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%d tags of a deleted ENI left (%v)", n, err)
 		}
 	})
@@ -664,7 +664,7 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 			t.Fatalf("set-subnets: %s", cpJSON(t, out))
 		}
 		var n int
-		if err := e.st.DB().QueryRow(`SELECT count(*) FROM addresses WHERE owner_id = ?`, arn2).Scan(&n); err != nil || n != 1 {
+		if err := e.st.DB().QueryRow(e.st.SQL(`SELECT count(*) FROM addresses WHERE owner_id = ?`), arn2).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("load balancer holds %d addresses (%v)", n, err)
 		}
 		cpMust(e.provider.DeleteLoadBalancer(e.ctx, &control.DeleteLoadBalancerInput{LoadBalancerARN: arn2}))(t)
@@ -729,7 +729,7 @@ func TestCPSetIpAddressTypeAndSubnets(t *testing.T) {
 			}
 		}
 		var n int
-		if err := e.st.DB().QueryRow(`SELECT count(*) FROM addresses WHERE owner_id = ? AND addr LIKE '%:%'`, arn).Scan(&n); err != nil || n != 0 {
+		if err := e.st.DB().QueryRow(e.st.SQL(`SELECT count(*) FROM addresses WHERE owner_id = ? AND addr LIKE '%:%'`), arn).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%d IPv6 addresses still held (%v)", n, err)
 		}
 		// A zone of a load balancer with active endpoint connections stays.
@@ -867,7 +867,7 @@ func TestCPDualstackUpgradePath(t *testing.T) {
 			t.Fatalf("downgraded ENI %s", cpJSON(t, n))
 		}
 		var held int
-		if err := e.st.DB().QueryRow(`SELECT count(*) FROM addresses WHERE owner_id = ?`, n.NetworkInterfaceID).Scan(&held); err != nil || held != 1 {
+		if err := e.st.DB().QueryRow(e.st.SQL(`SELECT count(*) FROM addresses WHERE owner_id = ?`), n.NetworkInterfaceID).Scan(&held); err != nil || held != 1 {
 			t.Fatalf("ENI %s holds %d addresses (%v)", n.NetworkInterfaceID, held, err)
 		}
 	}

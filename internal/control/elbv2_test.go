@@ -3,13 +3,14 @@ package control
 import (
 	"context"
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/internal/store/storetest"
 
 	"github.com/plink-dev/plink/internal/store"
 )
@@ -29,11 +30,7 @@ type lbFixture struct {
 func newLBTestAPI(t *testing.T) *lbFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "plink.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	clock := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	f := &lbFixture{t: t, ctx: ctx, st: st, clock: &clock, subnets: map[string]string{}}
 	f.api = f.as("111111111111")
@@ -77,7 +74,7 @@ func (f *lbFixture) rev() int64 {
 func (f *lbFixture) count(q string, args ...any) int {
 	f.t.Helper()
 	var n int
-	if err := f.st.DB().QueryRowContext(f.ctx, q, args...).Scan(&n); err != nil {
+	if err := f.st.DB().QueryRowContext(f.ctx, f.st.SQL(q), args...).Scan(&n); err != nil {
 		f.t.Fatal(err)
 	}
 	return n
@@ -338,7 +335,7 @@ func TestLBDeleteLoadBalancer(t *testing.T) {
 		VALUES ('vpce-svc-0123456789abcdef0', '111111111111', 'us-east-1', 'Available', 0, 'x')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(f.ctx, `INSERT INTO service_lbs (service_id, lb_arn) VALUES ('vpce-svc-0123456789abcdef0', ?)`, lb.LoadBalancerARN); err != nil {
+	if _, err := db.ExecContext(f.ctx, f.st.SQL(`INSERT INTO service_lbs (service_id, lb_arn) VALUES ('vpce-svc-0123456789abcdef0', ?)`), lb.LoadBalancerARN); err != nil {
 		t.Fatal(err)
 	}
 	f.refused(t, ErrCodeResourceInUse, func() error {
@@ -465,7 +462,7 @@ func TestLBModifyAndDescribeTargetGroups(t *testing.T) {
 		t.Errorf("modified: %+v", m)
 	}
 	var path, matcher string
-	if err := f.st.DB().QueryRowContext(f.ctx, `SELECT hc_path, matcher FROM target_groups WHERE arn = ?`, g.TargetGroupARN).Scan(&path, &matcher); err != nil || path != "/healthz" || matcher != "200-399" {
+	if err := f.st.DB().QueryRowContext(f.ctx, f.st.SQL(`SELECT hc_path, matcher FROM target_groups WHERE arn = ?`), g.TargetGroupARN).Scan(&path, &matcher); err != nil || path != "/healthz" || matcher != "200-399" {
 		t.Errorf("stored %q %q %v", path, matcher, err)
 	}
 	out, err = f.api.ModifyTargetGroup(f.ctx, &ModifyTargetGroupInput{TargetGroupARN: g.TargetGroupARN,
@@ -532,7 +529,7 @@ func TestLBRegisterTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{"127.0.0.1:8080": "all", "127.0.0.2:9000": "all", "127.16.16.50:8080": "us-east-1b", "127.16.0.50:8080": "us-east-1a"}
-	rows, err := f.st.DB().QueryContext(f.ctx, `SELECT ip, port, zone FROM targets WHERE tg_arn = ?`, g.TargetGroupARN)
+	rows, err := f.st.DB().QueryContext(f.ctx, f.st.SQL(`SELECT ip, port, zone FROM targets WHERE tg_arn = ?`), g.TargetGroupARN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -614,8 +611,8 @@ func TestLBDeregisterAndHealth(t *testing.T) {
 	}
 	lb := f.lb("hlb", "a")
 	f.listener(lb.LoadBalancerARN, 80, arn)
-	if _, err := f.st.DB().ExecContext(f.ctx, `INSERT INTO target_health (tg_arn, ip, port, state, reason, description, updated_at)
-		VALUES (?, '127.0.0.2', 8080, 'unhealthy', 'Target.FailedHealthChecks', 'Health checks failed', 'x')`, arn); err != nil {
+	if _, err := f.st.DB().ExecContext(f.ctx, f.st.SQL(`INSERT INTO target_health (tg_arn, ip, port, state, reason, description, updated_at)
+		VALUES (?, '127.0.0.2', 8080, 'unhealthy', 'Target.FailedHealthChecks', 'Health checks failed', 'x')`), arn); err != nil {
 		t.Fatal(err)
 	}
 	h := health()

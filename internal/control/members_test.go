@@ -74,7 +74,7 @@ func TestSecurityGroupMembers(t *testing.T) {
 	cpMust(c.RevokeSecurityGroupIngress(ctx, &control.RevokeSecurityGroupIngressInput{IngressInput: control.IngressInput{
 		GroupID: sg.GroupID, IPProtocol: "udp", FromPort: &p80, ToPort: &p80, CidrIP: "10.9.0.0/16"}}))(t)
 	var n int
-	if err := e.st.DB().QueryRow(`SELECT count(*) FROM tags WHERE resource_id = ?`, tagged.SecurityGroupRules[0].SecurityGroupRuleID).Scan(&n); err != nil || n != 0 {
+	if err := e.st.DB().QueryRow(e.st.SQL(`SELECT count(*) FROM tags WHERE resource_id = ?`), tagged.SecurityGroupRules[0].SecurityGroupRuleID).Scan(&n); err != nil || n != 0 {
 		t.Errorf("tags of a revoked rule: %d, %v", n, err)
 	}
 

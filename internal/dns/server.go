@@ -278,10 +278,25 @@ func bindError(network, addr string, err error) error {
 		hint = fmt.Sprintf("out of file descriptors (RLIMIT_NOFILE soft %d, hard %d): "+
 			"raise the open files limit (ulimit -n, systemd LimitNOFILE=) or serve fewer endpoints", rl.Cur, rl.Max)
 	default:
-		return fmt.Errorf("dns: cannot listen on %s %s: %w", network, addr, err)
+		return fmt.Errorf("dns: cannot listen on %s %s: %w", network, addr, cause{err})
 	}
-	return fmt.Errorf("dns: cannot listen on %s %s: %w; %s", network, addr, err, hint)
+	return fmt.Errorf("dns: cannot listen on %s %s: %w; %s", network, addr, cause{err}, hint)
 }
+
+// cause is a listen error that prints without net's "listen tcp ADDR: "
+// (the message names the network and address already) and unwraps to the
+// whole error, so errors.Is still finds EADDRINUSE.
+type cause struct{ err error }
+
+func (c cause) Error() string {
+	var op *net.OpError
+	if errors.As(c.err, &op) && op.Err != nil {
+		return op.Err.Error()
+	}
+	return c.err.Error()
+}
+
+func (c cause) Unwrap() error { return c.err }
 
 // portOf is the port of host:port, 0 when there is none.
 func portOf(addr string) int {

@@ -19,8 +19,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/plink-dev/plink/internal/config"
 	"github.com/plink-dev/plink/internal/serve"
 	"github.com/plink-dev/plink/internal/snapshot"
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // Statuses of a finding. Only StatusFail blocks.
@@ -63,10 +65,13 @@ func Run(ctx context.Context, o Options) *Report {
 	if o.Proc == "" {
 		o.Proc = "/proc"
 	}
-	r := &Report{Store: o.StorePath, Findings: []Finding{}}
+	r := &Report{Store: store.DisplayName(o.StorePath), Findings: []Finding{}}
 	add := func(f Finding) { r.Findings = append(r.Findings, f) }
 
-	exists, f := checkStore(o.StorePath)
+	exists, f := true, Finding{Check: "store", Status: StatusInfo, Message: "a PostgreSQL database: " + r.Store}
+	if !store.IsPostgres(o.StorePath) {
+		exists, f = checkStore(o.StorePath)
+	}
 	add(f)
 	var snap *snapshot.Snapshot
 	var src serve.Source
@@ -77,6 +82,7 @@ func Run(ctx context.Context, o Options) *Report {
 			snap, err = src.Snapshot(ctx)
 		}
 		if err != nil {
+			src = nil // Open may return a typed nil with its error
 			add(Finding{Check: "store", Status: StatusFail, Message: "cannot read the store: " + err.Error(),
 				Fix: "check the path (--db, PLINK_DB); a store of a newer plink needs that plink"})
 		}
@@ -88,7 +94,7 @@ func Run(ctx context.Context, o Options) *Report {
 			Fix: "if you meant another store, set --db or PLINK_DB; else create some (plink demo shows a whole topology)"})
 	}
 
-	holder, served, err := serve.LockHolder(o.StorePath)
+	holder, served, err := serve.LockHolder(serve.LocalStorePath(o.StorePath, filepath.Dir(config.DefaultDBPath())))
 	switch {
 	case err != nil:
 		add(Finding{Check: "serve-lock", Status: StatusWarn, Message: "cannot read the serve lock: " + err.Error()})

@@ -80,16 +80,19 @@ func (f *Forwarder) admit(l *listener, src, dst netip.AddrPort) *conn {
 		src: src, dst: dst, tap: tap, start: time.Now()}
 }
 
-// dialFailed counts and logs a connection whose target could not be
-// reached.
+// dialFailed counts and logs (rate-limited) a connection whose target
+// could not be reached.
 func (f *Forwarder) dialFailed(c *conn, err error) {
 	f.m.rejects.WithLabelValues(c.cm.name, rejectDial).Inc()
 	if IsFDLimit(err) { // logged by fdPressure, at most every few seconds
 		f.fd.hit(fdOpDial, err)
 		return
 	}
-	f.log.Warn("cannot connect to target", "client", c.src.String(), "endpoint", c.cm.name, "listener", c.dst.String(),
-		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err)
+	// Rate-limited as the refusals are: a client retrying against a dead
+	// target must not flood the log.
+	f.refuse.logf(slog.LevelWarn, c.cm.name, rejectDial, "cannot connect to target", "client", c.src.String(), "endpoint", c.cm.name, "listener", c.dst.String(),
+		"target", c.tap.String(), "timeout", f.opts.DialTimeout, "err", err,
+		"remedy", "start a server on "+c.tap.String()+" (plink backend --listen "+c.tap.String()+" answers any TCP), or deregister-targets it")
 }
 
 // begin makes a connection whose target is being reached visible to

@@ -235,8 +235,20 @@ func TestDialTimeout(t *testing.T) {
 		}
 		line := logs.String()
 		if !strings.Contains(line, "cannot connect to target") || !strings.Contains(line, "timeout=300ms") ||
-			!strings.Contains(line, hole.String()) {
+			!strings.Contains(line, hole.String()) || !strings.Contains(line, "remedy=\"start a server on "+hole.String()) {
 			t.Errorf("log has no clear dial-timeout line:\n%s", line)
+		}
+		// A second failure right after is counted, not logged again.
+		c2 := dial(t, tp.eni(tp.eniA))
+		c2.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c2.r.ReadByte(); !closedOnUs(err) {
+			t.Fatalf("second read: %v, want the connection reset after the dial timeout", err)
+		}
+		if n := metricValue(t, reg, "plink_forwarder_rejects_total", "reason", rejectDial); n != 2 {
+			t.Errorf("dial rejects = %v, want 2", n)
+		}
+		if n := strings.Count(logs.String(), "cannot connect to target"); n != 1 {
+			t.Errorf("%d dial-failure lines, want 1 (rate-limited):\n%s", n, logs.String())
 		}
 	})
 }

@@ -80,7 +80,7 @@ func (e BindError) Error() string {
 	if who == "" {
 		who = e.LoadBalancer
 	}
-	s := fmt.Sprintf("%s %s: listen %s: %v", e.Kind, who, e.Address, e.Err)
+	s := fmt.Sprintf("%s %s: listen %s: %v", e.Kind, who, e.Address, bindCause(e.Err))
 	if e.Remedy != "" {
 		s += " (" + e.Remedy + ")"
 	}
@@ -88,6 +88,16 @@ func (e BindError) Error() string {
 }
 
 func (e BindError) Unwrap() error { return e.Err }
+
+// bindCause is err without net's "listen tcp ADDR: " wrapper, which would
+// name the address BindError names already ("bind: address already in use").
+func bindCause(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
 
 // Is makes errors.Is(err, ErrFDLimit) true for a listener that could not
 // be bound for want of file descriptors.

@@ -1,13 +1,18 @@
 package serve
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // StoreLock is the exclusive lock one `plink serve` holds on its store:
@@ -124,4 +129,17 @@ func LockHolder(storePath string) (holder string, held bool, err error) {
 		}
 	}
 	return holder, true, nil
+}
+
+// LocalStorePath is the path serve's lock and address files go beside:
+// the store's own file, or for a PostgreSQL store a name in stateDir (the
+// directory of plink's default store) that stands for its database (a
+// digest of the URL without the password), so that one serve per host and
+// database holds the lock.
+func LocalStorePath(db, stateDir string) string {
+	if !store.IsPostgres(db) {
+		return db
+	}
+	sum := sha256.Sum256([]byte(store.DisplayName(db)))
+	return filepath.Join(stateDir, "postgres-"+hex.EncodeToString(sum[:8]))
 }

@@ -8,6 +8,7 @@ type serveMetrics struct {
 	healthy   prometheus.Gauge
 	unserved  prometheus.Gauge
 	exhausted prometheus.Gauge
+	storeUp   prometheus.Gauge
 }
 
 func newServeMetrics(reg prometheus.Registerer, l fileLimit) *serveMetrics {
@@ -19,12 +20,15 @@ func newServeMetrics(reg prometheus.Registerer, l fileLimit) *serveMetrics {
 		exhausted: prometheus.NewGauge(prometheus.GaugeOpts{Name: "plink_serve_listen_fd_exhausted",
 			Help: "Listeners of the last apply that failed with EMFILE or ENFILE."}),
 	}
+	m.storeUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "plink_serve_store_up",
+		Help: "1 when the last read of the store worked, 0 while it fails (a database server down): serve keeps serving its last snapshot."})
+	m.storeUp.Set(1)
 	limit := prometheus.NewGauge(prometheus.GaugeOpts{Name: "plink_serve_open_file_limit",
 		Help: "The soft limit on open file descriptors (RLIMIT_NOFILE) serve runs with."})
 	if l.known {
 		limit.Set(float64(l.soft))
 	}
-	reg.MustRegister(m.healthy, m.unserved, m.exhausted, limit)
+	reg.MustRegister(m.healthy, m.unserved, m.exhausted, m.storeUp, limit)
 	return m
 }
 

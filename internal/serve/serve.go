@@ -139,6 +139,7 @@ type Server struct {
 	startErrs []string
 	epStates  map[string]string // endpoint ID -> state at the last reload
 	health    *serveMetrics
+	storeDown error // why the store could not be read at the last poll; nil: it could
 
 	healthMu   sync.Mutex
 	pending    map[healthKey]snapshot.HealthReport
@@ -191,8 +192,23 @@ type ReadyInfo struct {
 	Errors   []string `json:"errors"`
 }
 
+// repeatWindow is how soon after a SIGTERM another SIGTERM is the same stop
+// delivered twice rather than a second request.
+const repeatWindow = time.Second
+
+// sameStop says whether sig, after since, repeats the first stop signal
+// rather than asking to stop at once: timeout(1), and a kill of a process
+// group, send one SIGTERM to the process and another to its group, so
+// 'timeout 60 plink serve' gets two at once, and must still drain and exit
+// 0. Nobody sends SIGTERM twice within a second by hand; a second Ctrl-C
+// (SIGINT) always counts.
+func sameStop(first, sig os.Signal, since time.Duration) bool {
+	return first == syscall.SIGTERM && sig == syscall.SIGTERM && since < repeatWindow
+}
+
 // RunUntilSignal runs the server until SIGINT or SIGTERM: the first one
-// starts the drain, a second one during the drain stops at once (Run then
+// starts the drain, a second one during the drain (but not a SIGTERM
+// repeated at once: sameStop) stops at once (Run then
 // returns ErrAborted). SIGHUP reloads the store.
 func (s *Server) RunUntilSignal(ctx context.Context) error {
 	sigs := make(chan os.Signal, 2)
@@ -208,18 +224,29 @@ func (s *Server) RunUntilSignal(ctx context.Context) error {
 	go func() {
 		// Only signals count: the parent context may end on the same
 		// signal, which then also arrives here.
+		var first os.Signal
+		var at time.Time
 		select {
-		case sig := <-sigs:
-			s.log.Info("signal: shutting down; a second signal stops at once", "signal", sig.String())
+		case first = <-sigs:
+			at = time.Now()
+			s.log.Info("signal: shutting down; a second signal stops at once", "signal", first.String())
 			cancel()
 		case <-done:
 			return
 		}
-		select {
-		case sig := <-sigs:
-			s.log.Warn("second signal: exiting now", "signal", sig.String())
-			s.Abort()
-		case <-done:
+		for {
+			select {
+			case sig := <-sigs:
+				if sameStop(first, sig, time.Since(at)) {
+					s.log.Debug("the first SIGTERM again (sent to the process and its group): still draining", "signal", sig.String())
+					continue
+				}
+				s.log.Warn("second signal: exiting now", "signal", sig.String())
+				s.Abort()
+				return
+			case <-done:
+				return
+			}
 		}
 	}()
 	return s.Run(ctx, hup)
@@ -428,10 +455,12 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		case <-ticker.C:
 			s.flushHealth(ctx)
 			cur, err := s.opts.Source.Revision(ctx)
+			if ctx.Err() != nil {
+				continue
+			}
+			s.storeReachable(err)
 			if err != nil {
-				if ctx.Err() == nil {
-					s.errs.Warn("reading the store revision", "err", err)
-				}
+				s.errs.Warn("reading the store revision", "err", err)
 				continue
 			}
 			if cur == rev {
@@ -442,6 +471,23 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		}
 	}
+}
+
+// storeReachable records whether the last read of the store worked (err
+// nil) in the plink_serve_store_up metric, and logs the moments it stops
+// and starts working. Serve keeps forwarding and answering DNS from the
+// last snapshot meanwhile; once the store is back the next poll sees any
+// change made while it was away.
+func (s *Server) storeReachable(err error) {
+	switch {
+	case err != nil && s.storeDown == nil:
+		s.log.Error("the store cannot be read: serving the last snapshot until it can", "store", s.opts.Store.Path, "err", err)
+		s.health.storeUp.Set(0)
+	case err == nil && s.storeDown != nil:
+		s.log.Info("the store can be read again", "store", s.opts.Store.Path)
+		s.health.storeUp.Set(1)
+	}
+	s.storeDown = err
 }
 
 // reload loads a snapshot and applies it everywhere: DNS first (it needs
@@ -695,7 +741,7 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	}
 	rep := &CheckReport{Listeners: []netstack.ListenerInfo{}, DNS: []string{}, Errors: []string{}}
 	if !opts.DNS.Disabled {
-		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: opts.Logger})
+		d := dns.NewServer(dns.Options{Port: opts.DNS.Port, Addr: opts.DNS.Addr, Upstream: opts.DNS.Upstream, Logger: warnOnly(opts.Logger)})
 		for _, e := range d.Apply(snap) {
 			rep.Errors = append(rep.Errors, e.Error())
 		}
@@ -741,4 +787,29 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// warnOnly is log without its info and debug lines: Check binds the DNS
+// listeners and releases them at once, and the DNS server's "dns:
+// listening" lines would read as serving.
+func warnOnly(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn})
+}
+
+// minLevel is a handler that drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

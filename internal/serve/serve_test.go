@@ -28,6 +28,13 @@ type fakeSource struct {
 	mu      sync.Mutex
 	snap    *snapshot.Snapshot
 	reports map[string]snapshot.HealthReport
+	down    error // what Revision and Snapshot fail with (a database down)
+}
+
+func (f *fakeSource) setDown(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = err
 }
 
 func (f *fakeSource) set(s *snapshot.Snapshot) {
@@ -42,12 +49,15 @@ func (f *fakeSource) set(s *snapshot.Snapshot) {
 func (f *fakeSource) Revision(context.Context) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.snap.Revision, nil
+	return f.snap.Revision, f.down
 }
 
 func (f *fakeSource) Snapshot(context.Context) (*snapshot.Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down != nil {
+		return nil, f.down
+	}
 	return f.snap, nil
 }
 

@@ -83,8 +83,8 @@ func (s *Server) logContents(snap *snapshot.Snapshot) {
 		}
 		s.log.Warn(where + " holds no endpoints and no load balancers: nothing to serve. " +
 			"Is it the store you meant? Serve another with --db PATH (or PLINK_DB=PATH), " +
-			"or fill this one (plink create-load-balancer, create-endpoint-service, create-endpoint ...; " +
-			"plink demo shows a whole topology)")
+			"or fill this one (plink apply -f a topology file such as a clone's examples/two-accounts.yaml, " +
+			"or create-load-balancer, create-endpoint-service, create-endpoint ...; plink demo shows a whole topology)")
 	}
 }
 

@@ -34,7 +34,13 @@ var _ ChangeFeed = (*Store)(nil)
 // its own, which moves with every commit of any other connection, and
 // sends the revision at that moment. The first value is sent only after a
 // change, never for the state at the call.
+//
+// On PostgreSQL it listens for the notification a write sends (see
+// changes_postgres.go).
 func (s *Store) Changes(ctx context.Context, poll time.Duration) <-chan int64 {
+	if s.pg != nil {
+		return s.pgChanges(ctx, poll)
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return feed(ctx, s, s.Revision, poll, s.watchFiles, func() {})

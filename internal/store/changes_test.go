@@ -9,6 +9,7 @@ import (
 
 	"github.com/plink-dev/plink/internal/snapshot"
 	"github.com/plink-dev/plink/internal/store"
+	"github.com/plink-dev/plink/internal/store/storetest"
 )
 
 // bound is how long a test waits for a change it caused before failing:
@@ -30,11 +31,13 @@ func nextRevision(t *testing.T, ch <-chan int64) int64 {
 	return 0
 }
 
-func TestChangesReportsCommits(t *testing.T) {
+func TestChangesReportsCommits(t *testing.T) { storetest.Each(t, testChangesReportsCommits) }
+
+func testChangesReportsCommits(t *testing.T, st *store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
-	// An hour's fallback poll: on Linux the file notification must do it.
+	// An hour's fallback poll: on Linux the file notification must do it
+	// (on PostgreSQL, the NOTIFY).
 	ch := st.Changes(ctx, time.Hour)
 	if err := cpInsertEvents(ctx, st, "111111111111", 1); err != nil {
 		t.Fatal(err)
@@ -51,10 +54,11 @@ func TestChangesReportsCommits(t *testing.T) {
 
 // A write from another Store (another process's view of the same file) is
 // seen too: the feed watches the file, not this process's writes.
-func TestChangesSeesOtherWriters(t *testing.T) {
+func TestChangesSeesOtherWriters(t *testing.T) { storetest.EachDB(t, testChangesSeesOtherWriters) }
+
+func testChangesSeesOtherWriters(t *testing.T, path string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	path := filepath.Join(t.TempDir(), "plink.db")
 	reader, writer := cpOpen(t, path), cpOpen(t, path)
 	ch := reader.Changes(ctx, time.Hour)
 	for i := 0; i < 3; i++ {
@@ -77,9 +81,10 @@ func TestChangesSeesOtherWriters(t *testing.T) {
 	}
 }
 
-func TestChangesClosesWhenDone(t *testing.T) {
+func TestChangesClosesWhenDone(t *testing.T) { storetest.Each(t, testChangesClosesWhenDone) }
+
+func testChangesClosesWhenDone(t *testing.T, st *store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
-	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
 	ch := st.Changes(ctx, time.Hour)
 	cancel()
 	select {
@@ -109,10 +114,11 @@ func TestChangesPollFallback(t *testing.T) {
 
 // A commit that moves no revision (serve's health reports) is a change too:
 // plink wait target-healthy waits for one.
-func TestChangesSeesHealthReports(t *testing.T) {
+func TestChangesSeesHealthReports(t *testing.T) { storetest.Each(t, testChangesSeesHealthReports) }
+
+func testChangesSeesHealthReports(t *testing.T, st *store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
 	ch := st.Changes(ctx, time.Hour)
 	err := st.ReportHealth(ctx, []snapshot.HealthReport{{TargetGroupARN: "arn:tg", IP: netip.MustParseAddr("127.16.0.100"), Port: 80, State: "healthy"}})
 	if err != nil {

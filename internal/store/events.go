@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"errors"
+	"math"
 	"strings"
 )
 
@@ -92,7 +93,7 @@ func (t *Tx) InsertEvent(e Event) error {
 // an endpoint or service it owns), oldest first, at most limit (<= 0: all).
 func (t *Tx) Events(account string, after int64, limit int) ([]Event, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64 // no limit (PostgreSQL refuses SQLite's -1)
 	}
 	rows, err := t.query(`SELECT seq, time, account, type, resource_id, service_id, endpoint_id, state, notification_id, detail FROM events
 		WHERE seq > ? AND (account = ? OR service_id IN (SELECT id FROM services WHERE account = ?)

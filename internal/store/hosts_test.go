@@ -3,17 +3,16 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/plink-dev/plink/internal/store"
+	"github.com/plink-dev/plink/internal/store/storetest"
 )
 
-// TestHosts runs on SQLite; testHosts takes any store so the contract
-// suite can run it on every backend.
-func TestHosts(t *testing.T) { testHosts(t, cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))) }
+// TestHosts: zone claims, heartbeats and takeovers, on both backends.
+func TestHosts(t *testing.T) { storetest.Each(t, testHosts) }
 
 func testHosts(t *testing.T, st *store.Store) {
 	ctx := context.Background()

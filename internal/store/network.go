@@ -442,7 +442,8 @@ func (t *Tx) SGRules(groupID string) ([]SGRule, error) {
 
 // InsertSGRule adds a rule; it reports false when the same rule exists.
 func (t *Tx) InsertSGRule(r SGRule) (bool, error) {
-	res, err := t.exec(`INSERT OR IGNORE INTO sg_rules (id, group_id, protocol, from_port, to_port, cidr, description, source_group, source_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(`INSERT INTO sg_rules (id, group_id, protocol, from_port, to_port, cidr, description, source_group, source_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		r.ID, r.GroupID, r.Protocol, r.FromPort, r.ToPort, r.cidrText(), r.Description, r.SourceGroup, r.SourceOwner)
 	if err != nil {
 		return false, err

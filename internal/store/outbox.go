@@ -39,7 +39,8 @@ func (t *Tx) execQuiet(query string, args ...any) (sql.Result, error) {
 	if !t.write {
 		return nil, errors.New("store: write in a read transaction")
 	}
-	return t.tx.ExecContext(t.ctx, query, args...)
+	t.quiet = true
+	return t.tx.ExecContext(t.ctx, t.sql(query), args...)
 }
 
 // EnqueueDelivery adds d to the outbox, held by d.Claim, and returns its
@@ -60,15 +61,15 @@ func (t *Tx) EnqueueDelivery(d Delivery, max int) (id int64, queued bool, droppe
 	if older > 0 {
 		d.Claim, d.ClaimedUntil, queued = "", "", true
 	}
-	res, err := t.execQuiet(`INSERT INTO outbox (notification_id, account, service_id, endpoint_id, event, vpc_endpoint_id,
-		target, body, created_at, attempts, next_attempt_at, claim, claimed_until, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.NotificationID, d.Account, d.ServiceID, d.EndpointID, d.Event, d.VpcEndpointID, d.Target, d.Body,
-		d.CreatedAt, d.Attempts, d.NextAttemptAt, d.Claim, d.ClaimedUntil, d.LastError)
-	if err != nil {
-		return 0, false, nil, err
+	if !t.write {
+		return 0, false, nil, errors.New("store: write in a read transaction")
 	}
-	if id, err = res.LastInsertId(); err != nil {
+	// RETURNING rather than LastInsertId, which PostgreSQL's driver lacks.
+	if err := t.queryRow(`INSERT INTO outbox (notification_id, account, service_id, endpoint_id, event, vpc_endpoint_id,
+		target, body, created_at, attempts, next_attempt_at, claim, claimed_until, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.NotificationID, d.Account, d.ServiceID, d.EndpointID, d.Event, d.VpcEndpointID, d.Target, d.Body,
+		d.CreatedAt, d.Attempts, d.NextAttemptAt, d.Claim, d.ClaimedUntil, d.LastError).Scan(&id); err != nil {
 		return 0, false, nil, err
 	}
 	var n int
@@ -173,7 +174,7 @@ func (t *Tx) Deliveries() ([]Delivery, error) {
 // is empty.
 func (t *Tx) NextDeliveryDue(now string) (string, error) {
 	var s sql.NullString
-	err := t.queryRow(`SELECT min(max(next_attempt_at, claimed_until)) FROM outbox
+	err := t.queryRow(`SELECT min(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END) FROM outbox
 		WHERE NOT EXISTS (SELECT 1 FROM outbox AS older WHERE older.target = outbox.target AND older.id < outbox.id)`).Scan(&s)
 	if err != nil {
 		return "", err

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/plink-dev/plink/internal/store"
+	"github.com/plink-dev/plink/internal/store/storetest"
 )
 
 func outboxRow(target string, i int, claim, until string) store.Delivery {
@@ -19,9 +19,10 @@ func outboxRow(target string, i int, claim, until string) store.Delivery {
 // TestOutbox: the outbox's claims keep two processes from delivering one
 // message, one target's messages are taken in order, the outbox is
 // bounded, and none of it moves the revision serve watches.
-func TestOutbox(t *testing.T) {
+func TestOutbox(t *testing.T) { storetest.Each(t, testOutbox) }
+
+func testOutbox(t *testing.T, st *store.Store) {
 	ctx := context.Background()
-	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
 	write := func(fn func(tx *store.Tx) error) {
 		t.Helper()
 		if err := st.Write(ctx, fn); err != nil {
@@ -129,8 +130,11 @@ func TestOutbox(t *testing.T) {
 // first attempt another command is making does not (concurrent changes
 // have no order to keep).
 func TestOutboxRetryInFlightKeepsOrder(t *testing.T) {
+	storetest.Each(t, testOutboxRetryInFlightKeepsOrder)
+}
+
+func testOutboxRetryInFlightKeepsOrder(t *testing.T, st *store.Store) {
 	ctx := context.Background()
-	st := cpOpen(t, filepath.Join(t.TempDir(), "plink.db"))
 	const later = "2026-01-01T00:01:00.000Z"
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		retry := outboxRow("http://a", 0, "serve", later)

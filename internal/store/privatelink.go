@@ -198,7 +198,7 @@ type Permission struct{ ServiceID, Principal, CreatedAt string }
 
 // AddPermission allows a principal; it reports false if it already was.
 func (t *Tx) AddPermission(p Permission) (bool, error) {
-	res, err := t.exec(`INSERT OR IGNORE INTO service_permissions (service_id, principal, created_at) VALUES (?, ?, ?)`, p.ServiceID, p.Principal, p.CreatedAt)
+	res, err := t.exec(`INSERT INTO service_permissions (service_id, principal, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, p.ServiceID, p.Principal, p.CreatedAt)
 	if err != nil {
 		return false, err
 	}

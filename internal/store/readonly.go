@@ -14,7 +14,12 @@ import (
 // Nothing is created: no file, directory, -wal or lock; a store with no
 // -wal file is read as it is (immutable), as Open reads a store it cannot
 // write.
+//
+// A PostgreSQL store (IsPostgres) is connected to, and only read.
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgresReadOnly(ctx, path)
+	}
 	abs, err := absPath(path)
 	if err != nil {
 		return nil, err

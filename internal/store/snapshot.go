@@ -385,7 +385,7 @@ func (s *Store) ReportHealth(ctx context.Context, reports []snapshot.HealthRepor
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	return s.Write(ctx, func(tx *Tx) error {
 		for _, r := range reports {
-			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO target_health (tg_arn, ip, port, state, reason, description, updated_at)
+			if _, err := tx.execQuiet(`INSERT INTO target_health (tg_arn, ip, port, state, reason, description, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tg_arn, ip, port) DO UPDATE SET state = excluded.state,
 				reason = excluded.reason, description = excluded.description, updated_at = excluded.updated_at`,
 				r.TargetGroupARN, r.IP.String(), int(r.Port), r.State, r.Reason, r.Description, now); err != nil {

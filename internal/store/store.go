@@ -4,7 +4,14 @@
 // a change counter for `plink serve`, and the snapshot serve runs from.
 // Any path names exactly its file (see fileURI); a store this process may
 // not write is opened read-only, and one a later plink migrated is refused.
-// The SQL is plain and portable so another backend can follow.
+//
+// A name that begins with postgres:// or postgresql:// is a PostgreSQL
+// database instead (postgres.go): the same SQL and migrations, the dialect
+// differences kept there. Queries use ? placeholders (or ?N) and portable
+// SQL (ON CONFLICT, RETURNING, no SQLite functions); migrations are
+// written for SQLite with the types INTEGER, TEXT and BLOB and INTEGER
+// PRIMARY KEY AUTOINCREMENT, which pgDDL translates. A new migration is a
+// new numbered file, run on both backends by TestOpenSchema.
 package store
 
 import (
@@ -32,8 +39,9 @@ var migrations embed.FS
 // Store is an open plink database.
 type Store struct {
 	db       *sql.DB
-	path     string
-	readOnly error // why the store cannot be written; nil when it can
+	path     string   // the file, or the PostgreSQL URL without its password
+	pg       *pgState // nil for SQLite
+	readOnly error    // why the store cannot be written; nil when it can
 }
 
 // ErrReadOnly matches (errors.Is) the error of a write to a read-only store.
@@ -78,7 +86,13 @@ const dsnParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=j
 // cannot be written (a read-only file or file system) is opened read-only
 // when its schema is current: reads work and writes fail with a
 // *ReadOnlyError.
+//
+// A path that begins with postgres:// or postgresql:// is not a file: it
+// names a PostgreSQL database (see IsPostgres and openPostgres).
 func Open(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path)
+	}
 	abs, err := absPath(path)
 	if err != nil {
 		return nil, err
@@ -134,7 +148,8 @@ func readOnlyParams(path string) string {
 	return "mode=ro"
 }
 
-// Path is the absolute path of the file the store lives in.
+// Path is the absolute path of the file the store lives in, or the URL of
+// its PostgreSQL database without the password.
 func (s *Store) Path() string { return s.path }
 
 // ReadOnly returns a *ReadOnlyError when the store cannot be written, and
@@ -149,6 +164,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // SchemaVersion is the number of the last migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	if s.pg != nil {
+		return s.pgSchemaVersion(ctx, s.db)
+	}
 	var v int
 	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
@@ -201,6 +219,9 @@ func loadMigrations() ([]migration, error) {
 // migrate applies the migrations the store lacks. A store already current
 // is only read: opening it takes no write lock, so a read-only store opens.
 func (s *Store) migrate(ctx context.Context) error {
+	if s.pg != nil {
+		return s.pgMigrate(ctx)
+	}
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
@@ -253,18 +274,26 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Tx is one transaction; the typed queries hang off it.
+// Tx is one transaction; the typed queries hang off it. Queries are
+// written with SQLite's ? placeholders; on PostgreSQL they are rebound.
 type Tx struct {
 	tx      querier
 	ctx     context.Context
+	pg      bool
 	write   bool
-	changed bool
+	changed bool // a statement moved the revision
+	quiet   bool // a statement changed what moves no revision (execQuiet)
 }
 
 // Write runs fn in one BEGIN IMMEDIATE transaction and commits it when fn
 // returns nil; any error rolls everything back, so a refused command leaves
 // the store unchanged. A write that changed anything bumps the change
 // counter serve watches.
+//
+// On PostgreSQL fn runs alone, after the writers before it committed, and
+// once; only a distributed PostgreSQL-compatible database may make it run
+// again after a serialization failure, so fn should not keep state across
+// runs.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	return s.run(ctx, true, fn)
 }
@@ -275,6 +304,9 @@ func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, write bool, fn func(*Tx) error) error {
+	if s.pg != nil {
+		return s.pgRun(ctx, write, fn)
+	}
 	if !write {
 		// Reads take no write lock: a deferred transaction on one pooled
 		// connection (the DSN's _txlock=immediate applies to BeginTx only).
@@ -369,6 +401,9 @@ func isBusy(err error) bool {
 // Revision is the change counter: it moves whenever a committed write
 // changed anything serve cares about. It is one indexed row, cheap to poll.
 func (s *Store) Revision(ctx context.Context) (int64, error) {
+	if s.pg != nil {
+		return s.pgRevision(ctx)
+	}
 	var rev int64
 	err := s.db.QueryRowContext(ctx, "SELECT rev FROM revision WHERE id = 1").Scan(&rev)
 	return rev, err
@@ -387,13 +422,54 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, errors.New("store: write in a read transaction")
 	}
 	t.changed = true
-	return t.tx.ExecContext(t.ctx, query, args...)
+	return t.tx.ExecContext(t.ctx, t.sql(query), args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, query, args...)
+	return t.tx.QueryContext(t.ctx, t.sql(query), args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	return t.tx.QueryRowContext(t.ctx, t.sql(query), args...)
+}
+
+// sql is query in the dialect of t's database.
+func (t *Tx) sql(query string) string {
+	if t.pg {
+		return rebind(query)
+	}
+	return query
+}
+
+// SQL is query, written with SQLite's ? placeholders, in the dialect of
+// the store's database: for tests and benchmarks that query DB directly.
+func (s *Store) SQL(query string) string {
+	if s.pg != nil {
+		return rebind(query)
+	}
+	return query
+}
+
+// Tables lists the store's tables by name (sqlite_master on SQLite, the
+// current schema's tables on PostgreSQL), for tests that compare contents.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+	if s.pg != nil {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
+			AND table_type = 'BASE TABLE' ORDER BY table_name COLLATE "C"`
+	}
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }

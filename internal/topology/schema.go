@@ -287,15 +287,19 @@ func sourceNames(sources []Source) string {
 	return strings.Join(out, ", ")
 }
 
-// yamlError turns yaml.v3's "yaml: line 3: ..." into "file:3: ...".
+// yamlError turns yaml.v3's "yaml: line 3: ..." into "file:3: not valid
+// YAML: ...", with where to look: the parser's words alone ("did not find
+// expected ',' or '}'") do not say that the file, not the topology, is wrong,
+// nor that the mistake may sit on a line above the one named.
 func yamlError(file string, err error) error {
+	const hint = " (check the brackets, quotes and indentation on this line and the ones above)"
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, tail, ok := strings.Cut(rest, ": "); ok {
 			if line, err := strconv.Atoi(num); err == nil {
-				return &FieldError{File: file, Line: line, Msg: tail}
+				return &FieldError{File: file, Line: line, Msg: "not valid YAML: " + tail + hint}
 			}
 		}
 	}
-	return &FieldError{File: file, Msg: msg}
+	return &FieldError{File: file, Msg: "not valid YAML: " + msg}
 }

@@ -6,9 +6,11 @@
 // PROXY v2 header checked at the target. Then zone b's serve is killed: its
 // zone fails alone, and rejoins when it returns.
 //
-// The store is an SQLite file in the test's directory (the namespaces
-// share the file system), or PLINK_MULTIHOST_DB: a postgres:// URL that
-// every namespace reaches (a Unix socket: host=/path/to/socket/dir).
+// It runs on both store backends: an SQLite file in the test's directory
+// (the namespaces share the file system), and a database on the throwaway
+// PostgreSQL cluster of internal/store/storetest (its Unix socket is in a
+// temp dir every namespace sees). PLINK_MULTIHOST_DB runs it on that
+// store alone instead (a postgres:// URL every namespace reaches).
 //
 // PLINK_MULTIHOST_LOGS=1 shows the processes' logs even when it passes.
 // It needs root and ip(8), and skips without them. Every address outside
@@ -30,12 +32,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
+
+	"github.com/plink-dev/plink/internal/store/storetest"
 )
 
 const (
@@ -57,6 +62,15 @@ var plinkBin string
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
+// eachStore runs f once per store backend (see the package comment).
+func eachStore(t *testing.T, f func(t *testing.T, db string)) {
+	if db := os.Getenv("PLINK_MULTIHOST_DB"); db != "" {
+		f(t, db)
+		return
+	}
+	storetest.EachDB(t, f)
+}
+
 func runMain(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "plink-multihost-")
 	if err != nil {
@@ -70,7 +84,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	return storetest.Main(m)
 }
 
 // unavailable says why the test cannot make namespaces, "" if it can.
@@ -88,6 +102,8 @@ func unavailable() string {
 	exec.Command("ip", "netns", "del", name).Run()
 	return ""
 }
+
+var clusterSeq atomic.Int64
 
 // cluster is the three namespaces, the store and the serves.
 type cluster struct {
@@ -108,17 +124,10 @@ func (c *cluster) ip(args ...string) {
 // newCluster makes the namespaces: hosts a and b each have eth0, the end
 // of a veth pair whose other end is on the bridge br0 in the client host
 // c, which has an address on the bridge too.
-func newCluster(t *testing.T) *cluster {
-	if why := unavailable(); why != "" {
-		t.Skipf("needs root and ip(8) to make network namespaces: %s", why)
-	}
-	c := &cluster{t: t, dir: t.TempDir(), ns: map[string]string{}}
-	c.db = os.Getenv("PLINK_MULTIHOST_DB")
-	if c.db == "" {
-		c.db = filepath.Join(c.dir, "plink.db")
-	}
+func newCluster(t *testing.T, db string) *cluster {
+	c := &cluster{t: t, dir: t.TempDir(), db: db, ns: map[string]string{}}
 	for _, h := range []string{"a", "b", "c"} {
-		name := fmt.Sprintf("plmh-%d-%s", os.Getpid(), h)
+		name := fmt.Sprintf("plmh-%d-%d-%s", os.Getpid(), clusterSeq.Add(1), h)
 		c.ip("netns", "add", name)
 		t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
 		c.ns[h] = name
@@ -437,7 +446,14 @@ func (c *cluster) build() topology {
 // regional DNS drops b within the timeout while connections keep working
 // through a; b's serve returns and rejoins.
 func TestZoneFailsAlone(t *testing.T) {
-	c := newCluster(t)
+	if why := unavailable(); why != "" {
+		t.Skipf("needs root and ip(8) to make network namespaces: %s", why)
+	}
+	eachStore(t, testZoneFailsAlone)
+}
+
+func testZoneFailsAlone(t *testing.T, db string) {
+	c := newCluster(t, db)
 	topo := c.build()
 
 	// The provider's target on host a, in its zone-a subnet.

@@ -57,8 +57,9 @@ func setExamples(root *cobra.Command) (unmatched []examples.Example) {
 }
 
 // formatExamples is the Examples section of c's help: the examples written
-// with c's own name first, each under its description as a comment, so the
-// section pastes into a shell.
+// with c's own name first, each under its description as a comment and
+// after the lines that set its variables, so the section pastes into a
+// shell.
 func formatExamples(c *cobra.Command, exs []examples.Example) string {
 	path := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 	own := func(ex examples.Example) bool { return usesPath(ex.Args, path) }
@@ -69,7 +70,11 @@ func formatExamples(c *cobra.Command, exs []examples.Example) string {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		b.WriteString("  # " + ex.Desc + "\n  " + ex.Line)
+		b.WriteString("  # " + ex.Desc + "\n")
+		for _, v := range ex.Vars {
+			b.WriteString("  " + v + "\n")
+		}
+		b.WriteString("  " + ex.Line)
 	}
 	return b.String()
 }

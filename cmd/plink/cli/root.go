@@ -37,7 +37,7 @@ const (
 // exitCodesHelp is the exit codes' section of plink --help.
 const exitCodesHelp = `
 Exit codes (as the AWS CLI v2's):
-  0    success (serve, backend, demo and events --watch stopped by a signal
+  0    success (serve, backend, demo, events --watch and get -w stopped by a signal
        exit 0 once they have stopped cleanly)
   130  interrupted (SIGINT) before the command finished
   252  usage: the command line cannot be parsed, or a required option is missing

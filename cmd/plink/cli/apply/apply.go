@@ -166,7 +166,7 @@ touched. A second delete finds nothing to delete and says so.`
 	if !del {
 		cmd.Flags().BoolVar(&opts.Prune, "prune", false, "delete what an earlier apply of these topologies created and the files no longer name")
 	}
-	return cmd
+	return cmdutil.OutputFormats(cmd, "text", "json", "yaml")
 }
 
 func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
@@ -190,14 +190,15 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	lookup := func(ctx context.Context, name string) ([]string, error) {
-		return dns.LookupTXT(ctx, cfg.Resolver, name)
-	}
+	// As the AWS commands do (cmdutil.Factory.API): a failed verification
+	// names the resolver asked and what it answered for each name.
+	lookup := dns.VerificationLookup(cfg.Resolver)
+	resolver := func() string { return dns.DescribeResolver(cfg.Resolver) }
 	p := &printer{w: f.IO.Out, format: opts.Format, dryRun: opts.DryRun, del: opts.Delete, sources: top.Sources, color: f.Color()}
 	e := &topology.Engine{
 		NewAPI: func(account, region string) (*control.API, error) {
 			return control.New(st, control.Caller{Account: account, Region: region}, control.WithTXTLookup(lookup),
-				control.WithClock(f.Now), control.WithLogger(f.Logger("text", cfg.LogLevel)))
+				control.WithTXTResolver(resolver), control.WithClock(f.Now), control.WithLogger(f.Logger("text", cfg.LogLevel)))
 		},
 		Region: top.Region,
 		DryRun: opts.DryRun,

@@ -68,7 +68,7 @@ func (f *Factory) Config() (*config.Config, error) {
 		}
 		f.Debug().Debug("config", "account", f.cfg.Account, "principal", f.cfg.Principal,
 			"region", f.cfg.Region, "profile", f.cfg.Profile, "config_file", f.cfg.File,
-			"store", f.cfg.DB, "output", f.cfg.Output, "query", f.cfg.Query, "color", f.colorMode())
+			"store", store.DisplayName(f.cfg.DB), "output", f.cfg.Output, "query", f.cfg.Query, "color", f.colorMode())
 	})
 	return f.cfg, f.cfgErr
 }
@@ -91,7 +91,7 @@ func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 		}
 		start := time.Now()
 		f.st, f.stErr = store.Open(ctx, cfg.DB)
-		f.Debug().Debug("store open", "path", cfg.DB, "duration", time.Since(start), "err", f.stErr)
+		f.Debug().Debug("store open", "path", store.DisplayName(cfg.DB), "duration", time.Since(start), "err", f.stErr)
 	})
 	return f.st, f.stErr
 }
@@ -306,6 +306,11 @@ func NoSubcommand(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		// cobra defaults it only on its own path; SuggestionsFor with 0
+		// would find prefixes but no typo (gett, descibe-endpoints).
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	}

@@ -18,6 +18,21 @@ import (
 // OpAnnotation names the AWS operation a command mirrors; errors print it.
 const OpAnnotation = "aws-operation"
 
+// FormatsAnnotation lists, comma-separated, the -o values a command takes
+// when they are not the AWS commands' (json, yaml, table, wide, text):
+// completion offers those. Set it with OutputFormats.
+const FormatsAnnotation = "output-formats"
+
+// OutputFormats records the -o values cmd takes, for completion, and
+// returns cmd.
+func OutputFormats(cmd *cobra.Command, formats ...string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[FormatsAnnotation] = strings.Join(formats, ",")
+	return cmd
+}
+
 // API returns the control plane acting as the configured caller. A caller
 // that is not a valid identity (a principal of another account, say) is
 // refused before the store is opened. What the API logs (failed

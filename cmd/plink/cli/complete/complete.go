@@ -40,7 +40,13 @@ const timeout = 2 * time.Second
 // Register sets the completion of every flag of the tree under root that
 // takes known values.
 func Register(root *cobra.Command, f *cmdutil.Factory) {
-	words(root, "output", Formats...)
+	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		// get, events, doctor, apply take their own -o values.
+		if own, ok := cmd.Annotations[cmdutil.FormatsAnnotation]; ok {
+			return strings.Split(own, ","), cobra.ShellCompDirectiveNoFileComp
+		}
+		return Formats, cobra.ShellCompDirectiveNoFileComp
+	})
 	words(root, "color", "on", "off", "auto")
 	words(root, "cli-binary-format", "base64", "raw-in-base64-out")
 	_ = root.RegisterFlagCompletionFunc("profile", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {

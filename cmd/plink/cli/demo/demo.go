@@ -109,8 +109,7 @@ deleted when it exits: 'go install ./cmd/plink' puts plink on your PATH).`,
 			err = srv.RunUntilSignal(ctx)
 			var start *serve.StartError
 			if errors.As(err, &start) {
-				return fmt.Errorf("%w\nanother plink demo or serve on this machine? "+
-					"run this demo on other ports: %s demo --port %d --dns-port %d", err, plink, port+1, dnsPort+1)
+				return startError(start, plink, port, dnsPort)
 			}
 			return err
 		},
@@ -120,6 +119,20 @@ deleted when it exits: 'go install ./cmd/plink' puts plink on your PATH).`,
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store after exit (its path is printed)")
 	cmd.Flags().StringVar(&readyFile, "ready-file", "", "write the bound addresses as JSON here once serving")
 	return cmd
+}
+
+// startError is what a demo that could not bind says: the listeners and
+// who holds them, and the demo's own remedies (serve's --db and
+// --keep-going mean nothing to a demo, whose store is its own).
+func startError(e *serve.StartError, plink string, port, dnsPort int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "demo did not start: %d of its listeners could not be bound; nothing is served:", len(e.Errors))
+	for _, msg := range e.Errors {
+		b.WriteString("\n  " + msg)
+	}
+	fmt.Fprintf(&b, "\nanother plink demo or serve on this machine? stop it (plink doctor lists what holds which port), "+
+		"or run this demo on other ports: %s demo --port %d --dns-port %d", plink, port+1, dnsPort+1)
+	return errors.New(b.String())
 }
 
 // plinkCommand is how the printed commands name plink: "plink" when the

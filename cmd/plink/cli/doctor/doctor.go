@@ -68,7 +68,7 @@ when something does (a "fail" finding).`,
 		},
 	}
 	cmd.Flags().IntVar(&opts.DNSPort, "dns-port", 53, "the DNS port plink serve will use (its --dns-port; 0: none)")
-	return cmd
+	return cmdutil.OutputFormats(cmd, "table", "json")
 }
 
 func doctorRun(ctx context.Context, f *cmdutil.Factory, db string, opts *Options) error {

@@ -97,6 +97,10 @@ system that sends no change notifications.`,
 					continue // more are waiting
 				}
 				if !watch {
+					if p.format != "json" && !p.header {
+						// A table of nothing would be silence; JSON lines stay empty for scripts.
+						fmt.Fprintf(f.IO.ErrOut, "No events found for account %s (events are what concerns your services and endpoints; plink get events -A lists every account's).\n", api.Caller().Account)
+					}
 					return nil
 				}
 				select {
@@ -113,7 +117,7 @@ system that sends no change notifications.`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --watch, stop after this long and exit 0 (0: never)")
 	cmd.Flags().Int64Var(&after, "after", 0, "print only events after this sequence number")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "with --watch, the fallback check's period where the file system sends no change notifications (at least 10ms)")
-	return cmd
+	return cmdutil.OutputFormats(cmd, formats...)
 }
 
 // printer prints batches of events: JSON lines, or one table whose header

@@ -36,6 +36,13 @@ type Example struct {
 	Args []string
 	// Script is the file the example was taken from.
 	Script string
+	// Vars say where Line's shell variables come from, each a line a user
+	// can run first, in the script's order: "TG=$(plink create-target-group
+	// ...)" for a value the script captured from a command's output,
+	// "PORT=8081  # any free TCP port"
+	// for a port the script picked. A variable the script set otherwise
+	// is left unexplained.
+	Vars []string
 }
 
 // mark is the marking comment.
@@ -50,6 +57,7 @@ var condition = regexp.MustCompile(`^\[[^\]]*\]\s*`)
 func Parse(name string, data []byte) ([]Example, error) {
 	var out []Example
 	env := map[string]string{}
+	o := origins{}
 	lines := strings.Split(string(data), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimSpace(lines[i])
@@ -57,6 +65,7 @@ func Parse(name string, data []byte) ([]Example, error) {
 			break // the archive's files: no more script
 		}
 		setEnv(env, line)
+		o.record(expand(line, env))
 		m := mark.FindStringSubmatch(line)
 		if m == nil {
 			continue
@@ -72,6 +81,7 @@ func Parse(name string, data []byte) ([]Example, error) {
 			return nil, fmt.Errorf("%s:%d: %v", name, i+2, err)
 		}
 		ex.Desc, ex.Script = m[1], name
+		ex.Vars = o.explain(ex.Line)
 		out = append(out, ex)
 	}
 	return out, nil
@@ -99,6 +109,70 @@ func setEnv(env map[string]string, line string) {
 	}
 }
 
+// origins are where a script's variables came from, as the lines that set
+// them (see Example.Vars), and the last command a capture would read.
+type origins struct {
+	def   map[string]string // variable -> its defining line
+	order []string          // variables in the order they were defined
+	last  string            // the last 'exec plink' line, as a user types it; "" after any other command
+	ports int               // free ports handed out so far
+}
+
+// record notes what one (expanded) script line tells of variables.
+func (o *origins) record(line string) {
+	if o.def == nil {
+		o.def = map[string]string{}
+	}
+	fields := strings.Fields(line)
+	if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+		return
+	}
+	switch {
+	case fields[0] == "capture" && len(fields) == 2 && o.last != "":
+		o.define(fields[1], fields[1]+"=$("+o.last+")")
+	case fields[0] == "freeport" && len(fields) == 2:
+		o.ports++
+		o.define(fields[1], fmt.Sprintf("%s=%d  # any free TCP port", fields[1], 8080+o.ports))
+	case fields[0] == "env":
+		for _, w := range fields[1:] {
+			if name, _, ok := strings.Cut(w, "="); ok {
+				delete(o.def, name) // set by the script, not by a command
+			}
+		}
+	case fields[0] == "exec" || fields[0] == "exits" || fields[0] == "!" || strings.HasPrefix(fields[0], "["):
+		o.last = ""
+		if ex, err := command(line); err == nil {
+			o.last = ex.Line
+		}
+	}
+}
+
+// define records name's defining line, replacing an earlier one.
+func (o *origins) define(name, line string) {
+	if _, ok := o.def[name]; !ok {
+		o.order = append(o.order, name)
+	}
+	o.def[name] = line
+}
+
+// explain is the defining lines of the variables line uses, in definition
+// order. Only line's own: the commands that set them say what each holds
+// (a target group's ARN, an endpoint's ID), and their variables in turn
+// would make every example the whole story before it.
+func (o *origins) explain(line string) []string {
+	need := map[string]bool{}
+	for _, m := range varRef.FindAllStringSubmatch(line, -1) {
+		need[m[1]] = true
+	}
+	var out []string
+	for _, name := range o.order {
+		if need[name] {
+			out = append(out, o.def[name])
+		}
+	}
+	return out
+}
+
 // varRef is a variable reference in a script line.
 var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
 
@@ -117,6 +191,11 @@ func expand(line string, env map[string]string) string {
 // stands where exec does.
 var exitsPrefix = regexp.MustCompile(`^exits [0-9]+ `)
 
+// background is a script line's trailing & or &name& (run in the
+// background, named for a later wait or kill): the script's business, not
+// part of what a user types.
+var background = regexp.MustCompile(`\s+&([A-Za-z0-9_]+&)?$`)
+
 // command turns a script's `exec plink ...` line into what a user types:
 // conditions, a leading ! and a trailing & (run in the background) dropped, $WORK/
 // dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
@@ -134,7 +213,7 @@ func command(line string) (Example, error) {
 	if !ok {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)
 	}
-	rest = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), " &"))
+	rest = strings.TrimSpace(background.ReplaceAllString(strings.TrimSpace(rest), ""))
 	// A file:// URL needs an absolute path (serve may deliver from another
 	// directory); other paths read best relative.
 	rest = strings.ReplaceAll(strings.ReplaceAll(rest, "file://${WORK}/", "file://$WORK/"), "file://$WORK/", "file://$PWD/")
@@ -203,6 +282,15 @@ func Collect(dir string) ([]Example, error) {
 	return all, nil
 }
 
+// quoteList is ss as a Go []string literal.
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return "[]string{" + strings.Join(q, ", ") + "}"
+}
+
 // Generate is the source of examples_gen.go for the scripts in dir.
 func Generate(dir string) ([]byte, error) {
 	all, err := Collect(dir)
@@ -224,14 +312,11 @@ package examples
 var All = []Example{
 `)
 	for _, ex := range all {
-		fmt.Fprintf(&b, "\t{Desc: %s, Line: %s, Script: %s, Args: []string{", strconv.Quote(ex.Desc), strconv.Quote(ex.Line), strconv.Quote(ex.Script))
-		for i, a := range ex.Args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Quote(a))
+		fmt.Fprintf(&b, "\t{Desc: %s, Line: %s, Script: %s, Args: %s", strconv.Quote(ex.Desc), strconv.Quote(ex.Line), strconv.Quote(ex.Script), quoteList(ex.Args))
+		if len(ex.Vars) > 0 {
+			fmt.Fprintf(&b, ", Vars: %s", quoteList(ex.Vars))
 		}
-		b.WriteString("}},\n")
+		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())

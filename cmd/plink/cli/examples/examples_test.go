@@ -36,6 +36,14 @@ exec plink create-endpoint-connection-notification --connection-notification-arn
 env P=--profile=provider
 # example: tag a VPC
 exec plink $P create-tags --resources $VPC --tags Key=team,Value=web
+exec plink create-target-group --name web --vpc-id $VPC --query 'TargetGroups[0].TargetGroupArn' -o text
+stdout arn
+capture TG
+exec sh -c 'echo x'
+capture X
+freeport PORT
+# example: register a target
+exec plink register-targets --target-group-arn $TG --targets Id=127.0.0.1,Port=$PORT $X &web&
 -- file --
 # example: not a script line
 exec plink nothing
@@ -53,6 +61,11 @@ exec plink nothing
 			Args: []string{"create-endpoint-connection-notification", "--connection-notification-arn", "file://$PWD/events.jsonl"}, Script: "s.txtar"},
 		{Desc: "tag a VPC", Line: "plink --profile=provider create-tags --resources $VPC --tags Key=team,Value=web",
 			Args: []string{"--profile=provider", "create-tags", "--resources", "$VPC", "--tags", "Key=team,Value=web"}, Script: "s.txtar"},
+		// Variables captured from a plink command or picked ports are
+		// explained; others (X, from sh) are not; &web& is the script's.
+		{Desc: "register a target", Line: "plink register-targets --target-group-arn $TG --targets Id=127.0.0.1,Port=$PORT $X",
+			Args: []string{"register-targets", "--target-group-arn", "$TG", "--targets", "Id=127.0.0.1,Port=$PORT", "$X"}, Script: "s.txtar",
+			Vars: []string{"TG=$(plink create-target-group --name web --vpc-id $VPC --query 'TargetGroups[0].TargetGroupArn' -o text)", "PORT=8081  # any free TCP port"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %#v\nwant %#v", got, want)

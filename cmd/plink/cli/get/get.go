@@ -40,7 +40,9 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Short: "List resources in a compact table: services, endpoints, lbs, targets, ...",
 		Long: `List the resources of one kind that your account sees, kubectl style: one row
 each with its ID (or name), state, the addresses to connect to and its age.
-IDs narrow the list; an ID that names nothing is an error (exit 254).
+IDs narrow the list (an endpoint or a service also by its Name tag or the
+name its topology file gave it); an ID that names nothing is an error
+(exit 254).
 
 Kinds (plural, singular, aliases):
 ` + resources.AliasHelp() + `
@@ -56,7 +58,7 @@ deleted), kubectl style. It runs until interrupted (exit 0) or --timeout.
 ACCOUNT column: each account is read as itself, and nothing is written.
 get never writes: unlike describe-vpcs, it does not create the default VPC
 of an account on first use.`,
-		Args:              cobra.MinimumNArgs(1),
+		Args:              needKind,
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k, err := resources.Lookup(args[0])
@@ -85,7 +87,16 @@ of an account on first use.`,
 	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "after the list, print changes as the store changes, until interrupted or --timeout")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "with --watch, stop after this long and exit 0 (0: never)")
 	cmd.Flags().BoolVarP(&opts.AllAccounts, "all-accounts", "A", false, "list what every account in the store owns, with an ACCOUNT column (read-only)")
-	return cmd
+	return cmdutil.OutputFormats(cmd, formats...)
+}
+
+// needKind says which kinds there are when get is given none, rather than
+// cobra's count of arguments.
+func needKind(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return &cmdutil.UsageError{Err: fmt.Errorf("get needs a KIND: one of %s (plink get endpoints, plink get --help for aliases)", strings.Join(resources.Names(), ", "))}
+	}
+	return nil
 }
 
 // Format is the -o of a command whose default is a table (get, events):
@@ -120,6 +131,9 @@ func getRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		return err
 	}
 	p := &printer{f: f, opts: opts, tty: f.IO.IsStdoutTTY() && opts.Watch}
+	if len(items) == 0 && !opts.AllAccounts {
+		p.elsewhere = elsewhere(ctx, f, st)
+	}
 	if err := p.all(items); err != nil {
 		return err
 	}
@@ -191,9 +205,54 @@ func fetch(ctx context.Context, f *cmdutil.Factory, st *store.Store, opts *Optio
 	}
 	items, missing := resources.Select(items, opts.IDs)
 	if len(missing) > 0 && opts.Kind.NotFound != "" {
-		return nil, opts.Kind.NotFoundError(missing)
+		err := opts.Kind.NotFoundError(missing)
+		if !opts.AllAccounts {
+			err = opts.Kind.AsCaller(err, apis[0].Caller())
+		}
+		return nil, err
 	}
 	return items, nil
+}
+
+// elsewhere is the hint an empty list ends with when other accounts own
+// something in the store: a newcomer who applied a two-account topology
+// and types 'plink get endpoints' acts as the default account, which owns
+// nothing, and must learn of --account and -A; one who forgot PLINK_DB
+// sees an empty default store named. Empty when there is nothing to say
+// (or the store cannot tell).
+func elsewhere(ctx context.Context, f *cmdutil.Factory, st *store.Store) string {
+	api, err := f.API(ctx)
+	if err != nil {
+		return ""
+	}
+	var accts []store.AccountRegion
+	if err := st.Read(control.ReadOnly(ctx), func(tx *store.Tx) error {
+		var err error
+		accts, err = tx.Accounts()
+		return err
+	}); err != nil {
+		return ""
+	}
+	if len(accts) == 0 {
+		return fmt.Sprintf(" The store %s holds nothing yet (is it the one you meant? --db or PLINK_DB name another): "+
+			"fill it with plink apply -f FILE (a clone's examples/ has topologies) or the create-* commands.", st.Path())
+	}
+	me := api.Caller()
+	var others []string
+	for _, a := range accts {
+		switch {
+		case a.Account == me.Account && a.Region == me.Region:
+		case a.Region == me.Region:
+			others = append(others, a.Account)
+		default:
+			others = append(others, a.Account+" in "+a.Region)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" You act as account %s in %s; the store also holds %s: pass --account ID (and --region), or -A for every account.",
+		me.Account, me.Region, strings.Join(others, ", "))
 }
 
 // callers are the APIs get lists as: the configured caller, or each

@@ -19,6 +19,9 @@ type printer struct {
 	f    *cmdutil.Factory
 	opts *Options
 	tty  bool // a watch on a terminal: redraw rather than append
+	// elsewhere is what to try when the caller's account has none of the
+	// kind: the other accounts in the store (empty: none, or -A).
+	elsewhere string
 }
 
 // all prints the whole list.
@@ -27,7 +30,7 @@ func (p *printer) all(items []resources.Item) error {
 	case "table", "wide":
 		if len(items) == 0 && !p.opts.Watch {
 			// As kubectl: nothing on standard output, a word on standard error.
-			fmt.Fprintf(p.f.IO.ErrOut, "No %s found.\n", p.opts.Kind.Name)
+			fmt.Fprintf(p.f.IO.ErrOut, "No %s found.%s\n", p.opts.Kind.Name, p.elsewhere)
 			return nil
 		}
 		return output.WriteRows(p.f.IO.Out, p.f.Color(), p.headers(), p.rows(items, ""))

@@ -33,11 +33,19 @@ and so on, one per command, each with the command's options and examples.
 The date in the pages is today's, or $SOURCE_DATE_EPOCH's for a reproducible
 build. Read one with 'man -l DIR/plink-serve.1', or put DIR on MANPATH
 (MANPATH=DIR: man plink).`,
-		Args: cobra.ExactArgs(1),
+		Args: oneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return manRun(&Options{F: f, Dir: args[0], Root: cmd.Root()})
 		},
 	}
+}
+
+// oneDir says what DIR is when it is missing, or when there is more than one.
+func oneDir(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return &cmdutil.UsageError{Err: fmt.Errorf("man takes one DIR, the folder to write the man pages into (plink man ./man), not %d arguments", len(args))}
+	}
+	return nil
 }
 
 func manRun(opts *Options) error {

@@ -6,6 +6,7 @@ package resources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,7 +30,8 @@ type Kind struct {
 	NotFound string
 	// Op is the AWS operation the kind is listed with: errors name it.
 	Op string
-	// NoAge leaves out the AGE column (events show their TIME).
+	// NoAge leaves out the AGE column (events show their TIME; targets
+	// have no creation time).
 	NoAge bool
 	// list returns every item of the kind the caller sees, in a stable order.
 	list func(ctx context.Context, src source) ([]Item, error)
@@ -193,6 +195,19 @@ func (k *Kind) NotFoundError(ids []string) error {
 		noun = k.Singular
 	}
 	return control.Errorf(k.NotFound, "The %s %s %s not exist", noun, strings.Join(quoted, ", "), verb)
+}
+
+// AsCaller adds to a not-found error of get or wait (control.Error, code
+// ...NotFound) the account and region that looked, and where to look
+// instead: an ID of another account is not found as yours, and a newcomer
+// acting as the default account needs to hear so. Other errors pass.
+func (k *Kind) AsCaller(err error, c control.Caller) error {
+	var ce *control.Error
+	if !errors.As(err, &ce) || !strings.HasSuffix(ce.Code, "NotFound") {
+		return err
+	}
+	return control.Errorf(ce.Code, "%s for account %s in %s (--account and --region choose another; plink get %s -A lists every account's)",
+		ce.Message, c.Account, c.Region, k.Name)
 }
 
 // CallerIDs lists the IDs of kind k that the configured caller sees: what

@@ -44,18 +44,3 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Select(nil) = %v, %v", kept, missing)
 	}
 }
-
-func TestForFlag(t *testing.T) {
-	k, arn, ok := ForFlag("load-balancer-arn")
-	if !ok || k.Name != "lbs" || !arn {
-		t.Errorf("ForFlag(load-balancer-arn) = %v, %v, %v", k, arn, ok)
-	}
-	for flag := range flagKinds {
-		if _, _, ok := ForFlag(flag); !ok {
-			t.Errorf("ForFlag(%q): its kind is unknown", flag)
-		}
-	}
-	if _, _, ok := ForFlag("output"); ok {
-		t.Error("ForFlag(output): ok")
-	}
-}

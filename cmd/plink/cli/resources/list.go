@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plink-dev/plink/internal/control"
+	"github.com/plink-dev/plink/internal/topology"
 )
 
 // none is an empty cell, as the AWS commands' tables show it.
@@ -22,6 +23,21 @@ func cell(s string) string {
 }
 
 func cells(ss []string) string { return cell(strings.Join(ss, ",")) }
+
+// withNames is what an argument may name an endpoint or a service by: its
+// ID, its Name tag, and the name a topology file gave it (apply's
+// plink:apply/name tag), so that after 'plink apply -f
+// examples/two-accounts.yaml' a user can type 'plink wait
+// endpoint-listening web' without first looking up the ID.
+func withNames(id string, tags []control.Tag) []string {
+	keys := []string{id}
+	for _, t := range tags {
+		if (t.Key == "Name" || t.Key == topology.TagName) && t.Value != "" {
+			keys = append(keys, t.Value)
+		}
+	}
+	return keys
+}
 
 // lbName is the name in a load balancer's or target group's ARN
 // (…:loadbalancer/net/NAME/ID, …:targetgroup/NAME/ID).
@@ -67,7 +83,7 @@ var servicesKind = &Kind{
 			if s.AcceptanceRequired {
 				acceptance = "required"
 			}
-			items = append(items, Item{ID: s.ServiceID, Keys: []string{s.ServiceID, s.ServiceName}, State: s.ServiceState,
+			items = append(items, Item{ID: s.ServiceID, Keys: append(withNames(s.ServiceID, s.Tags), s.ServiceName), State: s.ServiceState,
 				Cells: []string{cell(s.ServiceState), s.ServiceName, pdns, acceptance,
 					lbNames(s.NetworkLoadBalancerArns), cells(s.AvailabilityZones), cells(s.SupportedIPAddressTypes)},
 				Created: created[s.ServiceID], Object: s})
@@ -134,7 +150,7 @@ var endpointsKind = &Kind{
 			if e.PrivateDNSEnabled {
 				pdns = "enabled"
 			}
-			items = append(items, Item{ID: e.VpcEndpointID, State: e.State,
+			items = append(items, Item{ID: e.VpcEndpointID, Keys: withNames(e.VpcEndpointID, e.Tags), State: e.State,
 				Cells: []string{e.State, e.ServiceName, cells(EndpointAddresses(e, enis)), cell(first),
 					e.VpcID, pdns, cells(dns), cells(e.NetworkInterfaceIDs)},
 				Created: e.CreationTimestamp, Object: e})
@@ -309,6 +325,7 @@ var targetsKind = &Kind{
 	Name: "targets", Singular: "target", Noun: "target group", Aliases: []string{"tgt"},
 	Short:    "the targets of your target groups and their health (describe-target-health); arguments name target groups",
 	IDHeader: "TARGET", NotFound: control.ErrCodeTargetGroupNotFound,
+	NoAge: true, // the store keeps no registration time: AGE would always be <unknown>
 	Columns: []Column{{Header: "STATE"}, {Header: "TARGET GROUP"}, {Header: "PORT"}, {Header: "ZONE"}, {Header: "REASON"},
 		{Header: "DESCRIPTION", Wide: true}, {Header: "TARGET GROUP ARN", Wide: true}},
 	list: func(ctx context.Context, src source) ([]Item, error) {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,8 +20,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plink-dev/plink/cmd/plink/cli/cmdutil"
+	"github.com/plink-dev/plink/internal/config"
 	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/serve"
+	"github.com/plink-dev/plink/internal/store"
 )
 
 // ServeOptions are the flags of `plink serve`.
@@ -68,7 +71,8 @@ Changes in the store are live within a fraction of a second; SIGHUP reloads
 at once; SIGINT/SIGTERM stop accepting, drain connections for --grace, exit 0.
 A second SIGINT/SIGTERM during the drain stops at once ("second signal:
 exiting now"): open connections are closed and serve exits 255 (130 when
-the signal is SIGINT).
+the signal is SIGINT). A SIGTERM repeated within a second is the first one
+again (timeout(1) signals both serve and its process group), not a second.
 
 One serve per store: serve holds an exclusive lock on "<store>.serve.lock"
 (with its PID inside) while it runs; a second serve on the same store
@@ -234,7 +238,10 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	// a new empty store is the usual sign of a missing --db or PLINK_DB.
 	_, statErr := os.Stat(cfg.DB)
 	storeState := "existing"
-	if errors.Is(statErr, fs.ErrNotExist) {
+	switch {
+	case store.IsPostgres(cfg.DB):
+		storeState = "a PostgreSQL database"
+	case errors.Is(statErr, fs.ErrNotExist):
 		storeState = "just created (empty)"
 	}
 	// The store first: opening it makes its directory, where the lock
@@ -243,18 +250,27 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if err != nil {
 		return err
 	}
-	// The store is a file, whatever its path looks like: serve locks it,
-	// and as root records beside it the addresses it puts on lo.
+	// serve locks its store's file, and as root records beside it the
+	// addresses it puts on lo (a PostgreSQL store has local files of its
+	// own for this).
+	stateDir := filepath.Dir(config.DefaultDBPath())
+	local := serve.LocalStorePath(cfg.DB, stateDir)
+	if local != cfg.DB {
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
+			return fmt.Errorf("serve's state directory: %w", err)
+		}
+	}
 	// With --zones the store's hosts table is the lock: it reaches every
-	// host, which a lock file does not.
+	// host, which a lock file does not. A serve of every zone on this
+	// machine still shows in the lock file.
 	if len(opts.Zones) > 0 && !opts.Check {
-		if holder, held, _ := serve.LockHolder(cfg.DB); held {
+		if holder, held, _ := serve.LockHolder(local); held {
 			return fmt.Errorf("store %s is served by a plink serve of every zone (%s): stop it, "+
-				"or give it --zones too", cfg.DB, holder)
+				"or give it --zones too", st.Path(), holder)
 		}
 	}
 	if len(opts.Zones) == 0 && !opts.Check {
-		lock, err := serve.LockStore(cfg.DB)
+		lock, err := serve.LockStore(local)
 		var held *serve.LockHeldError
 		switch {
 		case errors.As(err, &held):
@@ -276,16 +292,21 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		Engine:          opts.Engine,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
-		AddrStateFile:   addrStatePath(cfg.DB, opts.Zones),
+		AddrStateFile:   addrStatePath(local, opts.Zones),
 		Zones:           zoneOptions(st, opts),
 		KeepGoing:       opts.KeepGoing,
-		Store:           serve.StoreInfo{Path: cfg.DB, State: storeState},
+		Store:           serve.StoreInfo{Path: st.Path(), State: storeState},
 	}
 	// A commit arrives through the store's change feed (inotify on the
-	// SQLite file; LISTEN on PostgreSQL): the poll is only the safety net,
-	// so an idle serve does no busy work.
-	sopts.Changes = func(ctx context.Context) <-chan int64 { return st.Changes(ctx, feedPoll) }
-	sopts.PollInterval = feedPoll
+	// SQLite file; LISTEN on PostgreSQL, where another host's commit
+	// arrives as a notification): the poll is only the safety net and the
+	// store-down detector, so an idle serve does no busy work.
+	poll := feedPoll
+	if st.IsPostgres() {
+		poll = pgPoll
+	}
+	sopts.Changes = func(ctx context.Context) <-chan int64 { return st.Changes(ctx, poll) }
+	sopts.PollInterval = poll
 	if opts.APIAddr != "" {
 		sopts.API = func(reg prometheus.Registerer) (http.Handler, error) {
 			return apiHandler(ctx, f, opts.AllowAnonymous, log, reg)
@@ -294,8 +315,8 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 	if opts.Check {
 		// The serve of this store holds its listeners: every one would
 		// look taken. Say so rather than let the report alone mislead.
-		if holder, held, _ := serve.LockHolder(cfg.DB); held {
-			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, cfg.DB)
+		if holder, held, _ := serve.LockHolder(local); held {
+			fmt.Fprintf(f.IO.ErrOut, "note: a plink serve (%s) serves store %s: the listeners it holds show as in use\n", holder, st.Path())
 		}
 		rep, err := serve.Check(ctx, sopts)
 		if err != nil {
@@ -325,3 +346,7 @@ func parseLevel(s string) (slog.Level, error) {
 	}
 	return l, nil
 }
+
+// pgPoll is how often serve reads the revision of a PostgreSQL store
+// besides listening for its notifications.
+const pgPoll = 500 * time.Millisecond

@@ -37,14 +37,15 @@ func NewCmdWait(f *cmdutil.Factory) *cobra.Command {
 		Use:   "wait CONDITION ID... [--timeout 5m]",
 		Short: "Wait until an endpoint is available, targets are healthy, a name verified, serve listening",
 		Long: `Wait until a condition holds, for scripts. The store signals each change, so
-wait reacts at once and does not poll.
+wait reacts at once and does not poll. An endpoint or a service may also be
+named by its Name tag or the name its topology file gave it (plink apply).
 
 Conditions:
 ` + conditionHelp() + `
 Exit codes: 0 when the condition holds; 254 when an ID names nothing (or an
 endpoint reached a state it cannot leave: rejected, failed, deleted); 255
 when --timeout passes first, with what was last seen; 130 on Ctrl-C.`,
-		Args:              cobra.MinimumNArgs(2),
+		Args:              needArgs,
 		ValidArgsFunction: completeArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := lookup(args[0])
@@ -86,6 +87,9 @@ type condition struct {
 	// also is a second kind check needs (target groups: one may have no
 	// targets yet).
 	also *resources.Kind
+	// hint ends the timeout message: what usually keeps the condition
+	// from holding, and what to do.
+	hint string
 }
 
 // view is what one look found: the items of the condition's kind, and of
@@ -101,13 +105,17 @@ func conditions() []*condition {
 	tgs, _ := resources.Lookup("targetgroups")
 	return []*condition{
 		{name: "endpoint-available", aliases: []string{"vpc-endpoint-available"}, kind: ep,
-			help: "ENDPOINT-ID...: each endpoint is available (accepted, or no acceptance needed)", check: endpointsAvailable},
+			help: "ENDPOINT-ID...: each endpoint is available (accepted, or no acceptance needed)", check: endpointsAvailable,
+			hint: "an endpoint in pendingAcceptance waits for the provider: plink --account PROVIDER accept-endpoint-connections --service-id SVC --vpc-endpoint-ids ID"},
 		{name: "target-healthy", aliases: []string{"target-in-service"}, kind: tgt, also: tgs,
-			help: "TARGET-GROUP [IP[:PORT]...]: the named targets (all of the group's, none named) are healthy", check: targetsHealthy},
+			help: "TARGET-GROUP [IP[:PORT]...]: the named targets (all of the group's, none named) are healthy", check: targetsHealthy,
+			hint: "plink serve runs the health checks: is it serving this store, and does each target answer on its port?"},
 		{name: "service-verified", aliases: []string{"private-dns-verified"}, kind: svc,
-			help: "SERVICE-ID...: each service's private DNS name is verified", check: servicesVerified},
+			help: "SERVICE-ID...: each service's private DNS name is verified", check: servicesVerified,
+			hint: "a name is verified when the provider starts the verification (plink start-endpoint-service-private-dns-verification) once the TXT record is published"},
 		{name: "endpoint-listening", aliases: []string{"listening"}, kind: ep, needsPort: true,
-			help: "ENDPOINT-ID... --port N: every address of each endpoint accepts a TCP connection on N (plink serve is serving it)", check: endpointsListening},
+			help: "ENDPOINT-ID... --port N: every address of each endpoint accepts a TCP connection on N (plink serve is serving it)", check: endpointsListening,
+			hint: "is plink serve serving this store (its first log line names the store), and is --port a listener port of the service's load balancer?"},
 	}
 }
 
@@ -121,6 +129,31 @@ func conditionHelp() string {
 		fmt.Fprintf(&b, "  %s\n      %s\n", name, c.help)
 	}
 	return b.String()
+}
+
+// needArgs says what is missing when wait lacks its condition or its IDs,
+// rather than cobra's count of arguments.
+func needArgs(cmd *cobra.Command, args []string) error {
+	switch len(args) {
+	case 0:
+		var names []string
+		for _, c := range conditions() {
+			names = append(names, c.name)
+		}
+		return &cmdutil.UsageError{Err: fmt.Errorf("wait needs a CONDITION and what to wait for: CONDITION is one of %s (plink wait --help says what each waits for)", strings.Join(names, ", "))}
+	case 1:
+		c, err := lookup(args[0])
+		if err != nil {
+			return &cmdutil.UsageError{Err: err}
+		}
+		what, _, _ := strings.Cut(c.help, ": ")
+		list := c.kind
+		if c.also != nil {
+			list = c.also // target-healthy names a target group
+		}
+		return &cmdutil.UsageError{Err: fmt.Errorf("wait %s needs %s (plink get %s lists them; Tab completes them)", c.name, what, list.Name)}
+	}
+	return nil
 }
 
 func lookup(name string) (*condition, error) {
@@ -162,7 +195,7 @@ func waitRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return err
+			return opts.Cond.kind.AsCaller(err, api.Caller())
 		}
 		if s.met {
 			fmt.Fprintf(f.IO.Out, "%s: %s\n", opts.Cond.name, s.seen)
@@ -173,7 +206,11 @@ func waitRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:
-			return fmt.Errorf("timed out after %v waiting for %s; last seen: %s", opts.Timeout, opts.Cond.name, last.seen)
+			msg := fmt.Sprintf("timed out after %v waiting for %s; last seen: %s", opts.Timeout, opts.Cond.name, last.seen)
+			if opts.Cond.hint != "" {
+				msg += "\n" + opts.Cond.hint
+			}
+			return errors.New(msg)
 		case <-feed:
 		case <-retry:
 		}
