@@ -255,7 +255,7 @@ func bindError(network, addr string, err error) error {
 	var hint string
 	switch {
 	case errors.Is(err, syscall.EACCES):
-		hint = "ports below 1024 need root or CAP_NET_BIND_SERVICE: use another port (plink serve --dns-port 5300) " +
+		hint = "ports below 1024 need root or CAP_NET_BIND_SERVICE: use another port (--dns-port 5300 on plink serve or plink demo) " +
 			"or grant the capability (sudo setcap cap_net_bind_service=+ep $(which plink))"
 	case errors.Is(err, syscall.EADDRINUSE):
 		who := "held by another process (a DNS server such as systemd-resolved or dnsmasq, or another plink serve)"
@@ -269,9 +269,9 @@ func bindError(network, addr string, err error) error {
 		if port == other {
 			other = 5301
 		}
-		hint = fmt.Sprintf("port %d in use, %s: stop it or give DNS another port (plink serve --dns-port %d)", port, who, other)
+		hint = fmt.Sprintf("port %d in use, %s: stop it or give DNS another port (--dns-port %d on plink serve or plink demo)", port, who, other)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve as root, which adds it)"
+		hint = "the address is not local: outside 127.0.0.0/8 it needs a local route (run plink serve or plink demo as root, which adds it)"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		var rl syscall.Rlimit
 		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)

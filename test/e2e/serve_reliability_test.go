@@ -278,6 +278,13 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	if err, gone := srv.wait(0); gone {
 		t.Fatalf("serve exited (%v) before the drain was over", err)
 	}
+	// A SIGTERM within a second of the first is the same stop delivered
+	// twice (timeout(1) signals the process and its group; serve drains):
+	// a second request to stop comes later, as an operator's would.
+	time.Sleep(1200 * time.Millisecond)
+	if err, gone := srv.wait(0); gone {
+		t.Fatalf("serve exited (%v) before the drain was over", err)
+	}
 	srv.signal(syscall.SIGTERM)
 	err, gone := srv.wait(5 * time.Second)
 	if !gone {
@@ -293,6 +300,43 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	if _, err := c.r.ReadString('\n'); err == nil || isTimeout(err) {
 		t.Errorf("the open connection after exit: read %v, want it closed", err)
+	}
+}
+
+// TestRepeatedSIGTERMDrains sends serve the same SIGTERM twice at once,
+// as timeout(1) does (to the process, then to its group): it is one stop,
+// so serve drains for --grace and exits 0, not 255 as after a second
+// request to stop.
+func TestRepeatedSIGTERMDrains(t *testing.T) {
+	e := newEnv(t)
+	b := startBackend(t, "twice", "127.0.0.1:0", false)
+	svc := e.newService(serviceSpec{Targets: []string{b.target()}})
+	ep := e.createEndpoint(svc)
+	srv := e.serve("--grace", "2s")
+	dst := ep.addr(t, "a", svc.Port)
+	var c *client
+	eventually(t, liveWait, func() error {
+		var err error
+		if c, err = dialFrom(lo, dst); err != nil {
+			return err
+		}
+		if _, _, err = c.greeting(); err != nil {
+			c.Close()
+		}
+		return err
+	})
+	defer c.Close()
+	srv.signal(syscall.SIGTERM)
+	srv.signal(syscall.SIGTERM)
+	err, gone := srv.wait(30 * time.Second)
+	if !gone {
+		t.Fatal("serve still running 30 s after SIGTERM with --grace 2s")
+	}
+	if err != nil {
+		t.Errorf("exit after one SIGTERM delivered twice: %v, want 0 (a drain)\n%s", err, srv.logs.String())
+	}
+	if !strings.Contains(srv.logs.String(), "grace period over") {
+		t.Errorf("serve did not drain for --grace:\n%s", srv.logs.String())
 	}
 }
 

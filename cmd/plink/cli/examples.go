@@ -24,6 +24,11 @@ func exampleKey(c *cobra.Command) string {
 // shows of its actions: a taste, the actions have their own.
 const maxGroupExamples = 3
 
+// maxExamples is how many examples a command shows: the simplest (fewest
+// words) of those written with its own name first; more reads as a
+// manual, which the help is not.
+const maxExamples = 4
+
 // setExamples sets every command's Example from the scripts' marked
 // examples (package examples): each example goes to the command it runs
 // under all of that command's names, and to the service command (plink
@@ -56,15 +61,23 @@ func setExamples(root *cobra.Command) (unmatched []examples.Example) {
 	return unmatched
 }
 
-// formatExamples is the Examples section of c's help: the examples written
-// with c's own name first, each under its description as a comment and
+// formatExamples is the Examples section of c's help: at most maxExamples,
+// those written with c's own name first, then the shortest, each under its description as a comment and
 // after the lines that set its variables, so the section pastes into a
 // shell.
 func formatExamples(c *cobra.Command, exs []examples.Example) string {
 	path := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 	own := func(ex examples.Example) bool { return usesPath(ex.Args, path) }
 	sorted := append([]examples.Example(nil), exs...)
-	sort.SliceStable(sorted, func(i, j int) bool { return own(sorted[i]) && !own(sorted[j]) })
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if own(sorted[i]) != own(sorted[j]) {
+			return own(sorted[i])
+		}
+		return len(sorted[i].Args) < len(sorted[j].Args)
+	})
+	if len(sorted) > maxExamples {
+		sorted = sorted[:maxExamples]
+	}
 	var b strings.Builder
 	for i, ex := range sorted {
 		if i > 0 {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,8 @@ func TestEveryCommandHasExamples(t *testing.T) {
 					t.Errorf("%s has examples now: take it out of examplesPending", sub.CommandPath())
 				}
 				t.Logf("%s: no example yet: %s", sub.CommandPath(), why)
+			} else if n := strings.Count("\n"+sub.Example, "\n  # "); n > maxExamples {
+				t.Errorf("%s shows %d examples, more than %d", sub.CommandPath(), n, maxExamples)
 			} else if sub.Example == "" {
 				missing++
 				t.Errorf("%s has no example: mark a line of a script that runs it with '# example: ...' and run go generate ./cmd/plink/cli/examples", sub.CommandPath())

@@ -242,7 +242,7 @@ to plink's own short name and its AWS CLI name.`,
 	root.SetUsageTemplate(root.UsageTemplate() + "{{if not .HasParent}}" + globalsHelp + exitCodesHelp + "\n{{end}}")
 	root.SetVersionTemplate("plink {{.Version}}\n")
 	root.Flags().Bool("version", false, "print plink's version, as 'plink version' does")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
+	root.SetFlagErrorFunc(flagError)
 
 	for _, c := range commands(f) {
 		root.AddCommand(c)

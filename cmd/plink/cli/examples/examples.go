@@ -39,7 +39,7 @@ type Example struct {
 	// Vars say where Line's shell variables come from, each a line a user
 	// can run first, in the script's order: "TG=$(plink create-target-group
 	// ...)" for a value the script captured from a command's output,
-	// "PORT=8081  # any free TCP port"
+	// "PORT=8081  # any free port"
 	// for a port the script picked. A variable the script set otherwise
 	// is left unexplained.
 	Vars []string
@@ -57,8 +57,9 @@ var condition = regexp.MustCompile(`^\[[^\]]*\]\s*`)
 func Parse(name string, data []byte) ([]Example, error) {
 	var out []Example
 	env := map[string]string{}
-	o := origins{}
 	lines := strings.Split(string(data), "\n")
+	r := renderer{env: env, profiles: profiles(lines)}
+	o := origins{render: r.render}
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimSpace(lines[i])
 		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(line, " --") {
@@ -76,7 +77,7 @@ func Parse(name string, data []byte) ([]Example, error) {
 		if i+1 >= len(lines) {
 			return nil, fmt.Errorf("%s:%d: '# example:' is not followed by an 'exec plink' line", name, i+1)
 		}
-		ex, err := command(expand(lines[i+1], env))
+		ex, err := r.render(lines[i+1])
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, i+2, err)
 		}
@@ -109,6 +110,60 @@ func setEnv(env map[string]string, line string) {
 	}
 }
 
+// renderer turns a script's plink lines into what a user types, with what
+// the script set up around them made explicit.
+type renderer struct {
+	env      map[string]string // the script's constant variables (setEnv)
+	profiles map[string]string // profile -> account, from the script's config file
+}
+
+// render is line as a user types it (command), with its constant variables
+// expanded and the account it acts as said on the line: a profile of the
+// script's own config file becomes --account N (the reader's config has no
+// such profile), and an account the script set with env PLINK_ACCOUNT=N
+// becomes --account N (the reader does not see that env line).
+func (r renderer) render(line string) (Example, error) {
+	ex, err := command(expand(line, r.env))
+	if err != nil {
+		return ex, err
+	}
+	rest := strings.TrimPrefix(ex.Line, "plink ")
+	rest = profileFlag.ReplaceAllStringFunc(rest, func(f string) string {
+		if acct, ok := r.profiles[profileFlag.FindStringSubmatch(f)[1]]; ok {
+			return "--account " + acct
+		}
+		return f
+	})
+	if acct := r.env["PLINK_ACCOUNT"]; acct != "" && !strings.Contains(rest, "--account") && !strings.Contains(rest, "--profile") {
+		rest = "--account " + acct + " " + rest
+	}
+	return command("exec plink " + rest)
+}
+
+// profileFlag is a --profile flag on a line.
+var profileFlag = regexp.MustCompile(`--profile[= ]([A-Za-z0-9_-]+)`)
+
+// profileLine is a profile of a script's config file that names its account:
+// "  provider: {account: "111111111111"}".
+var profileLine = regexp.MustCompile(`^\s+([A-Za-z0-9_-]+):\s*\{\s*account:\s*"?([0-9]{12})"?\s*\}`)
+
+// profiles are the accounts of the profiles a script's config file
+// (an archive file named config.yaml) defines.
+func profiles(lines []string) map[string]string {
+	out := map[string]string{}
+	inConfig := false
+	for _, line := range lines {
+		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(strings.TrimSpace(line), " --") {
+			inConfig = strings.HasSuffix(strings.TrimSuffix(strings.TrimSpace(line), " --"), "config.yaml")
+			continue
+		}
+		if m := profileLine.FindStringSubmatch(line); inConfig && m != nil {
+			out[m[1]] = m[2]
+		}
+	}
+	return out
+}
+
 // origins are where a script's variables came from, as the lines that set
 // them (see Example.Vars), and the last command a capture would read.
 type origins struct {
@@ -116,6 +171,8 @@ type origins struct {
 	order []string          // variables in the order they were defined
 	last  string            // the last 'exec plink' line, as a user types it; "" after any other command
 	ports int               // free ports handed out so far
+	// render turns a script line into what a user types (renderer.render).
+	render func(line string) (Example, error)
 }
 
 // record notes what one (expanded) script line tells of variables.
@@ -130,9 +187,11 @@ func (o *origins) record(line string) {
 	switch {
 	case fields[0] == "capture" && len(fields) == 2 && o.last != "":
 		o.define(fields[1], fields[1]+"=$("+o.last+")")
+	case fields[0] == "txtserver" && len(fields) == 4:
+		o.define(fields[1], fields[1]+"=10.0.0.2:53  # the DNS server (host:port) where you published the TXT record")
 	case fields[0] == "freeport" && len(fields) == 2:
 		o.ports++
-		o.define(fields[1], fmt.Sprintf("%s=%d  # any free TCP port", fields[1], 8080+o.ports))
+		o.define(fields[1], fmt.Sprintf("%s=%d  # any free port", fields[1], 8080+o.ports))
 	case fields[0] == "env":
 		for _, w := range fields[1:] {
 			if name, _, ok := strings.Cut(w, "="); ok {
@@ -141,7 +200,7 @@ func (o *origins) record(line string) {
 		}
 	case fields[0] == "exec" || fields[0] == "exits" || fields[0] == "!" || strings.HasPrefix(fields[0], "["):
 		o.last = ""
-		if ex, err := command(line); err == nil {
+		if ex, err := o.render(line); err == nil {
 			o.last = ex.Line
 		}
 	}
@@ -196,10 +255,13 @@ var exitsPrefix = regexp.MustCompile(`^exits [0-9]+ `)
 // part of what a user types.
 var background = regexp.MustCompile(`\s+&([A-Za-z0-9_]+&)?$`)
 
+// readyFile is a --ready-file flag with its path.
+var readyFile = regexp.MustCompile(`\s+--ready-file[= ]\S+`)
+
 // command turns a script's `exec plink ...` line into what a user types:
-// conditions, a leading ! and a trailing & (run in the background) dropped, $WORK/
-// dropped from paths (file://$WORK/ becomes file://$PWD/), variables kept
-// for the shell.
+// conditions, a leading ! and a trailing & (run in the background, with
+// its --ready-file) dropped, $WORK/ dropped from paths (file://$WORK/
+// becomes file://$PWD/), variables kept for the shell.
 func command(line string) (Example, error) {
 	s := strings.TrimSpace(line)
 	for condition.MatchString(s) {
@@ -213,7 +275,14 @@ func command(line string) (Example, error) {
 	if !ok {
 		return Example{}, fmt.Errorf("'# example:' must be followed by an 'exec plink ...' line, not %q", line)
 	}
-	rest = strings.TrimSpace(background.ReplaceAllString(strings.TrimSpace(rest), ""))
+	rest = strings.TrimSpace(rest)
+	if background.MatchString(rest) {
+		// A command the script runs in the background, it waits for
+		// through its --ready-file: the file is the script's way to
+		// know it runs, not the user's.
+		rest = readyFile.ReplaceAllString(background.ReplaceAllString(rest, ""), "")
+	}
+	rest = strings.TrimSpace(rest)
 	// A file:// URL needs an absolute path (serve may deliver from another
 	// directory); other paths read best relative.
 	rest = strings.ReplaceAll(strings.ReplaceAll(rest, "file://${WORK}/", "file://$WORK/"), "file://$WORK/", "file://$PWD/")
