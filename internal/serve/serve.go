@@ -115,6 +115,10 @@ type StoreInfo struct {
 	State string
 }
 
+// feedStopWait bounds how long Run waits, on its way out, for the change
+// feed to stop.
+const feedStopWait = 2 * time.Second
+
 // DefaultGrace is the default drain period on shutdown.
 const DefaultGrace = 10 * time.Second
 
@@ -388,7 +392,20 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		changes = s.opts.Changes(feedCtx)
 		defer func() {
 			stopFeed()
-			for range changes { // the feed's goroutine has ended when it closes
+			// The feed's goroutine has ended when it closes; exit does not
+			// wait on it for long (a feed stuck in a store call must not
+			// hold serve after its drain).
+			timeout := time.After(feedStopWait)
+			for {
+				select {
+				case _, ok := <-changes:
+					if ok {
+						continue
+					}
+				case <-timeout:
+					s.log.Warn("the store's change feed did not stop; exiting anyway", "waited", feedStopWait)
+				}
+				return
 			}
 		}()
 	}

@@ -83,11 +83,15 @@ func (s *Store) watchFiles(ctx context.Context, poll time.Duration, check func()
 // for. Cheap (one indexed row each), and only after a change.
 var settleChecks = []time.Duration{5 * time.Millisecond, 25 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
 
-// drainEvents reads every pending inotify event (a commit makes several)
-// and says whether any concerned one of names.
+// drainEvents reads the pending inotify events (a commit makes several)
+// and says whether any concerned one of names. It reads at most
+// maxDrainReads buffers: a file in the directory written without pause
+// (a log a tracer appends to as the process makes calls) would otherwise
+// keep it reading forever, never back to the caller's check of its
+// context.
 func drainEvents(fd int, buf []byte, names map[string]bool) bool {
 	ours := false
-	for {
+	for range maxDrainReads {
 		n, err := unix.Read(fd, buf)
 		if err != nil || n <= 0 {
 			return ours
@@ -105,7 +109,12 @@ func drainEvents(fd int, buf []byte, names map[string]bool) bool {
 			off = nameStart + nameLen
 		}
 	}
+	return ours
 }
+
+// maxDrainReads bounds one drainEvents call; what is left is read on the
+// next round of the watch loop.
+const maxDrainReads = 64
 
 // cString is b up to its first NUL.
 func cString(b []byte) string {
