@@ -37,7 +37,9 @@
 #   SHORT_N (connections at most per contender and round, default 200000),
 #   SHORT_C (concurrencies, default "1 32"), N_RECONCILE (default 1000),
 #   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
-#   ./cmd/plink), KEEP=1 to keep the work folder.
+#   ./cmd/plink), PLINK_B (a second plink binary, e.g. before a change: two
+#   more contenders, plinkB and plinkB-pp2, in the short-connection rounds,
+#   on a store and serve of their own), KEEP=1 to keep the work folder.
 set -euo pipefail
 
 MODE=${MODE:-all}
@@ -183,6 +185,24 @@ eni=$(jq -r --arg p ":$lp_iperf" '.listeners[] | select(.kind == "endpoint" and 
 eni=${eni%:*}
 log "endpoint address $eni"
 
+# --- PLINK_B: a second plink build (e.g. before a change) on its own store
+# --- and listeners, as two more contenders of the short-connection rounds.
+if [[ -n ${PLINK_B:-} ]]; then
+	cp "$PLINK_B" "$work/plink-b"
+	port dns_port_b
+	port lpb_echo
+	port lpb_echo_pp2
+	log "plink-b store: 1 endpoint, listeners $lpb_echo -> echo, $lpb_echo_pp2 -> echo (PROXY v2)"
+	"$setup" build -db "$work/perf-b.db" -n 1 \
+		-port "$lpb_echo:127.0.0.1:$echo_port" -port "$lpb_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
+	"$work/plink-b" serve --db "$work/perf-b.db" --ready-file "$work/perf-b.ready" --dns-port "$dns_port_b" --log-level warn >"$work/serve-perf-b.log" 2>&1 &
+	serve_b_pid=$!
+	pids+=($serve_b_pid)
+	"$setup" wait -ready "$work/perf-b.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
+	eni_b=$(jq -r --arg p ":$lpb_echo" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf-b.ready")
+	eni_b=${eni_b%:*}
+fi
+
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
@@ -238,6 +258,11 @@ names=(direct plink plink-pp2 haproxy haproxy-src)
 declare -A addr=([direct]="127.0.0.1:$echo_port" [plink]="$eni:$lp_echo" [plink-pp2]="$eni:$lp_echo_pp2"
 	[haproxy]="127.0.0.5:$hap_echo_nosrc" [haproxy-src]="127.0.0.5:$hap_echo")
 declare -A ppid=([direct]="" [plink]=$serve_pid [plink-pp2]=$serve_pid [haproxy]=$hap_pid [haproxy-src]=$hap_pid)
+if [[ -n ${PLINK_B:-} ]]; then
+	names+=(plinkB plinkB-pp2)
+	addr[plinkB]="$eni_b:$lpb_echo" addr[plinkB-pp2]="$eni_b:$lpb_echo_pp2"
+	ppid[plinkB]=$serve_b_pid ppid[plinkB-pp2]=$serve_b_pid
+fi
 for round in $(seq "$ROUNDS"); do
 	for c in $SHORT_C; do
 		for i in "${!names[@]}"; do
@@ -264,6 +289,7 @@ diffs() {
 	echo "$out"
 }
 stop "$serve_pid"
+if [[ -n ${PLINK_B:-} ]]; then stop "$serve_b_pid"; fi
 
 if [[ $MODE == all ]]; then
 # --- 3. reconcile of N_RECONCILE endpoints -------------------------------
@@ -336,8 +362,10 @@ fi
 echo
 echo "short connections: connect, write 64 B, read the echo, close; ${SHORT_T}s (at most $SHORT_N) per contender, concurrency and round; haproxy nbthread $(nproc); haproxy-src binds 127.0.0.6 to the target as plink's NLB node does"
 echo
-echo "| c | measure | direct | plink | plink-pp2 | haproxy | haproxy-src |"
-echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+hdr="| c | measure |" sep="| ---: | --- |"
+for k in "${names[@]}"; do hdr+=" $k |" sep+=" ---: |"; done
+echo "$hdr"
+echo "$sep"
 for c in $SHORT_C; do
 	for kind in rate p50 p99 cpu; do
 		case $kind in rate) label="conn/s" ;; p50) label="p50 (µs)" ;; p99) label="p99 (µs)" ;; cpu) label="proxy CPU per conn (µs)" ;; esac
@@ -352,13 +380,17 @@ echo
 echo "| c | ratio | median | per round | goal |"
 echo "| ---: | --- | ---: | --- | --- |"
 for c in $SHORT_C; do
-	for pair in plink:haproxy-src plink-pp2:haproxy-src plink:haproxy plink-pp2:haproxy; do
+	pairs="plink:haproxy-src plink-pp2:haproxy-src plink:haproxy plink-pp2:haproxy"
+	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plinkB-pp2:haproxy-src plink:plinkB plink-pp2:plinkB-pp2"; fi
+	for pair in $pairs; do
 		a=${pair%:*} b=${pair#*:}
 		# shellcheck disable=SC2086
 		rs=$(ratios "${rate[$a.$c]}" "${rate[$b.$c]}") && med=$(median $rs)
 		echo "| $c | rate $a/$b | $med | $rs | >= 1.0 ($(ok "$med" 1.0 ">=")) |"
 	done
-	for pair in plink:haproxy-src plink:haproxy; do
+	pairs="plink:haproxy-src plink:haproxy"
+	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plink:plinkB"; fi
+	for pair in $pairs; do
 		a=${pair%:*} b=${pair#*:}
 		# shellcheck disable=SC2086
 		rs=$(ratios "${cpu[$a.$c]}" "${cpu[$b.$c]}") && med=$(median $rs)
@@ -366,7 +398,7 @@ for c in $SHORT_C; do
 	done
 done
 if [[ " $SHORT_C " == *" 1 "* ]]; then
-	for k in plink plink-pp2 haproxy haproxy-src; do
+	for k in "${names[@]:1}"; do
 		# shellcheck disable=SC2086
 		ds=$(diffs "${p50[$k.1]}" "${p50[direct.1]}") && med=$(median $ds)
 		echo "| 1 | p50 added over direct, $k (µs) | $med | $ds | plink's <= haproxy's |"
