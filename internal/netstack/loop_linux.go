@@ -657,6 +657,7 @@ type flow struct {
 	canWrite bool // dst has room, as far as we know
 	hup      bool // src signalled its end: read until EOF
 	pend     []byte
+	head     []byte  // PROXY v2 header for readIn to send before the first bytes
 	pbuf     *[]byte // pooled buffer behind pend, if any
 	pipe     *pipe   // splice mode once set
 	inPipe   int
@@ -729,7 +730,13 @@ func (lc *lconn) connected() bool {
 			lc.fail("PROXY v2 header: " + err.Error())
 			return false
 		}
-		lc.flows[0].pend = hdr
+		if lc.flows[0].canRead {
+			// The client has sent bytes already: the header goes out with
+			// them, in one write and one segment (readIn).
+			lc.flows[0].head = hdr
+		} else {
+			lc.flows[0].pend = hdr
+		}
 	}
 	return true
 }
@@ -771,19 +778,30 @@ func (lc *lconn) pump(fl *flow) {
 // readIn reads src into the loop's buffer and writes it on; what dst does
 // not take waits in pend. It reports whether pump should go on.
 func (lc *lconn) readIn(fl *flow) bool {
-	buf := lc.lp.scratch
-	n, err := unix.Read(fl.src, buf)
+	buf, off := lc.lp.scratch, 0
+	if fl.head != nil {
+		off = copy(buf, fl.head)
+	}
+	n, err := unix.Read(fl.src, buf[off:])
 	if got, more := lc.took(fl, n, err, "read"); !got {
+		if fl.head != nil && lc.state == stOpen {
+			// No bytes after all (EAGAIN, EOF): the header goes alone, now
+			// (pump flushes it), since the target may be the first to speak.
+			fl.pend, fl.head = fl.head, nil
+			return true
+		}
 		return more
 	}
-	if n < len(buf) && !fl.hup {
+	fl.head = nil
+	if n < len(buf)-off && !fl.hup {
 		// The socket is empty: the next arrival is a new edge. (An end
 		// that arrived with these bytes was flagged as hup.)
 		fl.canRead = false
 	}
-	if n == len(buf) {
+	if n == len(buf)-off {
 		fl.pipe = lc.lp.getPipe() // bulk data: splice from now on
 	}
+	n += off
 	w, ok := lc.write(fl, buf[:n])
 	if !ok {
 		return false
