@@ -3,8 +3,17 @@
 #
 #   1. bulk throughput (iperf3, 1 and 4 streams): direct to the backend,
 #      through a plink endpoint address, through HAProxy (mode tcp);
-#   2. short connections (bench/dataplane/connrate: dial, 64 B request,
-#      64 B echo, close; 32 at a time): rate, p50, p99, for the same three;
+#   2. short connections (bench/dataplane/connrate: connect, write 64 B,
+#      read the 64 B echo, close; one connection per request), at
+#      concurrency 1 and 32, SHORT_T seconds per round, five contenders
+#      interleaved in each round (their order rotates from round to round):
+#      direct to the echo server; plink with PROXY v2 off; plink with PROXY
+#      v2 on (to an echo server that drops the header); HAProxy 2.6 mode
+#      tcp with nbthread = cores; the same HAProxy binding a source address
+#      to the target (127.0.0.6) as plink's NLB node does. Per round and as
+#      medians: rate, p50, p99, the proxy's CPU per connection (utime +
+#      stime from /proc/PID/stat), plink/HAProxy rate ratios, p50 added over
+#      direct;
 #   3. reconcile: 1,000 pendingAcceptance endpoints accepted in one call
 #      while serve runs, time from commit to all listeners in the ready
 #      file; then a cold start of serve on those 1,000;
@@ -14,23 +23,31 @@
 # Then a table with the ratios and the targets. Every process started here
 # is ended by PID; traffic goes to 127.0.0.0/8 only; every load is bounded.
 #
+#   bench/dataplane/run.sh                      # everything (~5 min)
+#   MODE=short ROUNDS=5 bench/dataplane/run.sh  # short connections only (~4 min)
+#
 # Needs: go, iperf3, haproxy, jq (apt-get install iperf3 haproxy jq).
 # The machine is shared and noisy (10-30 % from run to run), so 1. and 2.
-# run ROUNDS times, the three contenders interleaved within each round,
-# and the table shows each measure's median over the rounds (every round
-# is logged).
+# run ROUNDS times, the contenders interleaved within each round, and the
+# table shows each measure's median over the rounds and the per-round
+# ratios (every round is logged).
 #
-# Environment: ROUNDS (default 3), IPERF_T (s, default 5), CONNS (default 50000), CONC
-#   (default 32), CONN_T (s, default 10), N_RECONCILE (default 1000),
+# Environment: MODE (all or short; default all), ROUNDS (default 3),
+#   IPERF_T (s, default 5), SHORT_T (s per contender and round, default 4),
+#   SHORT_N (connections at most per contender and round, default 200000),
+#   SHORT_C (concurrencies, default "1 32"), N_RECONCILE (default 1000),
 #   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
-#   ./cmd/plink), KEEP=1 to keep the work folder.
+#   ./cmd/plink), PLINK_B (a second plink binary, e.g. before a change: two
+#   more contenders, plinkB and plinkB-pp2, in the short-connection rounds,
+#   on a store and serve of their own), KEEP=1 to keep the work folder.
 set -euo pipefail
 
+MODE=${MODE:-all}
 ROUNDS=${ROUNDS:-3}
 IPERF_T=${IPERF_T:-5}
-CONNS=${CONNS:-50000}
-CONC=${CONC:-32}
-CONN_T=${CONN_T:-10}
+SHORT_T=${SHORT_T:-4}
+SHORT_N=${SHORT_N:-200000}
+SHORT_C=${SHORT_C:-1 32}
 N_RECONCILE=${N_RECONCILE:-1000}
 N_SCALE=${N_SCALE:-10000}
 
@@ -106,16 +123,24 @@ iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)
 "$connrate" serve -listen 127.0.0.1:0 -addr-file "$work/echo.addr" &
 pids+=($!)
+"$connrate" serve -listen 127.0.0.1:0 -addr-file "$work/echo-pp2.addr" -proxy &
+pids+=($!)
 wait_file "$work/echo.addr"
+wait_file "$work/echo-pp2.addr"
 echo_port=$(cut -d: -f2 "$work/echo.addr")
+echo_pp2_port=$(cut -d: -f2 "$work/echo-pp2.addr")
 wait_port 127.0.0.1 "$iperf_port"
 
-# --- HAProxy, mode tcp, on 127.0.0.5, from 127.0.0.6 --------------------
+# --- HAProxy, mode tcp, nbthread = cores, on 127.0.0.5 -------------------
+# iperf and echo connect to the target from 127.0.0.6 (a source address, as
+# plink's NLB node binds one); echo-nosrc lets the kernel choose.
 port hap_iperf
 port hap_echo
+port hap_echo_nosrc
 cat >"$work/haproxy.cfg" <<EOF
 global
     maxconn 4000
+    nbthread $(nproc)
     log stderr format raw local0 err
 defaults
     mode tcp
@@ -132,31 +157,58 @@ frontend echo
     default_backend echo
 backend echo
     server s1 127.0.0.1:$echo_port source 127.0.0.6
+frontend echo-nosrc
+    bind 127.0.0.5:$hap_echo_nosrc
+    default_backend echo-nosrc
+backend echo-nosrc
+    server s1 127.0.0.1:$echo_port
 EOF
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
 hap_pid=$!
 pids+=($hap_pid)
 wait_port 127.0.0.5 "$hap_echo"
 
-# --- plink: one endpoint, two listeners (iperf3, echo), PROXY v2 off ----
+# --- plink: one endpoint, three listeners (iperf3, echo; PROXY v2 off) ---
+# --- (echo with PROXY v2 on, to the echo server that drops the header) ---
 port lp_iperf
 port lp_echo
-log "plink store: 1 endpoint, listeners $lp_iperf -> iperf3, $lp_echo -> echo"
+port lp_echo_pp2
+log "plink store: 1 endpoint, listeners $lp_iperf -> iperf3, $lp_echo -> echo, $lp_echo_pp2 -> echo (PROXY v2)"
 "$setup" build -db "$work/perf.db" -n 1 \
-	-port "$lp_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lp_echo:127.0.0.1:$echo_port" >/dev/null
+	-port "$lp_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lp_echo:127.0.0.1:$echo_port" \
+	-port "$lp_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
 "$plink" serve --db "$work/perf.db" --ready-file "$work/perf.ready" --dns-port "$dns_port" --log-level warn >"$work/serve-perf.log" 2>&1 &
 serve_pid=$!
 pids+=($serve_pid)
-"$setup" wait -ready "$work/perf.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
+"$setup" wait -ready "$work/perf.ready" -want 3 -since "$(date +%s%N)" -timeout 30s >/dev/null
 eni=$(jq -r --arg p ":$lp_iperf" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf.ready")
 eni=${eni%:*}
 log "endpoint address $eni"
+
+# --- PLINK_B: a second plink build (e.g. before a change) on its own store
+# --- and listeners, as two more contenders of the short-connection rounds.
+if [[ -n ${PLINK_B:-} ]]; then
+	cp "$PLINK_B" "$work/plink-b"
+	port dns_port_b
+	port lpb_echo
+	port lpb_echo_pp2
+	log "plink-b store: 1 endpoint, listeners $lpb_echo -> echo, $lpb_echo_pp2 -> echo (PROXY v2)"
+	"$setup" build -db "$work/perf-b.db" -n 1 \
+		-port "$lpb_echo:127.0.0.1:$echo_port" -port "$lpb_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
+	"$work/plink-b" serve --db "$work/perf-b.db" --ready-file "$work/perf-b.ready" --dns-port "$dns_port_b" --log-level warn >"$work/serve-perf-b.log" 2>&1 &
+	serve_b_pid=$!
+	pids+=($serve_b_pid)
+	"$setup" wait -ready "$work/perf-b.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
+	eni_b=$(jq -r --arg p ":$lpb_echo" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf-b.ready")
+	eni_b=${eni_b%:*}
+fi
 
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # --- 1. bulk throughput --------------------------------------------------
 declare -A gbps
+if [[ $MODE == all ]]; then
 # iperf NAME HOST PORT STREAMS ROUND: appends to gbps[NAME.STREAMS]
 iperf() {
 	local out=$work/iperf.$1.P$4.r$5.json v
@@ -176,48 +228,70 @@ for k in "${!gbps[@]}"; do
 	# shellcheck disable=SC2086 # the rounds' values, split on purpose
 	gbps[$k]=$(median ${gbps[$k]})
 done
+fi
 
 # --- 2. short connections ------------------------------------------------
+# Per contender and concurrency (key NAME.C), one value per round, in round
+# order: rate, p50, p99 (µs), proxy CPU per connection (µs).
 declare -A rate p50 p99 cpu
 # ticks PID: CPU time (user + system, clock ticks) of PID so far.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-# conns NAME ADDR ROUND [PROXY_PID]: appends to rate/p50/p99[NAME], and
-# the proxy's CPU time per connection (µs) to cpu[NAME].
+# conns NAME ADDR C ROUND [PROXY_PID]: one round of one contender.
 conns() {
-	local line t0=0 n us
-	[[ -n ${4:-} ]] && t0=$(ticks "$4")
-	line=$("$connrate" run -addr "$2" -n "$CONNS" -c "$CONC" -d "${CONN_T}s" | grep '^RESULT')
-	if [[ -n ${4:-} ]]; then
-		n=$(sed -E 's/.* conns=([0-9]+).*/\1/' <<<"$line")
-		us=$(awk -v t="$(($(ticks "$4") - t0))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-		cpu[$1]+="$us "
+	local line t0=0 n us=0
+	[[ -n ${5:-} ]] && t0=$(ticks "$5")
+	line=$("$connrate" run -addr "$2" -n "$SHORT_N" -c "$3" -d "${SHORT_T}s" | grep '^RESULT')
+	n=$(sed -E 's/.* conns=([0-9]+).*/\1/' <<<"$line")
+	if [[ -n ${5:-} ]]; then
+		us=$(awk -v t="$(($(ticks "$5") - t0))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
 		line+=" proxy_cpu_us_per_conn=$us"
 	fi
-	rate[$1]+="$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line") "
-	p50[$1]+="$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line") "
-	p99[$1]+="$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") "
-	log "round $3: connrate $1: $line"
+	cpu[$1.$3]+="$us "
+	rate[$1.$3]+="$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line") "
+	p50[$1.$3]+="$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line") "
+	p99[$1.$3]+="$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") "
+	log "round $4: c=$3 $1: $line"
 }
+# The contenders: name, address, proxy PID (none for direct).
+names=(direct plink plink-pp2 haproxy haproxy-src)
+declare -A addr=([direct]="127.0.0.1:$echo_port" [plink]="$eni:$lp_echo" [plink-pp2]="$eni:$lp_echo_pp2"
+	[haproxy]="127.0.0.5:$hap_echo_nosrc" [haproxy-src]="127.0.0.5:$hap_echo")
+declare -A ppid=([direct]="" [plink]=$serve_pid [plink-pp2]=$serve_pid [haproxy]=$hap_pid [haproxy-src]=$hap_pid)
+if [[ -n ${PLINK_B:-} ]]; then
+	names+=(plinkB plinkB-pp2)
+	addr[plinkB]="$eni_b:$lpb_echo" addr[plinkB-pp2]="$eni_b:$lpb_echo_pp2"
+	ppid[plinkB]=$serve_b_pid ppid[plinkB-pp2]=$serve_b_pid
+fi
 for round in $(seq "$ROUNDS"); do
-	conns direct "127.0.0.1:$echo_port" "$round"
-	conns plink "$eni:$lp_echo" "$round" "$serve_pid"
-	conns haproxy "127.0.0.5:$hap_echo" "$round" "$hap_pid"
+	for c in $SHORT_C; do
+		for i in "${!names[@]}"; do
+			# rotate the order by one each round
+			k=${names[$(((i + round - 1) % ${#names[@]}))]}
+			conns "$k" "${addr[$k]}" "$c" "$round" "${ppid[$k]}"
+		done
+	done
 done
-for k in plink haproxy; do
+# nth N LIST...: the Nth (from 1) of LIST.
+nth() { local i=$1; shift; echo "${@:$i:1}"; }
+# ratios A B: per-round A/B of two value lists, as "r1 r2 ...".
+ratios() {
+	local out="" i
+	# shellcheck disable=SC2086 # the rounds' values, split on purpose
+	for i in $(seq "$ROUNDS"); do out+="$(awk -v a="$(nth "$i" $1)" -v b="$(nth "$i" $2)" 'BEGIN { printf "%.2f", a / b }') "; done
+	echo "$out"
+}
+# diffs A B: per-round A-B of two value lists.
+diffs() {
+	local out="" i
 	# shellcheck disable=SC2086
-	cpu[$k]=$(median ${cpu[$k]})
-done
-for k in direct plink haproxy; do
-	# shellcheck disable=SC2086
-	rate[$k]=$(median ${rate[$k]})
-	# shellcheck disable=SC2086
-	p50[$k]=$(median ${p50[$k]})
-	# shellcheck disable=SC2086
-	p99[$k]=$(median ${p99[$k]})
-done
+	for i in $(seq "$ROUNDS"); do out+="$(($(nth "$i" $1) - $(nth "$i" $2))) "; done
+	echo "$out"
+}
 stop "$serve_pid"
+if [[ -n ${PLINK_B:-} ]]; then stop "$serve_b_pid"; fi
 
+if [[ $MODE == all ]]; then
 # --- 3. reconcile of N_RECONCILE endpoints -------------------------------
 log "plink store: $N_RECONCILE pendingAcceptance endpoints"
 port lp_rec
@@ -260,29 +334,82 @@ rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$serve_pid/status")
 hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$serve_pid/status")
 fds=$(ls "/proc/$serve_pid/fd" | wc -l)
 stop "$serve_pid"
+fi
 
 # --- the table ------------------------------------------------------------
 ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (op == ">=" ? v >= t : v <= t) print "ok"; else print "MISSED" }'; }
 r2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 f2() { printf %.2f "$1"; }
+# m KIND KEY: the median of a per-round list, e.g. m rate plink.32
+m() {
+	local -n arr=$1
+	# shellcheck disable=SC2086
+	median ${arr[$2]}
+}
 echo
-echo "plink data plane, $(nproc) cores, loopback; medians of $ROUNDS interleaved rounds; iperf3 -t $IPERF_T; connrate $CONNS conns (or ${CONN_T}s), concurrency $CONC, 64 B echo"
+echo "plink data plane, $(nproc) cores, loopback; medians of $ROUNDS interleaved rounds"
+if [[ $MODE == all ]]; then
+	echo
+	echo "iperf3 -t $IPERF_T"
+	echo
+	echo "| measure | direct | plink | haproxy | plink/direct | plink/haproxy | target |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+	for s in 1 4; do
+		pd=$(r2 "${gbps[plink.$s]}" "${gbps[direct.$s]}") ph=$(r2 "${gbps[plink.$s]}" "${gbps[haproxy.$s]}")
+		echo "| throughput -P $s (Gbit/s) | $(f2 "${gbps[direct.$s]}") | $(f2 "${gbps[plink.$s]}") | $(f2 "${gbps[haproxy.$s]}") | $pd | $ph | plink/direct >= 0.75 ($(ok "$pd" 0.75 ">=")), plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+	done
+fi
 echo
-echo "| measure | direct | plink | haproxy | plink/direct | plink/haproxy | target |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
-for s in 1 4; do
-	pd=$(r2 "${gbps[plink.$s]}" "${gbps[direct.$s]}") ph=$(r2 "${gbps[plink.$s]}" "${gbps[haproxy.$s]}")
-	echo "| throughput -P $s (Gbit/s) | $(f2 "${gbps[direct.$s]}") | $(f2 "${gbps[plink.$s]}") | $(f2 "${gbps[haproxy.$s]}") | $pd | $ph | plink/direct >= 0.9 ($(ok "$pd" 0.9 ">=")), plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+echo "short connections: connect, write 64 B, read the echo, close; ${SHORT_T}s (at most $SHORT_N) per contender, concurrency and round; haproxy nbthread $(nproc); haproxy-src binds 127.0.0.6 to the target as plink's NLB node does"
+echo
+hdr="| c | measure |" sep="| ---: | --- |"
+for k in "${names[@]}"; do hdr+=" $k |" sep+=" ---: |"; done
+echo "$hdr"
+echo "$sep"
+for c in $SHORT_C; do
+	for kind in rate p50 p99 cpu; do
+		case $kind in rate) label="conn/s" ;; p50) label="p50 (µs)" ;; p99) label="p99 (µs)" ;; cpu) label="proxy CPU per conn (µs)" ;; esac
+		row="| $c | $label |"
+		for k in "${names[@]}"; do
+			if [[ $kind == cpu && $k == direct ]]; then row+=" |"; else row+=" $(m "$kind" "$k.$c") |"; fi
+		done
+		echo "$row"
+	done
 done
-ph=$(r2 "${rate[plink]}" "${rate[haproxy]}")
-echo "| short connections (conn/s) | ${rate[direct]} | ${rate[plink]} | ${rate[haproxy]} | $(r2 "${rate[plink]}" "${rate[direct]}") | $ph | plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
-echo "| proxy CPU per connection (µs, lower is better) | | ${cpu[plink]} | ${cpu[haproxy]} | | $(r2 "${cpu[plink]}" "${cpu[haproxy]}") | (connections per proxy CPU-second, plink/haproxy: $(r2 "${cpu[haproxy]}" "${cpu[plink]}")) |"
-echo "| p50 latency (µs) | ${p50[direct]} | ${p50[plink]} | ${p50[haproxy]} | added: plink $(printf %+d $((p50[plink] - p50[direct]))), haproxy $(printf %+d $((p50[haproxy] - p50[direct]))) | | |"
-echo "| p99 latency (µs) | ${p99[direct]} | ${p99[plink]} | ${p99[haproxy]} | added: plink $(printf %+d $((p99[plink] - p99[direct]))), haproxy $(printf %+d $((p99[haproxy] - p99[direct]))) | | |"
 echo
-echo "| measure | plink | target |"
-echo "| --- | ---: | --- |"
-echo "| accept $N_RECONCILE endpoints in one call -> all listeners in the ready file (s) | $rec_accept | <= 1 s ($(ok "$rec_accept" 1 "<=")) |"
-echo "| cold start with $N_RECONCILE endpoints -> all listeners in the ready file (s) | $rec_cold | |"
-echo "| cold start with $N_SCALE endpoints -> all listeners in the ready file (s) | $scale_start | |"
-echo "| VmRSS with $N_SCALE endpoint listeners (MB) | $((rss_kb / 1024)) (VmHWM $((hwm_kb / 1024)), $fds fds) | < 300 MB ($(ok $((rss_kb / 1024)) 300 "<=")) |"
+echo "| c | ratio | median | per round | goal |"
+echo "| ---: | --- | ---: | --- | --- |"
+for c in $SHORT_C; do
+	pairs="plink:haproxy-src plink-pp2:haproxy-src plink:haproxy plink-pp2:haproxy"
+	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plinkB-pp2:haproxy-src plink:plinkB plink-pp2:plinkB-pp2"; fi
+	for pair in $pairs; do
+		a=${pair%:*} b=${pair#*:}
+		# shellcheck disable=SC2086
+		rs=$(ratios "${rate[$a.$c]}" "${rate[$b.$c]}") && med=$(median $rs)
+		echo "| $c | rate $a/$b | $med | $rs | >= 1.0 ($(ok "$med" 1.0 ">=")) |"
+	done
+	pairs="plink:haproxy-src plink:haproxy"
+	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plink:plinkB"; fi
+	for pair in $pairs; do
+		a=${pair%:*} b=${pair#*:}
+		# shellcheck disable=SC2086
+		rs=$(ratios "${cpu[$a.$c]}" "${cpu[$b.$c]}") && med=$(median $rs)
+		echo "| $c | CPU per conn $a/$b (lower is better) | $med | $rs | |"
+	done
+done
+if [[ " $SHORT_C " == *" 1 "* ]]; then
+	for k in "${names[@]:1}"; do
+		# shellcheck disable=SC2086
+		ds=$(diffs "${p50[$k.1]}" "${p50[direct.1]}") && med=$(median $ds)
+		echo "| 1 | p50 added over direct, $k (µs) | $med | $ds | plink's <= haproxy's |"
+	done
+fi
+if [[ $MODE == all ]]; then
+	echo
+	echo "| measure | plink | target |"
+	echo "| --- | ---: | --- |"
+	echo "| accept $N_RECONCILE endpoints in one call -> all listeners in the ready file (s) | $rec_accept | <= 1 s ($(ok "$rec_accept" 1 "<=")) |"
+	echo "| cold start with $N_RECONCILE endpoints -> all listeners in the ready file (s) | $rec_cold | |"
+	echo "| cold start with $N_SCALE endpoints -> all listeners in the ready file (s) | $scale_start | |"
+	echo "| VmRSS with $N_SCALE endpoint listeners (MB) | $((rss_kb / 1024)) (VmHWM $((hwm_kb / 1024)), $fds fds) | < 300 MB ($(ok $((rss_kb / 1024)) 300 "<=")) |"
+fi

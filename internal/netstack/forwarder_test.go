@@ -3,6 +3,7 @@ package netstack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -114,6 +115,33 @@ func TestProxyProtocolV2(t *testing.T) {
 				}
 			})
 		}
+
+		// A client that speaks first: its bytes may reach the forwarder
+		// before the target's connect completes (the epoll engine then
+		// sends the header and them in one write); the target must read
+		// the header, then exactly those bytes.
+		t.Run("client first", func(t *testing.T) {
+			for i := range 20 {
+				c, err := clientFrom(t, tp.ip(50), tp.eni(tp.eniA))
+				if err != nil {
+					t.Fatal(err)
+				}
+				msg := fmt.Sprintf("hello %d\n", i)
+				if _, err := c.Write([]byte(msg)); err != nil {
+					t.Fatal(err)
+				}
+				c.CloseWrite()
+				got, err := io.ReadAll(c.r)
+				c.Close()
+				if err != nil || string(got) != "b1\n"+msg+"bye" {
+					t.Fatalf("reply %q, %v; want %q", got, err, "b1\n"+msg+"bye")
+				}
+				h := b.lastProxyHeader()
+				if s, _, _ := h.TCPAddrs(); s.String() != c.LocalAddr().String() {
+					t.Fatalf("header source %v, want the client %v", s, c.LocalAddr())
+				}
+			}
+		})
 	})
 }
 

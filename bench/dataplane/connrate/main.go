@@ -3,12 +3,13 @@
 // a small request, reads the reply and closes, and reports connections per
 // second and latency percentiles.
 //
-//	connrate serve -listen 127.0.0.1:0 -addr-file F
+//	connrate serve -listen 127.0.0.1:0 -addr-file F [-proxy]
 //	connrate run -addr HOST:PORT [-n 20000] [-c 32] [-d 10s] [-size 64] [-src IP]
 //	connrate port
 //
 // serve answers every connection by echoing what it reads until EOF,
-// then closing. run stops after -n connections or -d, whichever comes
+// then closing; with -proxy it first reads and drops the PROXY v2 header a
+// proxy sends (the echo is then the client's bytes only). run stops after -n connections or -d, whichever comes
 // first; it prints one line "RESULT conns=.. errors=.. rate=.. p50_us=..
 // p99_us=..". Latency is from the start of the dial to the last byte of the
 // reply. port prints a free TCP port on 127.0.0.1.
@@ -66,6 +67,7 @@ func serveCmd(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	addrFile := fs.String("addr-file", "", "write the bound address here")
+	proxy := fs.Bool("proxy", false, "read and drop a PROXY v2 header before echoing")
 	fs.Parse(args)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -91,9 +93,26 @@ func serveCmd(args []string) error {
 		go func() {
 			defer c.Close()
 			c.SetDeadline(time.Now().Add(30 * time.Second))
+			if *proxy && dropProxyHeader(c) != nil {
+				return
+			}
 			io.Copy(c, c)
 		}()
 	}
+}
+
+// dropProxyHeader reads a PROXY v2 header (12-byte signature, version and
+// command, family, 2-byte length, then that many bytes) and drops it.
+func dropProxyHeader(c net.Conn) error {
+	var h [16]byte
+	if _, err := io.ReadFull(c, h[:]); err != nil {
+		return err
+	}
+	if string(h[:12]) != "\r\n\r\n\x00\r\nQUIT\n" {
+		return errors.New("no PROXY v2 signature")
+	}
+	_, err := io.CopyN(io.Discard, c, int64(h[14])<<8|int64(h[15]))
+	return err
 }
 
 func runCmd(args []string) error {

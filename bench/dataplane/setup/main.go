@@ -2,14 +2,14 @@
 // internal/control (the same code the CLI runs, without a process per
 // call), and measures how fast `plink serve` makes endpoints live.
 //
-//	setup build  -db F -n N -port P:TARGET[:HCPORT]... [-pending]
+//	setup build  -db F -n N -port P:TARGET[:HCPORT][:pp2]... [-pending]
 //	setup accept -db F -ready R -want N [-timeout 60s]
 //	setup wait   -ready R -want N -since UNIXNANO [-timeout 60s]
 //
 // build creates a provider (111111111111) NLB in its three default subnets
 // with one TCP listener per -port (listener port P forwarding to a target
-// group whose one ip target is TARGET, PROXY protocol v2 off, health checks
-// on HCPORT when given), an endpoint service (acceptance required with
+// group whose one ip target is TARGET, PROXY protocol v2 off unless the spec
+// ends in :pp2, health checks on HCPORT when given), an endpoint service (acceptance required with
 // -pending, else not) that the consumer (222222222222) may use, and N
 // consumer endpoints with ONE subnet each, spread over the default VPC and
 // as many extra 127.x.0.0/16 VPCs (three /20 subnets each) as needed.
@@ -85,7 +85,7 @@ func build(args []string) error {
 	n := fs.Int("n", 1, "endpoints")
 	pending := fs.Bool("pending", false, "acceptance required: leave the endpoints pendingAcceptance")
 	var ports portFlag
-	fs.Var(&ports, "port", "LISTENPORT:TARGETIP:TARGETPORT[:HEALTHCHECKPORT] (repeatable)")
+	fs.Var(&ports, "port", "LISTENPORT:TARGETIP:TARGETPORT[:HEALTHCHECKPORT][:pp2] (repeatable; pp2: PROXY protocol v2 on)")
 	fs.Parse(args)
 	if *db == "" || len(ports) == 0 {
 		return errors.New("build needs -db and -port")
@@ -118,6 +118,10 @@ func build(args []string) error {
 	lbARN := lb.LoadBalancers[0].LoadBalancerARN
 	for i, spec := range ports {
 		parts := strings.Split(spec, ":")
+		pp2 := "false"
+		if parts[len(parts)-1] == "pp2" {
+			pp2, parts = "true", parts[:len(parts)-1]
+		}
 		if len(parts) < 3 {
 			return fmt.Errorf("-port %q: want LISTENPORT:TARGETIP:TARGETPORT[:HCPORT]", spec)
 		}
@@ -139,7 +143,7 @@ func build(args []string) error {
 			return fmt.Errorf("register-targets: %w", err)
 		}
 		if _, err := p.ModifyTargetGroupAttributes(ctx, &control.ModifyTargetGroupAttributesInput{TargetGroupARN: tgARN,
-			Attributes: []control.ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: "false"}}}); err != nil {
+			Attributes: []control.ELBAttribute{{Key: "proxy_protocol_v2.enabled", Value: pp2}}}); err != nil {
 			return err
 		}
 		if _, err := p.CreateListener(ctx, &control.CreateListenerInput{LoadBalancerARN: lbARN, Protocol: "TCP", Port: lport,
