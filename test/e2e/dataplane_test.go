@@ -432,17 +432,7 @@ func TestGracefulDrain(t *testing.T) {
 	ep := e.createEndpoint(svc)
 	srv := e.serve("--grace", "60s")
 	dst := ep.addr(t, "a", svc.Port)
-	var c *client
-	eventually(t, liveWait, func() error {
-		var err error
-		if c, err = dialFrom(lo, dst); err != nil {
-			return err
-		}
-		if _, _, err = c.greeting(); err != nil {
-			c.Close()
-		}
-		return err
-	})
+	c := greeted(t, dst)
 	defer c.Close()
 
 	srv.signal(syscall.SIGTERM)
@@ -485,17 +475,7 @@ func TestGraceOver(t *testing.T) {
 	ep := e.createEndpoint(svc)
 	srv := e.serve("--grace", "1s")
 	dst := ep.addr(t, "a", svc.Port)
-	var c *client
-	eventually(t, liveWait, func() error {
-		var err error
-		if c, err = dialFrom(lo, dst); err != nil {
-			return err
-		}
-		if _, _, err = c.greeting(); err != nil {
-			c.Close()
-		}
-		return err
-	})
+	c := greeted(t, dst)
 	defer c.Close()
 	srv.signal(syscall.SIGTERM)
 	err, exited := srv.wait(10 * time.Second)

@@ -401,6 +401,24 @@ func (c *client) echo(msg string) error {
 	return nil
 }
 
+// greeted dials dst from lo until the target's greeting arrives through
+// it (serve may still be binding), and returns the open connection.
+func greeted(t *testing.T, dst string) *client {
+	t.Helper()
+	var c *client
+	eventually(t, liveWait, func() error {
+		var err error
+		if c, err = dialFrom(lo, dst); err != nil {
+			return err
+		}
+		if _, _, err = c.greeting(); err != nil {
+			c.Close()
+		}
+		return err
+	})
+	return c
+}
+
 // roundTrip connects from src to dst, reads the greeting, checks an echo
 // and returns the backend's name and the peer it saw.
 func roundTrip(src netip.Addr, dst string) (name, peer string, err error) {

@@ -24,17 +24,7 @@ func TestHalfClose(t *testing.T) {
 	ep := e.createEndpoint(svc)
 	e.serve()
 	dst := ep.addr(t, "a", svc.Port)
-	var c *client
-	eventually(t, liveWait, func() error {
-		var err error
-		if c, err = dialFrom(lo, dst); err != nil {
-			return err
-		}
-		if _, _, err = c.greeting(); err != nil {
-			c.Close()
-		}
-		return err
-	})
+	c := greeted(t, dst)
 	defer c.Close()
 	if _, err := io.WriteString(c, "one\ntwo\n"); err != nil {
 		t.Fatal(err)

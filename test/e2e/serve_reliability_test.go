@@ -256,17 +256,7 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	ep := e.createEndpoint(svc)
 	srv := e.serve("--grace", "60s")
 	dst := ep.addr(t, "a", svc.Port)
-	var c *client
-	eventually(t, liveWait, func() error {
-		var err error
-		if c, err = dialFrom(lo, dst); err != nil {
-			return err
-		}
-		if _, _, err = c.greeting(); err != nil {
-			c.Close()
-		}
-		return err
-	})
+	c := greeted(t, dst)
 	defer c.Close()
 	srv.signal(syscall.SIGTERM)
 	eventually(t, liveWait, func() error {
@@ -314,17 +304,7 @@ func TestRepeatedSIGTERMDrains(t *testing.T) {
 	ep := e.createEndpoint(svc)
 	srv := e.serve("--grace", "2s")
 	dst := ep.addr(t, "a", svc.Port)
-	var c *client
-	eventually(t, liveWait, func() error {
-		var err error
-		if c, err = dialFrom(lo, dst); err != nil {
-			return err
-		}
-		if _, _, err = c.greeting(); err != nil {
-			c.Close()
-		}
-		return err
-	})
+	c := greeted(t, dst)
 	defer c.Close()
 	srv.signal(syscall.SIGTERM)
 	srv.signal(syscall.SIGTERM)
