@@ -20,21 +20,7 @@ func TestChangeFeedDrivesReloads(t *testing.T) {
 	feed := make(chan int64, 1)
 	ready := filepath.Join(t.TempDir(), "ready.json")
 	srv := New(Options{Source: src, ReadyFile: ready, Grace: time.Second, DNS: DNSOptions{Disabled: true},
-		PollInterval: time.Hour, Changes: func(ctx context.Context) <-chan int64 {
-			out := make(chan int64)
-			go func() {
-				defer close(out)
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case r := <-feed:
-						out <- r
-					}
-				}
-			}()
-			return out
-		}})
+		PollInterval: time.Hour, Changes: feedOf(feed)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, make(chan os.Signal)) }()
@@ -57,5 +43,25 @@ func TestChangeFeedDrivesReloads(t *testing.T) {
 			t.Fatal("target health never reached the store without a poll")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// feedOf is a change feed (Options.Changes) that passes on what the test
+// sends on feed until serve's context ends.
+func feedOf(feed <-chan int64) func(context.Context) <-chan int64 {
+	return func(ctx context.Context) <-chan int64 {
+		out := make(chan int64)
+		go func() {
+			defer close(out)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case r := <-feed:
+					out <- r
+				}
+			}
+		}()
+		return out
 	}
 }

@@ -103,22 +103,7 @@ func TestChangesFeedReloads(t *testing.T) {
 	src.set(world(21, port, target, 1))
 	ready := filepath.Join(t.TempDir(), "ready.json")
 	feed := make(chan int64, 1)
-	srv := New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true}, PollInterval: time.Hour,
-		Changes: func(ctx context.Context) <-chan int64 {
-			out := make(chan int64)
-			go func() {
-				defer close(out)
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case r := <-feed:
-						out <- r
-					}
-				}
-			}()
-			return out
-		}})
+	srv := New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true}, PollInterval: time.Hour, Changes: feedOf(feed)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, make(chan os.Signal)) }()
