@@ -63,6 +63,7 @@ type Server struct {
 	tcpMu      sync.Mutex
 	tcpConns   map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns
 	maxTCP     int                   // maxTCPConns; smaller in tests
+	tcpIO      time.Duration         // tcpIOTimeout; longer in tests that hold a query half sent
 	evicted    atomic.Int64          // idle TCP connections closed to make room
 	refused    atomic.Int64          // TCP connections refused: all others busy
 	accept     retryLog              // TCP accept failures (out of descriptors)
@@ -105,6 +106,7 @@ func NewServer(opts Options) *Server {
 		fwd:       make(chan struct{}, maxForwards),
 		tcpConns:  map[*tcpConn]struct{}{},
 		maxTCP:    maxTCPConns,
+		tcpIO:     tcpIOTimeout,
 		listeners: map[string]*listener{},
 	}
 	s.zone.Store(buildZone(&snapshot.Snapshot{}, log))
@@ -558,7 +560,7 @@ func (s *Server) serveTCP(l *listener, tc *tcpConn) {
 		tc.idleSince.Store(0)
 		idle = tcpIdleTimeout
 		n := int(binary.BigEndian.Uint16(buf))
-		c.SetReadDeadline(time.Now().Add(tcpIOTimeout))
+		c.SetReadDeadline(time.Now().Add(s.tcpIO))
 		if _, err := io.ReadFull(c, buf[:n]); err != nil {
 			return
 		}
@@ -571,7 +573,7 @@ func (s *Server) serveTCP(l *listener, tc *tcpConn) {
 			return
 		}
 		length := [2]byte{byte(len(reply) >> 8), byte(len(reply))}
-		c.SetWriteDeadline(time.Now().Add(tcpIOTimeout))
+		c.SetWriteDeadline(time.Now().Add(s.tcpIO))
 		if _, err := (&net.Buffers{length[:], reply}).WriteTo(c); err != nil {
 			return
 		}

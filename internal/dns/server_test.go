@@ -255,6 +255,9 @@ func TestTCPIdleConnectionsDoNotBlockNewClients(t *testing.T) {
 func TestTCPConnectionCap(t *testing.T) {
 	s := NewServer(Options{Addr: "127.0.0.1:0"})
 	s.maxTCP = 3
+	// B, C and D hold half-sent queries for the whole test: on a loaded
+	// machine it can outlast the 5 s a query's rest is given.
+	s.tcpIO = 5 * time.Minute
 	defer s.Close()
 	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
 		t.Fatal(errs)
