@@ -375,7 +375,8 @@ func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
 	return tx, err
 }
 
-// retryBusy runs fn again while it fails with SQLITE_BUSY, up to busyWait.
+// retryBusy runs fn again while it fails with a passing lock (isBusy), up
+// to busyWait.
 func retryBusy(ctx context.Context, fn func() error) error {
 	deadline := time.Now().Add(busyWait)
 	backoff := time.Millisecond
@@ -393,9 +394,14 @@ func retryBusy(ctx context.Context, fn func() error) error {
 	}
 }
 
+// isBusy says whether err is a lock another connection holds for now:
+// SQLITE_BUSY, or SQLITE_PROTOCOL, which SQLite answers when a WAL lock
+// race (another process opening or recovering the WAL at that moment)
+// outlasted its own few retries. Both pass; neither is the caller's fault.
 func isBusy(err error) bool {
 	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "SQLITE_PROTOCOL") || strings.Contains(msg, "locking protocol")
 }
 
 // Revision is the change counter: it moves whenever a committed write
