@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // awsCLI is the AWS CLI to run: Debian's /usr/bin/aws when installed (a
@@ -95,7 +97,7 @@ func TestAWSCLIStory(t *testing.T) {
 	if err := os.Symlink(cli, filepath.Join(bin, "aws")); err != nil {
 		t.Fatal(err)
 	}
-	env := e.clientEnv(srv.API, "BACKEND="+backend.String(), "PORT="+strconv.Itoa(freePort(t)),
+	env := e.clientEnv(srv.API, "BACKEND="+backend.String(), "PORT="+strconv.Itoa(testenv.FreePort(t)),
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	script, _ := filepath.Abs("testdata/story.sh")
 	runScript(t, env, "bash", script)
@@ -108,7 +110,7 @@ func TestBoto3Story(t *testing.T) {
 	e := newEnv(t)
 	backend := e.plinkBackend("boto3-backend")
 	srv := e.serve(true)
-	env := e.clientEnv(srv.API, "BACKEND="+backend.String(), "PORT="+strconv.Itoa(freePort(t)))
+	env := e.clientEnv(srv.API, "BACKEND="+backend.String(), "PORT="+strconv.Itoa(testenv.FreePort(t)))
 	script, _ := filepath.Abs("testdata/story.py")
 	runScript(t, env, py, script)
 }

@@ -10,20 +10,19 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 const (
@@ -44,41 +43,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	plinkBin, err = testenv.BuildPlink(dir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
-		return 1
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		fmt.Fprintln(os.Stderr, errors.New("not inside a Go module"))
-		return 1
-	}
-	plinkBin = filepath.Join(dir, "plink")
-	build := exec.Command("go", "build", "-o", plinkBin, "./cmd/plink")
-	build.Dir = filepath.Dir(gomod)
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
-}
-
-// eventually calls f until it returns nil or d has passed, then fails the
-// test with f's last error.
-func eventually(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", d, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // env is one test's store and working directory.
@@ -107,24 +77,6 @@ func (e *env) environ() []string {
 	)
 }
 
-// syncBuffer collects a child's output from its copying goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // server is a running `plink serve --api-addr`.
 type server struct {
 	API string // host:port of the AWS API
@@ -144,7 +96,7 @@ func (e *env) start(ready string, info any, ok func() error, args ...string) {
 	e.t.Helper()
 	cmd := exec.Command(plinkBin, args...)
 	cmd.Env = e.environ()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting plink %s: %v", args[0], err)
@@ -164,7 +116,7 @@ func (e *env) start(ready string, info any, ok func() error, args ...string) {
 			e.t.Logf("plink %s output (the last 80 lines):\n%s", args[0], lastLines(logs.String(), 80))
 		}
 	})
-	eventually(e.t, 20*time.Second, func() error {
+	testenv.Eventually(e.t, 20*time.Second, func() error {
 		select {
 		case err := <-done:
 			done <- err
@@ -230,7 +182,7 @@ func (e *env) plinkBackend(name string) netip.AddrPort {
 	ready := filepath.Join(e.dir, "backend-"+name+".json")
 	cmd := exec.Command(plinkBin, "backend", "--listen", "127.0.0.1:0", "--name", name, "--ready-file", ready)
 	cmd.Env = e.environ()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
@@ -246,7 +198,7 @@ func (e *env) plinkBackend(name string) netip.AddrPort {
 		}
 	})
 	var info struct{ Address string }
-	eventually(e.t, 10*time.Second, func() error {
+	testenv.Eventually(e.t, 10*time.Second, func() error {
 		b, err := os.ReadFile(ready)
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, logs.String())
@@ -254,17 +206,6 @@ func (e *env) plinkBackend(name string) netip.AddrPort {
 		return json.Unmarshal(b, &info)
 	})
 	return netip.MustParseAddrPort(info.Address)
-}
-
-// freePort returns a TCP port that was free on 127.0.0.1 a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // backendReply is what `plink backend` answers.

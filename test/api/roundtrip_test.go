@@ -29,10 +29,12 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/plink-dev/plink/internal/awsapi"
 	"github.com/plink-dev/plink/internal/control"
 	"github.com/plink-dev/plink/internal/store"
-	_ "modernc.org/sqlite"
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // recorder keeps the body of the last response it carried.
@@ -183,7 +185,7 @@ func TestEveryActionRoundTrips(t *testing.T) {
 		Name: aws.String("rt-nlb"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: psubs,
 		Tags: []elbtypes.Tag{{Key: aws.String("team"), Value: aws.String("rt")}}}))
 	lis := must[*elb.CreateListenerOutput](t, "CreateListener")(pELB.CreateListener(ctx, &elb.CreateListenerInput{
-		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(freePort(t))),
+		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(testenv.FreePort(t))),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}}))
 	svc := must[*ec2.CreateVpcEndpointServiceConfigurationOutput](t, "CreateVpcEndpointServiceConfiguration")(
 		pEC2.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
@@ -215,7 +217,7 @@ func TestEveryActionRoundTrips(t *testing.T) {
 	must[*ec2.ModifyVpcEndpointServiceConfigurationOutput](t, "ModifyVpcEndpointServiceConfiguration")(
 		pEC2.ModifyVpcEndpointServiceConfiguration(ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: svc.ServiceId, PrivateDnsName: aws.String("rt.example.com")}))
 	lis2 := must[*elb.CreateListenerOutput](t, "CreateListener")(pELB.CreateListener(ctx, &elb.CreateListenerInput{
-		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(freePort(t))),
+		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(testenv.FreePort(t))),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}}))
 	svc2 := must[*ec2.CreateVpcEndpointServiceConfigurationOutput](t, "CreateVpcEndpointServiceConfiguration")(
 		pEC2.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
@@ -354,7 +356,7 @@ func TestEveryActionRoundTrips(t *testing.T) {
 			return &elb.AddTagsInput{ResourceArns: []string{aws.ToString(lbArn)}, Tags: []elbtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}
 		}},
 		"elbv2 CreateListener": {P, func() any {
-			return &elb.CreateListenerInput{LoadBalancerArn: lb2.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(freePort(t))),
+			return &elb.CreateListenerInput{LoadBalancerArn: lb2.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(int32(testenv.FreePort(t))),
 				DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg4.TargetGroups[0].TargetGroupArn}}}
 		}},
 		"elbv2 CreateLoadBalancer": {P, func() any {

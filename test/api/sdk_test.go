@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // sdkClients are one account's AWS SDK clients against plink's API.
@@ -113,7 +115,7 @@ func TestSDKStory(t *testing.T) {
 	// The provider: a target group with the backend, an NLB, a listener,
 	// an endpoint service that wants acceptance, the consumer allowed.
 	pvpc, psubs := defaultNetwork(t, ctx, p.EC2)
-	port := int32(freePort(t))
+	port := int32(testenv.FreePort(t))
 	tg := must[*elb.CreateTargetGroupOutput](t, "CreateTargetGroup")(p.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name: aws.String("sdk-tg"), Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(9), VpcId: aws.String(pvpc),
 		TargetType: elbtypes.TargetTypeEnumIp}))
@@ -203,7 +205,7 @@ func TestSDKStory(t *testing.T) {
 	// The SDK has no VpcEndpointAvailable waiter in this version: poll as
 	// its waiters do.
 	var avail ec2types.VpcEndpoint
-	eventually(t, 30*time.Second, func() error {
+	testenv.Eventually(t, 30*time.Second, func() error {
 		out, err := c.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{epID}})
 		if err != nil {
 			return err
@@ -265,7 +267,7 @@ func TestSDKStory(t *testing.T) {
 		for _, ip := range ips {
 			url := fmt.Sprintf("http://%s/sdk", netip.AddrPortFrom(ip, uint16(port)))
 			var reply backendReply
-			eventually(t, 15*time.Second, func() error {
+			testenv.Eventually(t, 15*time.Second, func() error {
 				resp, err := client.Get(url)
 				if err != nil {
 					return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	proxyproto "github.com/pires/go-proxyproto"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // liveWait bounds how long a committed change may take to reach serve.
@@ -56,7 +58,7 @@ func throughEndpoint(t *testing.T, engine string) {
 	// The load balancer nodes serve the provider from the start.
 	for zone, node := range e.nodes(svc.NLB) {
 		addr := net.JoinHostPort(node.String(), strconv.Itoa(svc.Port))
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			if _, _, err := roundTrip(lo, addr); err != nil {
 				return fmt.Errorf("load balancer node %s (%s): %w", addr, zone, err)
 			}
@@ -67,7 +69,7 @@ func throughEndpoint(t *testing.T, engine string) {
 	e.plink(provider, "accept-endpoint-connections", "--service-id", svc.ID, "--vpc-endpoint-ids", ep.ID)
 	for _, z := range zones {
 		addr := ep.addr(t, z, svc.Port)
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			name, _, err := roundTrip(lo, addr)
 			if err == nil && name != "web" {
 				err = fmt.Errorf("answered by %q, want web", name)
@@ -78,7 +80,7 @@ func throughEndpoint(t *testing.T, engine string) {
 	if st := e.text(consumer, "VpcEndpoints[0].State", "describe-endpoints", "--vpc-endpoint-ids", ep.ID); st != "available" {
 		t.Errorf("after accept the endpoint is %q, want available", st)
 	}
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		if a := ep.addr(t, "a", svc.Port); !srv.mustInfo().hasListener(a) {
 			return fmt.Errorf("ready file does not list %s", a)
 		}
@@ -88,17 +90,17 @@ func throughEndpoint(t *testing.T, engine string) {
 	e.plink(provider, "reject-endpoint-connections", "--service-id", svc.ID, "--vpc-endpoint-ids", ep.ID)
 	for _, z := range zones {
 		addr := ep.addr(t, z, svc.Port)
-		eventually(t, liveWait, func() error { return refused(lo, addr) })
+		testenv.Eventually(t, liveWait, func() error { return refused(lo, addr) })
 	}
 
 	ep2 := e.createEndpoint(svc)
 	e.plink(provider, "accept-endpoint-connections", "--service-id", svc.ID, "--vpc-endpoint-ids", ep2.ID)
 	addr2 := ep2.addr(t, "b", svc.Port)
-	eventually(t, liveWait, func() error { _, _, err := roundTrip(lo, addr2); return err })
+	testenv.Eventually(t, liveWait, func() error { _, _, err := roundTrip(lo, addr2); return err })
 	e.plink(consumer, "delete-endpoints", "--vpc-endpoint-ids", ep2.ID)
 	for _, z := range zones {
 		addr := ep2.addr(t, z, svc.Port)
-		eventually(t, liveWait, func() error { return refused(lo, addr) })
+		testenv.Eventually(t, liveWait, func() error { return refused(lo, addr) })
 	}
 }
 
@@ -124,7 +126,7 @@ func TestProxyProtocolV2(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := ep.addr(t, tc.zone, svc.Port)
 			var local netip.AddrPort
-			eventually(t, liveWait, func() error {
+			testenv.Eventually(t, liveWait, func() error {
 				c, err := dialFrom(tc.src, dst)
 				if err != nil {
 					return err
@@ -166,7 +168,7 @@ func TestProxyProtocolV2(t *testing.T) {
 	}
 
 	t.Run("health checks carry LOCAL", func(t *testing.T) {
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			for _, r := range b.snapshot() {
 				if r.header != nil && r.header.Command == proxyproto.LOCAL {
 					return nil
@@ -193,7 +195,7 @@ func TestSourceIsNode(t *testing.T) {
 				t.Fatalf("describe-load-balancers shows no node in us-east-1%s: %v", z, nodes)
 			}
 			var peer string
-			eventually(t, liveWait, func() error {
+			testenv.Eventually(t, liveWait, func() error {
 				var err error
 				_, peer, err = roundTrip(lo, ep.addr(t, z, svc.Port))
 				return err
@@ -278,7 +280,7 @@ func TestZones(t *testing.T) {
 	e.plink(provider, "modify-load-balancer-attributes", "--load-balancer-arn", svc.NLB,
 		"--attributes", "Key=load_balancing.cross_zone.enabled,Value=true")
 	t.Run("cross-zone", func(t *testing.T) {
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			got := count(t, ep.addr(t, "a", svc.Port), n)
 			if got["a"] == 0 || got["b"] == 0 {
 				return fmt.Errorf("with cross-zone on, %d connections to zone a went to %v, want both targets", n, got)
@@ -320,7 +322,7 @@ func TestFailoverAndFailOpen(t *testing.T) {
 	})
 
 	// Health checks on a port nobody listens on: both targets unhealthy.
-	dead := freePort(t)
+	dead := testenv.FreePort(t)
 	e.plink(provider, "modify-target-group", "--target-group-arn", svc.TG, "--health-check-port", strconv.Itoa(dead))
 	e.waitHealth(svc.TG, map[string]string{ba.addr.String(): "unhealthy", bb.addr.String(): "unhealthy"})
 	t.Run("fail-open", func(t *testing.T) {
@@ -389,7 +391,7 @@ func TestSecurityGroup(t *testing.T) {
 	e.serve()
 	dst := ep.addr(t, "a", svc.Port)
 	other := netip.MustParseAddr("127.0.0.2")
-	eventually(t, liveWait, func() error { _, _, err := roundTrip(other, dst); return err })
+	testenv.Eventually(t, liveWait, func() error { _, _, err := roundTrip(other, dst); return err })
 
 	sg := e.text(consumer, "GroupId", "create-security-group", "--group-name", "only-lo",
 		"--description", "127.0.0.1 only", "--vpc-id", ep.VPC)
@@ -400,7 +402,7 @@ func TestSecurityGroup(t *testing.T) {
 		"--remove-security-group-ids", def)
 
 	t.Run("127.0.0.2 is reset", func(t *testing.T) {
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			c, err := dialFrom(other, dst)
 			if err != nil {
 				return fmt.Errorf("dial: %v (want accepted then reset)", err)
@@ -436,7 +438,7 @@ func TestGracefulDrain(t *testing.T) {
 	defer c.Close()
 
 	srv.signal(syscall.SIGTERM)
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		nc, err := net.DialTimeout("tcp", dst, time.Second)
 		if err == nil {
 			nc.Close()

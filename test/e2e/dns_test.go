@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // digResult is what dig printed.
@@ -183,7 +185,7 @@ func TestDNSWithDig(t *testing.T) {
 
 	t.Run("accepting makes the pending endpoint resolve", func(t *testing.T) {
 		e.plink(provider, "accept-endpoint-connections", "--service-id", svc.ID, "--vpc-endpoint-ids", pending.ID)
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			r := dig(t, server, pending.DNS[0], "A")
 			if got := addrs(r.Answer); !slices.Equal(got, values(pending.IPv4)) {
 				return fmt.Errorf("%s: %s %v, want %v", pending.DNS[0], r.Status, got, values(pending.IPv4))
@@ -297,7 +299,7 @@ type knot struct {
 	addr string
 	cmd  *exec.Cmd
 	done chan error
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startKnot runs knotd on a free loopback port with example.com holding
@@ -306,7 +308,7 @@ func startKnot(t *testing.T, txtName, txtValue string) *knot {
 	t.Helper()
 	knotd := needTool(t, "knotd", "knot")
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	data := map[string]any{"Dir": dir, "Port": port, "TXTName": txtName, "TXTValue": txtValue}
 	for _, f := range []struct{ tmpl, out string }{
 		{"testdata/knot.conf.tmpl", "knot.conf"},
@@ -322,7 +324,7 @@ func startKnot(t *testing.T, txtName, txtValue string) *knot {
 		}
 		w.Close()
 	}
-	k := &knot{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), done: make(chan error, 1), logs: &syncBuffer{}}
+	k := &knot{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), done: make(chan error, 1), logs: &testenv.SyncBuffer{}}
 	k.cmd = exec.Command(knotd, "-c", filepath.Join(dir, "knot.conf"))
 	k.cmd.Stdout, k.cmd.Stderr = k.logs, k.logs
 	if err := k.cmd.Start(); err != nil {
@@ -330,7 +332,7 @@ func startKnot(t *testing.T, txtName, txtValue string) *knot {
 	}
 	go func() { k.done <- k.cmd.Wait() }()
 	t.Cleanup(k.stop)
-	eventually(t, 10*time.Second, func() error {
+	testenv.Eventually(t, 10*time.Second, func() error {
 		select {
 		case err := <-k.done:
 			k.done <- err
@@ -393,7 +395,7 @@ func (e *env) plinkBackend(name string) netip.AddrPort {
 	ready := filepath.Join(e.dir, "backend-"+name+".json")
 	cmd := exec.Command(plinkBin, "backend", "--listen", "127.0.0.1:0", "--name", name, "--ready-file", ready)
 	cmd.Env = e.environ()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
@@ -409,7 +411,7 @@ func (e *env) plinkBackend(name string) netip.AddrPort {
 		}
 	})
 	var info struct{ Address string }
-	eventually(e.t, 10*time.Second, func() error {
+	testenv.Eventually(e.t, 10*time.Second, func() error {
 		b, err := os.ReadFile(ready)
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, logs.String())
@@ -456,14 +458,14 @@ func TestPrivateDNS(t *testing.T) {
 	}
 
 	ep := e.createEndpoint(svc, "--private-dns-enabled")
-	dnsPort := freePort(t)
+	dnsPort := testenv.FreePort(t)
 	srv := e.serve("--dns-port", strconv.Itoa(dnsPort))
 	provVPC := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	inside := netip.AddrPortFrom(e.resolverOf(consumer, ep.VPC), uint16(dnsPort)).String()
 	outside := netip.AddrPortFrom(e.resolverOf(provider, provVPC), uint16(dnsPort)).String()
 
 	t.Run("dig inside the consumer VPC", func(t *testing.T) {
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			r := dig(t, inside, "api.example.com", "A")
 			if got := addrs(r.Answer); r.Status != "NOERROR" || !slices.Equal(got, values(ep.IPv4)) {
 				return fmt.Errorf("@%s api.example.com: %s %v, want NOERROR %v\n%s", inside, r.Status, got, values(ep.IPv4), r.Raw)
@@ -537,7 +539,7 @@ func TestPrivateDNS(t *testing.T) {
 	})
 	t.Run("disabling private DNS removes the name", func(t *testing.T) {
 		e.plink(consumer, "modify-endpoint", "--vpc-endpoint-id", ep.ID, "--no-private-dns-enabled")
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			r := dig(t, inside, "api.example.com", "A")
 			if len(r.Answer) > 0 {
 				return fmt.Errorf("@%s api.example.com still answers %v", inside, addrs(r.Answer))
@@ -566,10 +568,10 @@ func TestPrivateDNSWildcard(t *testing.T) {
 		t.Fatalf("*.example.com with TXT %s.example.com: state %q, want verified", cfg.Name, got)
 	}
 	ep := e.createEndpoint(svc, "--private-dns-enabled")
-	dnsPort := freePort(t)
+	dnsPort := testenv.FreePort(t)
 	e.serve("--dns-port", strconv.Itoa(dnsPort))
 	inside := netip.AddrPortFrom(e.resolverOf(consumer, ep.VPC), uint16(dnsPort)).String()
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		if r := dig(t, inside, "a.example.com", "A"); len(r.Answer) == 0 {
 			return fmt.Errorf("a.example.com: %s", r.Status)
 		}
@@ -625,12 +627,12 @@ func TestDNSUpstream(t *testing.T) {
 		t.Fatalf("state %q, want verified", got)
 	}
 	ep := e.createEndpoint(svc, "--private-dns-enabled")
-	dnsPort := freePort(t)
+	dnsPort := testenv.FreePort(t)
 	e.serve("--dns-port", strconv.Itoa(dnsPort), "--dns-upstream", k.addr)
 	provVPC := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
 	inside := netip.AddrPortFrom(e.resolverOf(consumer, ep.VPC), uint16(dnsPort)).String()
 	outside := netip.AddrPortFrom(e.resolverOf(provider, provVPC), uint16(dnsPort)).String()
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		if r := dig(t, inside, "api.example.com", "A"); !slices.Equal(addrs(r.Answer), values(ep.IPv4)) {
 			return fmt.Errorf("api.example.com inside: %s %v", r.Status, addrs(r.Answer))
 		}

@@ -21,10 +21,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 const (
@@ -56,58 +57,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	root, err := moduleRoot()
+	plinkBin, err = testenv.BuildPlink(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	plinkBin = filepath.Join(dir, "plink")
-	build := exec.Command("go", "build", "-o", plinkBin, "./cmd/plink")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
-		return 1
-	}
 	os.Setenv(binEnv, plinkBin)
 	return m.Run()
-}
-
-// moduleRoot is the directory of the go.mod above this package.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// eventually calls f until it returns nil or d has passed, then fails the
-// test with f's last error.
-func eventually(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	if err := poll(d, f); err != nil {
-		t.Fatalf("not within %v: %v", d, err)
-	}
-}
-
-// poll calls f until it returns nil or d has passed, and returns f's last
-// error.
-func poll(d time.Duration, f func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // env is one test's store and working directory.
@@ -204,27 +160,9 @@ type server struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	ready string
-	logs  *syncBuffer
+	logs  *testenv.SyncBuffer
 	done  chan struct{}
 	err   error // valid after done
-}
-
-// syncBuffer collects a child's output from its copying goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // serve starts `plink serve` with a ready file, DNS on an extra listener
@@ -238,7 +176,7 @@ func (e *env) serve(args ...string) *server {
 		"--grace", "5s", "--log-level", "debug"}, args...)
 	cmd := exec.Command(plinkBin, all...)
 	cmd.Env = e.environ()
-	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting plink serve: %v", err)
@@ -253,7 +191,7 @@ func (e *env) serve(args ...string) *server {
 			e.t.Logf("plink serve output:\n%s", s.logs.String())
 		}
 	})
-	eventually(e.t, 10*time.Second, func() error {
+	testenv.Eventually(e.t, 10*time.Second, func() error {
 		select {
 		case <-s.done:
 			return fmt.Errorf("plink serve exited: %v\n%s", s.err, s.logs.String())
@@ -333,28 +271,6 @@ func (s *server) stop() {
 	}
 }
 
-// freePort returns a TCP port that was free on 127.0.0.1 a moment ago (and
-// UDP too, for DNS ports). Endpoint and resolver addresses are other
-// loopback addresses, so the port is free there as well.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		ln.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no free TCP+UDP port on 127.0.0.1")
-	return 0
-}
-
 // client is one connection through plink to a test backend.
 type client struct {
 	net.Conn
@@ -406,7 +322,7 @@ func (c *client) echo(msg string) error {
 func greeted(t *testing.T, dst string) *client {
 	t.Helper()
 	var c *client
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		var err error
 		if c, err = dialFrom(lo, dst); err != nil {
 			return err

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	proxyproto "github.com/pires/go-proxyproto"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // TestHalfClose checks that a client's FIN reaches the target and the
@@ -57,7 +59,7 @@ func TestBindErrorsInReadyFile(t *testing.T) {
 	}
 	defer squatter.Close()
 	srv := e.serve("--keep-going")
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		info := srv.mustInfo()
 		for _, msg := range info.Errors {
 			if strings.Contains(msg, busy) {
@@ -77,7 +79,7 @@ func TestBindErrorsInReadyFile(t *testing.T) {
 	// Once the address is free, serve binds it on a later apply (SIGHUP
 	// forces one).
 	squatter.Close()
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		srv.signal(sighup)
 		_, _, err := roundTrip(lo, busy)
 		return err
@@ -98,7 +100,7 @@ func TestLiveChanges(t *testing.T) {
 
 	t.Run("deregister drains", func(t *testing.T) {
 		e.plink(provider, "deregister-targets", "--target-group-arn", svc.TG, "--targets", ba.target())
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			got := count(t, ep.addr(t, "a", svc.Port), 30)
 			if got["B"] != 30 {
 				return fmt.Errorf("after deregistering A, 30 connections went to %v, want all to B", got)
@@ -114,9 +116,9 @@ func TestLiveChanges(t *testing.T) {
 
 	t.Run("listener port change", func(t *testing.T) {
 		listener := e.text(provider, "Listeners[0].ListenerArn", "describe-listeners", "--load-balancer-arn", svc.NLB)
-		newPort := freePort(t)
+		newPort := testenv.FreePort(t)
 		e.plink(provider, "modify-listener", "--listener-arn", listener, "--port", strconv.Itoa(newPort))
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			if _, _, err := roundTrip(lo, ep.addr(t, "b", newPort)); err != nil {
 				return fmt.Errorf("new port: %w", err)
 			}
@@ -137,10 +139,10 @@ func TestLiveChanges(t *testing.T) {
 		}
 		goneAddr := ep.addr(t, "c", svc.Port)
 		e.plink(consumer, "modify-endpoint", "--vpc-endpoint-id", ep.ID, "--remove-subnet-ids", zoneC)
-		eventually(t, liveWait, func() error { return refused(lo, goneAddr) })
+		testenv.Eventually(t, liveWait, func() error { return refused(lo, goneAddr) })
 		want := []netip.Addr{ep.IPv4["us-east-1a"], ep.IPv4["us-east-1b"]}
 		slices.SortFunc(want, netip.Addr.Compare)
-		eventually(t, liveWait, func() error {
+		testenv.Eventually(t, liveWait, func() error {
 			r := dig(t, srv.dnsAddr(), ep.DNS[0], "A")
 			if got := addrs(r.Answer); !slices.Equal(got, want) {
 				return fmt.Errorf("regional name after removing zone c: %v, want %v", got, want)

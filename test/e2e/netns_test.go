@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // inNetns makes the calling test run inside a network namespace of its
@@ -151,7 +153,7 @@ func TestIPv6DataPlane(t *testing.T) {
 		t.Run(zone, func(t *testing.T) {
 			dst := net.JoinHostPort(a.String(), strconv.Itoa(svc.Port))
 			var local netip.AddrPort
-			eventually(t, liveWait, func() error {
+			testenv.Eventually(t, liveWait, func() error {
 				c, err := dialFrom(netip.Addr{}, dst)
 				if err != nil {
 					return err

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // exited is how a plink run that should fail at once ended.
@@ -38,7 +40,7 @@ func (e *env) runBounded(d time.Duration, prefix []string, args ...string) exite
 	argv := append(append(append([]string(nil), prefix...), plinkBin), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = e.environ()
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting %v: %v", argv, err)
@@ -215,7 +217,7 @@ func TestOneServePerStore(t *testing.T) {
 	first.cmd.Process.Kill()
 	<-first.done
 	e.serve() // a lock left by kill -9 does not block
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		_, _, err := roundTrip(lo, ep.addr(t, "a", svc.Port))
 		return err
 	})
@@ -259,7 +261,7 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	c := greeted(t, dst)
 	defer c.Close()
 	srv.signal(syscall.SIGTERM)
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		if !strings.Contains(srv.logs.String(), "shutting down: draining connections") {
 			return errors.New("no drain started")
 		}
@@ -340,7 +342,7 @@ func TestFDLimit(t *testing.T) {
 	srv := e.serveWith(pre, "--metrics-addr", "127.0.0.1:0")
 	e.createEndpoints(svc, 110)
 	var info readyInfo
-	eventually(t, 30*time.Second, func() error {
+	testenv.Eventually(t, 30*time.Second, func() error {
 		var err error
 		if info, err = srv.info(); err != nil {
 			return err
@@ -414,7 +416,7 @@ func (e *env) serveWith(prefix []string, args ...string) *server {
 		"--dns-addr", "127.0.0.1:0", "--grace", "5s"), args...)
 	cmd := exec.Command(all[0], all[1:]...)
 	cmd.Env = e.environ()
-	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting plink serve: %v", err)
@@ -429,7 +431,7 @@ func (e *env) serveWith(prefix []string, args ...string) *server {
 			e.t.Logf("plink serve output:\n%s", tail(s.logs.String(), 4000))
 		}
 	})
-	eventually(e.t, 10*time.Second, func() error {
+	testenv.Eventually(e.t, 10*time.Second, func() error {
 		select {
 		case <-s.done:
 			return fmt.Errorf("plink serve exited: %v\n%s", s.err, s.logs.String())
@@ -538,7 +540,7 @@ func TestStaleLoAddressesRemoved(t *testing.T) {
 	e.plink(consumer, "delete-endpoints", "--vpc-endpoint-ids", ep.ID)
 
 	srv = e.serve()
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		for _, a := range ep.IPv6 {
 			if strings.Contains(onLo(), a.String()+"/128") {
 				return fmt.Errorf("%s, left by the killed serve and no longer wanted, is still on lo", a)
@@ -554,7 +556,7 @@ func TestStaleLoAddressesRemoved(t *testing.T) {
 	for _, a := range ep2.IPv6 {
 		a2 = a.String()
 	}
-	eventually(t, liveWait, func() error {
+	testenv.Eventually(t, liveWait, func() error {
 		if !strings.Contains(onLo(), a2+"/128") {
 			return fmt.Errorf("%s not on lo", a2)
 		}
@@ -573,7 +575,7 @@ func TestBackendSecondSignal(t *testing.T) {
 	ready := filepath.Join(e.dir, "backend.json")
 	cmd := exec.Command(plinkBin, "backend", "--listen", "127.0.0.1:0", "--ready-file", ready)
 	cmd.Env = e.environ()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -585,7 +587,7 @@ func TestBackendSecondSignal(t *testing.T) {
 		<-done
 	}()
 	var info struct{ Address string }
-	eventually(t, 10*time.Second, func() error {
+	testenv.Eventually(t, 10*time.Second, func() error {
 		b, err := os.ReadFile(ready)
 		if err != nil {
 			return err
@@ -602,9 +604,9 @@ func TestBackendSecondSignal(t *testing.T) {
 	// Only a connection the backend has accepted keeps its drain going: one
 	// still in the listener's queue is reset when the listener closes (seen
 	// under load: the backend then exits 0 at once).
-	eventually(t, 5*time.Second, func() error { return acceptQueueEmpty(info.Address) })
+	testenv.Eventually(t, 5*time.Second, func() error { return acceptQueueEmpty(info.Address) })
 	cmd.Process.Signal(syscall.SIGTERM)
-	eventually(t, 5*time.Second, func() error { // the drain has begun: no new connections
+	testenv.Eventually(t, 5*time.Second, func() error { // the drain has begun: no new connections
 		nc, err := net.DialTimeout("tcp", info.Address, time.Second)
 		if err == nil {
 			nc.Close()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // service is a provider's published NLB: target group, load balancer,
@@ -42,7 +44,7 @@ type serviceSpec struct {
 // newService builds a provider service as the README's story does.
 func (e *env) newService(spec serviceSpec) *service {
 	e.t.Helper()
-	s := &service{e: e, Port: freePort(e.t)}
+	s := &service{e: e, Port: testenv.FreePort(e.t)}
 	s.VPC = spec.VPC
 	if s.VPC == "" {
 		s.VPC = e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
@@ -260,7 +262,7 @@ func (e *env) targetHealth(tg string) []targetHealth {
 // want (keyed "ip:port"; a key absent from want is not checked).
 func (e *env) waitHealth(tg string, want map[string]string) {
 	e.t.Helper()
-	eventually(e.t, healthWait, func() error {
+	testenv.Eventually(e.t, healthWait, func() error {
 		got := map[string]string{}
 		for _, h := range e.targetHealth(tg) {
 			got[fmt.Sprintf("%s:%d", h.Target.ID, h.Target.Port)] = h.TargetHealth.State

@@ -41,6 +41,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/plink-dev/plink/internal/store/storetest"
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 const (
@@ -78,10 +79,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	plinkBin = filepath.Join(dir, "plink")
-	build := exec.Command("go", "build", "-o", plinkBin, "github.com/plink-dev/plink/cmd/plink")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
+	plinkBin, err = testenv.BuildPlink(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return storetest.Main(m)

@@ -29,11 +29,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 var full = flag.Bool("reliability.full", false, "run the full figures of RELIABILITY.md instead of the bounded CI form")
@@ -77,33 +78,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	root, err := moduleRoot()
+	plinkBin, err = testenv.BuildPlink(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	plinkBin = filepath.Join(dir, "plink")
-	build := exec.Command("go", "build", "-o", plinkBin, "./cmd/plink")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
-		return 1
-	}
 	os.Setenv(binEnv, plinkBin)
 	return m.Run()
-}
-
-// moduleRoot is the directory of the go.mod above this package.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 // figures prints one parseable line of a test's figures, e.g.
@@ -385,39 +366,4 @@ func panicked(stderr string) bool {
 		}
 	}
 	return false
-}
-
-// syncBuffer collects a child's output from its copying goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// eventually calls f until it returns nil or d has passed, then fails the
-// test with f's last error.
-func eventually(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", d, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }

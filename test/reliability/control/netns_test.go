@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // inNetns makes the calling test run inside a network namespace of its
@@ -117,7 +119,7 @@ func TestCrashServeNetns(t *testing.T) {
 	}
 	pvpc, psubs := vpc(provider, 40)
 	cvpc, csubs := vpc(consumer, 41)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	tg := e.text(provider, "TargetGroups[0].TargetGroupArn", "create-target-group", "--name", "tg", "--protocol", "TCP",
 		"--port", tport, "--vpc-id", pvpc)
 	e.plink(provider, "register-targets", "--target-group-arn", tg, "--targets", "Id="+host+",Port="+tport+",AvailabilityZone=all")
@@ -139,7 +141,7 @@ func TestCrashServeNetns(t *testing.T) {
 	rounds := scale(2, 5)
 	for round := range rounds {
 		s := e.serve(ready, 0)
-		eventually(t, 10*time.Second, func() error { return greeted(addr) })
+		testenv.Eventually(t, 10*time.Second, func() error { return greeted(addr) })
 		if round == 0 && len(loAddrs(t)) == len(before) {
 			t.Fatalf("serve put no address on lo (lo: %v)", loAddrs(t))
 		}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // readyInfo is the ready file of `plink serve`.
@@ -35,7 +37,7 @@ type readyInfo struct {
 type server struct {
 	cmd   *exec.Cmd
 	ready string
-	logs  *syncBuffer
+	logs  *testenv.SyncBuffer
 	done  chan struct{}
 }
 
@@ -46,7 +48,7 @@ func (e *env) serve(ready string, dnsPort int) *server {
 	cmd := exec.Command(plinkBin, "--account", provider, "serve", "--ready-file", ready, "--dns-port", strconv.Itoa(dnsPort),
 		"--dns-addr", "127.0.0.1:0", "--grace", "2s")
 	cmd.Env = e.environ()
-	s := &server{cmd: cmd, ready: ready, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{cmd: cmd, ready: ready, logs: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting plink serve: %v", err)
@@ -61,7 +63,7 @@ func (e *env) serve(ready string, dnsPort int) *server {
 			e.t.Logf("plink serve (pid %d) output:\n%s", cmd.Process.Pid, clip(s.logs.String()))
 		}
 	})
-	eventually(e.t, 15*time.Second, func() error {
+	testenv.Eventually(e.t, 15*time.Second, func() error {
 		select {
 		case <-s.done:
 			return fmt.Errorf("plink serve exited: %s", s.logs.String())
@@ -161,25 +163,6 @@ func greeted(addr string) error {
 	return nil
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		ln.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no free TCP+UDP port on 127.0.0.1")
-	return 0
-}
-
 // plane is a served topology: one service, endpoints in every state.
 type plane struct {
 	port                                  int
@@ -198,7 +181,7 @@ type plane struct {
 func newPlane(e *env) *plane {
 	e.t.Helper()
 	t := e.t
-	p := &plane{port: freePort(t), addr: map[string]string{}, private: "api.example.com"}
+	p := &plane{port: testenv.FreePort(t), addr: map[string]string{}, private: "api.example.com"}
 	target := greeter(t)
 	host, port, _ := net.SplitHostPort(target)
 	pvpc := e.text(provider, "Vpcs[?IsDefault].VpcId | [0]", "describe-vpcs")
@@ -301,19 +284,6 @@ func query(server, name string, qtype uint16) (*dns.Msg, error) {
 	return r, err
 }
 
-// poll calls f until it returns nil or d has passed and returns f's last
-// error.
-func poll(d time.Duration, f func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 // notServed says whether a connection to addr gets no greeting.
 func notServed(addr string) error {
 	if err := greeted(addr); err == nil {
@@ -330,9 +300,9 @@ func notServed(addr string) error {
 func TestSecurityDataPlane(t *testing.T) {
 	e := newEnv(t)
 	p := newPlane(e)
-	dnsPort := freePort(t)
+	dnsPort := testenv.FreePort(t)
 	s := e.serve(filepath.Join(e.dir, "ready.json"), dnsPort)
-	eventually(t, 10*time.Second, func() error { return greeted(p.addr[p.avail]) })
+	testenv.Eventually(t, 10*time.Second, func() error { return greeted(p.addr[p.avail]) })
 	checks, failed := 0, 0
 	check := func(what string, err error) {
 		checks++
@@ -411,10 +381,10 @@ func TestSecurityDataPlane(t *testing.T) {
 	rule := []string{"--group-id", p.group, "--protocol", "tcp", "--port", strconv.Itoa(p.port), "--cidr", "127.0.0.1/32"}
 	e.plink(consumer, append([]string{"authorize-security-group-ingress"}, rule...)...)
 	e.plink(provider, "accept-endpoint-connections", "--service-id", p.svc, "--vpc-endpoint-ids", p.pending)
-	check("group opened", poll(10*time.Second, func() error { return greeted(p.addr[p.sg]) }))
-	check("pending endpoint accepted", poll(10*time.Second, func() error { return greeted(p.addr[p.pending]) }))
+	check("group opened", testenv.Poll(10*time.Second, func() error { return greeted(p.addr[p.sg]) }))
+	check("pending endpoint accepted", testenv.Poll(10*time.Second, func() error { return greeted(p.addr[p.pending]) }))
 	e.plink(consumer, append([]string{"revoke-security-group-ingress"}, rule...)...)
-	check("group closed again", poll(10*time.Second, func() error { return notServed(p.addr[p.sg]) }))
+	check("group closed again", testenv.Poll(10*time.Second, func() error { return notServed(p.addr[p.sg]) }))
 	figures(t, "security-data-plane", "checks", checks, "failed", failed)
 }
 
@@ -457,12 +427,12 @@ func TestCrashServe(t *testing.T) {
 	rounds := scale(2, 5)
 	e := newEnv(t)
 	p := newPlane(e)
-	dnsPort := freePort(t)
+	dnsPort := testenv.FreePort(t)
 	ready := filepath.Join(e.dir, "ready.json")
 	var ok, failed atomic.Int64
 	for round := range rounds {
 		s := e.serve(ready, dnsPort)
-		eventually(t, 10*time.Second, func() error { return greeted(p.addr[p.avail]) })
+		testenv.Eventually(t, 10*time.Second, func() error { return greeted(p.addr[p.avail]) })
 		if round > 0 {
 			// The same state as before the kill.
 			r, err := query(s.dnsAddr(t), p.dnsName, dns.TypeA)

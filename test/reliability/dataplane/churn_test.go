@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // TestChurnUnderLoad keeps a bounded stream of short connections and one
@@ -35,7 +37,7 @@ func TestChurnUnderLoad(t *testing.T) {
 		"--description", "added and removed during churn", "--vpc-id", e.cvpc)
 	ep0 := e.createEndpoint(steady, 0, "--security-group-ids", e.sg, "--security-group-ids", flip)
 	e.serve(10 * time.Second)
-	eventually(t, 5*time.Second, func() error { _, err := oneShot(ep0.Addr, "warm-up"); return err })
+	testenv.Eventually(t, 5*time.Second, func() error { _, err := oneShot(ep0.Addr, "warm-up"); return err })
 
 	ld := startLoad(ep0.Addr, size(3, 4), 5*time.Millisecond)
 	st := startStream(ep0.Addr, 20*time.Millisecond)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 // mountnsEnv marks a child test process running inside `unshare -m`.
@@ -87,7 +89,7 @@ func TestFullDisk(t *testing.T) {
 		"--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2", "--unhealthy-threshold-count", "2")
 	ep := e.createEndpoint(svc, 0)
 	srv := e.serve(10 * time.Second)
-	eventually(t, 5*time.Second, func() error { _, err := oneShot(ep.Addr, "before"); return err })
+	testenv.Eventually(t, 5*time.Second, func() error { _, err := oneShot(ep.Addr, "before"); return err })
 	e.waitHealth(svc.TG, 20*time.Second, allHealthy([]*target{a, b}))
 
 	filler := filepath.Join(mnt, "filler")
@@ -126,7 +128,7 @@ func TestFullDisk(t *testing.T) {
 	// window.
 	b.kill()
 	healthMsg := "target=" + b.key() + " from=healthy to=unhealthy"
-	eventually(t, 20*time.Second, func() error {
+	testenv.Eventually(t, 20*time.Second, func() error {
 		if !strings.Contains(srv.logs.String(), healthMsg) {
 			return errors.New("serve has not seen B turn unhealthy")
 		}

@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plink-dev/plink/test/testenv"
 )
 
 var full = flag.Bool("reliability.full", false, "run the full-size reliability figures (slow) instead of the bounded CI form")
@@ -79,16 +81,9 @@ func runMain(m *testing.M) int {
 		plinkBin = b
 		return m.Run()
 	}
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		fmt.Fprintln(os.Stderr, "not inside a Go module:", err)
-		return 1
-	}
-	plinkBin = filepath.Join(dir, "plink")
-	build := exec.Command("go", "build", "-o", plinkBin, "./cmd/plink")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/plink: %v\n%s", err, out)
+	plinkBin, err = testenv.BuildPlink(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	os.Setenv(binEnv, plinkBin)
@@ -123,22 +118,6 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[(len(s)-1)*p/100]
-}
-
-// eventually calls f until it returns nil or d has passed, then fails.
-func eventually(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", d, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // env is one test's store and working directory.
@@ -235,7 +214,7 @@ type service struct {
 func (e *env) newService(targets []string, acceptance bool, tgArgs ...string) *service {
 	e.t.Helper()
 	e.defaults()
-	s := &service{Port: freePort(e.t)}
+	s := &service{Port: testenv.FreePort(e.t)}
 	name := strconv.Itoa(s.Port)
 	s.TG = e.text(provider, "TargetGroups[0].TargetGroupArn", append([]string{"create-target-group", "--name", "tg-" + name,
 		"--protocol", "TCP", "--port", "9", "--vpc-id", e.vpc, "--target-type", "ip"}, tgArgs...)...)
@@ -320,7 +299,7 @@ func (e *env) targetStates(tg string) map[string]string {
 // waitHealth waits until every target in want has its state.
 func (e *env) waitHealth(tg string, d time.Duration, want map[string]string) {
 	e.t.Helper()
-	eventually(e.t, d, func() error {
+	testenv.Eventually(e.t, d, func() error {
 		got := e.targetStates(tg)
 		for k, w := range want {
 			if got[k] != w {
@@ -348,27 +327,9 @@ type server struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	ready string
-	logs  *syncBuffer
+	logs  *testenv.SyncBuffer
 	done  chan struct{}
 	err   error // valid after done
-}
-
-// syncBuffer collects a child's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startServe starts `plink serve` (behind the wrapper command, e.g.
@@ -383,7 +344,7 @@ func (e *env) startServe(wrapper []string, args ...string) *server {
 	all = append(append([]string(nil), wrapper...), all...)
 	cmd := exec.Command(all[0], all[1:]...)
 	cmd.Env = e.environ()
-	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{t: e.t, cmd: cmd, ready: ready, logs: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting plink serve: %v", err)
@@ -416,7 +377,7 @@ func (e *env) serve(d time.Duration, args ...string) *server {
 // waitReady waits up to d for the ready file.
 func (s *server) waitReady(d time.Duration) {
 	s.t.Helper()
-	eventually(s.t, d, func() error {
+	testenv.Eventually(s.t, d, func() error {
 		select {
 		case <-s.done:
 			return fmt.Errorf("plink serve exited: %v", s.err)
@@ -533,16 +494,4 @@ func rssKB(pid int) int64 {
 		}
 	}
 	return -1
-}
-
-// freePort returns a TCP port free on 127.0.0.1 a moment ago. Endpoint
-// addresses are other loopback addresses, so it is free there too.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
