@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pires/go-proxyproto"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/plink-dev/plink/internal/snapshot"
@@ -253,9 +256,88 @@ func TestDialTimeout(t *testing.T) {
 	})
 }
 
+// A client that speaks first to a target whose handshake is late: its
+// bytes wait in plink (the epoll engine writes them in the accept's
+// wake-up and finds the connect in progress), and reach the target once
+// it answers, after the PROXY v2 header and in order.
+func TestFirstBytesWaitForALateConnect(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		if runtime.GOOS != "linux" {
+			t.Skip("needs Linux's accept-queue overflow to drop SYNs")
+		}
+		tp := newTopo(t)
+		tp.tg.ProxyProtocolV2 = true
+		hole, fd := blackholeFD(t, netip.AddrPortFrom(tp.ip(102), 0))
+		tp.addTarget(&backend{addr: hole}, "za")
+		f := New(Options{Registerer: prometheus.NewRegistry(), Engine: engine, DialTimeout: 10 * time.Second})
+		defer f.Close()
+		mustApply(t, f, tp.snap())
+
+		c := dial(t, tp.eni(tp.eniA))
+		if _, err := c.Write([]byte("ping\n")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // the SYN is dropped; the bytes wait
+
+		// Free the accept queue: the SYN's retransmission, a second after
+		// the first, now gets through. Health checks knock too (a LOCAL
+		// header); the client's connection is the one with PROXY.
+		// A copy of the descriptor: blackholeFD's cleanup closes fd, and
+		// two closes of one number can close another test's socket.
+		dup, err := syscall.Dup(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := os.NewFile(uintptr(dup), "hole")
+		ln, err := net.FileListener(file)
+		file.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ln.(*net.TCPListener).SetDeadline(time.Now().Add(8 * time.Second))
+		filler, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler.Close()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				t.Fatalf("no forwarded connection: %v", err)
+			}
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			r := bufio.NewReader(conn)
+			h, err := proxyproto.Read(r)
+			if err != nil {
+				conn.Close()
+				t.Fatalf("PROXY v2 header: %v", err)
+			}
+			if h.Command.IsLocal() {
+				conn.Close()
+				continue
+			}
+			line, err := r.ReadString('\n')
+			conn.Close()
+			if err != nil || line != "ping\n" {
+				t.Fatalf("after the header: %q, %v; want the client's ping", line, err)
+			}
+			return
+		}
+	})
+}
+
 // blackhole returns an address where connects hang: a listener with a
 // backlog of 0 whose queue the test fills, so the kernel drops new SYNs.
 func blackhole(t *testing.T, addr netip.AddrPort) netip.AddrPort {
+	t.Helper()
+	hole, _ := blackholeFD(t, addr)
+	return hole
+}
+
+// blackholeFD is blackhole with the listening socket, which the test may
+// accept on to open the hole.
+func blackholeFD(t *testing.T, addr netip.AddrPort) (netip.AddrPort, int) {
 	t.Helper()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0) // no SOCK_CLOEXEC: darwin lacks it
 	if err != nil {
@@ -282,7 +364,7 @@ func blackhole(t *testing.T, addr netip.AddrPort) netip.AddrPort {
 		probe.Close()
 		t.Skip("this kernel completes handshakes past a full accept queue")
 	}
-	return hole
+	return hole, fd
 }
 
 // syncBuf is a bytes.Buffer for a logger written from several goroutines.

@@ -519,6 +519,7 @@ func (lp *loop) open(l *listener, cfd int, src netip.AddrPort) {
 	}
 	f.connWG.Add(1)
 	f.begin(c)
+	lc.eager()
 }
 
 // dial starts a non-blocking connect to c's target from the load balancer
@@ -647,6 +648,7 @@ type lconn struct {
 	dialBy   int64 // mono() deadline of the connect
 	last     int64 // mono() of the last byte read
 	queued   bool  // in lp.again
+	headed   bool  // the PROXY v2 header is written or in flows[0].pend
 	flows    [2]flow
 }
 
@@ -720,10 +722,61 @@ func (lc *lconn) connectFailed() {
 	lc.fail("dial failed")
 }
 
+// eager starts the first exchange in the wake-up that accepted the
+// connection rather than one loop turn later. Over loopback, connect(2)
+// has completed the handshake by the time it returns EINPROGRESS, and a
+// client that speaks first has usually sent its request by the time it
+// is accepted: one read and one write here save a turn of the loop per
+// connection, and the target has the request sooner. When the client has
+// sent nothing yet (EAGAIN, an end) the events take over as before. When
+// the connect is still in progress the write finds EAGAIN and the bytes
+// wait in pend, the PROXY v2 header before them; a connect that failed
+// fails the write, and counts as the failed dial it is.
+func (lc *lconn) eager() {
+	fl := &lc.flows[0]
+	buf, off := lc.lp.scratch, 0
+	if lc.route.tg.ProxyProtocolV2 {
+		hdr, err := proxyHeader(lc.src, lc.dst, lc.route.endpointID)
+		if err != nil {
+			return // connected reports it
+		}
+		off = copy(buf, hdr)
+	}
+	n, err := unix.Read(lc.cfd, buf[off:])
+	if got, _ := lc.took(fl, n, err, "read"); !got {
+		return
+	}
+	if n == len(buf)-off {
+		fl.canRead = true // more may wait; the registration's event says so too
+		fl.pipe = lc.lp.getPipe()
+	}
+	n += off
+	w, err := unix.Write(lc.ufd, buf[:n])
+	switch err {
+	case nil:
+	case unix.EAGAIN, unix.EINTR: // still connecting
+		w = 0
+	default:
+		lc.lp.f.dialFailed(lc.conn, dialError(lc.tap, os.NewSyscallError("connect", err)))
+		lc.fail("dial failed")
+		return
+	}
+	lc.headed = true
+	if w < n {
+		bp := copyBufs.Get().(*[]byte)
+		fl.pbuf = bp
+		fl.pend = (*bp)[:copy(*bp, buf[w:n])]
+	}
+	if w > 0 { // the connect is done
+		lc.state = stOpen
+		fl.canWrite = w == n
+	}
+}
+
 // connected starts forwarding, PROXY v2 header first when asked for.
 func (lc *lconn) connected() bool {
 	lc.state = stOpen
-	if lc.route.tg.ProxyProtocolV2 {
+	if lc.route.tg.ProxyProtocolV2 && !lc.headed {
 		hdr, err := proxyHeader(lc.src, lc.dst, lc.route.endpointID)
 		if err != nil {
 			lc.lp.f.log.Warn("cannot send PROXY v2 header", "target", lc.tap.String(), "err", err)
