@@ -46,6 +46,9 @@ func FuzzProxyHeader(f *testing.F) {
 		if len(endpointID) > maxEndpointIDLen {
 			t.Fatalf("proxyHeader built a header for a %d-byte endpoint ID", len(endpointID))
 		}
+		if ref := formatProxyHeader(t, src, dst, endpointID); !bytes.Equal(hdr, ref) {
+			t.Fatalf("header %x, go-proxyproto's Format gives %x", hdr, ref)
+		}
 		h, err := proxyproto.Read(bufio.NewReader(bytes.NewReader(hdr)))
 		if err != nil {
 			t.Fatalf("header %x does not parse: %v", hdr, err)
@@ -85,6 +88,66 @@ func FuzzProxyHeader(f *testing.F) {
 			t.Fatalf("VPC endpoint TLVs %v, want one carrying %q", got, endpointID)
 		}
 	})
+}
+
+// formatProxyHeader is the header go-proxyproto's Header.Format builds for
+// the same connection: the reference appendProxyHeader is held to.
+func formatProxyHeader(t *testing.T, src, dst netip.AddrPort, endpointID string) []byte {
+	t.Helper()
+	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
+	h := &proxyproto.Header{
+		Version:           2,
+		Command:           proxyproto.PROXY,
+		TransportProtocol: proxyproto.TCPv4,
+		SourceAddr:        &net.TCPAddr{IP: sa.AsSlice(), Port: int(src.Port())},
+		DestinationAddr:   &net.TCPAddr{IP: da.AsSlice(), Port: int(dst.Port())},
+	}
+	if !sa.Is4() || !da.Is4() {
+		s16, d16 := sa.As16(), da.As16()
+		h.TransportProtocol = proxyproto.TCPv6
+		h.SourceAddr = &net.TCPAddr{IP: s16[:], Port: int(src.Port())}
+		h.DestinationAddr = &net.TCPAddr{IP: d16[:], Port: int(dst.Port())}
+	}
+	if endpointID != "" {
+		v := append([]byte{pp2SubtypeAWSVPCE}, endpointID...)
+		if err := h.SetTLVs([]proxyproto.TLV{{Type: pp2TypeAWS, Value: v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := h.Format()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The hand-written header is go-proxyproto's, byte for byte, and costs no
+// allocation when appended to a buffer with room.
+func TestAppendProxyHeader(t *testing.T) {
+	cases := []struct {
+		src, dst string
+		id       string
+	}{
+		{"127.0.0.1:40000", "127.16.0.10:443", "vpce-0123456789abcdef0"},
+		{"127.0.0.1:1", "127.16.0.10:80", ""},
+		{"[::ffff:127.0.0.1]:2", "[::ffff:127.0.0.3]:4", "vpce-1"},
+		{"[fd00::1]:65535", "127.16.0.10:0", "vpce-0123456789abcdef0"},
+		{"[fd00::1]:5", "[fd00:16::10]:6", strings.Repeat("v", maxEndpointIDLen)},
+	}
+	buf := make([]byte, 0, 512)
+	for _, c := range cases {
+		src, dst := netip.MustParseAddrPort(c.src), netip.MustParseAddrPort(c.dst)
+		got, err := appendProxyHeader(buf[:0], src, dst, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := formatProxyHeader(t, src, dst, c.id); !bytes.Equal(got, want) {
+			t.Errorf("%s -> %s %q: %x, want %x", c.src, c.dst, c.id, got, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { appendProxyHeader(buf[:0], src, dst, c.id) }); n != 0 {
+			t.Errorf("%s -> %s: %v allocations per header, want 0", c.src, c.dst, n)
+		}
+	}
 }
 
 // FuzzMatchCode checks the health check matcher parser (a target group

@@ -747,11 +747,11 @@ func (lc *lconn) eager() {
 	fl := &lc.flows[0]
 	buf, off := lc.lp.scratch, 0
 	if lc.route.tg.ProxyProtocolV2 {
-		hdr, err := proxyHeader(lc.src, lc.dst, lc.route.endpointID)
+		hdr, err := appendProxyHeader(buf[:0], lc.src, lc.dst, lc.route.endpointID)
 		if err != nil {
 			return // connected reports it
 		}
-		off = copy(buf, hdr)
+		off = len(hdr)
 	}
 	n, err := unix.Read(lc.cfd, buf[off:])
 	if got, _ := lc.took(fl, n, err, "read"); !got {

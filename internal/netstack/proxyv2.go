@@ -2,7 +2,6 @@ package netstack
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 
 	proxyproto "github.com/pires/go-proxyproto"
@@ -21,37 +20,52 @@ const (
 // header plink built.
 const maxEndpointIDLen = 255
 
+// proxyV2Sig is the PROXY v2 signature every header starts with.
+var proxyV2Sig = [12]byte{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A}
+
 // proxyHeader builds the PROXY v2 header a target sees: the client's
 // address and the address it connected to, IPv4 when both are IPv4, IPv6
 // otherwise, and the AWS VPC endpoint TLV when endpointID is not empty.
 func proxyHeader(src, dst netip.AddrPort, endpointID string) ([]byte, error) {
+	return appendProxyHeader(nil, src, dst, endpointID)
+}
+
+// appendProxyHeader appends proxyHeader's header to b. It is written out
+// by hand (go-proxyproto's Header.Format allocates a dozen times per
+// header, on every connection of a PROXY v2 target group); the tests and
+// FuzzProxyHeader hold it byte for byte to Format's output.
+func appendProxyHeader(b []byte, src, dst netip.AddrPort, endpointID string) ([]byte, error) {
 	if len(endpointID) > maxEndpointIDLen {
 		return nil, fmt.Errorf("netstack: endpoint ID of %d bytes is longer than a PROXY v2 header carries (%d)", len(endpointID), maxEndpointIDLen)
 	}
-	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
-	h := &proxyproto.Header{
-		Version:           2,
-		Command:           proxyproto.PROXY,
-		TransportProtocol: proxyproto.TCPv4,
-		SourceAddr:        net.TCPAddrFromAddrPort(src),
-		DestinationAddr:   net.TCPAddrFromAddrPort(dst),
-	}
-	if !src.Addr().Is4() || !dst.Addr().Is4() {
-		h.TransportProtocol = proxyproto.TCPv6
-		h.SourceAddr = &net.TCPAddr{IP: net.IP(as16(src.Addr())), Port: int(src.Port())}
-		h.DestinationAddr = &net.TCPAddr{IP: net.IP(as16(dst.Addr())), Port: int(dst.Port())}
+	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
+	v4 := sa.Is4() && da.Is4()
+	fam, n := byte(0x11), 12 // TCP over IPv4: two addresses of 4 bytes, two ports
+	if !v4 {
+		fam, n = 0x21, 36 // TCP over IPv6
 	}
 	if endpointID != "" {
-		v := append([]byte{pp2SubtypeAWSVPCE}, endpointID...)
-		if err := h.SetTLVs([]proxyproto.TLV{{Type: pp2TypeAWS, Value: v}}); err != nil {
-			return nil, err
-		}
+		n += 3 + 1 + len(endpointID) // TLV type, length, subtype, ID
 	}
-	return h.Format()
+	b = append(b, proxyV2Sig[:]...)
+	b = append(b, 0x21, fam, byte(n>>8), byte(n)) // version 2, PROXY
+	if v4 {
+		s4, d4 := sa.As4(), da.As4()
+		b = append(b, s4[:]...)
+		b = append(b, d4[:]...)
+	} else {
+		s16, d16 := sa.As16(), da.As16()
+		b = append(b, s16[:]...)
+		b = append(b, d16[:]...)
+	}
+	b = append(b, byte(src.Port()>>8), byte(src.Port()), byte(dst.Port()>>8), byte(dst.Port()))
+	if endpointID != "" {
+		l := 1 + len(endpointID)
+		b = append(b, pp2TypeAWS, byte(l>>8), byte(l), pp2SubtypeAWSVPCE)
+		b = append(b, endpointID...)
+	}
+	return b, nil
 }
-
-func as16(a netip.Addr) []byte { b := a.As16(); return b[:] }
 
 // localHeader is the PROXY v2 LOCAL header health checks send first.
 func localHeader() []byte {
