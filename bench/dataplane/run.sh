@@ -229,17 +229,39 @@ if [[ -n ${PLINK_B:-} ]]; then
 	bnames+=(plinkB)
 	baddr[plinkB]="$eni_b $lpb_iperf" bpid[plinkB]=$serve_b_pid
 fi
+if [[ ${SOCKMAP:-0} == 1 && ($MODE == all || $MODE == bulk) ]]; then
+	(cd "$root/bench/dataplane/sockmap" && go build -o "$work/sockmap" .)
+	"$work/sockmap" -target "127.0.0.1:$iperf_port" -listen 127.0.0.7:0 -addr-file "$work/sockmap.addr" >"$work/sockmap.log" 2>&1 &
+	sockmap_pid=$!
+	pids+=($sockmap_pid)
+	wait_file "$work/sockmap.addr"
+	a=$(cat "$work/sockmap.addr")
+	bnames+=(sockmap)
+	baddr[sockmap]="${a%:*} ${a##*:}" bpid[sockmap]=$sockmap_pid
+fi
+# kworkers FILE: save every kworker thread's CPU ticks so far in FILE;
+# kwdelta FILE0 FILE1: the ticks they took in between (a kworker that
+# ended in between is lost; one that started counts from 0).
+kworkers() { cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 ~ /^\(kworker/ {print $1, $14 + $15}' >"$1"; }
+kwdelta() { awk 'NR == FNR {t0[$1] = $2; next} {s += $2 - t0[$1]} END {print s + 0}' "$1" "$2"; }
 if [[ $MODE == all || $MODE == bulk ]]; then
 # iperf NAME STREAMS ROUND: one iperf3 run of one contender.
 iperf() {
 	local out=$work/iperf.$1.P$2.r$3.json v cl tg px=0 t0=0 t1 s0 s1 host port
 	read -r host port <<<"${baddr[$1]}"
+	if [[ -n ${bpid[$1]} && ! -e /proc/${bpid[$1]}/stat ]]; then
+		echo "run.sh: the $1 proxy (PID ${bpid[$1]}) has ended; its log:" >&2
+		tail -5 "$work/$([[ $1 == sockmap ]] && echo sockmap.log || echo serve-perf.log)" >&2
+		exit 1
+	fi
 	[[ -n ${bpid[$1]} ]] && t0=$(ticks "${bpid[$1]}")
+	[[ $1 == sockmap ]] && kworkers "$work/kw0"
 	s0=$(date +%s%N)
 	iperf3 -c "$host" -p "$port" -t "$IPERF_T" -P "$2" -J >"$out" 2>&1 || { echo "run.sh: iperf3 $1 -P $2 failed:" >&2; tail -5 "$out" >&2; exit 1; }
 	s1=$(date +%s%N)
 	if [[ -n ${bpid[$1]} ]]; then
 		t1=$(ticks "${bpid[$1]}")
+		if [[ $1 == sockmap ]]; then kworkers "$work/kw1" && t1=$((t1 + $(kwdelta "$work/kw0" "$work/kw1"))); fi
 		px=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v ns="$((s1 - s0))" 'BEGIN { printf "%.1f", t / hz * 1e9 / ns * 100 }')
 	fi
 	v=$(jq '.end.sum_received.bits_per_second / 1e9' "$out")
@@ -424,6 +446,7 @@ if [[ $MODE == all || $MODE == bulk ]]; then
 	for s in 1 4; do
 		pairs="plink:direct haproxy:direct plink:haproxy"
 		if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:direct plink:plinkB"; fi
+		if [[ ${SOCKMAP:-0} == 1 ]]; then pairs+=" sockmap:direct sockmap:plink"; fi
 		for pair in $pairs; do
 			a=${pair%:*} b=${pair#*:}
 			# shellcheck disable=SC2086
