@@ -25,6 +25,12 @@
 #
 #   bench/dataplane/run.sh                      # everything (~5 min)
 #   MODE=short ROUNDS=5 bench/dataplane/run.sh  # short connections only (~4 min)
+#   MODE=bulk ROUNDS=5 bench/dataplane/run.sh   # bulk throughput only (~3 min)
+#
+# Bulk (1.): per round, iperf3 -P 1 and -P 4 to each contender in rotating
+# order (direct, plink, haproxy, and plinkB with PLINK_B); medians, per-round
+# ratios, and CPU per Gbit/s of each process: the client's and the target's
+# from iperf3's own accounting (getrusage), the proxy's from /proc/PID/stat.
 #
 # Needs: go, iperf3, haproxy, jq (apt-get install iperf3 haproxy jq).
 # The machine is shared and noisy (10-30 % from run to run), so 1. and 2.
@@ -32,14 +38,14 @@
 # table shows each measure's median over the rounds and the per-round
 # ratios (every round is logged).
 #
-# Environment: MODE (all or short; default all), ROUNDS (default 3),
+# Environment: MODE (all, short or bulk; default all), ROUNDS (default 3),
 #   IPERF_T (s, default 5), SHORT_T (s per contender and round, default 4),
 #   SHORT_N (connections at most per contender and round, default 200000),
 #   SHORT_C (concurrencies, default "1 32"), N_RECONCILE (default 1000),
 #   N_SCALE (default 10000), PLINK (a prebuilt plink binary; default: build
-#   ./cmd/plink), PLINK_B (a second plink binary, e.g. before a change: two
-#   more contenders, plinkB and plinkB-pp2, in the short-connection rounds,
-#   on a store and serve of their own), KEEP=1 to keep the work folder.
+#   ./cmd/plink), PLINK_B (a second plink binary, e.g. before a change: more
+#   contenders, plinkB in the bulk rounds, plinkB and plinkB-pp2 in the
+#   short-connection rounds, on a store and serve of their own), KEEP=1 to keep the work folder.
 set -euo pipefail
 
 MODE=${MODE:-all}
@@ -190,15 +196,17 @@ log "endpoint address $eni"
 if [[ -n ${PLINK_B:-} ]]; then
 	cp "$PLINK_B" "$work/plink-b"
 	port dns_port_b
+	port lpb_iperf
 	port lpb_echo
 	port lpb_echo_pp2
-	log "plink-b store: 1 endpoint, listeners $lpb_echo -> echo, $lpb_echo_pp2 -> echo (PROXY v2)"
+	log "plink-b store: 1 endpoint, listeners $lpb_iperf -> iperf3, $lpb_echo -> echo, $lpb_echo_pp2 -> echo (PROXY v2)"
 	"$setup" build -db "$work/perf-b.db" -n 1 \
-		-port "$lpb_echo:127.0.0.1:$echo_port" -port "$lpb_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
+		-port "$lpb_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lpb_echo:127.0.0.1:$echo_port" \
+		-port "$lpb_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
 	"$work/plink-b" serve --db "$work/perf-b.db" --ready-file "$work/perf-b.ready" --dns-port "$dns_port_b" --log-level warn >"$work/serve-perf-b.log" 2>&1 &
 	serve_b_pid=$!
 	pids+=($serve_b_pid)
-	"$setup" wait -ready "$work/perf-b.ready" -want 2 -since "$(date +%s%N)" -timeout 30s >/dev/null
+	"$setup" wait -ready "$work/perf-b.ready" -want 3 -since "$(date +%s%N)" -timeout 30s >/dev/null
 	eni_b=$(jq -r --arg p ":$lpb_echo" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf-b.ready")
 	eni_b=${eni_b%:*}
 fi
@@ -206,27 +214,69 @@ fi
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
+# ticks PID: CPU time (user + system, clock ticks) of PID so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
 # --- 1. bulk throughput --------------------------------------------------
-declare -A gbps
-if [[ $MODE == all ]]; then
-# iperf NAME HOST PORT STREAMS ROUND: appends to gbps[NAME.STREAMS]
+# Per contender and stream count (key NAME.STREAMS), one value per round:
+# Gbit/s received, and the CPU (% of one core) of client, target, proxy.
+declare -A gbps cpu_cl cpu_tg cpu_px
+bnames=(direct plink haproxy)
+declare -A baddr=([direct]="127.0.0.1 $iperf_port" [plink]="$eni $lp_iperf" [haproxy]="127.0.0.5 $hap_iperf")
+declare -A bpid=([direct]="" [plink]=$serve_pid [haproxy]=$hap_pid)
+if [[ -n ${PLINK_B:-} ]]; then
+	bnames+=(plinkB)
+	baddr[plinkB]="$eni_b $lpb_iperf" bpid[plinkB]=$serve_b_pid
+fi
+if [[ ${SOCKMAP:-0} == 1 && ($MODE == all || $MODE == bulk) ]]; then
+	(cd "$root/bench/dataplane/sockmap" && go build -o "$work/sockmap" .)
+	"$work/sockmap" -target "127.0.0.1:$iperf_port" -listen 127.0.0.7:0 -addr-file "$work/sockmap.addr" >"$work/sockmap.log" 2>&1 &
+	sockmap_pid=$!
+	pids+=($sockmap_pid)
+	wait_file "$work/sockmap.addr"
+	a=$(cat "$work/sockmap.addr")
+	bnames+=(sockmap)
+	baddr[sockmap]="${a%:*} ${a##*:}" bpid[sockmap]=$sockmap_pid
+fi
+# kworkers FILE: save every kworker thread's CPU ticks so far in FILE;
+# kwdelta FILE0 FILE1: the ticks they took in between (a kworker that
+# ended in between is lost; one that started counts from 0).
+kworkers() { cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 ~ /^\(kworker/ {print $1, $14 + $15}' >"$1"; }
+kwdelta() { awk 'NR == FNR {t0[$1] = $2; next} {s += $2 - t0[$1]} END {print s + 0}' "$1" "$2"; }
+if [[ $MODE == all || $MODE == bulk ]]; then
+# iperf NAME STREAMS ROUND: one iperf3 run of one contender.
 iperf() {
-	local out=$work/iperf.$1.P$4.r$5.json v
-	iperf3 -c "$2" -p "$3" -t "$IPERF_T" -P "$4" -J >"$out" 2>&1 || { echo "run.sh: iperf3 $1 -P $4 failed:" >&2; tail -5 "$out" >&2; exit 1; }
+	local out=$work/iperf.$1.P$2.r$3.json v cl tg px=0 t0=0 t1 s0 s1 host port
+	read -r host port <<<"${baddr[$1]}"
+	if [[ -n ${bpid[$1]} && ! -e /proc/${bpid[$1]}/stat ]]; then
+		echo "run.sh: the $1 proxy (PID ${bpid[$1]}) has ended; its log:" >&2
+		tail -5 "$work/$([[ $1 == sockmap ]] && echo sockmap.log || echo serve-perf.log)" >&2
+		exit 1
+	fi
+	[[ -n ${bpid[$1]} ]] && t0=$(ticks "${bpid[$1]}")
+	[[ $1 == sockmap ]] && kworkers "$work/kw0"
+	s0=$(date +%s%N)
+	iperf3 -c "$host" -p "$port" -t "$IPERF_T" -P "$2" -J >"$out" 2>&1 || { echo "run.sh: iperf3 $1 -P $2 failed:" >&2; tail -5 "$out" >&2; exit 1; }
+	s1=$(date +%s%N)
+	if [[ -n ${bpid[$1]} ]]; then
+		t1=$(ticks "${bpid[$1]}")
+		if [[ $1 == sockmap ]]; then kworkers "$work/kw1" && t1=$((t1 + $(kwdelta "$work/kw0" "$work/kw1"))); fi
+		px=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v ns="$((s1 - s0))" 'BEGIN { printf "%.1f", t / hz * 1e9 / ns * 100 }')
+	fi
 	v=$(jq '.end.sum_received.bits_per_second / 1e9' "$out")
-	gbps[$1.$4]+="$v "
-	log "round $5: iperf3 $1 -P $4: $(printf %.2f "$v") Gbit/s"
+	cl=$(jq '.end.cpu_utilization_percent.host_total' "$out")
+	tg=$(jq '.end.cpu_utilization_percent.remote_total' "$out")
+	gbps[$1.$2]+="$v " cpu_cl[$1.$2]+="$cl " cpu_tg[$1.$2]+="$tg " cpu_px[$1.$2]+="$px "
+	log "round $3: iperf3 $1 -P $2: $(printf %.2f "$v") Gbit/s, CPU client $(printf %.0f "$cl") %, target $(printf %.0f "$tg") %, proxy $px %"
 }
 for round in $(seq "$ROUNDS"); do
 	for streams in 1 4; do
-		iperf direct 127.0.0.1 "$iperf_port" "$streams" "$round"
-		iperf plink "$eni" "$lp_iperf" "$streams" "$round"
-		iperf haproxy 127.0.0.5 "$hap_iperf" "$streams" "$round"
+		for i in "${!bnames[@]}"; do
+			# rotate the order by one each round
+			iperf "${bnames[$(((i + round - 1) % ${#bnames[@]}))]}" "$streams" "$round"
+		done
 	done
-done
-for k in "${!gbps[@]}"; do
-	# shellcheck disable=SC2086 # the rounds' values, split on purpose
-	gbps[$k]=$(median ${gbps[$k]})
 done
 fi
 
@@ -234,9 +284,6 @@ fi
 # Per contender and concurrency (key NAME.C), one value per round, in round
 # order: rate, p50, p99 (µs), proxy CPU per connection (µs).
 declare -A rate p50 p99 cpu
-# ticks PID: CPU time (user + system, clock ticks) of PID so far.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 # conns NAME ADDR C ROUND [PROXY_PID]: one round of one contender.
 conns() {
 	local line t0=0 n us=0
@@ -264,6 +311,7 @@ if [[ -n ${PLINK_B:-} ]]; then
 	ppid[plinkB]=$serve_b_pid ppid[plinkB-pp2]=$serve_b_pid
 fi
 for round in $(seq "$ROUNDS"); do
+	[[ $MODE == bulk ]] && break
 	for c in $SHORT_C; do
 		for i in "${!names[@]}"; do
 			# rotate the order by one each round
@@ -348,17 +396,76 @@ m() {
 }
 echo
 echo "plink data plane, $(nproc) cores, loopback; medians of $ROUNDS interleaved rounds"
-if [[ $MODE == all ]]; then
+# perround EXPR KIND...: per-round values of an awk expression over the
+# named per-round lists (a, b, c, d), for one key: perround 'a/b' KEY L1 L2
+perround() {
+	local expr=$1 key=$2 out="" i
+	shift 2
+	local -a v=()
+	for i in $(seq "$ROUNDS"); do
+		v=()
+		for l in "$@"; do
+			unset -n arr
+			local -n arr=$l
+			# shellcheck disable=SC2086
+			v+=("$(nth "$i" ${arr[$key]})")
+		done
+		out+="$(awk -v a="${v[0]}" -v b="${v[1]:-0}" -v c="${v[2]:-0}" -v d="${v[3]:-0}" "BEGIN { printf \"%.2f\", $expr }") "
+	done
+	echo "$out"
+}
+if [[ $MODE == all || $MODE == bulk ]]; then
 	echo
-	echo "iperf3 -t $IPERF_T"
+	echo "bulk: iperf3 -t $IPERF_T through each contender, -P 1 and -P 4; CPU in % of one core (client and target: iperf3's own getrusage; proxy: /proc/PID/stat over the run)"
 	echo
-	echo "| measure | direct | plink | haproxy | plink/direct | plink/haproxy | target |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+	hdr="| -P | measure |" sep="| ---: | --- |"
+	for k in "${bnames[@]}"; do hdr+=" $k |" sep+=" ---: |"; done
+	echo "$hdr"
+	echo "$sep"
+	declare -A cpu_tot cpu_gb px_gb
 	for s in 1 4; do
-		pd=$(r2 "${gbps[plink.$s]}" "${gbps[direct.$s]}") ph=$(r2 "${gbps[plink.$s]}" "${gbps[haproxy.$s]}")
-		echo "| throughput -P $s (Gbit/s) | $(f2 "${gbps[direct.$s]}") | $(f2 "${gbps[plink.$s]}") | $(f2 "${gbps[haproxy.$s]}") | $pd | $ph | plink/direct >= 0.75 ($(ok "$pd" 0.75 ">=")), plink/haproxy >= 1.0 ($(ok "$ph" 1.0 ">=")) |"
+		for k in "${bnames[@]}"; do
+			cpu_tot[$k.$s]=$(perround 'a+b+c' "$k.$s" cpu_cl cpu_tg cpu_px)
+			cpu_gb[$k.$s]=$(perround '(a+b+c)/d' "$k.$s" cpu_cl cpu_tg cpu_px gbps)
+			px_gb[$k.$s]=$(perround 'a/b' "$k.$s" cpu_px gbps)
+		done
+		for kind in gbps cpu_cl cpu_tg cpu_px cpu_tot cpu_gb px_gb; do
+			case $kind in
+			gbps) label="Gbit/s" ;; cpu_cl) label="client CPU %" ;; cpu_tg) label="target CPU %" ;;
+			cpu_px) label="proxy CPU %" ;; cpu_tot) label="total CPU %" ;;
+			cpu_gb) label="total CPU % per Gbit/s" ;; px_gb) label="proxy CPU % per Gbit/s" ;;
+			esac
+			row="| $s | $label |"
+			for k in "${bnames[@]}"; do row+=" $(f2 "$(m "$kind" "$k.$s")") |"; done
+			echo "$row"
+		done
+	done
+	echo
+	echo "| -P | ratio | median | per round | goal |"
+	echo "| ---: | --- | ---: | --- | --- |"
+	for s in 1 4; do
+		pairs="plink:direct haproxy:direct plink:haproxy"
+		if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:direct plink:plinkB"; fi
+		if [[ ${SOCKMAP:-0} == 1 ]]; then pairs+=" sockmap:direct sockmap:plink"; fi
+		for pair in $pairs; do
+			a=${pair%:*} b=${pair#*:}
+			# shellcheck disable=SC2086
+			rs=$(ratios "${gbps[$a.$s]}" "${gbps[$b.$s]}") && med=$(median $rs)
+			case $pair in
+			plink:direct) goal=">= 0.75 ($(ok "$med" 0.75 ">="))" ;;
+			plink:haproxy) goal=">= 1.0 ($(ok "$med" 1.0 ">="))" ;;
+			*) goal="" ;;
+			esac
+			echo "| $s | Gbit/s $a/$b | $med | $rs | $goal |"
+		done
+		if [[ -n ${PLINK_B:-} ]]; then
+			# shellcheck disable=SC2086
+			rs=$(ratios "${px_gb[plink.$s]}" "${px_gb[plinkB.$s]}") && med=$(median $rs)
+			echo "| $s | proxy CPU per Gbit/s plink/plinkB (lower is better) | $med | $rs | |"
+		fi
 	done
 fi
+if [[ $MODE != bulk ]]; then
 echo
 echo "short connections: connect, write 64 B, read the echo, close; ${SHORT_T}s (at most $SHORT_N) per contender, concurrency and round; haproxy nbthread $(nproc); haproxy-src binds 127.0.0.6 to the target as plink's NLB node does"
 echo
@@ -403,6 +510,7 @@ if [[ " $SHORT_C " == *" 1 "* ]]; then
 		ds=$(diffs "${p50[$k.1]}" "${p50[direct.1]}") && med=$(median $ds)
 		echo "| 1 | p50 added over direct, $k (µs) | $med | $ds | plink's <= haproxy's |"
 	done
+fi
 fi
 if [[ $MODE == all ]]; then
 	echo
