@@ -46,6 +46,14 @@ type Source interface {
 	ReportHealth(ctx context.Context, reports []snapshot.HealthReport) error
 }
 
+// IncrementalSource is a Source that can load a snapshot from an earlier
+// one, reading only what changed since (*store.Store's SnapshotSince).
+// Serve then loads that way on every change, and in full at start and on
+// SIGHUP.
+type IncrementalSource interface {
+	SnapshotSince(ctx context.Context, prev *snapshot.Snapshot) (*snapshot.Snapshot, error)
+}
+
 // DNSOptions configure the DNS server.
 type DNSOptions struct {
 	Disabled bool
@@ -144,6 +152,9 @@ type Server struct {
 	epStates  map[string]string // endpoint ID -> state at the last reload
 	health    *serveMetrics
 	storeDown error // why the store could not be read at the last poll; nil: it could
+	// last is the snapshot the last reload loaded, as the store gave it:
+	// the base of the next incremental load; nil: load in full.
+	last *snapshot.Snapshot
 
 	healthMu   sync.Mutex
 	pending    map[healthKey]snapshot.HealthReport
@@ -440,6 +451,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			return s.shutdown(fwd, dnsSrv)
 		case <-reload:
 			s.log.Info("reloading on signal")
+			s.last = nil // in full
 			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
@@ -517,7 +529,7 @@ func (s *Server) storeReachable(err error) {
 func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dns.Server,
 	addrs *netstack.LocalAddrs, metricsAddr string, first bool) (int64, error) {
 	start := time.Now()
-	snap, err := s.opts.Source.Snapshot(ctx)
+	snap, err := s.load(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.errs.Error("loading a snapshot of the store", "err", err)
@@ -618,6 +630,24 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		s.opts.OnServing(info)
 	}
 	return snap.Revision, nil
+}
+
+// load reads the store's snapshot: incrementally from the last one when
+// the source can.
+func (s *Server) load(ctx context.Context) (*snapshot.Snapshot, error) {
+	var snap *snapshot.Snapshot
+	var err error
+	if inc, ok := s.opts.Source.(IncrementalSource); ok && s.last != nil {
+		snap, err = inc.SnapshotSince(ctx, s.last)
+	} else {
+		snap, err = s.opts.Source.Snapshot(ctx)
+	}
+	if err != nil {
+		s.last = nil
+		return nil, err
+	}
+	s.last = snap
+	return snap, nil
 }
 
 // fdBudgetError explains that the listeners do not fit in the open file
