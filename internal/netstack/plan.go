@@ -3,8 +3,10 @@ package netstack
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/plink-dev/plink/internal/snapshot"
@@ -37,6 +39,7 @@ type route struct {
 	lbName     string
 	listener   snapshot.Listener
 	addr       netip.AddrPort // where the listener is bound
+	addrText   string         // addr.String(), the sort key of listings
 	zone       string         // zone of the ENI or node
 	tg         *snapshot.TargetGroup
 	crossZone  bool
@@ -223,8 +226,20 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 				Description: "Target group is not configured to receive traffic from the load balancer"}
 		}
 	}
-	sort.Slice(p.order, func(i, j int) bool { return p.order[i].String() < p.order[j].String() })
+	p.sortOrder()
 	return p
+}
+
+// sortOrder sorts p.order by address text.
+func (p *plan) sortOrder() {
+	rs := make([]*route, len(p.order))
+	for i, a := range p.order {
+		rs[i] = p.routes[a]
+	}
+	slices.SortFunc(rs, func(a, b *route) int { return strings.Compare(a.addrText, b.addrText) })
+	for i, r := range rs {
+		p.order[i] = r.addr
+	}
 }
 
 // add records a route unless its address is already taken.
@@ -261,6 +276,7 @@ func (p *plan) add(snap *snapshot.Snapshot, r *route, lb *snapshot.LoadBalancer)
 		}
 	}
 	r.plan = p
+	r.addrText = r.addr.String()
 	p.routes[r.addr] = r
 	p.order = append(p.order, r.addr)
 }

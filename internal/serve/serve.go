@@ -557,20 +557,41 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	}
 	dsnap := s.dnsView(snap, s.subnets)
 	var dnsAddrs []string
+	var dnsErrs []error
+	dnsDone := func() {}
 	if dnsSrv != nil {
 		if addrs != nil && s.opts.DNS.Port > 0 {
 			s.ensureResolvers(dsnap, addrs)
 		}
-		for _, e := range dnsSrv.Apply(dsnap) {
+		apply := func() {
+			dnsErrs = dnsSrv.Apply(dsnap)
+			dnsAddrs = dnsSrv.Addrs()
+		}
+		if first {
+			apply()
+		} else {
+			// Once serving, DNS builds its zones while the forwarder
+			// applies: a change is live when both are done.
+			done := make(chan struct{})
+			go func() { defer close(done); apply() }()
+			var once sync.Once
+			dnsDone = func() { once.Do(func() { <-done }) }
+			defer dnsDone()
+		}
+	}
+	// dnsApplied adds the DNS errors to errs, once DNS is done.
+	dnsApplied := func() {
+		dnsDone()
+		for _, e := range dnsErrs {
 			msg := e.Error() // internal/dns names the remedy
 			if !strict {
 				s.errs.Error("DNS", "err", msg)
 			}
 			errs = append(errs, msg)
 		}
-		dnsAddrs = dnsSrv.Addrs()
 	}
 	if first {
+		dnsApplied()
 		s.budget = listenerBudget(s.limit, openFDs())
 	}
 	served := map[string]bool{}
@@ -580,15 +601,21 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		}
 	}
 	fsnap, unserved, wanted := fitListeners(s.zoneView(snap), s.budget, served)
+	var unservedMsg string
 	if len(unserved) > 0 {
 		if first {
 			return 0, fdBudgetError(wanted, s.limit, s.budget, unserved, "serve does not start")
 		}
-		msg := fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
-		s.errs.Error(msg)
-		errs = append(errs, msg)
+		unservedMsg = fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
 	}
 	res := fwd.Apply(fsnap)
+	if !first {
+		dnsApplied()
+	}
+	if unservedMsg != "" {
+		s.errs.Error(unservedMsg)
+		errs = append(errs, unservedMsg)
+	}
 	exhausted := 0
 	for _, e := range res.Errors {
 		if errors.Is(e, netstack.ErrFDLimit) {
