@@ -594,13 +594,18 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		dnsApplied()
 		s.budget = listenerBudget(s.limit, openFDs())
 	}
-	served := map[string]bool{}
-	for _, l := range fwd.Listeners() {
-		if l.Endpoint != "" {
-			served[l.Endpoint] = true
+	view := s.zoneView(snap)
+	fsnap, unserved, wanted := fitListeners(view, s.budget, nil)
+	if len(unserved) > 0 {
+		// Over the budget: the endpoints served now keep their listeners.
+		served := map[string]bool{}
+		for _, l := range fwd.Listeners() {
+			if l.Endpoint != "" {
+				served[l.Endpoint] = true
+			}
 		}
+		fsnap, unserved, wanted = fitListeners(view, s.budget, served)
 	}
-	fsnap, unserved, wanted := fitListeners(s.zoneView(snap), s.budget, served)
 	var unservedMsg string
 	if len(unserved) > 0 {
 		if first {
