@@ -29,7 +29,7 @@
 # Environment: SIZES, CHANGES (default 1000, a multiple of 4), SAMPLE
 # (default 100), ROUNDS (default 4, with REV_B), REV_B, PLINK (a prebuilt
 # plink), KEEP=1.
-# Needs go and jq. Every process started here is ended by PID.
+# Needs go. Every process started here is ended by PID.
 set -euo pipefail
 
 SIZES=${SIZES:-100 10000}
