@@ -282,11 +282,37 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		}
 	}
 	f.stopAccepting(removed)
+	f.forgetMetrics(removed, p)
 	f.health.apply(p)
 	f.reconcileConns(p)
 	f.infos = listenerInfos(p, f.listeners)
 	f.m.reconcile.Observe(time.Since(start).Seconds())
 	return Result{Listeners: f.infos, Errors: errs}
+}
+
+// forgetMetrics deletes the connection metrics of the endpoints (or load
+// balancers) of removed that no route of p serves any more. Endpoint IDs
+// are never reused: without this a serve whose store creates and deletes
+// endpoints would keep every one's series, and their memory, for its life.
+func (f *Forwarder) forgetMetrics(removed []*listener, p *plan) {
+	gone := map[string]bool{}
+	for _, l := range removed {
+		if r := l.route.Load(); r != nil {
+			gone[r.metricName()] = true
+		}
+	}
+	for _, r := range p.routes {
+		if len(gone) == 0 {
+			return
+		}
+		delete(gone, r.metricName())
+	}
+	for name := range gone {
+		f.m.conns.DeleteLabelValues(name)
+		f.m.active.DeleteLabelValues(name)
+		f.m.bytes.DeletePartialMatch(prometheus.Labels{"endpoint": name})
+		f.m.rejects.DeletePartialMatch(prometheus.Labels{"endpoint": name})
+	}
 }
 
 // Listeners describes the running listeners, sorted by address. The
