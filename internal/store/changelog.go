@@ -41,7 +41,7 @@ const changeLogKeep = 1000
 var tableSections = map[string]section{
 	"vpcs":            secVPCs, // cascades to vpc_cidr_blocks
 	"vpc_cidr_blocks": secVPCs,
-	"subnets":         secTargetGroups, // targets' zones
+	"subnets":         secTargetGroups,  // targets' zones
 	"load_balancers":  secLoadBalancers, // cascades to lb_nodes, listeners
 	"lb_nodes":        secLoadBalancers,
 	"listeners":       secLoadBalancers,

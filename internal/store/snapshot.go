@@ -124,7 +124,7 @@ func reloadEndpoints(tx *Tx, snap *snapshot.Snapshot, ids map[string]bool) error
 	fresh := &snapshot.Snapshot{}
 	for start := 0; start < len(list); start += 500 {
 		q, args := inList(`SELECT `+endpointCols+` FROM endpoints WHERE 1 = 1`, "id", list[start:min(start+500, len(list))], nil)
-		es, err := tx.endpoints(q + ` ORDER BY id`, args...)
+		es, err := tx.endpoints(q+` ORDER BY id`, args...)
 		if err != nil {
 			return err
 		}
