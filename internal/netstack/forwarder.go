@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,9 +129,10 @@ type Forwarder struct {
 	connMu sync.Mutex
 	conns  map[*conn]struct{}
 	connWG sync.WaitGroup
-	plan   *plan  // last applied, guarded by connMu
-	seq    uint64 // plans applied, guarded by mu
-	self   string // the self targets last logged, guarded by mu
+	plan   *plan          // last applied, guarded by connMu
+	seq    uint64         // plans applied, guarded by mu
+	infos  []ListenerInfo // the running listeners, sorted by address; guarded by mu
+	self   string         // the self targets last logged, guarded by mu
 
 	loops  *loops // the epoll engine; nil when goroutines move the bytes
 	listen func(netip.AddrPort) (*listener, error)
@@ -282,26 +282,60 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		}
 	}
 	f.stopAccepting(removed)
+	f.forgetMetrics(removed, p)
 	f.health.apply(p)
 	f.reconcileConns(p)
+	f.infos = listenerInfos(p, f.listeners)
 	f.m.reconcile.Observe(time.Since(start).Seconds())
-	return Result{Listeners: f.infosLocked(), Errors: errs}
+	return Result{Listeners: f.infos, Errors: errs}
 }
 
-// Listeners describes the running listeners.
+// forgetMetrics deletes the connection metrics of the endpoints (or load
+// balancers) of removed that no route of p serves any more. Endpoint IDs
+// are never reused: without this a serve whose store creates and deletes
+// endpoints would keep every one's series, and their memory, for its life.
+func (f *Forwarder) forgetMetrics(removed []*listener, p *plan) {
+	gone := map[string]bool{}
+	for _, l := range removed {
+		if r := l.route.Load(); r != nil {
+			gone[r.metricName()] = true
+		}
+	}
+	for _, r := range p.routes {
+		if len(gone) == 0 {
+			return
+		}
+		delete(gone, r.metricName())
+	}
+	for name := range gone {
+		f.m.conns.DeleteLabelValues(name)
+		f.m.active.DeleteLabelValues(name)
+		f.m.bytes.DeletePartialMatch(prometheus.Labels{"endpoint": name})
+		f.m.rejects.DeletePartialMatch(prometheus.Labels{"endpoint": name})
+	}
+}
+
+// Listeners describes the running listeners, sorted by address. The
+// slice is shared: callers must not modify it.
 func (f *Forwarder) Listeners() []ListenerInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.infosLocked()
+	if f.infos == nil {
+		return []ListenerInfo{}
+	}
+	return f.infos
 }
 
-func (f *Forwarder) infosLocked() []ListenerInfo {
-	out := make([]ListenerInfo, 0, len(f.listeners))
-	for addr, l := range f.listeners {
-		r := l.route.Load()
-		out = append(out, ListenerInfo{Address: addr.String(), Endpoint: r.endpointID, LoadBalancer: r.lbName, Kind: r.kind})
+// listenerInfos describes the listeners of lns, every one a route of p,
+// in p's order (sorted by address text): no sort of its own.
+func listenerInfos(p *plan, lns map[netip.AddrPort]*listener) []ListenerInfo {
+	out := make([]ListenerInfo, 0, len(lns))
+	for _, addr := range p.order {
+		if _, ok := lns[addr]; ok {
+			r := p.routes[addr]
+			out = append(out, ListenerInfo{Address: r.addrText, Endpoint: r.endpointID, LoadBalancer: r.lbName, Kind: r.kind})
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out
 }
 
@@ -409,6 +443,7 @@ func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
 func (f *Forwarder) StopAccepting() {
 	f.mu.Lock()
 	f.stopped = true
+	f.infos = nil
 	all := make([]*listener, 0, len(f.listeners))
 	for addr, l := range f.listeners {
 		all = append(all, l)

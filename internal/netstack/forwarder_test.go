@@ -442,6 +442,57 @@ func TestReconcileKeepsOtherListeners(t *testing.T) {
 	})
 }
 
+// The connection metrics of an endpoint go with its last listener; those
+// of an endpoint still served stay.
+func TestRemovedEndpointMetricsDeleted(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+		tp.addTarget(b, "za")
+		reg := prometheus.NewRegistry()
+		f := New(Options{Registerer: reg, Engine: engine, DialTimeout: 2 * time.Second})
+		t.Cleanup(func() { f.Close() })
+		second := tp.ep
+		second.ID = "vpce-0000000000000second"
+		second.ENIs = []snapshot.ENI{{ID: "eni-c", Zone: "za", IPv4: tp.ip(20)}}
+		tp.extraEndpoints = []snapshot.Endpoint{second}
+		mustApply(t, f, tp.snap())
+		for _, dst := range []string{tp.eni(tp.eniA), tp.eni(tp.ip(20))} {
+			if _, err := which(t, netip.Addr{}, dst); err != nil {
+				t.Fatalf("%s: %v", dst, err)
+			}
+		}
+		series := func(id string) int {
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, mf := range mfs {
+				for _, m := range mf.GetMetric() {
+					for _, lp := range m.GetLabel() {
+						if lp.GetName() == "endpoint" && lp.GetValue() == id {
+							n++
+						}
+					}
+				}
+			}
+			return n
+		}
+		if series(second.ID) == 0 || series(tp.ep.ID) == 0 {
+			t.Fatalf("no series before the removal: %d for %s, %d for %s", series(second.ID), second.ID, series(tp.ep.ID), tp.ep.ID)
+		}
+		tp.extraEndpoints = nil
+		mustApply(t, f, tp.snap())
+		if n := series(second.ID); n != 0 {
+			t.Errorf("%d metric series of the removed endpoint %s remain", n, second.ID)
+		}
+		if series(tp.ep.ID) == 0 {
+			t.Errorf("the series of %s, still served, went too", tp.ep.ID)
+		}
+	})
+}
+
 func TestIdleTimeout(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		tp := newTopo(t)

@@ -3,8 +3,10 @@ package netstack
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/plink-dev/plink/internal/snapshot"
@@ -37,6 +39,7 @@ type route struct {
 	lbName     string
 	listener   snapshot.Listener
 	addr       netip.AddrPort // where the listener is bound
+	addrText   string         // addr.String(), the sort key of listings
 	zone       string         // zone of the ENI or node
 	tg         *snapshot.TargetGroup
 	crossZone  bool
@@ -122,7 +125,18 @@ type plan struct {
 	// dialled (see dropSelfTargets).
 	self map[targetKey]bool
 	seq  uint64 // set by Forwarder.Apply: later plans are larger
+	// sets are the target lists of routes by group, zone and cross-zone
+	// (add); only while building.
+	sets map[setKey]targetSet
 }
+
+type setKey struct {
+	tg    *snapshot.TargetGroup
+	zone  string
+	cross bool
+}
+
+type targetSet struct{ cands, all []snapshot.Target }
 
 // buildPlan computes every listener, route and health check a snapshot
 // asks for. It is pure: no sockets.
@@ -138,6 +152,14 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 	if snap == nil {
 		return p
 	}
+	// Room for one listener per endpoint and per node, the usual case.
+	n := len(snap.Endpoints)
+	for _, lb := range snap.LoadBalancers {
+		n += len(lb.Nodes) * len(lb.Listeners)
+	}
+	p.routes = make(map[netip.AddrPort]*route, n)
+	p.order = make([]netip.AddrPort, 0, n)
+	p.sets = map[setKey]targetSet{}
 	lbs := make(map[string]*snapshot.LoadBalancer, len(snap.LoadBalancers))
 	for i := range snap.LoadBalancers {
 		lbs[snap.LoadBalancers[i].ARN] = &snap.LoadBalancers[i]
@@ -204,6 +226,7 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 		}
 		p.planChecks(lb)
 	}
+	p.sets = nil
 	p.dropSelfTargets()
 	// Targets of groups no listener uses are "unused"; deregistered ones
 	// "draining". Neither is checked.
@@ -223,8 +246,20 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 				Description: "Target group is not configured to receive traffic from the load balancer"}
 		}
 	}
-	sort.Slice(p.order, func(i, j int) bool { return p.order[i].String() < p.order[j].String() })
+	p.sortOrder()
 	return p
+}
+
+// sortOrder sorts p.order by address text.
+func (p *plan) sortOrder() {
+	rs := make([]*route, len(p.order))
+	for i, a := range p.order {
+		rs[i] = p.routes[a]
+	}
+	slices.SortFunc(rs, func(a, b *route) int { return strings.Compare(a.addrText, b.addrText) })
+	for i, r := range rs {
+		p.order[i] = r.addr
+	}
 }
 
 // add records a route unless its address is already taken.
@@ -250,17 +285,27 @@ func (p *plan) add(snap *snapshot.Snapshot, r *route, lb *snapshot.LoadBalancer)
 		case "false":
 			r.crossZone = false
 		}
-		for _, t := range r.tg.Targets {
-			if t.Draining() {
-				continue
+		// Routes of one group, zone and cross-zone setting share their
+		// target lists (read only once built): at 10,000 endpoints,
+		// two lists per route were most of a plan's garbage.
+		key := setKey{r.tg, r.zone, r.crossZone}
+		set, ok := p.sets[key]
+		if !ok {
+			for _, t := range r.tg.Targets {
+				if t.Draining() {
+					continue
+				}
+				set.all = append(set.all, t)
+				if r.crossZone || t.Zone == r.zone || t.Zone == "all" {
+					set.cands = append(set.cands, t)
+				}
 			}
-			r.all = append(r.all, t)
-			if r.crossZone || t.Zone == r.zone || t.Zone == "all" {
-				r.cands = append(r.cands, t)
-			}
+			p.sets[key] = set
 		}
+		r.all, r.cands = set.all, set.cands
 	}
 	r.plan = p
+	r.addrText = r.addr.String()
 	p.routes[r.addr] = r
 	p.order = append(p.order, r.addr)
 }

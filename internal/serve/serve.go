@@ -46,6 +46,14 @@ type Source interface {
 	ReportHealth(ctx context.Context, reports []snapshot.HealthReport) error
 }
 
+// IncrementalSource is a Source that can load a snapshot from an earlier
+// one, reading only what changed since (*store.Store's SnapshotSince).
+// Serve then loads that way on every change, and in full at start and on
+// SIGHUP.
+type IncrementalSource interface {
+	SnapshotSince(ctx context.Context, prev *snapshot.Snapshot) (*snapshot.Snapshot, error)
+}
+
 // DNSOptions configure the DNS server.
 type DNSOptions struct {
 	Disabled bool
@@ -144,6 +152,9 @@ type Server struct {
 	epStates  map[string]string // endpoint ID -> state at the last reload
 	health    *serveMetrics
 	storeDown error // why the store could not be read at the last poll; nil: it could
+	// last is the snapshot the last reload loaded, as the store gave it:
+	// the base of the next incremental load; nil: load in full.
+	last *snapshot.Snapshot
 
 	healthMu   sync.Mutex
 	pending    map[healthKey]snapshot.HealthReport
@@ -440,6 +451,7 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 			return s.shutdown(fwd, dnsSrv)
 		case <-reload:
 			s.log.Info("reloading on signal")
+			s.last = nil // in full
 			if r, err := s.reload(ctx, fwd, dnsSrv, addrs, metricsAddr, false); err == nil {
 				rev = r
 			}
@@ -517,7 +529,7 @@ func (s *Server) storeReachable(err error) {
 func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dns.Server,
 	addrs *netstack.LocalAddrs, metricsAddr string, first bool) (int64, error) {
 	start := time.Now()
-	snap, err := s.opts.Source.Snapshot(ctx)
+	snap, err := s.load(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.errs.Error("loading a snapshot of the store", "err", err)
@@ -545,38 +557,70 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 	}
 	dsnap := s.dnsView(snap, s.subnets)
 	var dnsAddrs []string
+	var dnsErrs []error
+	dnsDone := func() {}
 	if dnsSrv != nil {
 		if addrs != nil && s.opts.DNS.Port > 0 {
 			s.ensureResolvers(dsnap, addrs)
 		}
-		for _, e := range dnsSrv.Apply(dsnap) {
+		apply := func() {
+			dnsErrs = dnsSrv.Apply(dsnap)
+			dnsAddrs = dnsSrv.Addrs()
+		}
+		if first {
+			apply()
+		} else {
+			// Once serving, DNS builds its zones while the forwarder
+			// applies: a change is live when both are done.
+			done := make(chan struct{})
+			go func() { defer close(done); apply() }()
+			var once sync.Once
+			dnsDone = func() { once.Do(func() { <-done }) }
+			defer dnsDone()
+		}
+	}
+	// dnsApplied adds the DNS errors to errs, once DNS is done.
+	dnsApplied := func() {
+		dnsDone()
+		for _, e := range dnsErrs {
 			msg := e.Error() // internal/dns names the remedy
 			if !strict {
 				s.errs.Error("DNS", "err", msg)
 			}
 			errs = append(errs, msg)
 		}
-		dnsAddrs = dnsSrv.Addrs()
 	}
 	if first {
+		dnsApplied()
 		s.budget = listenerBudget(s.limit, openFDs())
 	}
-	served := map[string]bool{}
-	for _, l := range fwd.Listeners() {
-		if l.Endpoint != "" {
-			served[l.Endpoint] = true
+	view := s.zoneView(snap)
+	fsnap, unserved, wanted := fitListeners(view, s.budget, nil)
+	if len(unserved) > 0 {
+		// Over the budget: the endpoints served now keep their listeners.
+		served := map[string]bool{}
+		for _, l := range fwd.Listeners() {
+			if l.Endpoint != "" {
+				served[l.Endpoint] = true
+			}
 		}
+		fsnap, unserved, wanted = fitListeners(view, s.budget, served)
 	}
-	fsnap, unserved, wanted := fitListeners(s.zoneView(snap), s.budget, served)
+	var unservedMsg string
 	if len(unserved) > 0 {
 		if first {
 			return 0, fdBudgetError(wanted, s.limit, s.budget, unserved, "serve does not start")
 		}
-		msg := fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
-		s.errs.Error(msg)
-		errs = append(errs, msg)
+		unservedMsg = fdBudgetError(wanted, s.limit, s.budget, unserved, "they are not served, the rest is").Error()
 	}
 	res := fwd.Apply(fsnap)
+	if !first {
+		dnsApplied()
+	}
+	if unservedMsg != "" {
+		s.errs.Error(unservedMsg)
+		errs = append(errs, unservedMsg)
+	}
 	exhausted := 0
 	for _, e := range res.Errors {
 		if errors.Is(e, netstack.ErrFDLimit) {
@@ -618,6 +662,24 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		s.opts.OnServing(info)
 	}
 	return snap.Revision, nil
+}
+
+// load reads the store's snapshot: incrementally from the last one when
+// the source can.
+func (s *Server) load(ctx context.Context) (*snapshot.Snapshot, error) {
+	var snap *snapshot.Snapshot
+	var err error
+	if inc, ok := s.opts.Source.(IncrementalSource); ok && s.last != nil {
+		snap, err = inc.SnapshotSince(ctx, s.last)
+	} else {
+		snap, err = s.opts.Source.Snapshot(ctx)
+	}
+	if err != nil {
+		s.last = nil
+		return nil, err
+	}
+	s.last = snap
+	return snap, nil
 }
 
 // fdBudgetError explains that the listeners do not fit in the open file

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -411,4 +412,91 @@ func TestLogEndpointStates(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("unchanged states logged again:\n%s", logs.String())
 	}
+}
+
+// incSource is a fakeSource that loads incrementally too, and records
+// which way each load went: "full", or "since N" (the base's revision).
+type incSource struct {
+	fakeSource
+	loadsMu  sync.Mutex
+	loads    []string
+	sinceErr error // what the next SnapshotSince fails with, once
+}
+
+func (s *incSource) Snapshot(ctx context.Context) (*snapshot.Snapshot, error) {
+	s.record("full")
+	return s.fakeSource.Snapshot(ctx)
+}
+
+func (s *incSource) SnapshotSince(ctx context.Context, prev *snapshot.Snapshot) (*snapshot.Snapshot, error) {
+	s.record(fmt.Sprintf("since %d", prev.Revision))
+	s.loadsMu.Lock()
+	err := s.sinceErr
+	s.sinceErr = nil
+	s.loadsMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.fakeSource.Snapshot(ctx)
+}
+
+func (s *incSource) record(l string) {
+	s.loadsMu.Lock()
+	defer s.loadsMu.Unlock()
+	s.loads = append(s.loads, l)
+}
+
+func (s *incSource) loaded() []string {
+	s.loadsMu.Lock()
+	defer s.loadsMu.Unlock()
+	return append([]string(nil), s.loads...)
+}
+
+// Serve loads in full at start and on SIGHUP, incrementally from the last
+// snapshot on a change, and in full again after an incremental load
+// failed.
+func TestIncrementalReload(t *testing.T) {
+	target := startBackend(t, "web")
+	port := freePort(t)
+	src := &incSource{}
+	src.set(world(1, port, target, 1))
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	srv := New(Options{Source: src, ReadyFile: ready, DNS: DNSOptions{Disabled: true}, Grace: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	reload := make(chan os.Signal, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, reload) }()
+	defer func() { cancel(); <-done }()
+	readReady(t, ready, func(i ReadyInfo) bool { return len(i.Listeners) == 2 })
+	want := []string{"full"}
+	check := func(step string) {
+		t.Helper()
+		if got := src.loaded(); !slices.Equal(got, want) {
+			t.Fatalf("%s: loads %q, want %q", step, got, want)
+		}
+	}
+	check("start")
+
+	src.set(world(1, port, target, 2)) // revision 2
+	readReady(t, ready, func(i ReadyInfo) bool { return len(i.Listeners) == 3 })
+	want = append(want, "since 1")
+	check("a change")
+
+	src.loadsMu.Lock()
+	src.sinceErr = errors.New("store down")
+	src.loadsMu.Unlock()
+	src.set(world(1, port, target, 1)) // revision 3: the load fails
+	if !within(5*time.Second, func() bool { return len(src.loaded()) == 3 }) {
+		t.Fatalf("no load after revision 3: %q", src.loaded())
+	}
+	want = append(want, "since 2", "full") // the next poll loads in full
+	readReady(t, ready, func(i ReadyInfo) bool { return i.Revision == 3 && len(i.Listeners) == 2 })
+	check("after a failed incremental load")
+
+	reload <- syscall.SIGHUP
+	want = append(want, "full")
+	if !within(5*time.Second, func() bool { return len(src.loaded()) == 5 }) {
+		t.Fatalf("no load on SIGHUP: %q", src.loaded())
+	}
+	check("SIGHUP")
 }

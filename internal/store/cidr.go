@@ -97,6 +97,11 @@ func (t *Tx) AddressInUse(subnetID string, p netip.Prefix) (string, error) {
 // UpdateENIAddresses writes an ENI's addresses; an address it no longer
 // has is freed (the caller allocated any new one).
 func (t *Tx) UpdateENIAddresses(n ENI) error {
+	ep := n.EndpointID
+	if ep == "" {
+		ep = t.eniEndpoint(n.ID)
+	}
+	defer t.forEndpoint(ep)()
 	if _, err := t.exec(`DELETE FROM addresses WHERE owner_id = ? AND addr NOT IN (?, ?)`, n.ID, addrString(n.IPv4), addrString(n.IPv6)); err != nil {
 		return err
 	}

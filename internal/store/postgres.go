@@ -275,6 +275,11 @@ func (s *Store) pgRun(ctx context.Context, write bool, fn func(*Tx) error) error
 		if err := sqlTx.QueryRowContext(ctx, q).Scan(&rev); err != nil {
 			return err
 		}
+		if tx.changed {
+			if err := tx.logChange(ctx, sqlTx, rev); err != nil {
+				return err
+			}
+		}
 		if s.pg.notify {
 			// Delivered to listeners at commit, and only if it commits.
 			// A quiet write (health, the outbox) notifies too: the change

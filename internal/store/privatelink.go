@@ -247,6 +247,7 @@ func (t *Tx) ServiceWithPrivateName(name, except string) (string, error) {
 
 // InsertEndpoint adds an endpoint with its ENIs and groups.
 func (t *Tx) InsertEndpoint(e Endpoint) error {
+	defer t.forEndpoint(e.ID)()
 	if _, err := t.exec(`INSERT INTO endpoints (id, account, region, vpc_id, service_id, service_name, state, ip_address_type,
 		dns_record_ip_type, private_dns_enabled, dns_suffix, created_at, updated_at, policy_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Account, e.Region, e.VPCID, e.ServiceID, e.ServiceName, e.State, e.IPAddressType, e.DNSRecordIPType,
@@ -263,6 +264,7 @@ func (t *Tx) InsertEndpoint(e Endpoint) error {
 
 // UpdateEndpoint writes an endpoint's mutable columns.
 func (t *Tx) UpdateEndpoint(e Endpoint) error {
+	defer t.forEndpoint(e.ID)()
 	_, err := t.exec(`UPDATE endpoints SET state = ?, ip_address_type = ?, dns_record_ip_type = ?, private_dns_enabled = ?, updated_at = ?, policy_document = ? WHERE id = ?`,
 		e.State, e.IPAddressType, e.DNSRecordIPType, b2i(e.PrivateDNSEnabled), e.UpdatedAt, e.PolicyDocument, e.ID)
 	return err
@@ -270,6 +272,7 @@ func (t *Tx) UpdateEndpoint(e Endpoint) error {
 
 // InsertENI adds a network interface.
 func (t *Tx) InsertENI(n ENI) error {
+	defer t.forEndpoint(n.EndpointID)()
 	_, err := t.exec(`INSERT INTO enis (id, endpoint_id, subnet_id, account, region, zone, ipv4, ipv6, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.EndpointID, n.SubnetID, n.Account, n.Region, n.Zone, addrString(n.IPv4), addrString(n.IPv6), n.CreatedAt)
 	return err
@@ -277,6 +280,7 @@ func (t *Tx) InsertENI(n ENI) error {
 
 // DeleteENI removes a network interface and frees its addresses.
 func (t *Tx) DeleteENI(id string) error {
+	defer t.forEndpoint(t.eniEndpoint(id))()
 	if err := t.ReleaseAddresses(id); err != nil {
 		return err
 	}
@@ -289,6 +293,7 @@ func (t *Tx) DeleteENI(id string) error {
 
 // SetEndpointGroups replaces an endpoint's security groups.
 func (t *Tx) SetEndpointGroups(id string, groups []string) error {
+	defer t.forEndpoint(id)()
 	if _, err := t.exec(`DELETE FROM endpoint_groups WHERE endpoint_id = ?`, id); err != nil {
 		return err
 	}
@@ -303,6 +308,7 @@ func (t *Tx) SetEndpointGroups(id string, groups []string) error {
 // DeleteEndpoint removes an endpoint, its ENIs (freeing their addresses),
 // groups, notifications and tags.
 func (t *Tx) DeleteEndpoint(id string) error {
+	defer t.forEndpoint(id)()
 	if _, err := t.exec(`DELETE FROM addresses WHERE owner_id IN (SELECT id FROM enis WHERE endpoint_id = ?)`, id); err != nil {
 		return err
 	}
@@ -315,6 +321,16 @@ func (t *Tx) DeleteEndpoint(id string) error {
 		}
 	}
 	return nil
+}
+
+// eniEndpoint is the endpoint of ENI id, or "" (for the change log: the
+// writes then count as changing every endpoint).
+func (t *Tx) eniEndpoint(id string) string {
+	var ep string
+	if err := t.queryRow(`SELECT endpoint_id FROM enis WHERE id = ?`, id).Scan(&ep); err != nil {
+		return ""
+	}
+	return ep
 }
 
 func addrString(a netip.Addr) string {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"net/netip"
+	"sort"
 	"strconv"
 	"time"
 
@@ -27,6 +28,126 @@ func (s *Store) Snapshot(ctx context.Context) (*snapshot.Snapshot, error) {
 		return nil
 	})
 	return snap, err
+}
+
+// SnapshotSince is Snapshot for a reader that holds prev, an earlier
+// snapshot of this store: it reads the change log (changelog.go) for the
+// revisions after prev's and reloads only the sections they changed, and
+// of the endpoints only those changed, sharing the rest with prev (a
+// Snapshot is never modified). The result equals what Snapshot would
+// return, except for what moves no revision (target health written since
+// prev). Without prev, or when the log does not cover the revisions since
+// prev, it is Snapshot.
+func (s *Store) SnapshotSince(ctx context.Context, prev *snapshot.Snapshot) (*snapshot.Snapshot, error) {
+	if prev == nil {
+		return s.Snapshot(ctx)
+	}
+	var snap *snapshot.Snapshot
+	full := false
+	err := s.Read(ctx, func(tx *Tx) error {
+		var rev int64
+		if err := tx.queryRow(`SELECT rev FROM revision WHERE id = 1`).Scan(&rev); err != nil {
+			return err
+		}
+		if rev < prev.Revision {
+			full = true // another store, or one restored from a copy
+			return nil
+		}
+		cs, ok, err := tx.changesSince(prev.Revision, rev)
+		if err != nil || !ok {
+			full = true
+			return nil
+		}
+		cp := *prev
+		snap = &cp
+		snap.Revision, snap.Taken = rev, time.Now()
+		snap.ImpairedZones = nil
+		if cs.sections&secVPCs != 0 {
+			snap.VPCs = nil
+			if err := loadVPCs(tx, snap); err != nil {
+				return err
+			}
+		}
+		if cs.sections&secLoadBalancers != 0 {
+			snap.LoadBalancers = nil
+			if err := loadLoadBalancers(tx, snap); err != nil {
+				return err
+			}
+		}
+		if cs.sections&secTargetGroups != 0 {
+			snap.TargetGroups = map[string]*snapshot.TargetGroup{}
+			if err := loadTargetGroups(tx, snap); err != nil {
+				return err
+			}
+		}
+		if cs.sections&secServices != 0 {
+			snap.Services = map[string]*snapshot.Service{}
+			if err := loadServices(tx, snap); err != nil {
+				return err
+			}
+		}
+		switch {
+		case cs.sections&secEndpoints == 0:
+		case cs.allEndpoints:
+			snap.Endpoints = nil
+			if err := loadEndpoints(tx, snap); err != nil {
+				return err
+			}
+		default:
+			if err := reloadEndpoints(tx, snap, cs.endpoints); err != nil {
+				return err
+			}
+		}
+		if cs.sections&secGroups != 0 {
+			snap.SecurityGroups = map[string]*snapshot.SecurityGroup{}
+			if err := loadGroups(tx, snap); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && full {
+		return s.Snapshot(ctx)
+	}
+	return snap, err
+}
+
+// reloadEndpoints replaces, in a new slice, the endpoints of snap whose
+// IDs are in ids with what the store holds of them now (none when
+// deleted), keeping snap's order (by ID).
+func reloadEndpoints(tx *Tx, snap *snapshot.Snapshot, ids map[string]bool) error {
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	sort.Strings(list)
+	fresh := &snapshot.Snapshot{}
+	for start := 0; start < len(list); start += 500 {
+		q, args := inList(`SELECT `+endpointCols+` FROM endpoints WHERE 1 = 1`, "id", list[start:min(start+500, len(list))], nil)
+		es, err := tx.endpoints(q+` ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		appendEndpoints(fresh, es)
+	}
+	add := fresh.Endpoints
+	sort.Slice(add, func(i, j int) bool { return add[i].ID < add[j].ID })
+	out := make([]snapshot.Endpoint, 0, len(snap.Endpoints)+len(add))
+	for _, e := range snap.Endpoints {
+		if ids[e.ID] {
+			continue
+		}
+		for len(add) > 0 && add[0].ID < e.ID {
+			out = append(out, add[0])
+			add = add[1:]
+		}
+		out = append(out, e)
+	}
+	snap.Endpoints = append(out, add...)
+	if len(snap.Endpoints) == 0 {
+		snap.Endpoints = nil // as a full load
+	}
+	return nil
 }
 
 func loadVPCs(tx *Tx, snap *snapshot.Snapshot) error {
@@ -280,6 +401,12 @@ func loadEndpoints(tx *Tx, snap *snapshot.Snapshot) error {
 	if err != nil {
 		return err
 	}
+	appendEndpoints(snap, es)
+	return nil
+}
+
+// appendEndpoints adds es to snap.Endpoints.
+func appendEndpoints(snap *snapshot.Snapshot, es []Endpoint) {
 	for _, e := range es {
 		se := snapshot.Endpoint{ID: e.ID, Account: e.Account, Region: e.Region, VPCID: e.VPCID, ServiceID: e.ServiceID, State: e.State,
 			IPAddressType: e.IPAddressType, DNSRecordIPType: e.DNSRecordIPType, PrivateDNSEnabled: e.PrivateDNSEnabled,
@@ -291,7 +418,6 @@ func loadEndpoints(tx *Tx, snap *snapshot.Snapshot) error {
 		}
 		snap.Endpoints = append(snap.Endpoints, se)
 	}
-	return nil
 }
 
 func loadGroups(tx *Tx, snap *snapshot.Snapshot) error {

@@ -283,6 +283,12 @@ type Tx struct {
 	write   bool
 	changed bool // a statement moved the revision
 	quiet   bool // a statement changed what moves no revision (execQuiet)
+
+	// What the statements changed, for the change log (changelog.go).
+	sections     section
+	allEndpoints bool
+	epKey        string          // the endpoint the statements now run for
+	epKeys       map[string]bool // the endpoints changed, unless allEndpoints
 }
 
 // Write runs fn in one BEGIN IMMEDIATE transaction and commits it when fn
@@ -337,7 +343,12 @@ func (s *Store) run(ctx context.Context, write bool, fn func(*Tx) error) error {
 		return s.writeErr(err)
 	}
 	if tx.changed {
-		if _, err := sqlTx.ExecContext(ctx, "UPDATE revision SET rev = rev + 1 WHERE id = 1"); err != nil {
+		var rev int64
+		if err := sqlTx.QueryRowContext(ctx, "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev").Scan(&rev); err != nil {
+			sqlTx.Rollback()
+			return s.writeErr(err)
+		}
+		if err := tx.logChange(ctx, sqlTx, rev); err != nil {
 			sqlTx.Rollback()
 			return s.writeErr(err)
 		}
@@ -428,6 +439,7 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, errors.New("store: write in a read transaction")
 	}
 	t.changed = true
+	t.noteChange(query)
 	return t.tx.ExecContext(t.ctx, t.sql(query), args...)
 }
 
