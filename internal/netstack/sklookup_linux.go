@@ -1,9 +1,11 @@
 package netstack
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -220,4 +222,81 @@ func (s *skLookup) close() {
 			s.addrs.Close()
 		}
 	})
+}
+
+// lookupFD is lookup for an accepted socket.
+func (st *steering) lookupFD(fd int) *listener {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil
+	}
+	var ap netip.AddrPort
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	default:
+		return nil
+	}
+	return st.lookup(ap)
+}
+
+// withFD calls fn with l's socket.
+func (l *listener) withFD(fn func(fd int) error) error {
+	if l.ln == nil {
+		return fn(l.fd)
+	}
+	raw, err := l.ln.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := raw.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// listenPortNet binds a port socket of the goroutine engine: a plain TCP
+// socket (Go makes listeners MPTCP where the kernel has it, and an MPTCP
+// socket cannot go into a SOCKMAP).
+func listenPortNet(addr netip.AddrPort) (*listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(context.Background(), "tcp", addr.String())
+	if err != nil {
+		return nil, err
+	}
+	return &listener{addr: addrPort(ln.Addr()), ln: ln.(*net.TCPListener), fd: -1, closed: make(chan struct{})}, nil
+}
+
+// probeBind binds a socket to addr and closes it: the errors per-address
+// listening would meet (address in use, not local, privileged port),
+// without keeping a descriptor.
+func probeBind(addr netip.AddrPort) error {
+	a := addr.Addr()
+	if !a.IsValid() || a.IsUnspecified() {
+		return fmt.Errorf("refusing to listen on the unspecified address %s", addr)
+	}
+	fd, err := unix.Socket(family(a), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	fail := func(op string, err error) error {
+		return &net.OpError{Op: "listen", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: os.NewSyscallError(op, err)}
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt", err)
+	}
+	if a.Is6() && !a.Is4In6() {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if err := unix.Bind(fd, sockaddr(addr)); err != nil {
+		return fail("bind", err)
+	}
+	return nil
 }

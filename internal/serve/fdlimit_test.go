@@ -30,7 +30,7 @@ func fdSnapshot(n int) *snapshot.Snapshot {
 }
 
 func TestListenerDemand(t *testing.T) {
-	nodes, by := listenerDemand(fdSnapshot(3))
+	nodes, by := listenerDemand(fdSnapshot(3), false)
 	if nodes != 4 || len(by) != 3 || by["vpce-0"] != 6 {
 		t.Fatalf("demand nodes=%d by=%v, want 4 and 6 per endpoint", nodes, by)
 	}
@@ -61,7 +61,7 @@ func TestFitListeners(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, unserved, total := fitListeners(snap, tc.budget, tc.keep)
+			got, unserved, total := fitListeners(snap, tc.budget, tc.keep, false)
 			if total != 34 {
 				t.Errorf("total %d, want 34", total)
 			}

@@ -1,0 +1,181 @@
+package netstack
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+)
+
+// Listen modes, for Options.ListenMode.
+const (
+	// ListenAuto uses sk_lookup where the kernel and privileges allow it,
+	// per-address listeners elsewhere. The default.
+	ListenAuto = "auto"
+	// ListenSKLookup steers every endpoint and node address of a port to
+	// one listening socket per family and port with an eBPF sk_lookup
+	// program (sklookup_linux.go): a descriptor per port, not per
+	// address. Linux 5.9 or later, root or CAP_BPF and CAP_NET_ADMIN.
+	ListenSKLookup = "sk-lookup"
+	// ListenPerAddress binds one listening socket per address and port.
+	ListenPerAddress = "per-address"
+)
+
+// defaultListenMode is the mode of Options without one; the package's
+// tests set it from PLINK_LISTEN_MODE to run in either mode.
+var defaultListenMode = ListenAuto
+
+// ListenModes lists the valid values of Options.ListenMode.
+var ListenModes = []string{ListenAuto, ListenSKLookup, ListenPerAddress}
+
+// steering is the forwarder's sk_lookup state. An address listener has no
+// socket of its own (fd -1, ln nil): its connections arrive on the
+// listening socket of its family and port (a port socket: a listener with
+// steer set, bound to an ephemeral loopback port) and are matched to it by
+// their local address, which is the address the client connected to.
+type steering struct {
+	bpf *skLookup
+	// listen binds a port socket of the engine in use.
+	listen func(netip.AddrPort) (*listener, error)
+
+	mu    sync.RWMutex
+	addrs map[netip.AddrPort]*listener // address listeners accepting
+
+	// ports are the port sockets by socket map slot; guarded by
+	// Forwarder.mu, as are portSock's fields.
+	ports map[uint32]*portSock
+}
+
+// portSock is one port socket and how many address listeners use it.
+type portSock struct {
+	l    *listener
+	slot uint32
+	refs int
+}
+
+func newSteering(bpf *skLookup, listen func(netip.AddrPort) (*listener, error)) *steering {
+	return &steering{bpf: bpf, listen: listen, addrs: map[netip.AddrPort]*listener{}, ports: map[uint32]*portSock{}}
+}
+
+// bind makes an address listener for addr: it checks that addr could be
+// bound (so a conflict, a missing address or a privileged port is
+// reported as in per-address mode), makes sure the port socket of its
+// family and port exists and puts addr into the program's map.
+// Connections to addr are matched to the listener once start has run.
+func (st *steering) bind(addr netip.AddrPort) (*listener, error) {
+	if err := probeBind(addr); err != nil {
+		return nil, err
+	}
+	slot := skSlot(addr)
+	ps := st.ports[slot]
+	if ps == nil {
+		lo := netip.IPv6Loopback()
+		if addr.Addr().Unmap().Is4() {
+			lo = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		}
+		l, err := st.listen(netip.AddrPortFrom(lo, 0))
+		if err != nil {
+			return nil, fmt.Errorf("port socket for %s: %w", addr, err)
+		}
+		l.steer = st
+		if err := l.withFD(func(fd int) error { return st.bpf.setSocket(slot, fd) }); err != nil {
+			l.close()
+			return nil, err
+		}
+		ps = &portSock{l: l, slot: slot}
+		st.ports[slot] = ps
+	}
+	if err := st.bpf.addAddr(addr); err != nil {
+		if ps.refs == 0 {
+			st.release(ps)
+		}
+		return nil, err
+	}
+	ps.refs++
+	return &listener{addr: addr, fd: -1, closed: make(chan struct{}), port: ps}, nil
+}
+
+// release drops an unused port socket from the socket map and the table;
+// the caller closes it once the engine has let it go.
+func (st *steering) release(ps *portSock) {
+	st.bpf.delSocket(ps.slot)
+	delete(st.ports, ps.slot)
+	if ps.l.startedAccepting {
+		return
+	}
+	ps.l.close()
+}
+
+// start makes ls (address listeners, routes stored) match their
+// connections, and returns the port sockets the engine must start
+// accepting on.
+func (st *steering) start(ls []*listener) []*listener {
+	var out []*listener
+	st.mu.Lock()
+	for _, l := range ls {
+		st.addrs[l.addr] = l
+		if pl := l.port.l; !pl.startedAccepting {
+			pl.startedAccepting = true
+			out = append(out, pl)
+		}
+	}
+	st.mu.Unlock()
+	return out
+}
+
+// stop takes ls out of the program's map and the table, and returns the
+// port sockets no address uses any more, for the engine to drop and close.
+func (st *steering) stop(ls []*listener) []*listener {
+	for _, l := range ls {
+		st.bpf.delAddr(l.addr)
+	}
+	var out []*listener
+	st.mu.Lock()
+	for _, l := range ls {
+		if st.addrs[l.addr] == l {
+			delete(st.addrs, l.addr)
+		}
+	}
+	st.mu.Unlock()
+	for _, l := range ls {
+		ps := l.port
+		if ps.refs--; ps.refs == 0 {
+			st.release(ps)
+			if ps.l.startedAccepting {
+				out = append(out, ps.l)
+			}
+		}
+	}
+	return out
+}
+
+// lookup is the address listener of a connection accepted on a port
+// socket with local address local; nil when the address is no longer
+// served (the connection is then reset, as a closed listener's backlog
+// is).
+func (st *steering) lookup(local netip.AddrPort) *listener {
+	local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
+	st.mu.RLock()
+	l := st.addrs[local]
+	st.mu.RUnlock()
+	return l
+}
+
+// close detaches the program. Every address listener must be stopped.
+func (st *steering) close() { st.bpf.close() }
+
+// sockets is how many descriptors the port sockets hold.
+func (st *steering) sockets() int { return len(st.ports) }
+
+// ProbeSKLookup loads and attaches the sk_lookup program and detaches it
+// again: nil when a forwarder could listen in sk_lookup mode here.
+func ProbeSKLookup() error {
+	s, err := newSKLookup()
+	if err != nil {
+		return err
+	}
+	s.close()
+	return nil
+}
+
+// SteersAddresses reports whether the forwarder listens in sk_lookup mode.
+func (f *Forwarder) SteersAddresses() bool { return f.steer != nil }
