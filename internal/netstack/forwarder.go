@@ -288,7 +288,9 @@ func (f *Forwarder) startAccepting(ls []*listener) {
 // returns, no connection is accepted on them any more.
 func (f *Forwarder) stopAccepting(ls []*listener) {
 	if f.steer != nil {
-		ls = f.steer.stop(ls)
+		addrs := ls
+		ls = f.steer.stop(addrs)
+		defer f.steer.forget(addrs)
 	}
 	if len(ls) == 0 {
 		return

@@ -122,20 +122,16 @@ func (st *steering) start(ls []*listener) []*listener {
 	return out
 }
 
-// stop takes ls out of the program's map and the table, and returns the
-// port sockets no address uses any more, for the engine to drop and close.
+// stop takes ls out of the program's map, and returns the port sockets
+// no address uses any more, for the engine to drop and close; forget then
+// takes ls out of the table. In between, connections the kernel had
+// already queued on a port socket are still matched, as a listener's
+// are accepted by the loops it wakes before they drop it.
 func (st *steering) stop(ls []*listener) []*listener {
 	for _, l := range ls {
 		st.bpf.delAddr(l.addr)
 	}
 	var out []*listener
-	st.mu.Lock()
-	for _, l := range ls {
-		if st.addrs[l.addr] == l {
-			delete(st.addrs, l.addr)
-		}
-	}
-	st.mu.Unlock()
 	for _, l := range ls {
 		ps := l.port
 		if ps.refs--; ps.refs == 0 {
@@ -146,6 +142,17 @@ func (st *steering) stop(ls []*listener) []*listener {
 		}
 	}
 	return out
+}
+
+// forget takes stopped address listeners out of the table.
+func (st *steering) forget(ls []*listener) {
+	st.mu.Lock()
+	for _, l := range ls {
+		if st.addrs[l.addr] == l {
+			delete(st.addrs, l.addr)
+		}
+	}
+	st.mu.Unlock()
 }
 
 // lookup is the address listener of a connection accepted on a port

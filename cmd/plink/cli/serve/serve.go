@@ -161,7 +161,7 @@ routes to every zone).`,
 			if opts.Engine != "" && opts.Engine != netstack.EngineEpoll && opts.Engine != netstack.EngineGoroutines {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--engine must be %s or %s, not %q", netstack.EngineEpoll, netstack.EngineGoroutines, opts.Engine)}
 			}
-			if !slices.Contains(netstack.ListenModes, opts.ListenMode) {
+			if opts.ListenMode != "" && !slices.Contains(netstack.ListenModes, opts.ListenMode) {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--listen-mode must be %s, not %q", strings.Join(netstack.ListenModes, ", "), opts.ListenMode)}
 			}
 			if err := opts.check(); err != nil {
@@ -177,11 +177,7 @@ routes to every zone).`,
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics")
 	fl.StringVar(&opts.Engine, "engine", "", "how bytes move: epoll (event loops; the Linux default) or goroutines (two per connection; elsewhere)")
-	mode := os.Getenv("PLINK_LISTEN_MODE")
-	if mode == "" {
-		mode = netstack.ListenAuto
-	}
-	fl.StringVar(&opts.ListenMode, "listen-mode", mode, "how endpoint and node addresses are listened on: auto (sk-lookup where the kernel and privileges allow, else per-address), "+
+	fl.StringVar(&opts.ListenMode, "listen-mode", os.Getenv("PLINK_LISTEN_MODE"), "how endpoint and node addresses are listened on: auto (the default: sk-lookup where the kernel and privileges allow, else per-address), "+
 		"sk-lookup (an eBPF program steers every address of a port to one socket: a descriptor per port; Linux 5.9+, root or CAP_BPF+CAP_NET_ADMIN) "+
 		"or per-address (a socket per address and port) (env PLINK_LISTEN_MODE)")
 	fl.StringVar(&opts.APIAddr, "api-addr", "", "also serve the AWS API (EC2, ELBv2, STS; see plink api) on `host:port`, e.g. 127.0.0.1:4566 (a bare port: loopback)")
