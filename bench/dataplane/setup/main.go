@@ -30,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -84,11 +85,20 @@ func build(args []string) error {
 	db := fs.String("db", "", "store path")
 	n := fs.Int("n", 1, "endpoints")
 	pending := fs.Bool("pending", false, "acceptance required: leave the endpoints pendingAcceptance")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	var ports portFlag
 	fs.Var(&ports, "port", "LISTENPORT:TARGETIP:TARGETPORT[:HEALTHCHECKPORT][:pp2] (repeatable; pp2: PROXY protocol v2 on)")
 	fs.Parse(args)
 	if *db == "" || len(ports) == 0 {
 		return errors.New("build needs -db and -port")
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, *db)
