@@ -335,6 +335,9 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		todo = append(todo, addr)
 	}
 	lns, errs := bindAll(p, todo, f.listen, f.opts.AddAddresses)
+	if f.steer != nil {
+		errs = append(errs, f.steer.commit(p, lns)...)
+	}
 	for _, e := range errs {
 		if IsFDLimit(e.Err) {
 			f.fd.hit(fdOpBind, e)

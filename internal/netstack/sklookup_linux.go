@@ -191,9 +191,44 @@ func (s *skLookup) addAddr(ap netip.AddrPort) error {
 	return nil
 }
 
-// delAddr stops steering ap: the usual lookup finds no listener.
-func (s *skLookup) delAddr(ap netip.AddrPort) {
-	s.addrs.Delete(skKeyOf(ap))
+// addAddrs is addAddr for many addresses, in one system call where the
+// kernel has batches (5.6+); the addresses it could not add, with why.
+func (s *skLookup) addAddrs(aps []netip.AddrPort) map[netip.AddrPort]error {
+	keys := make([]skKey, len(aps))
+	vals := make([]uint32, len(aps))
+	for i, ap := range aps {
+		keys[i], vals[i] = skKeyOf(ap), skSlot(ap)
+	}
+	if len(aps) == 0 {
+		return nil
+	}
+	if _, err := s.addrs.BatchUpdate(keys, vals, nil); err == nil {
+		return nil
+	}
+	failed := map[netip.AddrPort]error{}
+	for _, ap := range aps {
+		if err := s.addAddr(ap); err != nil {
+			failed[ap] = err
+		}
+	}
+	return failed
+}
+
+// delAddrs stops steering aps: the usual lookup finds no listener.
+func (s *skLookup) delAddrs(aps []netip.AddrPort) {
+	keys := make([]skKey, len(aps))
+	for i, ap := range aps {
+		keys[i] = skKeyOf(ap)
+	}
+	if len(aps) == 0 {
+		return
+	}
+	if _, err := s.addrs.BatchDelete(keys, nil); err == nil {
+		return
+	}
+	for _, k := range keys { // a batch stops at its first failure
+		s.addrs.Delete(k)
+	}
 }
 
 // setSocket puts the listening socket fd into slot.

@@ -58,9 +58,10 @@ func newSteering(bpf *skLookup, listen func(netip.AddrPort) (*listener, error)) 
 
 // bind makes an address listener for addr: it checks that addr could be
 // bound (so a conflict, a missing address or a privileged port is
-// reported as in per-address mode), makes sure the port socket of its
-// family and port exists and puts addr into the program's map.
-// Connections to addr are matched to the listener once start has run.
+// reported as in per-address mode) and makes sure the port socket of its
+// family and port exists. commit then puts the addresses bound into the
+// program's map, and start makes connections to them find their
+// listeners.
 func (st *steering) bind(addr netip.AddrPort) (*listener, error) {
 	if err := probeBind(addr); err != nil {
 		return nil, err
@@ -84,14 +85,27 @@ func (st *steering) bind(addr netip.AddrPort) (*listener, error) {
 		ps = &portSock{l: l, slot: slot}
 		st.ports[slot] = ps
 	}
-	if err := st.bpf.addAddr(addr); err != nil {
-		if ps.refs == 0 {
-			st.release(ps)
-		}
-		return nil, err
-	}
 	ps.refs++
 	return &listener{addr: addr, fd: -1, closed: make(chan struct{}), port: ps}, nil
+}
+
+// commit steers the addresses of the listeners bind made (lns) to their
+// port sockets, and takes those it could not out of lns, as bind errors.
+func (st *steering) commit(p *plan, lns map[netip.AddrPort]*listener) []BindError {
+	addrs := make([]netip.AddrPort, 0, len(lns))
+	for addr := range lns {
+		addrs = append(addrs, addr)
+	}
+	var errs []BindError
+	for addr, err := range st.bpf.addAddrs(addrs) {
+		ps := lns[addr].port
+		delete(lns, addr)
+		if ps.refs--; ps.refs == 0 {
+			st.release(ps)
+		}
+		errs = append(errs, bindError(p.routes[addr], err, nil))
+	}
+	return errs
 }
 
 // release drops an unused port socket from the socket map and the table;
@@ -128,9 +142,11 @@ func (st *steering) start(ls []*listener) []*listener {
 // already queued on a port socket are still matched, as a listener's
 // are accepted by the loops it wakes before they drop it.
 func (st *steering) stop(ls []*listener) []*listener {
-	for _, l := range ls {
-		st.bpf.delAddr(l.addr)
+	addrs := make([]netip.AddrPort, len(ls))
+	for i, l := range ls {
+		addrs[i] = l.addr
 	}
+	st.bpf.delAddrs(addrs)
 	var out []*listener
 	for _, l := range ls {
 		ps := l.port
