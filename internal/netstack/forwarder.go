@@ -334,8 +334,12 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		}
 		todo = append(todo, addr)
 	}
+	if f.steer != nil {
+		f.steer.probe(todo)
+	}
 	lns, errs := bindAll(p, todo, f.listen, f.opts.AddAddresses)
 	if f.steer != nil {
+		f.steer.probed = nil
 		errs = append(errs, f.steer.commit(p, lns)...)
 	}
 	for _, e := range errs {

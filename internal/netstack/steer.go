@@ -3,6 +3,7 @@ package netstack
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 )
 
@@ -41,8 +42,10 @@ type steering struct {
 	addrs map[netip.AddrPort]*listener // address listeners accepting
 
 	// ports are the port sockets by socket map slot; guarded by
-	// Forwarder.mu, as are portSock's fields.
+	// Forwarder.mu, as are portSock's fields and probed.
 	ports map[uint32]*portSock
+	// probed are the results of probe, each used once by bind.
+	probed map[netip.AddrPort]error
 }
 
 // portSock is one port socket and how many address listeners use it.
@@ -63,7 +66,13 @@ func newSteering(bpf *skLookup, listen func(netip.AddrPort) (*listener, error)) 
 // program's map, and start makes connections to them find their
 // listeners.
 func (st *steering) bind(addr netip.AddrPort) (*listener, error) {
-	if err := probeBind(addr); err != nil {
+	err, ok := st.probed[addr]
+	if ok {
+		delete(st.probed, addr) // a retry (the address just added) probes again
+	} else {
+		err = probeBind(addr)
+	}
+	if err != nil {
 		return nil, err
 	}
 	slot := skSlot(addr)
@@ -106,6 +115,31 @@ func (st *steering) commit(p *plan, lns map[netip.AddrPort]*listener) []BindErro
 		errs = append(errs, bindError(p.routes[addr], err, nil))
 	}
 	return errs
+}
+
+// probe runs probeBind for addrs on every core at once, for the bind
+// calls that follow: a bind and close is most of an address's cost.
+func (st *steering) probe(addrs []netip.AddrPort) {
+	st.probed = make(map[netip.AddrPort]error, len(addrs))
+	if len(addrs) == 0 {
+		return
+	}
+	errs := make([]error, len(addrs))
+	workers := min(runtime.GOMAXPROCS(0), (len(addrs)+255)/256)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(addrs); i += workers {
+				errs[i] = probeBind(addrs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, a := range addrs {
+		st.probed[a] = errs[i]
+	}
 }
 
 // release drops an unused port socket from the socket map and the table;
