@@ -125,6 +125,10 @@ measure() {
 	res[$k.rss]=$(($(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status") / 1024))
 	res[$k.hwm]=$(($(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status") / 1024))
 	res[$k.fds]=$(ls "/proc/$pid/fd" | wc -l)
+	# Kernel memory of the sk_lookup maps and program (not in VmRSS).
+	res[$k.bpf]=$(grep -h '^memlock:' /proc/$pid/fdinfo/* 2>/dev/null | awk '{s += $2} END {printf "%.1f", s / 1048576}')
+	# The first apply: store snapshot + DNS + forwarder, as serve logs it.
+	res[$k.apply]=$(grep -m1 'msg="applied snapshot"' "$serve_log" | grep -o 'took=[^ ]*' | cut -d= -f2)
 	res[$k.mode]=$(grep -o 'listen mode: [a-z-]*' "$serve_log" | head -1 | cut -d' ' -f3)
 	local first last
 	first=$(jq -r '[.listeners[] | select(.kind == "endpoint")] | first | .address' "$ready")
@@ -141,7 +145,7 @@ measure() {
 		--query 'VpcEndpoints[0].DnsEntries[0].DnsName' -o text)
 	got=$(dig +short +time=2 +tries=1 @127.0.0.1 -p "$dns_port" "$name" A | head -1)
 	if [[ $got == "${last%:*}" ]]; then res[$k.dns]=ok; else res[$k.dns]="MISSED ($name -> '$got', want ${last%:*})"; fi
-	log "N=$n $mode round $r: ready ${res[$k.ready]} s, VmRSS ${res[$k.rss]} MB (VmHWM ${res[$k.hwm]}), ${res[$k.fds]} fds, mode ${res[$k.mode]}, conns ${res[$k.conns]}, DNS ${res[$k.dns]}"
+	log "N=$n $mode round $r: ready ${res[$k.ready]} s (first apply ${res[$k.apply]}), VmRSS ${res[$k.rss]} MB (VmHWM ${res[$k.hwm]}), ${res[$k.fds]} fds, BPF maps ${res[$k.bpf]} MB, mode ${res[$k.mode]}, conns ${res[$k.conns]}, DNS ${res[$k.dns]}"
 	stop "$pid"
 }
 
@@ -166,7 +170,7 @@ for n in $NS; do
 done
 
 echo
-echo "| endpoints | listen mode | ready (s) | VmRSS MB (VmHWM) | fds | conns first+last | DNS | goal |"
+echo "| endpoints | listen mode | ready (s) | VmRSS MB (VmHWM) | fds (BPF maps MB) | conns first+last | DNS | goal |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for n in $NS; do
 	for mode in $MODES; do
@@ -178,7 +182,17 @@ for n in $NS; do
 		rounds=$(for r in $(seq "$ROUNDS"); do echo -n "${res[$n.$mode.$r.ready]} "; done)
 		goal="ready < 2 s ($(ok "$rd" 2)), RSS < 500 MB ($(ok "$rss" 500))"
 		[[ $n == 10000 ]] && goal="$goal; before: 0.465 s, 60 MB"
-		echo "| $n | $mode (${res[$n.$mode.1.mode]:-?}) | $rd (rounds: $rounds) | $rss ($hwm) | $fds | ${res[$n.$mode.1.conns]:-} | ${res[$n.$mode.1.dns]:-} | $goal |"
+		echo "| $n | $mode (${res[$n.$mode.1.mode]:-?}) | $rd (rounds: $rounds) | $rss ($hwm) | $fds (${res[$n.$mode.1.bpf]:-}) | ${res[$n.$mode.1.conns]:-} | ${res[$n.$mode.1.dns]:-} | $goal |"
 	done
 	[[ -n ${build_ms[$n]:-} ]] && echo "| $n | store built in $((build_ms[$n] / 1000)) s (bench/dataplane/setup) | | | | | | |"
+done
+
+# Per-round ratios where both modes ran (interleaved in each round).
+for n in $NS; do
+	[[ -n ${res[$n.sk-lookup.1.ready]:-} && -n ${res[$n.per-address.1.ready]:-} ]] || continue
+	ratios=$(for r in $(seq "$ROUNDS"); do
+		awk -v a="${res[$n.sk-lookup.$r.ready]}" -v b="${res[$n.per-address.$r.ready]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f\n", a / b }'
+	done)
+	echo
+	echo "N=$n ready time sk-lookup / per-address per round: $(echo $ratios) (median $(echo "$ratios" | med)); VmRSS $(for r in $(seq "$ROUNDS"); do echo -n "${res[$n.sk-lookup.$r.rss]:-}/${res[$n.per-address.$r.rss]:-} "; done)MB"
 done
