@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -334,4 +336,37 @@ func probeBind(addr netip.AddrPort) error {
 		return fail("bind", err)
 	}
 	return nil
+}
+
+// listeningPorts is the set of ports some TCP socket in the network
+// namespace listens on, on any address, from /proc/net/tcp and tcp6.
+func listeningPorts() (map[uint16]bool, error) {
+	ports := map[uint16]bool{}
+	for _, name := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			if name == "/proc/self/net/tcp6" && errors.Is(err, os.ErrNotExist) { // IPv6 off
+				continue
+			}
+			return nil, err
+		}
+		for line := range strings.Lines(string(b)) {
+			// "  sl  local_address rem_address st ...": ADDR:PORT in hex,
+			// state 0A is LISTEN.
+			f := strings.Fields(line)
+			if len(f) < 4 || f[3] != "0A" {
+				continue
+			}
+			i := strings.LastIndexByte(f[1], ':')
+			if i < 0 {
+				continue
+			}
+			p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+			if err != nil {
+				continue
+			}
+			ports[uint16(p)] = true
+		}
+	}
+	return ports, nil
 }

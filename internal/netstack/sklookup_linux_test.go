@@ -232,3 +232,27 @@ func TestListenModePerAddress(t *testing.T) {
 		t.Fatalf("%q %v", g, err)
 	}
 }
+
+// In sk_lookup mode an address whose port some other socket listens on,
+// even on the wildcard address, is refused as per-address listening
+// refuses it (the probe skipped for ports nobody listens on must not
+// skip this one); other addresses serve.
+func TestSKLookupWildcardConflict(t *testing.T) {
+	tp := newTopo(t)
+	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+	tp.addTarget(b, "za")
+	squat, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", tp.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := skForwarder(t, EngineEpoll)
+	res := f.Apply(tp.snap())
+	if len(res.Errors) != 4 || !errors.Is(res.Errors[0], syscall.EADDRINUSE) {
+		t.Fatalf("errors %v, want address in use for all 4 addresses", res.Errors)
+	}
+	squat.Close()
+	mustApply(t, f, tp.snap())
+	if g, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil || g != "b1" {
+		t.Fatalf("once the port is free: %q %v", g, err)
+	}
+}

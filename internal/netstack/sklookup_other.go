@@ -25,3 +25,5 @@ func probeBind(netip.AddrPort) error                                 { return er
 func listenPortNet(netip.AddrPort) (*listener, error)                { return nil, errNoSKLookup }
 func (st *steering) lookupFD(int) *listener                          { return nil }
 func (l *listener) withFD(func(int) error) error                     { return errNoSKLookup }
+
+func listeningPorts() (map[uint16]bool, error) { return nil, errNoSKLookup }

@@ -117,12 +117,28 @@ func (st *steering) commit(p *plan, lns map[netip.AddrPort]*listener) []BindErro
 	return errs
 }
 
-// probe runs probeBind for addrs on every core at once, for the bind
-// calls that follow: a bind and close is most of an address's cost.
+// probe finds out, for the bind calls that follow, which of addrs could
+// be bound. An IPv4 loopback address on an unprivileged port that no
+// socket in the namespace listens on can (127.0.0.0/8 is local on lo, and
+// only a listening socket could take its connections): most addresses of
+// a large store, at the cost of one read of /proc/net/tcp{,6}. The rest
+// are bound and closed (probeBind), on every core at once.
 func (st *steering) probe(addrs []netip.AddrPort) {
 	st.probed = make(map[netip.AddrPort]error, len(addrs))
 	if len(addrs) == 0 {
 		return
+	}
+	busy, err := listeningPorts()
+	if err == nil {
+		var rest []netip.AddrPort
+		for _, a := range addrs {
+			if ip := a.Addr(); ip.Is4() && ip.IsLoopback() && a.Port() >= 1024 && !busy[a.Port()] {
+				st.probed[a] = nil
+				continue
+			}
+			rest = append(rest, a)
+		}
+		addrs = rest
 	}
 	errs := make([]error, len(addrs))
 	workers := min(runtime.GOMAXPROCS(0), (len(addrs)+255)/256)
