@@ -75,8 +75,9 @@ if [[ -n ${PLINK:-} ]]; then
 else
 	(cd "$root" && go build -o "$work/plink" ./cmd/plink)
 fi
-(cd "$root" && go build -o "$work/setup" ./bench/dataplane/setup && go build -o "$work/connrate" ./bench/dataplane/connrate)
-plink=$work/plink setup=$work/setup connrate=$work/connrate
+(cd "$root" && go build -o "$work/setup" ./bench/dataplane/setup && go build -o "$work/connrate" ./bench/dataplane/connrate &&
+	go build -o "$work/phases" ./bench/scale/phases)
+plink=$work/plink setup=$work/setup connrate=$work/connrate phases=$work/phases
 store_dir=${CACHE:-$work}
 mkdir -p "$store_dir"
 dns_port=$("$connrate" port)
@@ -103,7 +104,7 @@ store() {
 	build_ms[$1]=$ms
 }
 
-declare -A build_ms res
+declare -A build_ms res phases_out
 # measure N MODE ROUND: one cold start; sets res[N.MODE.ROUND.*].
 measure() {
 	local n=$1 mode=$2 r=$3 k="$1.$2.$3"
@@ -126,7 +127,7 @@ measure() {
 	res[$k.hwm]=$(($(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status") / 1024))
 	res[$k.fds]=$(ls "/proc/$pid/fd" | wc -l)
 	# Kernel memory of the sk_lookup maps and program (not in VmRSS).
-	res[$k.bpf]=$(grep -h '^memlock:' /proc/$pid/fdinfo/* 2>/dev/null | awk '{s += $2} END {printf "%.1f", s / 1048576}')
+	res[$k.bpf]=$({ grep -h '^memlock:' /proc/$pid/fdinfo/* 2>/dev/null || true; } | awk '{s += $2} END {printf "%.1f", s / 1048576}')
 	# The first apply: store snapshot + DNS + forwarder, as serve logs it.
 	res[$k.apply]=$(grep -m1 'msg="applied snapshot"' "$serve_log" | grep -o 'took=[^ ]*' | cut -d= -f2)
 	res[$k.mode]=$(grep -o 'listen mode: [a-z-]*' "$serve_log" | head -1 | cut -d' ' -f3)
@@ -167,6 +168,12 @@ for n in $NS; do
 		done
 	done
 	stop "$echo_pid"
+	# Where a cold start's time goes: the first apply's parts, in one
+	# process (store snapshot, DNS, forwarder in sk-lookup mode, ready JSON).
+	if [[ " $MODES " == *" sk-lookup "* ]]; then
+		phases_out[$n]=$("$phases" -db "$db" -mode sk-lookup -rounds "$ROUNDS" 2>/dev/null || echo "PHASE failed")
+		log "N=$n first apply by part:"$'\n'"${phases_out[$n]}"
+	fi
 done
 
 echo
@@ -195,4 +202,11 @@ for n in $NS; do
 	done)
 	echo
 	echo "N=$n ready time sk-lookup / per-address per round: $(echo $ratios) (median $(echo "$ratios" | med)); VmRSS $(for r in $(seq "$ROUNDS"); do echo -n "${res[$n.sk-lookup.$r.rss]:-}/${res[$n.per-address.$r.rss]:-} "; done)MB"
+done
+
+for n in $NS; do
+	[[ -n ${phases_out[$n]:-} ]] || continue
+	echo
+	echo "N=$n first apply by part (bench/scale/phases, sk-lookup, median of $ROUNDS):"
+	sed 's/^PHASE /  /' <<<"${phases_out[$n]}"
 done

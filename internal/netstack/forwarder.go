@@ -465,6 +465,8 @@ func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 		be.Remedy = "address not local: run as root so plink adds it on lo"
 	case IsFDLimit(err):
 		be.Remedy = "out of file descriptors (" + nofileLimit() + "): " + fdLimitRemedy
+	case errors.Is(err, syscall.E2BIG):
+		be.Remedy = fmt.Sprintf("sk_lookup's address map is full (%d addresses and ports): serve fewer, or --listen-mode per-address", skMaxAddrs)
 	}
 	return be
 }

@@ -30,9 +30,6 @@ import (
 // Several serves in one namespace each attach their own program and maps;
 // a program that does not know an address leaves the choice to the next.
 
-// skMaxAddrs bounds the address map (allocated as used, not up front).
-const skMaxAddrs = 1 << 21
-
 // skSlots is the size of the socket map: one slot per family and port.
 const skSlots = 2 << 16
 

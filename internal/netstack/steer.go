@@ -21,6 +21,11 @@ const (
 	ListenPerAddress = "per-address"
 )
 
+// skMaxAddrs bounds sk_lookup's address map: entries are allocated as
+// used, but its hash buckets (16 bytes each, one per entry) up front: 4 MB
+// of kernel memory for 262,144 endpoint and node addresses (times ports).
+const skMaxAddrs = 1 << 18
+
 // defaultListenMode is the mode of Options without one; the package's
 // tests set it from PLINK_LISTEN_MODE to run in either mode.
 var defaultListenMode = ListenAuto

@@ -77,6 +77,7 @@ func run(db, mode string, rounds int) error {
 	}
 	for _, name := range names {
 		ds := took[name]
+		ds = append([]time.Duration(nil), ds...)
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 		fmt.Printf("PHASE %-16s median %7.3f s  rounds", name, ds[len(ds)/2].Seconds())
 		for _, d := range took[name] {
