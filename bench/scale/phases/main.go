@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -27,14 +28,29 @@ func main() {
 	db := flag.String("db", "", "store path")
 	mode := flag.String("mode", netstack.ListenSKLookup, "listen mode")
 	rounds := flag.Int("rounds", 3, "rounds")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the forwarder applies to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "phases:", err)
+			os.Exit(1)
+		}
+		profile = f
+	}
 	if err := run(*db, *mode, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
 }
 
+// profile, when set, receives a CPU profile of the forwarder applies.
+var profile *os.File
+
 func run(db, mode string, rounds int) error {
+	if profile != nil {
+		defer profile.Close()
+	}
 	ctx := context.Background()
 	st, err := store.OpenReadOnly(ctx, db)
 	if err != nil {
@@ -56,12 +72,19 @@ func run(db, mode string, rounds int) error {
 			return fmt.Errorf("dns: %w", e)
 		}
 		t2 := time.Now()
+		if profile != nil {
+			pprof.StartCPUProfile(profile)
+		}
 		f := netstack.New(netstack.Options{ListenMode: mode})
 		if m, err := f.ListenMode(); m != mode {
 			return fmt.Errorf("listen mode %s: %v", m, err)
 		}
 		res := f.Apply(snap)
 		t3 := time.Now()
+		if profile != nil {
+			pprof.StopCPUProfile()
+			profile = nil // the first round only
+		}
 		b, err := json.Marshal(map[string]any{"listeners": res.Listeners})
 		if err != nil {
 			return err
