@@ -224,9 +224,8 @@ func (f *Forwarder) chooseListenMode(want string) {
 	}
 	bpf, err := newSKLookup()
 	if err != nil {
-		if want == ListenSKLookup {
+		if want == ListenSKLookup { // the caller decides: serve stops
 			f.modeErr = fmt.Errorf("sk_lookup listening unavailable: %w", err)
-			f.log.Error("listen mode: sk-lookup asked for but unavailable; per-address instead", "err", err)
 			return
 		}
 		f.log.Info("listen mode: per-address (one socket per endpoint and node address and port): sk_lookup unavailable", "err", err)
