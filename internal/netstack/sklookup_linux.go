@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -336,7 +336,9 @@ func probeBind(addr netip.AddrPort) error {
 }
 
 // listeningPorts is the set of ports some TCP socket in the network
-// namespace listens on, on any address, from /proc/net/tcp and tcp6.
+// namespace listens on, on any address, from /proc/net/tcp and tcp6
+// (which list every socket: tens of thousands of lines on a busy host, so
+// they are scanned in place).
 func listeningPorts() (map[uint16]bool, error) {
 	ports := map[uint16]bool{}
 	for _, name := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
@@ -347,18 +349,24 @@ func listeningPorts() (map[uint16]bool, error) {
 			}
 			return nil, err
 		}
-		for line := range strings.Lines(string(b)) {
-			// "  sl  local_address rem_address st ...": ADDR:PORT in hex,
+		for len(b) > 0 {
+			var line []byte
+			line, b, _ = bytes.Cut(b, []byte{'\n'})
+			// "sl local_address rem_address st ...": ADDR:PORT in hex,
 			// state 0A is LISTEN.
-			f := strings.Fields(line)
-			if len(f) < 4 || f[3] != "0A" {
+			var f [4][]byte
+			for i := range f {
+				line = bytes.TrimLeft(line, " ")
+				f[i], line, _ = bytes.Cut(line, []byte{' '})
+			}
+			if string(f[3]) != "0A" {
 				continue
 			}
-			i := strings.LastIndexByte(f[1], ':')
+			i := bytes.LastIndexByte(f[1], ':')
 			if i < 0 {
 				continue
 			}
-			p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+			p, err := strconv.ParseUint(string(f[1][i+1:]), 16, 16)
 			if err != nil {
 				continue
 			}

@@ -256,3 +256,18 @@ func TestSKLookupWildcardConflict(t *testing.T) {
 		t.Fatalf("once the port is free: %q %v", g, err)
 	}
 }
+
+// listeningPorts finds a listener's port. (That a closed one goes is not
+// checked: another test may listen on the same port on another address.)
+func TestListeningPorts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	ports, err := listeningPorts()
+	if err != nil || !ports[port] {
+		t.Fatalf("listening ports %d entries, %v: port %d missing", len(ports), err, port)
+	}
+	ln.Close()
+}
