@@ -350,16 +350,16 @@ func checkListeners(ctx context.Context, src serve.Source, dnsPort int) Finding 
 // checkFileLimit: every listener is a file descriptor.
 func checkFileLimit(snap *snapshot.Snapshot) Finding {
 	f := Finding{Check: "open-files"}
-	wanted, budget, limit := serve.ListenerNeeds(snap)
+	wanted, budget, limit, mode := serve.ListenerNeeds(snap)
 	switch {
 	case budget < 0:
-		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted; open file limit %s", wanted, limit)
+		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted (listen mode %s); open file limit %s", wanted, mode, limit)
 	case wanted > budget:
 		f.Status = StatusFail
-		f.Message = fmt.Sprintf("the store asks for %d listeners but the open file limit (%s) leaves room for %d", wanted, limit, budget)
+		f.Message = fmt.Sprintf("the store asks for %d listeners (listen mode %s) but the open file limit (%s) leaves room for %d", wanted, mode, limit, budget)
 		f.Fix = "raise the hard limit (ulimit -Hn, /etc/security/limits.conf, LimitNOFILE= in a systemd unit) or serve fewer endpoints"
 	default:
-		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted; the open file limit (%s) leaves room for %d", wanted, limit, budget)
+		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted (listen mode %s); the open file limit (%s) leaves room for %d", wanted, mode, limit, budget)
 	}
 	return f
 }

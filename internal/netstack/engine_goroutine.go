@@ -83,6 +83,12 @@ func (l *listener) rest(until int64) bool {
 // handle runs one accepted connection to its end.
 func (f *Forwarder) handle(l *listener, client *net.TCPConn) {
 	defer f.connWG.Done()
+	if l.steer != nil { // sk_lookup: the address it came to names its listener
+		if l = l.steer.lookup(addrPort(client.LocalAddr())); l == nil {
+			resetTCP(client)
+			return
+		}
+	}
 	c := f.admit(l, addrPort(client.RemoteAddr()), addrPort(client.LocalAddr()))
 	if c == nil {
 		resetTCP(client)

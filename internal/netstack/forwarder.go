@@ -38,6 +38,11 @@ type Options struct {
 	// or EngineGoroutines (the default elsewhere, and the fallback when
 	// the epoll engine cannot start).
 	Engine string
+	// ListenMode is how endpoint and node addresses are listened on:
+	// ListenAuto (the default), ListenSKLookup or ListenPerAddress. When
+	// sk_lookup is asked for and cannot be had, the forwarder listens per
+	// address and ListenMode() returns the reason as its error.
+	ListenMode string
 	// RefuseLogInterval is how often refused connections of one kind on
 	// one endpoint are logged (default DefaultRefuseLogInterval); the
 	// ones in between are counted in the next line.
@@ -136,6 +141,10 @@ type Forwarder struct {
 
 	loops  *loops // the epoll engine; nil when goroutines move the bytes
 	listen func(netip.AddrPort) (*listener, error)
+	// steer is the sk_lookup state; nil in per-address mode.
+	steer   *steering
+	mode    string
+	modeErr error
 }
 
 // listener is one bound socket and its current route.
@@ -150,6 +159,13 @@ type listener struct {
 	gone      atomic.Bool // removed by a reconcile: its connections end
 	// metrics caches the connection collectors of the route's label.
 	metrics atomic.Pointer[connMetrics]
+
+	// sk_lookup mode (steer.go): an address listener has no socket and
+	// port is the port socket its connections arrive on; a port socket
+	// has steer set. startedAccepting is guarded by Forwarder.mu.
+	port             *portSock
+	steer            *steering
+	startedAccepting bool
 }
 
 // New returns a forwarder with no listeners; Apply gives it some.
@@ -187,12 +203,61 @@ func New(opts Options) *Forwarder {
 			f.listen = listenRaw
 		}
 	}
+	if opts.ListenMode == "" {
+		opts.ListenMode = defaultListenMode
+	}
+	f.chooseListenMode(opts.ListenMode)
 	return f
+}
+
+// chooseListenMode sets up sk_lookup unless per-address listening is
+// asked for or sk_lookup is unavailable, and logs which mode and why.
+func (f *Forwarder) chooseListenMode(want string) {
+	f.mode = ListenPerAddress
+	if want == ListenPerAddress {
+		f.log.Info("listen mode: per-address (one socket per endpoint and node address and port), as asked")
+		return
+	}
+	port := listenPortNet
+	if f.loops != nil {
+		port = listenRaw
+	}
+	bpf, err := newSKLookup()
+	if err != nil {
+		if want == ListenSKLookup { // the caller decides: serve stops
+			f.modeErr = fmt.Errorf("sk_lookup listening unavailable: %w", err)
+			return
+		}
+		f.log.Info("listen mode: per-address (one socket per endpoint and node address and port): sk_lookup unavailable", "err", err)
+		return
+	}
+	f.mode = ListenSKLookup
+	f.steer = newSteering(bpf, port)
+	f.listen = f.steer.bind
+	f.log.Info("listen mode: sk-lookup (an eBPF sk_lookup program steers every address of a port to one socket per family and port)")
+}
+
+// ListenMode is the listen mode in use (ListenSKLookup or
+// ListenPerAddress) and, when sk_lookup was asked for and is not in use,
+// why.
+func (f *Forwarder) ListenMode() (string, error) { return f.mode, f.modeErr }
+
+// ListenSockets is how many listening sockets the forwarder holds.
+func (f *Forwarder) ListenSockets() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.steer != nil {
+		return f.steer.sockets()
+	}
+	return len(f.listeners)
 }
 
 // close closes the listening socket. With the epoll engine, the loops
 // must have dropped it first.
 func (l *listener) close() {
+	if l.port != nil { // no socket of its own
+		return
+	}
 	l.closeOnce.Do(func() {
 		if l.ln != nil {
 			close(l.closed)
@@ -205,6 +270,9 @@ func (l *listener) close() {
 
 // startAccepting hands new listeners to the engine.
 func (f *Forwarder) startAccepting(ls []*listener) {
+	if f.steer != nil {
+		ls = f.steer.start(ls)
+	}
 	if f.loops != nil {
 		f.loops.addListeners(ls)
 		return
@@ -218,6 +286,11 @@ func (f *Forwarder) startAccepting(ls []*listener) {
 // stopAccepting takes listeners from the engine and closes them. When it
 // returns, no connection is accepted on them any more.
 func (f *Forwarder) stopAccepting(ls []*listener) {
+	if f.steer != nil {
+		addrs := ls
+		ls = f.steer.stop(addrs)
+		defer f.steer.forget(addrs)
+	}
 	if len(ls) == 0 {
 		return
 	}
@@ -260,7 +333,14 @@ func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 		}
 		todo = append(todo, addr)
 	}
+	if f.steer != nil {
+		f.steer.probe(todo)
+	}
 	lns, errs := bindAll(p, todo, f.listen, f.opts.AddAddresses)
+	if f.steer != nil {
+		f.steer.probed = nil
+		errs = append(errs, f.steer.commit(p, lns)...)
+	}
 	for _, e := range errs {
 		if IsFDLimit(e.Err) {
 			f.fd.hit(fdOpBind, e)
@@ -418,6 +498,8 @@ func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 		be.Remedy = "address not local: run as root so plink adds it on lo"
 	case IsFDLimit(err):
 		be.Remedy = "out of file descriptors (" + nofileLimit() + "): " + fdLimitRemedy
+	case errors.Is(err, syscall.E2BIG):
+		be.Remedy = fmt.Sprintf("sk_lookup's address map is full (%d addresses and ports): serve fewer, or --listen-mode per-address", skMaxAddrs)
 	}
 	return be
 }
@@ -427,7 +509,17 @@ func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 // Options.AddAddresses is by Apply.
 func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
 	p := buildPlan(snap)
-	lns, errs := bindAll(p, p.order, listenNet, addAddrs)
+	// Each socket closes at once: at 50,000 endpoints, holding them all
+	// would need as many descriptors, which serve in sk_lookup mode does
+	// not.
+	bindClose := func(addr netip.AddrPort) (*listener, error) {
+		l, err := listenNet(addr)
+		if err == nil {
+			l.close()
+		}
+		return l, err
+	}
+	lns, errs := bindAll(p, p.order, bindClose, addAddrs)
 	res := Result{Listeners: []ListenerInfo{}, Errors: errs}
 	for _, addr := range p.order {
 		if ln, ok := lns[addr]; ok {
@@ -473,6 +565,9 @@ func (f *Forwarder) Shutdown(ctx context.Context) error {
 	f.health.close()
 	if f.loops != nil {
 		f.loops.close()
+	}
+	if f.steer != nil {
+		f.steer.close()
 	}
 	return err
 }

@@ -460,7 +460,14 @@ func (lp *loop) accept(l *listener) {
 				accepted = true
 				fdp.recovered()
 			}
-			lp.open(l, fd, fromSockaddr(sa))
+			al := l
+			if l.steer != nil { // sk_lookup: the address it came to names its listener
+				if al = l.steer.lookupFD(fd); al == nil {
+					resetFD(fd)
+					continue
+				}
+			}
+			lp.open(al, fd, fromSockaddr(sa))
 			if until, ok := fdp.resting(lp.now); ok { // the dial found none
 				lp.rest(l, until)
 				return

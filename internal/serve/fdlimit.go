@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/plink-dev/plink/internal/netstack"
 	"github.com/plink-dev/plink/internal/snapshot"
 )
 
@@ -70,18 +71,38 @@ func listenerBudget(l fileLimit, inUse int) int {
 	return max(0, int(l.soft)-inUse-connReserve(l))
 }
 
-// listenerDemand counts the forwarder listeners snap asks for, as
-// internal/netstack plans them: every address of every ENI of an
+// listenerDemand counts the forwarder's listening sockets snap asks for,
+// as internal/netstack plans them: every address of every ENI of an
 // available endpoint times every listener of its service's load balancers,
 // and every node address of every load balancer times its listeners.
 // byEndpoint has the endpoints' shares; nodes is the load balancers'.
-func listenerDemand(snap *snapshot.Snapshot) (nodes int, byEndpoint map[string]int) {
+//
+// steered (netstack's sk_lookup mode) needs one socket per address family
+// and port instead: nodes is then that count, for nodes and endpoints
+// alike, and every endpoint's share is 0.
+func listenerDemand(snap *snapshot.Snapshot, steered bool) (nodes int, byEndpoint map[string]int) {
+	type famPort struct {
+		v4   bool
+		port uint16
+	}
+	ports := map[famPort]bool{}
+	addPorts := func(v4, v6 netip.Addr, ls []snapshot.Listener) {
+		for _, l := range ls {
+			if v4.IsValid() {
+				ports[famPort{true, l.Port}] = true
+			}
+			if v6.IsValid() {
+				ports[famPort{false, l.Port}] = true
+			}
+		}
+	}
 	lbs := make(map[string]*snapshot.LoadBalancer, len(snap.LoadBalancers))
 	for i := range snap.LoadBalancers {
 		lb := &snap.LoadBalancers[i]
 		lbs[lb.ARN] = lb
 		for _, n := range lb.Nodes {
 			nodes += addrCount(n.IPv4, n.IPv6) * len(lb.Listeners)
+			addPorts(n.IPv4, n.IPv6, lb.Listeners)
 		}
 	}
 	byEndpoint = map[string]int{}
@@ -90,15 +111,29 @@ func listenerDemand(snap *snapshot.Snapshot) (nodes int, byEndpoint map[string]i
 		if !ep.Available() || svc == nil {
 			continue
 		}
-		ports := 0
+		nports := 0
 		for _, arn := range svc.LoadBalancerARNs {
 			if lb := lbs[arn]; lb != nil {
-				ports += len(lb.Listeners)
+				nports += len(lb.Listeners)
 			}
 		}
 		for _, eni := range ep.ENIs {
-			byEndpoint[ep.ID] += addrCount(eni.IPv4, eni.IPv6) * ports
+			byEndpoint[ep.ID] += addrCount(eni.IPv4, eni.IPv6) * nports
 		}
+		if !steered {
+			continue
+		}
+		byEndpoint[ep.ID] = 0
+		for _, arn := range svc.LoadBalancerARNs {
+			if lb := lbs[arn]; lb != nil {
+				for _, eni := range ep.ENIs {
+					addPorts(eni.IPv4.Unmap(), eni.IPv6, lb.Listeners)
+				}
+			}
+		}
+	}
+	if steered {
+		nodes = len(ports)
 	}
 	return nodes, byEndpoint
 }
@@ -117,8 +152,8 @@ func addrCount(v4, v6 netip.Addr) int {
 // copy without the endpoints that do not fit (those in keep, the endpoints
 // already served, first; then in snapshot order) and their IDs. Load
 // balancer nodes are never dropped. budget < 0 means no limit.
-func fitListeners(snap *snapshot.Snapshot, budget int, keep map[string]bool) (*snapshot.Snapshot, []string, int) {
-	nodes, byEP := listenerDemand(snap)
+func fitListeners(snap *snapshot.Snapshot, budget int, keep map[string]bool, steered bool) (*snapshot.Snapshot, []string, int) {
+	nodes, byEP := listenerDemand(snap, steered)
 	total := nodes
 	for _, n := range byEP {
 		total += n
@@ -153,20 +188,25 @@ func fitListeners(snap *snapshot.Snapshot, budget int, keep map[string]bool) (*s
 	return &out, dropped, total
 }
 
-// ListenerNeeds says whether the listeners snap asks for fit in the open
-// file limit serve will have (it raises the soft limit to the hard one):
-// the listeners wanted, how many the limit leaves room for (-1: no
-// limit) and the limit, for `plink doctor`.
-func ListenerNeeds(snap *snapshot.Snapshot) (wanted, budget int, limit string) {
+// ListenerNeeds says whether the listening sockets snap asks for fit in
+// the open file limit serve will have (it raises the soft limit to the
+// hard one): the sockets wanted, how many the limit leaves room for (-1:
+// no limit), the limit and the listen mode serve would choose (auto),
+// for `plink doctor`.
+func ListenerNeeds(snap *snapshot.Snapshot) (wanted, budget int, limit, mode string) {
+	mode = netstack.ListenPerAddress
+	if netstack.ProbeSKLookup() == nil {
+		mode = netstack.ListenSKLookup
+	}
 	var rl syscall.Rlimit
 	l := fileLimit{}
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
 		l = fileLimit{soft: uint64(rl.Max), hard: uint64(rl.Max), known: true}
 	}
-	nodes, byEP := listenerDemand(snap)
+	nodes, byEP := listenerDemand(snap, mode == netstack.ListenSKLookup)
 	wanted = nodes
 	for _, n := range byEP {
 		wanted += n
 	}
-	return wanted, listenerBudget(l, openFDs()), l.String()
+	return wanted, listenerBudget(l, openFDs()), l.String(), mode
 }

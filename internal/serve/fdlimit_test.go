@@ -30,9 +30,27 @@ func fdSnapshot(n int) *snapshot.Snapshot {
 }
 
 func TestListenerDemand(t *testing.T) {
-	nodes, by := listenerDemand(fdSnapshot(3))
+	nodes, by := listenerDemand(fdSnapshot(3), false)
 	if nodes != 4 || len(by) != 3 || by["vpce-0"] != 6 {
 		t.Fatalf("demand nodes=%d by=%v, want 4 and 6 per endpoint", nodes, by)
+	}
+}
+
+// In sk_lookup mode the listeners are one socket per family and port: 2
+// for fdSnapshot's IPv4 ports 80 and 443, however many endpoints; 4 with
+// an IPv6 address on one ENI.
+func TestListenerDemandSteered(t *testing.T) {
+	snap := fdSnapshot(300)
+	nodes, by := listenerDemand(snap, true)
+	if nodes != 2 || len(by) != 300 || by["vpce-0"] != 0 {
+		t.Fatalf("steered demand nodes=%d, %d endpoints, vpce-0 %d; want 2, 300, 0", nodes, len(by), by["vpce-0"])
+	}
+	snap.Endpoints[0].ENIs[0].IPv6 = netip.MustParseAddr("fd00::1")
+	if nodes, _ := listenerDemand(snap, true); nodes != 4 {
+		t.Fatalf("with an IPv6 address: %d sockets, want 4", nodes)
+	}
+	if _, unserved, total := fitListeners(snap, 10, nil, true); total != 4 || len(unserved) != 0 {
+		t.Fatalf("fit in 10 descriptors: total %d, unserved %v", total, unserved)
 	}
 }
 
@@ -61,7 +79,7 @@ func TestFitListeners(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, unserved, total := fitListeners(snap, tc.budget, tc.keep)
+			got, unserved, total := fitListeners(snap, tc.budget, tc.keep, false)
 			if total != 34 {
 				t.Errorf("total %d, want 34", total)
 			}

@@ -100,6 +100,9 @@ type Options struct {
 	RepeatInterval time.Duration
 	// Engine is the data plane engine (netstack.Options.Engine).
 	Engine string
+	// ListenMode is netstack.Options.ListenMode; sk-lookup asked for and
+	// unavailable stops serve at start.
+	ListenMode string
 	// Notifier retries connection notifications (notifier.go); nil: the
 	// store's outbox when Source is a store.
 	Notifier Outbox
@@ -146,6 +149,7 @@ type Server struct {
 	limit   fileLimit
 	apiAddr string // the API's bound address, if served
 	budget  int    // forwarder listeners the file limit leaves room for; -1 = no limit
+	steered bool   // the forwarder listens in sk_lookup mode: a socket per family and port
 	// startErrs are the metrics and API listeners that could not be bound
 	// at start (with KeepGoing); they stay in every ready file.
 	startErrs []string
@@ -311,7 +315,8 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	s.health = newServeMetrics(reg, limit)
 
 	var addrs *netstack.LocalAddrs
-	fopts := netstack.Options{Logger: s.log, Registerer: reg, OnHealth: s.queueHealth, Engine: s.opts.Engine}
+	fopts := netstack.Options{Logger: s.log, Registerer: reg, OnHealth: s.queueHealth, Engine: s.opts.Engine,
+		ListenMode: s.opts.ListenMode}
 	if s.opts.ManageAddresses {
 		addrs = netstack.NewLocalAddrs(s.log)
 		addrs.StateFile = s.opts.AddrStateFile
@@ -373,6 +378,11 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	s.startErrs = startErrs
 
 	fwd := netstack.New(fopts)
+	if _, err := fwd.ListenMode(); err != nil {
+		fwd.Close()
+		return err
+	}
+	s.steered = fwd.SteersAddresses()
 	var dnsSrv *dns.Server
 	if !s.opts.DNS.Disabled {
 		dnsSrv = dns.NewServer(dns.Options{Port: s.opts.DNS.Port, Addr: s.opts.DNS.Addr,
@@ -595,7 +605,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 		s.budget = listenerBudget(s.limit, openFDs())
 	}
 	view := s.zoneView(snap)
-	fsnap, unserved, wanted := fitListeners(view, s.budget, nil)
+	fsnap, unserved, wanted := fitListeners(view, s.budget, nil, s.steered)
 	if len(unserved) > 0 {
 		// Over the budget: the endpoints served now keep their listeners.
 		served := map[string]bool{}
@@ -604,7 +614,7 @@ func (s *Server) reload(ctx context.Context, fwd *netstack.Forwarder, dnsSrv *dn
 				served[l.Endpoint] = true
 			}
 		}
-		fsnap, unserved, wanted = fitListeners(view, s.budget, served)
+		fsnap, unserved, wanted = fitListeners(view, s.budget, served, s.steered)
 	}
 	var unservedMsg string
 	if len(unserved) > 0 {
@@ -840,7 +850,8 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 	}
 	_, limit, _ := raiseFileLimit()
 	budget := listenerBudget(limit, openFDs())
-	fsnap, unserved, wanted := fitListeners(zoneView(opts.Zones, snap), budget, nil)
+	steered := opts.ListenMode != netstack.ListenPerAddress && netstack.ProbeSKLookup() == nil
+	fsnap, unserved, wanted := fitListeners(zoneView(opts.Zones, snap), budget, nil, steered)
 	if len(unserved) > 0 {
 		rep.Errors = append(rep.Errors, fdBudgetError(wanted, limit, budget, unserved, "serve would not start").Error())
 	}

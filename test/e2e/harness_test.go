@@ -82,7 +82,10 @@ func newEnv(t *testing.T) *env {
 func (e *env) environ() []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PLINK_") && !strings.HasPrefix(kv, binEnv+"=") && !strings.HasPrefix(kv, netnsEnv+"=") {
+		// PLINK_LISTEN_MODE passes: scripts/test runs the tests in each
+		// listen mode.
+		if strings.HasPrefix(kv, "PLINK_") && !strings.HasPrefix(kv, binEnv+"=") && !strings.HasPrefix(kv, netnsEnv+"=") &&
+			!strings.HasPrefix(kv, "PLINK_LISTEN_MODE=") {
 			continue
 		}
 		out = append(out, kv)

@@ -339,7 +339,9 @@ func TestFDLimit(t *testing.T) {
 	// Serve the one endpoint under the limit, then add 110 more: 333
 	// listeners with the 3 load balancer nodes, more than the limit.
 	pre := []string{prlimit, fmt.Sprintf("--nofile=%d:%d", limit, limit)}
-	srv := e.serveWith(pre, "--metrics-addr", "127.0.0.1:0")
+	// Per-address listening: a descriptor per listener (sk-lookup needs
+	// one per port: TestFDLimitSKLookup).
+	srv := e.serveWith(pre, "--metrics-addr", "127.0.0.1:0", "--listen-mode", "per-address")
 	e.createEndpoints(svc, 110)
 	var info readyInfo
 	testenv.Eventually(t, 30*time.Second, func() error {
@@ -382,7 +384,7 @@ func TestFDLimit(t *testing.T) {
 	srv.stop()
 
 	// Started with all of them: exit 255 at once, naming limit and remedy.
-	res := e.runBounded(20*time.Second, pre, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
+	res := e.runBounded(20*time.Second, pre, "serve", "--dns-port", "0", "--dns-addr", "127.0.0.1:0", "--listen-mode", "per-address")
 	if res.stillRunning || res.code != 255 {
 		t.Errorf("serve started under a limit too low for its listeners: still running %v, exit %d; want exit 255\n%s",
 			res.stillRunning, res.code, tail(res.output, 2000))
@@ -394,7 +396,7 @@ func TestFDLimit(t *testing.T) {
 	}
 
 	// serve --check says the same and exits 1.
-	res = e.runBounded(20*time.Second, pre, "serve", "--check", "--dns-port", "0", "--dns-addr", "127.0.0.1:0")
+	res = e.runBounded(20*time.Second, pre, "serve", "--check", "--dns-port", "0", "--dns-addr", "127.0.0.1:0", "--listen-mode", "per-address")
 	if res.stillRunning || res.code != 255 || !strings.Contains(res.output, "out of file descriptors") {
 		t.Errorf("serve --check under the limit: exit %d, want 255 and an error naming the limit\n%s", res.code, tail(res.output, 2000))
 	}

@@ -12,7 +12,8 @@
 // ends in :pp2, health checks on HCPORT when given), an endpoint service (acceptance required with
 // -pending, else not) that the consumer (222222222222) may use, and N
 // consumer endpoints with ONE subnet each, spread over the default VPC and
-// as many extra 127.x.0.0/16 VPCs (three /20 subnets each) as needed.
+// as many extra 127.x.0.0/16 VPCs (up to 200 /24 subnets each, at most 240
+// endpoints a subnet) as needed.
 //
 // accept accepts every pendingAcceptance endpoint of the service in one
 // AcceptVpcEndpointConnections call, then polls the ready file of a running
@@ -30,6 +31,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -84,11 +86,20 @@ func build(args []string) error {
 	db := fs.String("db", "", "store path")
 	n := fs.Int("n", 1, "endpoints")
 	pending := fs.Bool("pending", false, "acceptance required: leave the endpoints pendingAcceptance")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	var ports portFlag
 	fs.Var(&ports, "port", "LISTENPORT:TARGETIP:TARGETPORT[:HEALTHCHECKPORT][:pp2] (repeatable; pp2: PROXY protocol v2 on)")
 	fs.Parse(args)
 	if *db == "" || len(ports) == 0 {
 		return errors.New("build needs -db and -port")
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, *db)
@@ -162,7 +173,9 @@ func build(args []string) error {
 	}
 
 	// Consumer subnets: the default VPC's three /20s, then extra VPCs of
-	// three /20s each (about 4,090 addresses per /20) until N fit.
+	// up to 200 /24s each (zones a, b, c in turn) until N fit at perSubnet
+	// endpoints a subnet. Small subnets keep the build linear: an ENI's
+	// address is allocated by reading every address used in its subnet.
 	type sub struct{ vpc, id string }
 	var subs []sub
 	cv, err := c.DescribeVpcs(ctx, &control.DescribeVpcsInput{Filters: []control.Filter{{Name: "is-default", Values: []string{"true"}}}})
@@ -176,15 +189,16 @@ func build(args []string) error {
 	for _, s := range cs.Subnets {
 		subs = append(subs, sub{cv.Vpcs[0].VpcID, s.SubnetID})
 	}
-	const perSubnet = 4000
+	const perSubnet = 240
 	for i := 0; len(subs)*perSubnet < *n; i++ {
 		base := fmt.Sprintf("127.%d", 120+i)
 		v, err := c.CreateVpc(ctx, &control.CreateVpcInput{CidrBlock: base + ".0.0/16"})
 		if err != nil {
 			return fmt.Errorf("create-vpc %s: %w", base, err)
 		}
-		for j, z := range []string{"a", "b", "c"} {
-			s, err := c.CreateSubnet(ctx, &control.CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/20", base, 16*j), AvailabilityZone: region + z})
+		for j := 0; j < 200 && len(subs)*perSubnet < *n; j++ {
+			z := string(rune('a' + j%3))
+			s, err := c.CreateSubnet(ctx, &control.CreateSubnetInput{VpcID: v.Vpc.VpcID, CidrBlock: fmt.Sprintf("%s.%d.0/24", base, j), AvailabilityZone: region + z})
 			if err != nil {
 				return fmt.Errorf("create-subnet: %w", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ type ServeOptions struct {
 	DNSUpstream    string
 	NoDNS          bool
 	Engine         string
+	ListenMode     string
 	KeepGoing      bool
 	// Several hosts (see zones.go).
 	Zones       []string
@@ -159,6 +161,9 @@ routes to every zone).`,
 			if opts.Engine != "" && opts.Engine != netstack.EngineEpoll && opts.Engine != netstack.EngineGoroutines {
 				return &cmdutil.UsageError{Err: fmt.Errorf("--engine must be %s or %s, not %q", netstack.EngineEpoll, netstack.EngineGoroutines, opts.Engine)}
 			}
+			if opts.ListenMode != "" && !slices.Contains(netstack.ListenModes, opts.ListenMode) {
+				return &cmdutil.UsageError{Err: fmt.Errorf("--listen-mode must be %s, not %q", strings.Join(netstack.ListenModes, ", "), opts.ListenMode)}
+			}
 			if err := opts.check(); err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}
@@ -172,6 +177,9 @@ routes to every zone).`,
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics")
 	fl.StringVar(&opts.Engine, "engine", "", "how bytes move: epoll (event loops; the Linux default) or goroutines (two per connection; elsewhere)")
+	fl.StringVar(&opts.ListenMode, "listen-mode", os.Getenv("PLINK_LISTEN_MODE"), "how endpoint and node addresses are listened on: auto (the default: sk-lookup where the kernel and privileges allow, else per-address), "+
+		"sk-lookup (an eBPF program steers every address of a port to one socket: a descriptor per port; Linux 5.9+, root or CAP_BPF+CAP_NET_ADMIN) "+
+		"or per-address (a socket per address and port) (env PLINK_LISTEN_MODE)")
 	fl.StringVar(&opts.APIAddr, "api-addr", "", "also serve the AWS API (EC2, ELBv2, STS; see plink api) on `host:port`, e.g. 127.0.0.1:4566 (a bare port: loopback)")
 	fl.BoolVar(&opts.AllowAnonymous, "allow-anonymous", false, "with --api-addr: serve unsigned API requests as the configured account")
 	fl.BoolVar(&opts.Check, "check", false, "only check that every listener can be bound; print JSON, exit 255 if not")
@@ -290,6 +298,7 @@ func runServe(ctx context.Context, f *cmdutil.Factory, opts *ServeOptions) error
 		MetricsAddr:     opts.MetricsAddr,
 		APIAddr:         opts.APIAddr,
 		Engine:          opts.Engine,
+		ListenMode:      opts.ListenMode,
 		DNS:             serve.DNSOptions{Disabled: opts.NoDNS, Port: opts.DNSPort, Addr: opts.DNSAddr, Upstream: opts.DNSUpstream},
 		ManageAddresses: os.Geteuid() == 0,
 		AddrStateFile:   addrStatePath(local, opts.Zones),
