@@ -397,7 +397,7 @@ func loadServices(tx *Tx, snap *snapshot.Snapshot) error {
 }
 
 func loadEndpoints(tx *Tx, snap *snapshot.Snapshot) error {
-	es, err := tx.endpoints(`SELECT ` + endpointCols + ` FROM endpoints ORDER BY id`)
+	es, err := tx.everyEndpoint()
 	if err != nil {
 		return err
 	}
