@@ -342,42 +342,6 @@ func (l *listener) stop() {
 	l.wg.Wait()
 }
 
-// serveUDP reads queries and writes replies until the socket closes.
-func (s *Server) serveUDP(l *listener, udp *net.UDPConn) {
-	buf := make([]byte, dns.MaxMsgSize)
-	out := make([]byte, 0, 4096)
-	upstream := s.opts.Upstream != ""
-	var wait time.Duration
-	for {
-		n, src, err := udp.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Not expected on an unconnected socket; if it repeats, back
-			// off rather than spin.
-			wait = min(max(2*wait, time.Millisecond), time.Second)
-			s.udpErrs.failed(s.log, "dns: udp read failed; retrying", err, wait)
-			if !l.rest(wait) {
-				return
-			}
-			continue
-		}
-		wait = 0
-		q := query{raw: buf[:n], local: l.local, src: src.Addr()}
-		reply, fwd := handle(s.zone.Load(), q, upstream, out)
-		if fwd != nil {
-			s.forwardUDP(udp, fwd, src)
-			continue
-		}
-		if reply != nil {
-			if _, err := udp.WriteToUDPAddrPort(reply, src); err != nil {
-				s.log.Debug("dns: udp write", "to", src, "err", err)
-			}
-		}
-	}
-}
-
 // forwardUDP answers a forwarded UDP query from its own goroutine, so a
 // slow upstream does not hold a worker.
 func (s *Server) forwardUDP(udp *net.UDPConn, req *dns.Msg, dst netip.AddrPort) {
