@@ -58,7 +58,7 @@ ready() {
 # the knot files and queries into DIR); prints its PID.
 start_gen() {
 	mkdir -p "$2"
-	"$1" -n "$N" -addr 127.0.0.1:0 -dir "$2" 2>"$2/gen.log" &
+	"$1" -n "$N" -addr 127.0.0.1:0 -dir "$2" >/dev/null 2>"$2/gen.log" &
 	local pid=$!
 	for _ in $(seq 300); do [[ -s $2/plink.addr ]] && break; sleep 0.1; done
 	[[ -s $2/plink.addr ]] || { echo "run.sh: plink did not start:" >&2; cat "$2/gen.log" >&2; kill "$pid"; exit 1; }
