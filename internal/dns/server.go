@@ -56,6 +56,10 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	zone   atomic.Pointer[zone]
+	// applyMu orders zone changes; snap is the snapshot of the zone
+	// (nil for NewServer's empty one), the base of the next update.
+	applyMu sync.Mutex
+	snap    *snapshot.Snapshot
 	ctx    context.Context // canceled by Close; bounds upstream exchanges
 	cancel context.CancelFunc
 	fwd    chan struct{} // semaphore of upstream exchanges
@@ -119,7 +123,7 @@ func NewServer(opts Options) *Server {
 // error per address it could not bind, naming the address and a remedy;
 // addresses that failed are tried again on the next Apply.
 func (s *Server) Apply(snap *snapshot.Snapshot) []error {
-	s.zone.Store(buildZone(snap, s.log))
+	s.applyZone(snap)
 
 	want := map[string]bool{}
 	if s.opts.Addr != "" {
@@ -165,6 +169,20 @@ func (s *Server) Apply(snap *snapshot.Snapshot) []error {
 		}
 	}
 	return errs
+}
+
+// applyZone swaps in the zone of snap: the current zone updated where
+// only some endpoints and load balancers changed (see updateZone), else
+// built whole.
+func (s *Server) applyZone(snap *snapshot.Snapshot) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	z := updateZone(s.zone.Load(), s.snap, snap, s.log)
+	if z == nil {
+		z = buildZone(snap, s.log)
+	}
+	s.zone.Store(z)
+	s.snap = snap
 }
 
 // Addrs lists the bound listeners, sorted, such as "udp 127.16.0.2:53"

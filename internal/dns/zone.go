@@ -3,6 +3,7 @@ package dns
 import (
 	"encoding/binary"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -42,7 +43,13 @@ type zone struct {
 	// dupes: two endpoints or load balancers have one name (the last
 	// one's addresses win, which an update cannot tell): the next zone is
 	// built whole.
-	dupes bool
+	dupes    bool
+	impaired map[string]bool // snapshot.ImpairedZones, copied
+
+	// exact: allocate each node, address list and packed record alone, not
+	// from chunks (an update adds a few, which must not hold chunks alive).
+	exact bool
+	fresh map[*node]bool // during an update: the nodes it made, free to change
 }
 
 // Chunk sizes of the build-time allocators.
@@ -54,6 +61,9 @@ const (
 
 // newNode returns a zeroed node from the current chunk.
 func (z *zone) newNode() *node {
+	if z.exact {
+		return new(node)
+	}
 	if len(z.nodes) == cap(z.nodes) {
 		z.nodes = make([]node, 0, nodeChunk)
 	}
@@ -64,7 +74,7 @@ func (z *zone) newNode() *node {
 // addrSlice returns an empty slice with room for n addresses, its
 // capacity capped so appends beyond n do not reach a neighbour.
 func (z *zone) addrSlice(n int) []netip.Addr {
-	if n > addrChunk/4 {
+	if z.exact || n > addrChunk/4 {
 		return make([]netip.Addr, 0, n)
 	}
 	if cap(z.addrs)-len(z.addrs) < n {
@@ -77,7 +87,7 @@ func (z *zone) addrSlice(n int) []netip.Addr {
 
 // wireSlice is addrSlice for packed bytes.
 func (z *zone) wireSlice(n int) []byte {
-	if n > wireChunk/4 {
+	if z.exact || n > wireChunk/4 {
 		return make([]byte, 0, n)
 	}
 	if cap(z.wire)-len(z.wire) < n {
@@ -139,6 +149,7 @@ func buildZone(snap *snapshot.Snapshot, log *slog.Logger) *zone {
 		names:      make(map[string]*node, 4*len(snap.Endpoints)+len(snap.LoadBalancers)),
 		byResolver: make(map[netip.Addr]*view, len(snap.VPCs)),
 		serial:     uint32(snap.Revision),
+		impaired:   maps.Clone(snap.ImpairedZones),
 	}
 	for _, name := range apexNames(snap) {
 		ap := &apex{name: name}
