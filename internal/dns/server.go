@@ -53,16 +53,16 @@ const (
 // queries read it without locks. The zero value is not usable: call
 // NewServer.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	zone   atomic.Pointer[zone]
+	opts Options
+	log  *slog.Logger
+	zone atomic.Pointer[zone]
 	// applyMu orders zone changes; snap is the snapshot of the zone
 	// (nil for NewServer's empty one), the base of the next update.
 	applyMu sync.Mutex
 	snap    *snapshot.Snapshot
-	ctx    context.Context // canceled by Close; bounds upstream exchanges
-	cancel context.CancelFunc
-	fwd    chan struct{} // semaphore of upstream exchanges
+	ctx     context.Context // canceled by Close; bounds upstream exchanges
+	cancel  context.CancelFunc
+	fwd     chan struct{} // semaphore of upstream exchanges
 
 	tcpMu      sync.Mutex
 	tcpConns   map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns

@@ -75,6 +75,27 @@ func updateZone(prev *zone, old, snap *snapshot.Snapshot, log *slog.Logger) *zon
 // changed (same false): a changed one is in both lists. ok is false when
 // a key is listed twice in either.
 func diff[T any](old, cur []T, key func(*T) string, same func(a, b *T) bool) (gone, came []*T, ok bool) {
+	if sortedByKey(old, key) && sortedByKey(cur, key) {
+		// The store lists them by ID: one walk through both, no maps.
+		i, j := 0, 0
+		for i < len(old) || j < len(cur) {
+			switch {
+			case j == len(cur) || i < len(old) && key(&old[i]) < key(&cur[j]):
+				gone = append(gone, &old[i])
+				i++
+			case i == len(old) || key(&cur[j]) < key(&old[i]):
+				came = append(came, &cur[j])
+				j++
+			default:
+				if !same(&old[i], &cur[j]) {
+					gone, came = append(gone, &old[i]), append(came, &cur[j])
+				}
+				i++
+				j++
+			}
+		}
+		return gone, came, true
+	}
 	byKey := make(map[string]*T, len(old))
 	for i := range old {
 		k := key(&old[i])
@@ -104,6 +125,17 @@ func diff[T any](old, cur []T, key func(*T) string, same func(a, b *T) bool) (go
 		}
 	}
 	return gone, came, true
+}
+
+// sortedByKey reports whether s is in strictly increasing key order (so
+// no key is listed twice).
+func sortedByKey[T any](s []T, key func(*T) string) bool {
+	for i := 1; i < len(s); i++ {
+		if key(&s[i-1]) >= key(&s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameEndpointNames reports whether two versions of an endpoint give the

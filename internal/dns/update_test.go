@@ -117,7 +117,7 @@ func cloneSnapshot(s *snapshot.Snapshot) *snapshot.Snapshot {
 
 // mutate makes one random change of the kinds a store sees (and some it
 // should not: names alike, a name that is another's parent, a new region).
-func mutate(r *rand.Rand, s *snapshot.Snapshot, serial *int) string {
+func mutate(r *rand.Rand, s *snapshot.Snapshot, serial *int, sorted bool) string {
 	*serial++
 	s.Revision = int64(*serial)
 	pick := func() *snapshot.Endpoint { return &s.Endpoints[r.IntN(len(s.Endpoints))] }
@@ -135,7 +135,11 @@ func mutate(r *rand.Rand, s *snapshot.Snapshot, serial *int) string {
 			e.ENIs[i].IPv4 = netip.AddrFrom4([4]byte{127, 40, byte(*serial >> 8), byte(*serial)})
 		}
 		e.PrivateDNSEnabled = r.IntN(2) == 0
-		s.Endpoints = slices.Insert(s.Endpoints, r.IntN(len(s.Endpoints)+1), e)
+		at := r.IntN(len(s.Endpoints) + 1)
+		if sorted {
+			at, _ = slices.BinarySearchFunc(s.Endpoints, e.ID, func(x snapshot.Endpoint, id string) int { return strings.Compare(x.ID, id) })
+		}
+		s.Endpoints = slices.Insert(s.Endpoints, at, e)
 		return "endpoint added"
 	case 3:
 		e := pick()
@@ -192,8 +196,15 @@ func mutate(r *rand.Rand, s *snapshot.Snapshot, serial *int) string {
 // TestUpdateMatchesBuild applies 400 random changes to a snapshot of 300
 // endpoints, and checks after each that the zone updateZone makes from
 // the previous one equals the zone built whole (when it makes one; most
-// changes must take the update).
+// changes must take the update). Endpoints stay sorted by ID (as the
+// store lists them) or not.
 func TestUpdateMatchesBuild(t *testing.T) {
+	for _, sorted := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sorted=%v", sorted), func(t *testing.T) { testUpdateMatchesBuild(t, sorted) })
+	}
+}
+
+func testUpdateMatchesBuild(t *testing.T, sorted bool) {
 	log := slog.New(slog.DiscardHandler)
 	r := rand.New(rand.NewPCG(1, 13))
 	snap := benchSnapshot(300)
@@ -216,7 +227,7 @@ func TestUpdateMatchesBuild(t *testing.T) {
 	var undo *snapshot.Snapshot // the snapshot before an odd change, restored next
 	for step := range 400 {
 		next := cloneSnapshot(snap)
-		what := mutate(r, next, &serial)
+		what := mutate(r, next, &serial, sorted)
 		switch {
 		case undo != nil:
 			next, what = cloneSnapshot(undo), "odd change undone"
