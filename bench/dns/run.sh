@@ -71,6 +71,12 @@ declare -A addr pid
 pid[plink]=$(start_gen "$work/gen" "$work")
 pids+=("${pid[plink]}")
 addr[plink]=$(cat "$work/plink.addr")
+# knotd before the baseline's server: its port is free only until another
+# process binds it.
+knotd -c "$work/knot.conf" 2>"$work/knot.log" &
+pid[knot]=$!
+pids+=("${pid[knot]}")
+addr[knot]=$(cat "$work/knot.addr")
 if [[ -n $BASELINE ]]; then
 	mkdir -p "$work/base-src"
 	git -C "$root" archive "$BASELINE" | tar -x -C "$work/base-src"
@@ -80,10 +86,6 @@ if [[ -n $BASELINE ]]; then
 	addr[base]=$(cat "$work/base/plink.addr")
 	servers+=(base)
 fi
-knotd -c "$work/knot.conf" 2>"$work/knot.log" &
-pid[knot]=$!
-pids+=("${pid[knot]}")
-addr[knot]=$(cat "$work/knot.addr")
 
 name=$(awk 'NR==1 {print $1}' "$work/queries.txt")
 for s in "${servers[@]}"; do
