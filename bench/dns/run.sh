@@ -120,7 +120,7 @@ perf() {
 
 echo "names: $(wc -l <"$work/queries.txt") (N=$N endpoints); per round and server: dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $DURATION -c $CLIENTS -q $OUTSTANDING ${edns[*]}"
 echo "GOMAXPROCS=${GOMAXPROCS:-default}; $(nproc) cores; $ROUNDS rounds, order alternating${BASELINE:+; base = plink at $BASELINE}"
-declare -A qps
+declare -A qps cpuq
 ratios=() bratios=()
 for r in $(seq "$ROUNDS"); do
 	order=("${servers[@]}")
@@ -129,6 +129,7 @@ for r in $(seq "$ROUNDS"); do
 	for s in "${order[@]}"; do
 		read -r q lost us < <(perf "$s" "$r")
 		qps[$s.$r]=$q
+		cpuq[$s.$r]=$us
 		line+=$(printf '  %s %s q/s (lost %s%%, %s µs CPU/query)' "$s" "$q" "$lost" "$us")
 	done
 	ratio=$(awk -v p="${qps[plink.$r]}" -v k="${qps[knot.$r]}" 'BEGIN { printf "%.2f", p / k }')
@@ -144,9 +145,9 @@ done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for s in "${servers[@]}"; do
-	vals=()
-	for r in $(seq "$ROUNDS"); do vals+=("${qps[$s.$r]}"); done
-	echo "median $s: $(median "${vals[@]}") q/s"
+	vals=() cpus=()
+	for r in $(seq "$ROUNDS"); do vals+=("${qps[$s.$r]}") cpus+=("${cpuq[$s.$r]}"); done
+	echo "median $s: $(median "${vals[@]}") q/s, $(median "${cpus[@]}") µs CPU/query"
 done
 [[ -n $BASELINE ]] && echo "median plink/base: $(median "${bratios[@]}") (per round: ${bratios[*]})"
 m=$(median "${ratios[@]}")
