@@ -48,7 +48,7 @@ type udpBatch struct {
 	mem []byte
 
 	recv  [udpBatchLen]mmsghdr
-	riov  [2 * udpBatchLen]unix.Iovec // a small query buffer and the rest of its large slot
+	riov  [2 * udpBatchLen]unix.Iovec        // a small query buffer and the rest of its large slot
 	names [udpBatchLen]unix.RawSockaddrInet6 // sources; room for either family
 
 	send    [udpBatchLen]mmsghdr
@@ -160,7 +160,7 @@ func (b *udpBatch) query(i int) []byte {
 // capacity capped so a longer reply is packed elsewhere.
 func (b *udpBatch) out(i int) []byte {
 	off := (udpBatchLen + i) * udpSmall
-	return b.mem[off:off:off+udpSmall]
+	return b.mem[off : off : off+udpSmall]
 }
 
 // src is where datagram i came from.
