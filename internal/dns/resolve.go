@@ -28,12 +28,12 @@ func (z *zone) resolve(q dns.Question, v *view) *dns.Msg {
 	m.Authoritative = true
 	if n == nil {
 		m.Rcode = dns.RcodeNameError
-		m.Ns = []dns.RR{ap.soa}
+		m.Ns = []dns.RR{z.soa(ap.name)}
 		return m
 	}
-	m.Answer = n.records(q.Name, q.Qtype)
+	m.Answer = z.records(n, q.Name, q.Qtype)
 	if len(m.Answer) == 0 {
-		m.Ns = []dns.RR{ap.soa}
+		m.Ns = []dns.RR{z.soa(ap.name)}
 	}
 	return m
 }
@@ -69,7 +69,7 @@ func (z *zone) find(name string, v *view) (*node, *apex) {
 
 // records returns the node's records of type t, owned by owner (the
 // question's spelling of the name).
-func (n *node) records(owner string, t uint16) []dns.RR {
+func (z *zone) records(n *node, owner string, t uint16) []dns.RR {
 	var rrs []dns.RR
 	if t == dns.TypeA || t == dns.TypeANY {
 		rrs = appendAddrs(rrs, owner, n.a)
@@ -78,14 +78,10 @@ func (n *node) records(owner string, t uint16) []dns.RR {
 		rrs = appendAddrs(rrs, owner, n.aaaa)
 	}
 	if n.isApex && (t == dns.TypeSOA || t == dns.TypeANY) {
-		soa := *n.zone.soa
-		soa.Hdr.Name = owner
-		rrs = append(rrs, &soa)
+		rrs = append(rrs, z.soa(owner))
 	}
 	if n.isApex && (t == dns.TypeNS || t == dns.TypeANY) {
-		ns := *n.zone.ns
-		ns.Hdr.Name = owner
-		rrs = append(rrs, &ns)
+		rrs = append(rrs, ns(owner))
 	}
 	return rrs
 }

@@ -53,12 +53,16 @@ const (
 // queries read it without locks. The zero value is not usable: call
 // NewServer.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	zone   atomic.Pointer[zone]
-	ctx    context.Context // canceled by Close; bounds upstream exchanges
-	cancel context.CancelFunc
-	fwd    chan struct{} // semaphore of upstream exchanges
+	opts Options
+	log  *slog.Logger
+	zone atomic.Pointer[zone]
+	// applyMu orders zone changes; snap is the snapshot of the zone
+	// (nil for NewServer's empty one), the base of the next update.
+	applyMu sync.Mutex
+	snap    *snapshot.Snapshot
+	ctx     context.Context // canceled by Close; bounds upstream exchanges
+	cancel  context.CancelFunc
+	fwd     chan struct{} // semaphore of upstream exchanges
 
 	tcpMu      sync.Mutex
 	tcpConns   map[*tcpConn]struct{} // every open TCP connection, at most maxTCPConns
@@ -119,7 +123,7 @@ func NewServer(opts Options) *Server {
 // error per address it could not bind, naming the address and a remedy;
 // addresses that failed are tried again on the next Apply.
 func (s *Server) Apply(snap *snapshot.Snapshot) []error {
-	s.zone.Store(buildZone(snap, s.log))
+	s.applyZone(snap)
 
 	want := map[string]bool{}
 	if s.opts.Addr != "" {
@@ -165,6 +169,20 @@ func (s *Server) Apply(snap *snapshot.Snapshot) []error {
 		}
 	}
 	return errs
+}
+
+// applyZone swaps in the zone of snap: the current zone updated where
+// only some endpoints and load balancers changed (see updateZone), else
+// built whole.
+func (s *Server) applyZone(snap *snapshot.Snapshot) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	z := updateZone(s.zone.Load(), s.snap, snap, s.log)
+	if z == nil {
+		z = buildZone(snap, s.log)
+	}
+	s.zone.Store(z)
+	s.snap = snap
 }
 
 // Addrs lists the bound listeners, sorted, such as "udp 127.16.0.2:53"
@@ -340,42 +358,6 @@ func (l *listener) stop() {
 	}
 	l.mu.Unlock()
 	l.wg.Wait()
-}
-
-// serveUDP reads queries and writes replies until the socket closes.
-func (s *Server) serveUDP(l *listener, udp *net.UDPConn) {
-	buf := make([]byte, dns.MaxMsgSize)
-	out := make([]byte, 0, 4096)
-	upstream := s.opts.Upstream != ""
-	var wait time.Duration
-	for {
-		n, src, err := udp.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Not expected on an unconnected socket; if it repeats, back
-			// off rather than spin.
-			wait = min(max(2*wait, time.Millisecond), time.Second)
-			s.udpErrs.failed(s.log, "dns: udp read failed; retrying", err, wait)
-			if !l.rest(wait) {
-				return
-			}
-			continue
-		}
-		wait = 0
-		q := query{raw: buf[:n], local: l.local, src: src.Addr()}
-		reply, fwd := handle(s.zone.Load(), q, upstream, out)
-		if fwd != nil {
-			s.forwardUDP(udp, fwd, src)
-			continue
-		}
-		if reply != nil {
-			if _, err := udp.WriteToUDPAddrPort(reply, src); err != nil {
-				s.log.Debug("dns: udp write", "to", src, "err", err)
-			}
-		}
-	}
 }
 
 // forwardUDP answers a forwarded UDP query from its own goroutine, so a

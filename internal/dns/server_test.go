@@ -317,7 +317,14 @@ func TestTCPConnectionCap(t *testing.T) {
 		}
 		return n
 	}
-	waitTCP("2 busy connections", func() bool { return busy() == 2 })
+	// All three in: A may still count busy for a moment after its
+	// answer arrived, and D must not come before C.
+	waitTCP("2 busy connections and A idle", func() bool {
+		s.tcpMu.Lock()
+		n := len(s.tcpConns)
+		s.tcpMu.Unlock()
+		return busy() == 2 && n == 3
+	})
 	// D takes A's place.
 	d := dialTCP()
 	if err := query(d); err != nil {
