@@ -37,17 +37,7 @@ CHANGES=${CHANGES:-1000}
 SAMPLE=${SAMPLE:-100}
 ROUNDS=${ROUNDS:-4}
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ ${KEEP:-0} == 1 ]]; then echo "work folder: $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
-log() { echo "== $*" >&2; }
+. "$(dirname "$0")/../lib.sh"
 
 cd "$root"
 plink=${PLINK:-}
@@ -76,15 +66,6 @@ serve() {
 		--log-level warn >"$work/serve-$name.log" 2>&1 &
 	serve_pid=$!
 	pids+=("$serve_pid")
-}
-
-# stop PID: end one process started here.
-stop() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	local keep=()
-	for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-	pids=("${keep[@]}")
 }
 
 # field N LINE: the Nth field of a RESULT line.

@@ -57,49 +57,10 @@ SHORT_C=${SHORT_C:-1 32}
 N_RECONCILE=${N_RECONCILE:-1000}
 N_SCALE=${N_SCALE:-10000}
 
-for tool in go iperf3 haproxy jq; do
-	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install iperf3 haproxy jq)" >&2; exit 1; }
-done
-
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ ${KEEP:-0} == 1 ]]; then echo "work folder: $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-# 10,000 listeners + LB nodes + DNS + connections: more than 1024 fds.
-ulimit -n "$(ulimit -Hn)"
-log() { echo "== $*" >&2; }
-
-# stop PID: end one process started here and wait for it.
-stop() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	local keep=()
-	for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-	pids=("${keep[@]}")
-}
-
-# wait_file PATH: bounded wait until PATH is non-empty.
-wait_file() {
-	for _ in $(seq 300); do [[ -s $1 ]] && return 0; sleep 0.05; done
-	echo "run.sh: $1 never appeared" >&2
-	return 1
-}
-
-# wait_port HOST PORT: bounded wait until a TCP connect succeeds.
-wait_port() {
-	for _ in $(seq 200); do
-		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	echo "run.sh: nothing listens on $1:$2" >&2
-	return 1
-}
+. "$(dirname "$0")/../lib.sh"
+need "iperf3 haproxy jq" go iperf3 haproxy jq
+# 10,000 listeners + LB nodes + DNS + connections: more than 1024 fds (lib.sh
+# raised the soft limit to the hard one).
 
 log "building"
 if [[ -n ${PLINK:-} ]]; then

@@ -29,19 +29,8 @@ EDNS=${EDNS:-0}
 GOAL=${GOAL:-1.0}
 BASELINE=${BASELINE:-}
 
-for tool in go dnsperf knotd dig; do
-	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install dnsperf knot bind9-dnsutils)" >&2; exit 1; }
-done
-
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib.sh"
+need "dnsperf knot bind9-dnsutils" go dnsperf knotd dig
 
 # ready HOST:PORT NAME: bounded wait until the server answers NAME.
 ready() {

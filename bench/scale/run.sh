@@ -38,36 +38,8 @@ MODES=${MODES:-sk-lookup per-address}
 ROUNDS=${ROUNDS:-3}
 CACHE=${CACHE-$HOME/.cache/plink-bench-scale}
 
-for tool in go jq dig; do
-	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install jq bind9-dnsutils)" >&2; exit 1; }
-done
-
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ ${KEEP:-0} == 1 ]]; then echo "work folder: $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
-hard=$(ulimit -Hn)
-log() { echo "== $*" >&2; }
-
-stop() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	local keep=()
-	for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-	pids=("${keep[@]}")
-}
-
-wait_file() {
-	for _ in $(seq 300); do [[ -s $1 ]] && return 0; sleep 0.05; done
-	echo "run.sh: $1 never appeared" >&2
-	return 1
-}
+. "$(dirname "$0")/../lib.sh"
+need "jq bind9-dnsutils" go jq dig
 
 log "building"
 if [[ -n ${PLINK:-} ]]; then
