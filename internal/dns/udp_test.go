@@ -48,13 +48,12 @@ func udpCases(t testing.TB) [][]byte {
 	return out
 }
 
-// TestUDPBatchMatchesHandle sends every udpCases query in one burst (so
-// the server reads them in batches), several times over, and checks each
-// reply is byte for byte what handle gives for that query, and that a
-// dropped query gets no reply.
-func TestUDPBatchMatchesHandle(t *testing.T) {
+// udpServer starts a server on the test snapshot and dials its UDP
+// address; both end with the test.
+func udpServer(t *testing.T) (*Server, netip.AddrPort, *net.UDPConn) {
+	t.Helper()
 	s := NewServer(Options{Addr: "127.0.0.1:0"})
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
 		t.Fatal(errs)
 	}
@@ -63,7 +62,16 @@ func TestUDPBatchMatchesHandle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return s, server, c
+}
+
+// TestUDPBatchMatchesHandle sends every udpCases query in one burst (so
+// the server reads them in batches), several times over, and checks each
+// reply is byte for byte what handle gives for that query, and that a
+// dropped query gets no reply.
+func TestUDPBatchMatchesHandle(t *testing.T) {
+	s, server, c := udpServer(t)
 	client := c.LocalAddr().(*net.UDPAddr).AddrPort().Addr()
 
 	cases := udpCases(t)
@@ -128,11 +136,7 @@ func TestUDPBatchMatchesHandle(t *testing.T) {
 // padding to 20,000 bytes) and expects the answer a small query gets: a
 // batch slot holds any UDP payload.
 func TestUDPLargeQuery(t *testing.T) {
-	s := NewServer(Options{Addr: "127.0.0.1:0"})
-	defer s.Close()
-	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
-		t.Fatal(errs)
-	}
+	s, _, _ := udpServer(t)
 	m := new(dns.Msg)
 	m.SetQuestion(e1Name, dns.TypeA)
 	m.SetEdns0(1232, false)
@@ -154,17 +158,7 @@ func TestUDPNoAllocation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	s := NewServer(Options{Addr: "127.0.0.1:0"})
-	defer s.Close()
-	if errs := s.Apply(testSnapshot()); len(errs) != 0 {
-		t.Fatal(errs)
-	}
-	server := netip.MustParseAddrPort(addrOf(t, s, "udp "))
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, _, c := udpServer(t)
 	queries := [][]byte{}
 	for _, edns := range []bool{false, true} {
 		for _, name := range []string{e1Name, strings.ToUpper(e2Name), e1Zonal} {
