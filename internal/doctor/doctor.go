@@ -351,15 +351,19 @@ func checkListeners(ctx context.Context, src serve.Source, dnsPort int) Finding 
 func checkFileLimit(snap *snapshot.Snapshot) Finding {
 	f := Finding{Check: "open-files"}
 	wanted, budget, limit, mode := serve.ListenerNeeds(snap)
+	sockets := "listening sockets" // a socket per address and port, or per port with sk_lookup
+	if wanted == 1 {
+		sockets = "listening socket"
+	}
 	switch {
 	case budget < 0:
-		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted (listen mode %s); open file limit %s", wanted, mode, limit)
+		f.Status, f.Message = StatusOK, fmt.Sprintf("%d %s wanted (listen mode %s); open file limit %s", wanted, sockets, mode, limit)
 	case wanted > budget:
 		f.Status = StatusFail
-		f.Message = fmt.Sprintf("the store asks for %d listeners (listen mode %s) but the open file limit (%s) leaves room for %d", wanted, mode, limit, budget)
+		f.Message = fmt.Sprintf("the store asks for %d %s (listen mode %s) but the open file limit (%s) leaves room for %d", wanted, sockets, mode, limit, budget)
 		f.Fix = "raise the hard limit (ulimit -Hn, /etc/security/limits.conf, LimitNOFILE= in a systemd unit) or serve fewer endpoints"
 	default:
-		f.Status, f.Message = StatusOK, fmt.Sprintf("%d listeners wanted (listen mode %s); the open file limit (%s) leaves room for %d", wanted, mode, limit, budget)
+		f.Status, f.Message = StatusOK, fmt.Sprintf("%d %s wanted (listen mode %s); the open file limit (%s) leaves room for %d", wanted, sockets, mode, limit, budget)
 	}
 	return f
 }

@@ -488,7 +488,11 @@ func listenTCP(addr netip.AddrPort) (*net.TCPListener, error) {
 // process holding it, found through holders.
 func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 	be := BindError{Kind: r.kind, Endpoint: r.endpointID, LoadBalancer: r.lbName, Address: r.addr.String(), Err: err}
+	var steered steeredError
 	switch {
+	case errors.As(err, &steered):
+		be.Remedy = fmt.Sprintf("port %d in use, held by %s, whose sk_lookup program steers the address: stop it, or serve this store with other ports or addresses",
+			r.addr.Port(), steered.holder)
 	case errors.Is(err, syscall.EADDRINUSE):
 		be.Remedy = fmt.Sprintf("port %d in use, %s: stop it, or serve this store with other ports or addresses",
 			r.addr.Port(), holders.Describe("tcp", r.addr))
@@ -519,8 +523,21 @@ func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
 		}
 		return l, err
 	}
-	lns, errs := bindAll(p, p.order, bindClose, addAddrs)
-	res := Result{Listeners: []ListenerInfo{}, Errors: errs}
+	// An address another serve steers with sk_lookup binds, and is taken.
+	order := p.order
+	var errs []BindError
+	if taken := checkSteered(order); len(taken) > 0 {
+		order = nil
+		for _, addr := range p.order {
+			if err, ok := taken[addr]; ok {
+				errs = append(errs, bindError(p.routes[addr], err, nil))
+				continue
+			}
+			order = append(order, addr)
+		}
+	}
+	lns, berrs := bindAll(p, order, bindClose, addAddrs)
+	res := Result{Listeners: []ListenerInfo{}, Errors: append(errs, berrs...)}
 	for _, addr := range p.order {
 		if ln, ok := lns[addr]; ok {
 			ln.close()

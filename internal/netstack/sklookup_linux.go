@@ -10,12 +10,15 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/plink-dev/plink/internal/sockholder"
 )
 
 // The sk_lookup listening mode: an eBPF program of type
@@ -155,7 +158,7 @@ func newSKLookup() (*skLookup, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	s.addrs, err = ebpf.NewMap(&ebpf.MapSpec{Name: "plink_addrs", Type: ebpf.Hash, KeySize: 24, ValueSize: 4,
+	s.addrs, err = ebpf.NewMap(&ebpf.MapSpec{Name: addrMapPrefix + strconv.Itoa(os.Getpid()), Type: ebpf.Hash, KeySize: 24, ValueSize: 4,
 		MaxEntries: skMaxAddrs, Flags: unix.BPF_F_NO_PREALLOC})
 	if err != nil {
 		return fail("creating the address map", err)
@@ -180,6 +183,84 @@ func newSKLookup() (*skLookup, error) {
 		return fail("attaching the sk_lookup program to the network namespace", err)
 	}
 	return s, nil
+}
+
+// addrMapPrefix starts the name of a serve's address map, which ends with
+// its PID ("plink_a4242": a BPF object name has 15 characters), so that
+// another serve can tell who steers an address it wants (othersSteering).
+const addrMapPrefix = "plink_a"
+
+// othersSteering returns those of addrs that the sk_lookup program of
+// another plink serve in this network namespace steers, with the error
+// their bind gets. It looks each address up in the other serves' address
+// maps (found by name among the BPF maps of the host); where maps cannot
+// be listed (no CAP_SYS_ADMIN) it finds none.
+func (s *skLookup) othersSteering(addrs []netip.AddrPort) map[netip.AddrPort]error {
+	own, err := s.addrs.Info()
+	if err != nil {
+		return nil
+	}
+	ownID, _ := own.ID()
+	return steeredByOthers(ownID, addrs)
+}
+
+// steeredByOthers is othersSteering for a process whose own address map
+// is ownID (0: none).
+func steeredByOthers(ownID ebpf.MapID, addrs []netip.AddrPort) map[netip.AddrPort]error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	netns, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		return nil
+	}
+	out := map[netip.AddrPort]error{}
+	for id := ebpf.MapID(0); ; {
+		next, err := ebpf.MapGetNextID(id)
+		if err != nil {
+			return out
+		}
+		id = next
+		if id == ownID {
+			continue
+		}
+		m, err := ebpf.NewMapFromID(id)
+		if err != nil {
+			continue
+		}
+		info, err := m.Info()
+		pid, perr := 0, error(nil)
+		if err == nil && strings.HasPrefix(info.Name, addrMapPrefix) {
+			pid, perr = strconv.Atoi(strings.TrimPrefix(info.Name, addrMapPrefix))
+		}
+		// A serve of another namespace (its own addresses) is no clash.
+		if ns, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net"); pid <= 0 || perr != nil || err != nil || ns != netns {
+			m.Close()
+			continue
+		}
+		h := sockholder.Holder{PID: pid, Comm: procComm(pid)}
+		var slot uint32
+		for _, a := range addrs {
+			if _, dup := out[a]; !dup && m.Lookup(skKeyOf(a), &slot) == nil {
+				out[a] = &net.OpError{Op: "listen", Net: "tcp", Addr: net.TCPAddrFromAddrPort(a),
+					Err: os.NewSyscallError("bind", steeredError{h})}
+			}
+		}
+		m.Close()
+	}
+}
+
+// checkSteered is othersSteering for a process that steers nothing
+// (serve --check, doctor).
+func checkSteered(addrs []netip.AddrPort) map[netip.AddrPort]error { return steeredByOthers(0, addrs) }
+
+// procComm is the command name of process pid, or "".
+func procComm(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // addAddr steers connections to ap to the socket of its slot.

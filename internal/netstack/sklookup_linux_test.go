@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -214,6 +215,48 @@ func TestSKLookupTwoForwarders(t *testing.T) {
 			t.Fatalf("the other forwarder after the first closed: %q %v", g, err)
 		}
 	})
+}
+
+// A second forwarder given the addresses another one steers finds them in
+// use, naming the holder, where a bind alone would succeed and get
+// nothing; so does Check (serve --check, doctor) and CheckSteered (plink
+// backend and api). The first forwarder keeps serving.
+func TestSKLookupClashNamesHolder(t *testing.T) {
+	tp := newTopo(t)
+	b := startBackend(t, "b1", netip.AddrPortFrom(tp.ip(100), 0), false)
+	tp.addTarget(b, "za")
+	f1, f2 := skForwarder(t, EngineEpoll), skForwarder(t, EngineEpoll)
+	mustApply(t, f1, tp.snap())
+	eni := netip.MustParseAddrPort(tp.eni(tp.eniA))
+
+	for name, errs := range map[string][]BindError{"Apply": f2.Apply(tp.snap()).Errors, "Check": Check(tp.snap(), nil).Errors} {
+		var found bool
+		for _, e := range errs {
+			if e.Address != eni.String() {
+				continue
+			}
+			found = true
+			h, ok := SteeredHolder(e.Err)
+			if !errors.Is(e.Err, syscall.EADDRINUSE) || !ok || h.PID != os.Getpid() {
+				t.Errorf("%s: %s: %v (holder %v %v), want in use, held by this process", name, eni, e.Err, h, ok)
+			}
+			if !strings.Contains(e.Error(), fmt.Sprintf("held by pid %d", os.Getpid())) {
+				t.Errorf("%s: %q does not name the holder", name, e.Error())
+			}
+		}
+		if !found {
+			t.Errorf("%s: no bind error for %s, steered by the first forwarder: %v", name, eni, errs)
+		}
+	}
+	if err := CheckSteered(eni); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("CheckSteered(%s) = %v, want in use", eni, err)
+	}
+	if err := CheckSteered(netip.AddrPortFrom(tp.ip(201), tp.port)); err != nil {
+		t.Errorf("CheckSteered of an address no one steers = %v", err)
+	}
+	if g, err := which(t, netip.Addr{}, eni.String()); err != nil || g != "b1" {
+		t.Fatalf("the first forwarder after the clash: %q %v", g, err)
+	}
 }
 
 // Per-address mode, asked for, listens per address even where sk_lookup

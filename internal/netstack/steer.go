@@ -1,10 +1,14 @@
 package netstack
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"runtime"
 	"sync"
+	"syscall"
+
+	"github.com/plink-dev/plink/internal/sockholder"
 )
 
 // Listen modes, for Options.ListenMode.
@@ -58,6 +62,29 @@ type portSock struct {
 	l    *listener
 	slot uint32
 	refs int
+}
+
+// steeredError is the bind error of an address another serve's sk_lookup
+// program steers: the kernel would take no bind of it amiss (no socket
+// is bound to it), but its connections go to the other serve.
+type steeredError struct{ holder sockholder.Holder }
+
+func (e steeredError) Error() string { return syscall.EADDRINUSE.Error() }
+func (e steeredError) Unwrap() error { return syscall.EADDRINUSE }
+
+// CheckSteered returns the bind error of TCP address ap when another
+// plink serve's sk_lookup program steers it: a bind of ap succeeds, but
+// its connections go to that serve. Otherwise nil.
+func CheckSteered(ap netip.AddrPort) error { return checkSteered([]netip.AddrPort{ap})[ap] }
+
+// SteeredHolder returns the serve whose sk_lookup program steers the
+// address err (from CheckSteered or a BindError) is about.
+func SteeredHolder(err error) (sockholder.Holder, bool) {
+	var s steeredError
+	if errors.As(err, &s) {
+		return s.holder, true
+	}
+	return sockholder.Holder{}, false
 }
 
 func newSteering(bpf *skLookup, listen func(netip.AddrPort) (*listener, error)) *steering {
@@ -132,6 +159,18 @@ func (st *steering) probe(addrs []netip.AddrPort) {
 	st.probed = make(map[netip.AddrPort]error, len(addrs))
 	if len(addrs) == 0 {
 		return
+	}
+	// Another serve's program steering an address: no bind would tell.
+	if taken := st.bpf.othersSteering(addrs); len(taken) > 0 {
+		rest := addrs[:0:0]
+		for _, a := range addrs {
+			if err, ok := taken[a]; ok {
+				st.probed[a] = err
+				continue
+			}
+			rest = append(rest, a)
+		}
+		addrs = rest
 	}
 	busy, err := listeningPorts()
 	if err == nil {

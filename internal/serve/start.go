@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -40,13 +41,33 @@ func ListenError(what, addr string, err error) error {
 	ap, perr := netip.ParseAddrPort(addr)
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE) && perr == nil:
-		msg += fmt.Sprintf(" (port %d in use, %s: stop it or choose another address)", ap.Port(), sockholder.Describe("tcp", ap))
+		held := sockholder.Describe("tcp", ap)
+		if h, ok := netstack.SteeredHolder(err); ok {
+			held = "held by " + h.String() + ", whose sk_lookup program steers the address"
+		}
+		msg += fmt.Sprintf(" (port %d in use, %s: stop it or choose another address)", ap.Port(), held)
 	case errors.Is(err, syscall.EACCES):
 		msg += " (a port below 1024 needs root or cap_net_bind_service: choose a port above 1023)"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		msg += " (the address is not on this host: use 127.0.0.1 or another local address)"
 	}
 	return errors.New(msg)
+}
+
+// ListenTCP listens on addr for what ("backend", "api"), or returns
+// ListenError's error. An address another plink serve steers with
+// sk_lookup counts as in use: a bind would succeed and get nothing.
+func ListenTCP(what, addr string) (net.Listener, error) {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		if err := netstack.CheckSteered(ap); err != nil {
+			return nil, ListenError(what, addr, err)
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, ListenError(what, addr, err)
+	}
+	return ln, nil
 }
 
 func plural(n int, one, many string) string {

@@ -143,9 +143,9 @@ func startAPI(ctx context.Context, f *cmdutil.Factory, addr string, allowAnon bo
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := serve.ListenTCP("api", addr)
 	if err != nil {
-		return nil, serve.ListenError("api", addr, err)
+		return nil, err
 	}
 	s := &apiServer{srv: api.NewServer(h, log), ln: ln, errc: make(chan error, 1)}
 	go func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -78,9 +77,9 @@ func runBackend(ctx context.Context, f *cmdutil.Factory, opts *BackendOptions) e
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", opts.Listen)
+	ln, err := serve.ListenTCP("backend", opts.Listen)
 	if err != nil {
-		return serve.ListenError("backend", opts.Listen, err)
+		return err
 	}
 	name := opts.Name
 	if name == "" {
