@@ -100,10 +100,13 @@ wait_port 127.0.0.1 "$iperf_port"
 
 # --- HAProxy, mode tcp, nbthread = cores, on 127.0.0.5 -------------------
 # iperf and echo connect to the target from 127.0.0.6 (a source address, as
-# plink's NLB node binds one); echo-nosrc lets the kernel choose.
+# plink's NLB node binds one); echo-nosrc lets the kernel choose; echo-pp2
+# sends a PROXY v2 header (send-proxy-v2) to the echo server that drops it,
+# as plink-pp2 does: the like-for-like peer of plink with PROXY v2 on.
 port hap_iperf
 port hap_echo
 port hap_echo_nosrc
+port hap_echo_pp2
 cat >"$work/haproxy.cfg" <<EOF
 global
     maxconn 4000
@@ -129,6 +132,11 @@ frontend echo-nosrc
     default_backend echo-nosrc
 backend echo-nosrc
     server s1 127.0.0.1:$echo_port
+frontend echo-pp2
+    bind 127.0.0.5:$hap_echo_pp2
+    default_backend echo-pp2
+backend echo-pp2
+    server s1 127.0.0.1:$echo_pp2_port source 127.0.0.6 send-proxy-v2
 EOF
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
 hap_pid=$!
@@ -262,10 +270,10 @@ conns() {
 	log "round $4: c=$3 $1: $line"
 }
 # The contenders: name, address, proxy PID (none for direct).
-names=(direct plink plink-pp2 haproxy haproxy-src)
+names=(direct plink plink-pp2 haproxy haproxy-src haproxy-pp2)
 declare -A addr=([direct]="127.0.0.1:$echo_port" [plink]="$eni:$lp_echo" [plink-pp2]="$eni:$lp_echo_pp2"
-	[haproxy]="127.0.0.5:$hap_echo_nosrc" [haproxy-src]="127.0.0.5:$hap_echo")
-declare -A ppid=([direct]="" [plink]=$serve_pid [plink-pp2]=$serve_pid [haproxy]=$hap_pid [haproxy-src]=$hap_pid)
+	[haproxy]="127.0.0.5:$hap_echo_nosrc" [haproxy-src]="127.0.0.5:$hap_echo" [haproxy-pp2]="127.0.0.5:$hap_echo_pp2")
+declare -A ppid=([direct]="" [plink]=$serve_pid [plink-pp2]=$serve_pid [haproxy]=$hap_pid [haproxy-src]=$hap_pid [haproxy-pp2]=$hap_pid)
 if [[ -n ${PLINK_B:-} ]]; then
 	names+=(plinkB plinkB-pp2)
 	addr[plinkB]="$eni_b:$lpb_echo" addr[plinkB-pp2]="$eni_b:$lpb_echo_pp2"
@@ -448,15 +456,17 @@ echo
 echo "| c | ratio | median | per round | goal |"
 echo "| ---: | --- | ---: | --- | --- |"
 for c in $SHORT_C; do
-	pairs="plink:haproxy-src plink-pp2:haproxy-src plink:haproxy plink-pp2:haproxy"
-	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plinkB-pp2:haproxy-src plink:plinkB plink-pp2:plinkB-pp2"; fi
+	pairs="plink:haproxy-src plink:haproxy plink-pp2:haproxy-pp2 plink-pp2:haproxy-src plink-pp2:haproxy"
+	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plinkB-pp2:haproxy-pp2 plink:plinkB plink-pp2:plinkB-pp2"; fi
 	for pair in $pairs; do
 		a=${pair%:*} b=${pair#*:}
 		# shellcheck disable=SC2086
 		rs=$(ratios "${rate[$a.$c]}" "${rate[$b.$c]}") && med=$(median $rs)
-		echo "| $c | rate $a/$b | $med | $rs | >= 1.0 ($(ok "$med" 1.0 ">=")) |"
+		goal=">= 1.0 ($(ok "$med" 1.0 ">="))"
+		if [[ $a == *pp2 && $b != *pp2 ]]; then goal="(HAProxy sends no header here)"; fi
+		echo "| $c | rate $a/$b | $med | $rs | $goal |"
 	done
-	pairs="plink:haproxy-src plink:haproxy"
+	pairs="plink:haproxy-src plink:haproxy plink-pp2:haproxy-pp2"
 	if [[ -n ${PLINK_B:-} ]]; then pairs+=" plinkB:haproxy-src plink:plinkB"; fi
 	for pair in $pairs; do
 		a=${pair%:*} b=${pair#*:}
