@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every figure of issue 13 (performance) in one run, each measured in the
 # same run as its peer: the benchmark scripts one after the other, their
-# tables gathered in one report. About 25 minutes on 2 cores (the first
-# run builds the 10,000- and 50,000-endpoint stores of bench/scale once,
-# a few minutes more).
+# tables gathered in one report. About 10 minutes on 2 cores (the first
+# run also builds the 10,000- and 50,000-endpoint stores of bench/scale,
+# kept for the next: about 4 minutes more).
 #
 #   bench/all.sh                 # everything; the report on stdout
 #   OUT=/tmp/bench bench/all.sh  # also keep every script's full output there
