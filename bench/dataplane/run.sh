@@ -85,7 +85,7 @@ port() {
 
 # --- targets: iperf3 and the echo server, on 127.0.0.1 -----------------
 port iperf_port
-port dns_port # for every plink serve below; each ends before the next starts
+port dns_port # for the reconcile and scale serves below; each ends before the next starts
 iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)
 "$connrate" serve -listen 127.0.0.1:0 -addr-file "$work/echo.addr" &
@@ -143,41 +143,41 @@ hap_pid=$!
 pids+=($hap_pid)
 wait_port 127.0.0.5 "$hap_echo"
 
-# --- plink: one endpoint, three listeners (iperf3, echo; PROXY v2 off) ---
-# --- (echo with PROXY v2 on, to the echo server that drops the header) ---
-port lp_iperf
-port lp_echo
-port lp_echo_pp2
-log "plink store: 1 endpoint, listeners $lp_iperf -> iperf3, $lp_echo -> echo, $lp_echo_pp2 -> echo (PROXY v2)"
-"$setup" build -db "$work/perf.db" -n 1 \
-	-port "$lp_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lp_echo:127.0.0.1:$echo_port" \
-	-port "$lp_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
-"$plink" serve --db "$work/perf.db" --ready-file "$work/perf.ready" --dns-port "$dns_port" --log-level warn >"$work/serve-perf.log" 2>&1 &
-serve_pid=$!
-pids+=($serve_pid)
-"$setup" wait -ready "$work/perf.ready" -want 3 -since "$(date +%s%N)" -timeout 30s >/dev/null
-eni=$(jq -r --arg p ":$lp_iperf" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf.ready")
-eni=${eni%:*}
-log "endpoint address $eni"
+# start_plink NAME BINARY PREFIX PIDVAR ENIVAR: a store of one endpoint
+# with three listeners (to iperf3; to echo, PROXY v2 off; to the echo
+# server that drops the header, PROXY v2 on) and a serve of BINARY on it,
+# with a DNS port of its own. Sets ${PREFIX}_iperf, ${PREFIX}_echo and
+# ${PREFIX}_echo_pp2 (the listener ports), PIDVAR (serve's PID) and ENIVAR
+# (the endpoint address).
+start_plink() {
+	local name=$1 bin=$2 prefix=$3 dns li le lpp pid e
+	port dns
+	port li
+	port le
+	port lpp
+	log "$name store: 1 endpoint, listeners $li -> iperf3, $le -> echo, $lpp -> echo (PROXY v2)"
+	"$setup" build -db "$work/$name.db" -n 1 \
+		-port "$li:127.0.0.1:$iperf_port:$echo_port" -port "$le:127.0.0.1:$echo_port" \
+		-port "$lpp:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
+	"$bin" serve --db "$work/$name.db" --ready-file "$work/$name.ready" --dns-port "$dns" --log-level warn >"$work/serve-$name.log" 2>&1 &
+	pid=$!
+	pids+=($pid)
+	"$setup" wait -ready "$work/$name.ready" -want 3 -since "$(date +%s%N)" -timeout 30s >/dev/null
+	e=$(jq -r --arg p ":$li" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/$name.ready")
+	printf -v "${prefix}_iperf" %s "$li"
+	printf -v "${prefix}_echo" %s "$le"
+	printf -v "${prefix}_echo_pp2" %s "$lpp"
+	printf -v "$4" %s "$pid"
+	printf -v "$5" %s "${e%:*}"
+}
 
-# --- PLINK_B: a second plink build (e.g. before a change) on its own store
-# --- and listeners, as two more contenders of the short-connection rounds.
+start_plink plink "$plink" lp serve_pid eni
+log "endpoint address $eni"
+# PLINK_B: a second plink build (e.g. before a change) on its own store and
+# listeners, as more contenders of the rounds.
 if [[ -n ${PLINK_B:-} ]]; then
 	cp "$PLINK_B" "$work/plink-b"
-	port dns_port_b
-	port lpb_iperf
-	port lpb_echo
-	port lpb_echo_pp2
-	log "plink-b store: 1 endpoint, listeners $lpb_iperf -> iperf3, $lpb_echo -> echo, $lpb_echo_pp2 -> echo (PROXY v2)"
-	"$setup" build -db "$work/perf-b.db" -n 1 \
-		-port "$lpb_iperf:127.0.0.1:$iperf_port:$echo_port" -port "$lpb_echo:127.0.0.1:$echo_port" \
-		-port "$lpb_echo_pp2:127.0.0.1:$echo_pp2_port:$echo_port:pp2" >/dev/null
-	"$work/plink-b" serve --db "$work/perf-b.db" --ready-file "$work/perf-b.ready" --dns-port "$dns_port_b" --log-level warn >"$work/serve-perf-b.log" 2>&1 &
-	serve_b_pid=$!
-	pids+=($serve_b_pid)
-	"$setup" wait -ready "$work/perf-b.ready" -want 3 -since "$(date +%s%N)" -timeout 30s >/dev/null
-	eni_b=$(jq -r --arg p ":$lpb_echo" '.listeners[] | select(.kind == "endpoint" and (.address | endswith($p))) | .address' "$work/perf-b.ready")
-	eni_b=${eni_b%:*}
+	start_plink plink-b "$work/plink-b" lpb serve_b_pid eni_b
 fi
 
 # median V...: the middle value (the lower middle for an even count).
