@@ -95,10 +95,11 @@ func TestPostgresReadOnlyServer(t *testing.T) {
 	}
 }
 
-// TestPostgresFeedSurvivesRestart: the change feed of a store whose server
-// stops and starts again reports a commit made after the restart (it
-// listens again; meanwhile it polls).
-func TestPostgresFeedSurvivesRestart(t *testing.T) {
+// ownCluster starts a PostgreSQL cluster of the test's own (one it may
+// stop and start), removed when the test ends, and an empty database in
+// it; it skips the test where PostgreSQL is not installed.
+func ownCluster(t *testing.T) (*storetest.Cluster, string) {
+	t.Helper()
 	if _, err := storetest.PGBin(); err != nil {
 		t.Skipf("no PostgreSQL: %v", err)
 	}
@@ -106,11 +107,19 @@ func TestPostgresFeedSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Remove()
+	t.Cleanup(func() { c.Remove() })
 	db, err := c.EmptyDB()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, db
+}
+
+// TestPostgresFeedSurvivesRestart: the change feed of a store whose server
+// stops and starts again reports a commit made after the restart (it
+// listens again; meanwhile it polls).
+func TestPostgresFeedSurvivesRestart(t *testing.T) {
+	c, db := ownCluster(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := store.Open(ctx, db)
@@ -170,18 +179,7 @@ func TestPostgresFeedWithoutNotify(t *testing.T) {
 // its reads and writes with an error naming the database and the remedy,
 // and works again once the server is back.
 func TestPostgresServerGone(t *testing.T) {
-	if _, err := storetest.PGBin(); err != nil {
-		t.Skipf("no PostgreSQL: %v", err)
-	}
-	c, err := storetest.StartCluster(storetest.Fast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Remove()
-	db, err := c.EmptyDB()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, db := ownCluster(t)
 	ctx := context.Background()
 	st, err := store.Open(ctx, db)
 	if err != nil {
