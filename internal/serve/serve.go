@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -339,9 +338,9 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 	// KeepGoing any one of them stops serve.
 	var startErrs []string
 	if s.opts.MetricsAddr != "" {
-		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
+		ln, err := ListenTCP("metrics", s.opts.MetricsAddr)
 		if err != nil {
-			startErrs = append(startErrs, ListenError("metrics", s.opts.MetricsAddr, err).Error())
+			startErrs = append(startErrs, err.Error())
 		} else {
 			metricsAddr = ln.Addr().String()
 			mux := http.NewServeMux()
@@ -357,9 +356,9 @@ func (s *Server) Run(ctx context.Context, reload <-chan os.Signal) error {
 		if err != nil {
 			return err
 		}
-		ln, err := net.Listen("tcp", s.opts.APIAddr)
+		ln, err := ListenTCP("AWS API", s.opts.APIAddr)
 		if err != nil {
-			startErrs = append(startErrs, ListenError("AWS API", s.opts.APIAddr, err).Error())
+			startErrs = append(startErrs, err.Error())
 		} else {
 			s.apiAddr = ln.Addr().String()
 			srv := api.NewServer(h, s.log)
@@ -841,9 +840,9 @@ func Check(ctx context.Context, opts Options) (*CheckReport, error) {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := net.Listen("tcp", l.addr)
+		ln, err := ListenTCP(l.what, l.addr)
 		if err != nil {
-			rep.Errors = append(rep.Errors, ListenError(l.what, l.addr, err).Error())
+			rep.Errors = append(rep.Errors, err.Error())
 			continue
 		}
 		ln.Close()

@@ -191,10 +191,10 @@ func runAPI(ctx context.Context, f *cmdutil.Factory, opts *APIOptions) error {
 	var msrv *http.Server
 	info := map[string]any{"pid": os.Getpid(), "api": s.Addr()}
 	if opts.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", opts.MetricsAddr)
+		mln, err := serve.ListenTCP("metrics", opts.MetricsAddr)
 		if err != nil {
 			s.Shutdown(context.Background())
-			return serve.ListenError("metrics", opts.MetricsAddr, err)
+			return err
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
