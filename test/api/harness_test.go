@@ -36,20 +36,7 @@ var plinkBin string
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "plink-api-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	plinkBin, err = testenv.BuildPlink(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
-}
+func runMain(m *testing.M) int { return testenv.WithPlink("plink-api-", "", &plinkBin, m.Run) }
 
 // env is one test's store and working directory.
 type env struct {

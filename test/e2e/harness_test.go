@@ -46,25 +46,7 @@ func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
-func runMain(m *testing.M) int {
-	if b := os.Getenv(binEnv); b != "" {
-		plinkBin = b
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "plink-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	plinkBin, err = testenv.BuildPlink(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	os.Setenv(binEnv, plinkBin)
-	return m.Run()
-}
+func runMain(m *testing.M) int { return testenv.WithPlink("plink-e2e-", binEnv, &plinkBin, m.Run) }
 
 // env is one test's store and working directory.
 type env struct {

@@ -73,18 +73,7 @@ func eachStore(t *testing.T, f func(t *testing.T, db string)) {
 }
 
 func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "plink-multihost-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	plinkBin, err = testenv.BuildPlink(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return storetest.Main(m)
+	return testenv.WithPlink("plink-multihost-", "", &plinkBin, func() int { return storetest.Main(m) })
 }
 
 // unavailable says why the test cannot make namespaces, "" if it can.

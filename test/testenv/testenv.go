@@ -46,6 +46,34 @@ func BuildPlink(dir string) (string, error) {
 	return bin, nil
 }
 
+// WithPlink is a TestMain's body: it sets *bin to a plink built into a
+// temporary folder (prefix starts its name), runs run, and removes the
+// folder. With env not "", a binary the environment names there (a test
+// binary re-executed as a child) is used instead, and a built one is put
+// there for children.
+func WithPlink(prefix, env string, bin *string, run func() int) int {
+	if env != "" {
+		if b := os.Getenv(env); b != "" {
+			*bin = b
+			return run()
+		}
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bin, err = BuildPlink(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if env != "" {
+		os.Setenv(env, *bin)
+	}
+	return run()
+}
+
 // Poll calls f until it returns nil or d has passed, and returns f's last
 // error.
 func Poll(d time.Duration, f func() error) error {

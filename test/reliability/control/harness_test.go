@@ -68,23 +68,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	if b := os.Getenv(binEnv); b != "" {
-		plinkBin = b
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "plink-reliability-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	plinkBin, err = testenv.BuildPlink(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	os.Setenv(binEnv, plinkBin)
-	return m.Run()
+	return testenv.WithPlink("plink-reliability-", binEnv, &plinkBin, m.Run)
 }
 
 // figures prints one parseable line of a test's figures, e.g.
