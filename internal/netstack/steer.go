@@ -133,12 +133,22 @@ func (st *steering) bind(addr netip.AddrPort) (*listener, error) {
 // commit steers the addresses of the listeners bind made (lns) to their
 // port sockets, and takes those it could not out of lns, as bind errors.
 func (st *steering) commit(p *plan, lns map[netip.AddrPort]*listener) []BindError {
+	// The table first, routes stored: the program steers a connection to
+	// an address as soon as it is in the map, and the loop that accepts
+	// it must find its listener (it resets one it cannot match).
 	addrs := make([]netip.AddrPort, 0, len(lns))
-	for addr := range lns {
+	st.mu.Lock()
+	for addr, l := range lns {
+		l.route.Store(p.routes[addr])
+		st.addrs[addr] = l
 		addrs = append(addrs, addr)
 	}
+	st.mu.Unlock()
 	var errs []BindError
 	for addr, err := range st.bpf.addAddrs(addrs) {
+		st.mu.Lock()
+		delete(st.addrs, addr)
+		st.mu.Unlock()
 		ps := lns[addr].port
 		delete(lns, addr)
 		if ps.refs--; ps.refs == 0 {
