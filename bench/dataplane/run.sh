@@ -5,8 +5,9 @@
 #      through a plink endpoint address, through HAProxy (mode tcp);
 #   2. short connections (bench/dataplane/connrate: connect, write 64 B,
 #      read the 64 B echo, close; one connection per request), at
-#      concurrency 1 and 32, SHORT_T seconds per round, five contenders
-#      interleaved in each round (their order rotates from round to round):
+#      concurrency 1 and 32, SHORT_T seconds per contender and round, six
+#      contenders interleaved in each round, in two halves of a palindrome
+#      (A B C .. C B A; the order rotates from round to round):
 #      direct to the echo server; plink with PROXY v2 off; plink with PROXY
 #      v2 on (to an echo server that drops the header); HAProxy 2.6 mode
 #      tcp with nbthread = cores; the same HAProxy binding a source address
@@ -252,22 +253,51 @@ fi
 # --- 2. short connections ------------------------------------------------
 # Per contender and concurrency (key NAME.C), one value per round, in round
 # order: rate, p50, p99 (µs), proxy CPU per connection (µs).
+#
+# A round runs every contender twice, for half of SHORT_T each: once in the
+# round's order and once in reverse (a palindrome, A B C C B A). The speed
+# of this shared machine drifts by 10-30 % within seconds; in a palindrome
+# every contender's two halves centre on the same moment, so a drift that
+# is steady over the round weighs on all of them alike, where a plain
+# rotation puts the first and last of a round up to a round apart. The
+# round's value is over both halves: connections over seconds, the proxy's
+# CPU over connections, and p50 and p99 the halves' values weighted by
+# their connections.
 declare -A rate p50 p99 cpu
-# conns NAME ADDR C ROUND [PROXY_PID]: one round of one contender.
-conns() {
-	local line t0=0 n us=0
+declare -A h_n h_s h_p50 h_p99 h_t
+# half NAME ADDR C ROUND [PROXY_PID]: one half-round of one contender,
+# added to the h_ sums of NAME.C.
+half() {
+	local line t0=0 k=$1.$3
 	[[ -n ${5:-} ]] && t0=$(ticks "$5")
-	line=$("$connrate" run -addr "$2" -n "$SHORT_N" -c "$3" -d "${SHORT_T}s" | grep '^RESULT')
+	line=$("$connrate" run -addr "$2" -n "$((SHORT_N / 2))" -c "$3" -d "$(awk -v t="$SHORT_T" 'BEGIN { print t / 2 }')s" | grep '^RESULT')
+	local n s p50v p99v
 	n=$(sed -E 's/.* conns=([0-9]+).*/\1/' <<<"$line")
-	if [[ -n ${5:-} ]]; then
-		us=$(awk -v t="$(($(ticks "$5") - t0))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-		line+=" proxy_cpu_us_per_conn=$us"
-	fi
-	cpu[$1.$3]+="$us "
-	rate[$1.$3]+="$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line") "
-	p50[$1.$3]+="$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line") "
-	p99[$1.$3]+="$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") "
+	s=$(sed -E 's/.* seconds=([0-9.]+).*/\1/' <<<"$line")
+	p50v=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line")
+	p99v=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line")
+	h_n[$k]=$((${h_n[$k]:-0} + n))
+	h_s[$k]=$(awk -v a="${h_s[$k]:-0}" -v b="$s" 'BEGIN { print a + b }')
+	h_p50[$k]=$(awk -v a="${h_p50[$k]:-0}" -v n="$n" -v v="$p50v" 'BEGIN { print a + n * v }')
+	h_p99[$k]=$(awk -v a="${h_p99[$k]:-0}" -v n="$n" -v v="$p99v" 'BEGIN { print a + n * v }')
+	if [[ -n ${5:-} ]]; then h_t[$k]=$((${h_t[$k]:-0} + $(ticks "$5") - t0)); fi
 	log "round $4: c=$3 $1: $line"
+}
+# conns NAME C ROUND PROXY: the round's values of NAME.C from its halves.
+conns() {
+	local k=$1.$2 n r
+	n=${h_n[$k]}
+	r=$(awk -v n="$n" -v s="${h_s[$k]}" 'BEGIN { printf "%.0f", n / s }')
+	rate[$k]+="$r "
+	p50[$k]+="$(awk -v n="$n" -v v="${h_p50[$k]}" 'BEGIN { printf "%.0f", v / n }') "
+	p99[$k]+="$(awk -v n="$n" -v v="${h_p99[$k]}" 'BEGIN { printf "%.0f", v / n }') "
+	if [[ -n $4 ]]; then
+		cpu[$k]+="$(awk -v t="${h_t[$k]}" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }') "
+	else
+		cpu[$k]+="0 "
+	fi
+	log "round $3: c=$2 $1: rate=$r (both halves)"
+	unset "h_n[$k]" "h_s[$k]" "h_p50[$k]" "h_p99[$k]" "h_t[$k]"
 }
 # The contenders: name, address, proxy PID (none for direct).
 names=(direct plink plink-pp2 haproxy haproxy-src haproxy-pp2)
@@ -282,11 +312,15 @@ fi
 for round in $(seq "$ROUNDS"); do
 	[[ $MODE == bulk ]] && break
 	for c in $SHORT_C; do
-		for i in "${!names[@]}"; do
-			# rotate the order by one each round
-			k=${names[$(((i + round - 1) % ${#names[@]}))]}
-			conns "$k" "${addr[$k]}" "$c" "$round" "${ppid[$k]}"
+		# the round's order rotates by one each round; then the palindrome
+		order=()
+		for i in "${!names[@]}"; do order+=("${names[$(((i + round - 1) % ${#names[@]}))]}"); done
+		for k in "${order[@]}"; do half "$k" "${addr[$k]}" "$c" "$round" "${ppid[$k]}"; done
+		for ((i = ${#order[@]} - 1; i >= 0; i--)); do
+			k=${order[$i]}
+			half "$k" "${addr[$k]}" "$c" "$round" "${ppid[$k]}"
 		done
+		for k in "${names[@]}"; do conns "$k" "$c" "$round" "${ppid[$k]}"; done
 	done
 done
 # nth N LIST...: the Nth (from 1) of LIST.

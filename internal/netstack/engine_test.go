@@ -55,6 +55,92 @@ func TestBackPressure(t *testing.T) {
 	})
 }
 
+// One direction at a time, so that no bytes coming back wake the
+// forwarder: a write to a full socket must make it wait for room (EPOLLOUT
+// in the epoll engine) and carry on when room comes, or the transfer
+// stalls. Upload: the target waits, then drains 16 MB and answers with
+// their digest. Download: the target sends 16 MB to a client that waits
+// before it reads.
+func TestOneWayBackPressure(t *testing.T) {
+	const size = 16 << 20
+	data := make([]byte, size)
+	rand.Read(data)
+	sum := sha256.Sum256(data)
+	forEachEngine(t, func(t *testing.T, engine string) {
+		tp := newTopo(t)
+		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+			// A small receive buffer, not autotuned: the upload backs up in plink.
+			return rc.Control(func(fd uintptr) {
+				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10)
+			})
+		}}
+		ln, err := lc.Listen(context.Background(), "tcp", netip.AddrPortFrom(tp.ip(101), 0).String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					c.SetDeadline(time.Now().Add(60 * time.Second))
+					var cmd [1]byte
+					if _, err := io.ReadFull(c, cmd[:]); err != nil {
+						return
+					}
+					switch cmd[0] {
+					case 'U':
+						time.Sleep(sinkPause) // the upload backs up first
+						h := sha256.New()
+						io.Copy(h, c)
+						c.Write(h.Sum(nil))
+					case 'D':
+						c.Write(data)
+					}
+				}()
+			}
+		}()
+		tp.addTarget(&backend{addr: addrPort(ln.Addr())}, "za")
+		f := newForwarder(t, engine, nil)
+		mustApply(t, f, tp.snap())
+
+		t.Run("upload", func(t *testing.T) {
+			c := dial(t, tp.eni(tp.eniA))
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			if _, err := c.Write(append([]byte{'U'}, data...)); err != nil {
+				t.Fatal(err)
+			}
+			c.CloseWrite()
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, sum[:]) {
+				t.Fatalf("target's digest of the upload %x, want %x", got, sum)
+			}
+		})
+		t.Run("download", func(t *testing.T) {
+			c := dial(t, tp.eni(tp.eniA))
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			if _, err := c.Write([]byte{'D'}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(sinkPause) // the download backs up first
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != size || sha256.Sum256(got) != sum {
+				t.Fatalf("downloaded %d bytes (sha256 %x), want %d (%x)", len(got), sha256.Sum256(got), size, sum)
+			}
+		})
+	})
+}
+
 // roundTrip sends up in writes of chunk bytes (pausing between them when
 // small), half-closes, reads the echo after a pause and compares.
 func roundTrip(t *testing.T, dst string, up []byte, chunk int) {

@@ -26,7 +26,10 @@ import (
 //     it to the end;
 //   - the target is dialled with a non-blocking connect from the load
 //     balancer node's address; client and target sockets are registered
-//     edge-triggered for reading and writing once, and never modified;
+//     edge-triggered for reading, and for writing only while a connect is
+//     in progress or once a write has found the socket full (see blocked):
+//     a fresh socket is writable, and registering EPOLLOUT at once would
+//     only report that, costing a loop turn per connection;
 //   - bytes go through a loop-wide 16 KiB buffer (nothing is kept per
 //     connection unless a write is short); a read that fills the buffer
 //     switches that direction to splice(2) through a pipe from the loop's
@@ -43,8 +46,10 @@ import (
 const defaultEngine = EngineEpoll
 
 const (
-	// connEvents are a connection socket's events, registered once.
-	connEvents = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
+	// readEvents are a connection socket's events; writeEvents add
+	// EPOLLOUT, for a connect in progress or a socket found full.
+	readEvents  = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET
+	writeEvents = readEvents | unix.EPOLLOUT
 	// pumpBudget bounds the reads one direction does before the loop
 	// turns to other connections (it comes back on the next turn).
 	pumpBudget = 8
@@ -517,19 +522,8 @@ func (lp *loop) open(l *listener, cfd int, src netip.AddrPort) {
 	}
 	lc := &lconn{conn: c, lp: lp, cfd: cfd, ufd: ufd, last: lp.now, dialBy: lp.now + int64(f.opts.DialTimeout)}
 	lc.flows[0] = flow{src: cfd, dst: ufd, total: &c.up, counter: c.cm.in}
-	lc.flows[1] = flow{src: ufd, dst: cfd, total: &c.down, counter: c.cm.out}
+	lc.flows[1] = flow{src: ufd, dst: cfd, total: &c.down, counter: c.cm.out, canWrite: true}
 	c.ender = lc
-	err = lp.register(cfd, fdRef{c: lc, side: sideClient}, connEvents)
-	if err == nil {
-		err = lp.register(ufd, fdRef{c: lc, side: sideTarget}, connEvents)
-	}
-	if err != nil {
-		lp.forget(cfd)
-		f.log.Warn("cannot forward connection", "client", src.String(), "endpoint", c.cm.name, "err", err)
-		resetFD(cfd)
-		unix.Close(ufd)
-		return
-	}
 	lp.conns[lc] = struct{}{}
 	if t := idleTick(c.idle); t < lp.scanEvery {
 		lp.scanEvery = t
@@ -538,6 +532,25 @@ func (lp *loop) open(l *listener, cfd int, src netip.AddrPort) {
 	f.connWG.Add(1)
 	f.begin(c)
 	lc.eager()
+	if lc.state == stClosed {
+		return
+	}
+	// Registered after the first exchange: an edge-triggered registration
+	// reports what is ready when it is made, so nothing that arrived in
+	// between is missed. The target needs EPOLLOUT while its connect is in
+	// progress and while the client's first bytes wait for room.
+	up := uint32(readEvents)
+	if lc.state == stConnecting || len(lc.flows[0].pend) > 0 {
+		up, lc.outOn[sideTarget] = writeEvents, true
+	}
+	err = lp.register(cfd, fdRef{c: lc, side: sideClient}, readEvents)
+	if err == nil {
+		err = lp.register(ufd, fdRef{c: lc, side: sideTarget}, up)
+	}
+	if err != nil {
+		f.log.Warn("cannot forward connection", "client", src.String(), "endpoint", c.cm.name, "err", err)
+		lc.fail("error: " + err.Error())
+	}
 }
 
 // dial starts a non-blocking connect to c's target from the load balancer
@@ -663,10 +676,11 @@ type lconn struct {
 	lp       *loop
 	cfd, ufd int
 	state    int
-	dialBy   int64 // mono() deadline of the connect
-	last     int64 // mono() of the last byte read
-	queued   bool  // in lp.again
-	headed   bool  // the PROXY v2 header is written or in flows[0].pend
+	dialBy   int64   // mono() deadline of the connect
+	last     int64   // mono() of the last byte read
+	queued   bool    // in lp.again
+	headed   bool    // the PROXY v2 header is written or in flows[0].pend
+	outOn    [2]bool // by side: its registration has EPOLLOUT
 	flows    [2]flow
 }
 
@@ -897,14 +911,36 @@ func (lc *lconn) write(fl *flow, b []byte) (int, bool) {
 		case err == nil && n > 0:
 		case err == unix.EINTR:
 		case err == unix.EAGAIN || err == nil:
-			fl.canWrite = false
-			return w, true
+			return w, lc.blocked(fl)
 		default:
 			lc.fail("error: write: " + err.Error())
 			return w, false
 		}
 	}
 	return w, true
+}
+
+// blocked notes that fl's destination is full. Its registration gains
+// EPOLLOUT, once per socket, so that room arriving wakes the loop (a
+// modification reports what is ready when it is made). It reports false
+// when the kernel refuses, and the connection is reset: without the event
+// the bytes would wait for ever.
+func (lc *lconn) blocked(fl *flow) bool {
+	fl.canWrite = false
+	side := sideTarget
+	if fl.dst == lc.cfd {
+		side = sideClient
+	}
+	if lc.outOn[side] {
+		return true
+	}
+	lc.outOn[side] = true
+	ev := unix.EpollEvent{Events: writeEvents, Fd: int32(fl.dst), Pad: int32(lc.lp.fds[fl.dst].gen)}
+	if err := unix.EpollCtl(lc.lp.epfd, unix.EPOLL_CTL_MOD, fl.dst, &ev); err != nil {
+		lc.fail("error: epoll_ctl: " + err.Error())
+		return false
+	}
+	return true
 }
 
 // flush writes pend, then the pipe. It reports whether both are empty.
@@ -930,7 +966,7 @@ func (lc *lconn) flush(fl *flow) bool {
 		case err == nil && n > 0:
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
-			fl.canWrite = false
+			lc.blocked(fl)
 			return false
 		default:
 			if err == nil {

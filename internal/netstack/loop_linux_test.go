@@ -46,6 +46,13 @@ func TestPumpHoldsWhatTheTargetCannotTake(t *testing.T) {
 	c.ender = lc
 	lp.conns[lc] = struct{}{}
 	f.connWG.Add(1)
+	// Registered as open registers them: for reading only, EPOLLOUT added
+	// when a write comes up short (blocked).
+	for side, fd := range []int{cfd, ufd} {
+		if err := lp.register(fd, fdRef{c: lc, side: side}, readEvents); err != nil {
+			t.Fatal(err)
+		}
+	}
 	up := &lc.flows[0]
 
 	msg := make([]byte, 200_000)
@@ -82,6 +89,9 @@ func TestPumpHoldsWhatTheTargetCannotTake(t *testing.T) {
 	}
 	if !held {
 		t.Error("no write to the target came up short: the test did not exercise pend")
+	}
+	if !lc.outOn[sideTarget] || lc.outOn[sideClient] {
+		t.Errorf("EPOLLOUT registered by side %v; want the target's only, once a write to it came up short", lc.outOn)
 	}
 	unix.Close(client) // EOF: plink flushes, then half-closes the target
 	for up.canRead, up.canWrite = true, true; !up.done; up.canWrite = true {

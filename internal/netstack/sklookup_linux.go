@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -341,17 +342,14 @@ func (s *skLookup) close() {
 
 // lookupFD is lookup for an accepted socket.
 func (st *steering) lookupFD(fd int) *listener {
-	sa, err := unix.Getsockname(fd)
+	// syscall's, not x/sys/unix's: the latter asks an AF_INET socket for
+	// its protocol, one more system call per connection.
+	sa, err := syscall.Getsockname(fd)
 	if err != nil {
 		return nil
 	}
-	var ap netip.AddrPort
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
-		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
-	default:
+	ap := fromSockaddr(sa)
+	if !ap.IsValid() {
 		return nil
 	}
 	return st.lookup(ap)
