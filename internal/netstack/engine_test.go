@@ -68,43 +68,22 @@ func TestOneWayBackPressure(t *testing.T) {
 	sum := sha256.Sum256(data)
 	forEachEngine(t, func(t *testing.T, engine string) {
 		tp := newTopo(t)
-		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
-			// A small receive buffer, not autotuned: the upload backs up in plink.
-			return rc.Control(func(fd uintptr) {
-				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10)
-			})
-		}}
-		ln, err := lc.Listen(context.Background(), "tcp", netip.AddrPortFrom(tp.ip(101), 0).String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					c.SetDeadline(time.Now().Add(60 * time.Second))
-					var cmd [1]byte
-					if _, err := io.ReadFull(c, cmd[:]); err != nil {
-						return
-					}
-					switch cmd[0] {
-					case 'U':
-						time.Sleep(sinkPause) // the upload backs up first
-						h := sha256.New()
-						io.Copy(h, c)
-						c.Write(h.Sum(nil))
-					case 'D':
-						c.Write(data)
-					}
-				}()
+		target := serveSmall(t, netip.AddrPortFrom(tp.ip(101), 0), func(c net.Conn) {
+			var cmd [1]byte
+			if _, err := io.ReadFull(c, cmd[:]); err != nil {
+				return
 			}
-		}()
-		tp.addTarget(&backend{addr: addrPort(ln.Addr())}, "za")
+			switch cmd[0] {
+			case 'U':
+				time.Sleep(sinkPause) // the upload backs up first
+				h := sha256.New()
+				io.Copy(h, c)
+				c.Write(h.Sum(nil))
+			case 'D':
+				c.Write(data)
+			}
+		})
+		tp.addTarget(target.backendRef(), "za")
 		f := newForwarder(t, engine, nil)
 		mustApply(t, f, tp.snap())
 
@@ -179,6 +158,18 @@ type sink struct {
 
 func startSink(t *testing.T, addr netip.AddrPort) *sink {
 	t.Helper()
+	return serveSmall(t, addr, func(c net.Conn) {
+		time.Sleep(sinkPause) // the upload backs up first
+		io.Copy(c, c)
+		c.(*net.TCPConn).CloseWrite()
+	})
+}
+
+// serveSmall listens on addr with an 8 KiB receive buffer (not autotuned,
+// so that what a client sends backs up in plink) and runs handle on each
+// connection, with a 60 s deadline, closing it after.
+func serveSmall(t *testing.T, addr netip.AddrPort, handle func(net.Conn)) *sink {
+	t.Helper()
 	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
 		// Accepted sockets inherit the listener's receive buffer.
 		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10) })
@@ -198,9 +189,7 @@ func startSink(t *testing.T, addr netip.AddrPort) *sink {
 			go func() {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(60 * time.Second))
-				time.Sleep(sinkPause) // the upload backs up first
-				io.Copy(c, c)
-				c.(*net.TCPConn).CloseWrite()
+				handle(c)
 			}()
 		}
 	}()
