@@ -415,10 +415,102 @@ func probeBind(addr netip.AddrPort) error {
 }
 
 // listeningPorts is the set of ports some TCP socket in the network
-// namespace listens on, on any address, from /proc/net/tcp and tcp6
-// (which list every socket: tens of thousands of lines on a busy host, so
-// they are scanned in place).
+// namespace listens on, on any address. It asks the kernel for listening
+// sockets only (sock_diag); where that fails it scans /proc/net/tcp and
+// tcp6, which list every socket.
 func listeningPorts() (map[uint16]bool, error) {
+	if ports, err := listeningPortsDiag(); err == nil {
+		return ports, nil
+	}
+	return listeningPortsProc()
+}
+
+// tcpListen is TCP_LISTEN of the kernel's TCP states; sock_diag filters by
+// a mask of them.
+const tcpListen = 10
+
+// listeningPortsDiag asks NETLINK_SOCK_DIAG for the TCP sockets in LISTEN
+// state of both families. The kernel then walks only its listening hash,
+// where /proc/net/tcp prints every connection: with 15,000 TIME_WAIT
+// sockets after a load test that was 2.2 MB and 20 ms per apply that adds
+// an address.
+func listeningPortsDiag() (map[uint16]bool, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	ports := map[uint16]bool{}
+	buf := make([]byte, 64<<10)
+	for i, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		// struct nlmsghdr, then struct inet_diag_req_v2 (56 bytes): family,
+		// protocol, ext, pad, states, and a zero socket ID (any).
+		req := make([]byte, unix.SizeofNlMsghdr+56)
+		binary.NativeEndian.PutUint32(req[0:], uint32(len(req)))
+		binary.NativeEndian.PutUint16(req[4:], unix.SOCK_DIAG_BY_FAMILY)
+		binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+		binary.NativeEndian.PutUint32(req[8:], uint32(i+1))
+		req[16], req[17] = fam, unix.IPPROTO_TCP
+		binary.NativeEndian.PutUint32(req[20:], 1<<tcpListen)
+		if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return nil, os.NewSyscallError("sendto", err)
+		}
+		done, err := readDiag(fd, buf, ports)
+		if err != nil {
+			if fam == unix.AF_INET6 && errors.Is(err, unix.ENOENT) {
+				continue // IPv6 off: no listener of that family
+			}
+			return nil, err
+		}
+		if !done {
+			return nil, errors.New("sock_diag: dump cut short")
+		}
+	}
+	return ports, nil
+}
+
+// readDiag reads one sock_diag dump into ports (struct inet_diag_msg: the
+// local port, big-endian, after four bytes of family, state, timer and
+// retransmits). It reports whether the dump ended with NLMSG_DONE.
+func readDiag(fd int, buf []byte, ports map[uint16]bool) (bool, error) {
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, os.NewSyscallError("recvfrom", err)
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			return false, fmt.Errorf("sock_diag: %w", err)
+		}
+		if len(msgs) == 0 {
+			return false, nil
+		}
+		for _, m := range msgs {
+			switch m.Header.Type {
+			case unix.NLMSG_DONE:
+				return true, nil
+			case unix.NLMSG_ERROR:
+				if len(m.Data) >= 4 {
+					if errno := -int32(binary.NativeEndian.Uint32(m.Data)); errno != 0 {
+						return false, os.NewSyscallError("sock_diag", unix.Errno(errno))
+					}
+				}
+				return false, errors.New("sock_diag: error message")
+			}
+			if len(m.Data) >= 6 {
+				ports[binary.BigEndian.Uint16(m.Data[4:6])] = true
+			}
+		}
+	}
+}
+
+// listeningPortsProc is listeningPorts from /proc/net/tcp and tcp6, which
+// list every socket (tens of thousands of lines on a busy host, so they
+// are scanned in place).
+func listeningPortsProc() (map[uint16]bool, error) {
 	ports := map[uint16]bool{}
 	for _, name := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
 		b, err := os.ReadFile(name)

@@ -300,17 +300,57 @@ func TestSKLookupWildcardConflict(t *testing.T) {
 	}
 }
 
-// listeningPorts finds a listener's port. (That a closed one goes is not
-// checked: another test may listen on the same port on another address.)
+// listeningPorts finds a listener's port, both ways (sock_diag and the
+// /proc scan), and not a port that only a connection uses. (That a closed
+// listener goes is not checked: another test may listen on the same port
+// on another address.)
 func TestListeningPorts(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ln.Close()
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
-	ports, err := listeningPorts()
-	if err != nil || !ports[port] {
-		t.Fatalf("listening ports %d entries, %v: port %d missing", len(ports), err, port)
+	var ports6 []uint16
+	if ln6, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		defer ln6.Close()
+		ports6 = append(ports6, uint16(ln6.Addr().(*net.TCPAddr).Port))
 	}
-	ln.Close()
+	// A connection from a port nothing listens on: its local port is in
+	// /proc/net/tcp, not in a LISTEN row.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	connPort := uint16(c.LocalAddr().(*net.TCPAddr).Port)
+	for name, fn := range map[string]func() (map[uint16]bool, error){
+		"sock_diag": listeningPortsDiag, "proc": listeningPortsProc, "listeningPorts": listeningPorts} {
+		ports, err := fn()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, p := range append([]uint16{port}, ports6...) {
+			if !ports[p] {
+				t.Errorf("%s: %d ports; listener's port %d missing", name, len(ports), p)
+			}
+		}
+		if ports[connPort] {
+			t.Errorf("%s: port %d of a connection (no listener) reported as listening", name, connPort)
+		}
+	}
+}
+
+// The two ways of listing listening ports; run after a load test (many
+// TIME_WAIT sockets) to see why sock_diag comes first.
+func BenchmarkListeningPorts(b *testing.B) {
+	for name, fn := range map[string]func() (map[uint16]bool, error){"sock_diag": listeningPortsDiag, "proc": listeningPortsProc} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
