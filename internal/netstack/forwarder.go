@@ -309,7 +309,10 @@ func (f *Forwarder) stopAccepting(ls []*listener) {
 // are closed; connections to draining targets get their deadline.
 func (f *Forwarder) Apply(snap *snapshot.Snapshot) Result {
 	start := time.Now()
-	p := buildPlan(snap)
+	f.connMu.Lock()
+	prev := f.plan
+	f.connMu.Unlock()
+	p := buildPlan(snap, prev)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopped {
@@ -512,7 +515,7 @@ func bindError(r *route, err error, holders *sockholder.Finder) BindError {
 // whether `plink serve` could start. addAddrs may be nil; it is used as
 // Options.AddAddresses is by Apply.
 func Check(snap *snapshot.Snapshot, addAddrs func([]netip.Addr) error) Result {
-	p := buildPlan(snap)
+	p := buildPlan(snap, nil)
 	// Each socket closes at once: at 50,000 endpoints, holding them all
 	// would need as many descriptors, which serve in sk_lookup mode does
 	// not.

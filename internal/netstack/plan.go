@@ -139,8 +139,9 @@ type setKey struct {
 type targetSet struct{ cands, all []snapshot.Target }
 
 // buildPlan computes every listener, route and health check a snapshot
-// asks for. It is pure: no sockets.
-func buildPlan(snap *snapshot.Snapshot) *plan {
+// asks for. It is pure: no sockets. prev, the plan before or nil, only
+// saves work (sortOrder).
+func buildPlan(snap *snapshot.Snapshot, prev *plan) *plan {
 	p := &plan{
 		routes:  map[netip.AddrPort]*route{},
 		targets: map[targetKey]snapshot.Target{},
@@ -246,20 +247,51 @@ func buildPlan(snap *snapshot.Snapshot) *plan {
 				Description: "Target group is not configured to receive traffic from the load balancer"}
 		}
 	}
-	p.sortOrder()
+	p.sortOrder(prev)
 	return p
 }
 
-// sortOrder sorts p.order by address text.
-func (p *plan) sortOrder() {
-	rs := make([]*route, len(p.order))
-	for i, a := range p.order {
-		rs[i] = p.routes[a]
+// sortOrder sorts p.order by address text. With prev, the plan before
+// (already in that order), it keeps prev's order for the addresses both
+// have and merges in the new ones, sorted: a change to a large store
+// sorts only what it added.
+func (p *plan) sortOrder(prev *plan) {
+	byText := func(a, b *route) int { return strings.Compare(a.addrText, b.addrText) }
+	if prev == nil {
+		rs := make([]*route, len(p.order))
+		for i, a := range p.order {
+			rs[i] = p.routes[a]
+		}
+		slices.SortFunc(rs, byText)
+		for i, r := range rs {
+			p.order[i] = r.addr
+		}
+		return
 	}
-	slices.SortFunc(rs, func(a, b *route) int { return strings.Compare(a.addrText, b.addrText) })
-	for i, r := range rs {
-		p.order[i] = r.addr
+	var fresh []*route
+	for _, a := range p.order {
+		if _, ok := prev.routes[a]; !ok {
+			fresh = append(fresh, p.routes[a])
+		}
 	}
+	slices.SortFunc(fresh, byText)
+	order := p.order[:0:0]
+	order = slices.Grow(order, len(p.order))
+	for _, a := range prev.order {
+		r, ok := p.routes[a]
+		if !ok {
+			continue
+		}
+		for len(fresh) > 0 && byText(fresh[0], r) < 0 {
+			order = append(order, fresh[0].addr)
+			fresh = fresh[1:]
+		}
+		order = append(order, a)
+	}
+	for _, r := range fresh {
+		order = append(order, r.addr)
+	}
+	p.order = order
 }
 
 // add records a route unless its address is already taken.

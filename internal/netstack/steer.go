@@ -163,8 +163,9 @@ func (st *steering) commit(p *plan, lns map[netip.AddrPort]*listener) []BindErro
 // be bound. An IPv4 loopback address on an unprivileged port that no
 // socket in the namespace listens on can (127.0.0.0/8 is local on lo, and
 // only a listening socket could take its connections): most addresses of
-// a large store, at the cost of one read of /proc/net/tcp{,6}. The rest
-// are bound and closed (probeBind), on every core at once.
+// a large store, at the cost of one sock_diag dump of the listening
+// sockets (listeningPorts). The rest are bound and closed (probeBind), on
+// every core at once.
 func (st *steering) probe(addrs []netip.AddrPort) {
 	st.probed = make(map[netip.AddrPort]error, len(addrs))
 	if len(addrs) == 0 {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,7 +100,7 @@ func TestBuildPlan(t *testing.T) {
 	unused := &snapshot.TargetGroup{ARN: "tg-unused", Targets: []snapshot.Target{{IP: tp.ip(102), Port: 80}}}
 	s.TargetGroups[unused.ARN] = unused
 
-	p := buildPlan(s)
+	p := buildPlan(s, nil)
 	want := map[string]string{
 		tp.eni(tp.eniA): KindEndpoint, tp.eni(tp.eniB): KindEndpoint,
 		netip.AddrPortFrom(netip.MustParseAddr("fd00:16::10"), tp.port).String(): KindEndpoint,
@@ -300,4 +302,45 @@ func TestCloseStopsHealthChecks(t *testing.T) {
 		}
 		waitFor(t, "goroutines gone", func() bool { return runtime.NumGoroutine() <= base })
 	})
+}
+
+// sortOrder with the plan before gives the order a full sort gives, over
+// random additions and removals.
+func TestSortOrderMergesPrev(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	addr := func() netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, byte(rnd.IntN(3)), byte(rnd.IntN(40)), byte(rnd.IntN(250))}),
+			uint16(rnd.IntN(3)*1000+80))
+	}
+	plan := func(addrs []netip.AddrPort) *plan {
+		p := &plan{routes: map[netip.AddrPort]*route{}}
+		for _, a := range addrs {
+			if _, ok := p.routes[a]; !ok {
+				p.routes[a] = &route{addr: a, addrText: a.String()}
+				p.order = append(p.order, a)
+			}
+		}
+		return p
+	}
+	var cur []netip.AddrPort
+	for range 300 {
+		cur = append(cur, addr())
+	}
+	prev := plan(cur)
+	prev.sortOrder(nil)
+	for i := range 200 {
+		next := slices.Clone(prev.order)
+		rnd.Shuffle(len(next), func(a, b int) { next[a], next[b] = next[b], next[a] })
+		next = next[:len(next)-rnd.IntN(min(len(next), 20))]
+		for range rnd.IntN(20) {
+			next = append(next, addr())
+		}
+		got, want := plan(next), plan(next)
+		got.sortOrder(prev)
+		want.sortOrder(nil)
+		if !slices.Equal(got.order, want.order) {
+			t.Fatalf("change %d: merged order differs from the full sort:\n got %v\nwant %v", i, got.order, want.order)
+		}
+		prev = got
+	}
 }

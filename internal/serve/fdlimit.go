@@ -79,19 +79,21 @@ func listenerBudget(l fileLimit, inUse int) int {
 //
 // steered (netstack's sk_lookup mode) needs one socket per address family
 // and port instead: nodes is then that count, for nodes and endpoints
-// alike, and every endpoint's share is 0.
+// alike, and byEndpoint is nil (no endpoint adds a socket of its own).
+// It is counted by service, from the address families of its available
+// endpoints: one map operation per endpoint, as this runs on every change.
 func listenerDemand(snap *snapshot.Snapshot, steered bool) (nodes int, byEndpoint map[string]int) {
 	type famPort struct {
 		v4   bool
 		port uint16
 	}
 	ports := map[famPort]bool{}
-	addPorts := func(v4, v6 netip.Addr, ls []snapshot.Listener) {
+	addPorts := func(v4, v6 bool, ls []snapshot.Listener) {
 		for _, l := range ls {
-			if v4.IsValid() {
+			if v4 {
 				ports[famPort{true, l.Port}] = true
 			}
-			if v6.IsValid() {
+			if v6 {
 				ports[famPort{false, l.Port}] = true
 			}
 		}
@@ -102,8 +104,39 @@ func listenerDemand(snap *snapshot.Snapshot, steered bool) (nodes int, byEndpoin
 		lbs[lb.ARN] = lb
 		for _, n := range lb.Nodes {
 			nodes += addrCount(n.IPv4, n.IPv6) * len(lb.Listeners)
-			addPorts(n.IPv4, n.IPv6, lb.Listeners)
+			addPorts(n.IPv4.IsValid(), n.IPv6.IsValid(), lb.Listeners)
 		}
+	}
+	if steered {
+		const v4, v6 = 1, 2
+		fams := map[string]uint8{} // service ID: the families of its endpoints' addresses
+		for _, ep := range snap.Endpoints {
+			if !ep.Available() {
+				continue
+			}
+			var m uint8
+			for _, eni := range ep.ENIs {
+				if eni.IPv4.IsValid() {
+					m |= v4
+				}
+				if eni.IPv6.IsValid() {
+					m |= v6
+				}
+			}
+			if fams[ep.ServiceID]|m != fams[ep.ServiceID] {
+				fams[ep.ServiceID] |= m
+			}
+		}
+		for id, m := range fams {
+			if svc := snap.Services[id]; svc != nil {
+				for _, arn := range svc.LoadBalancerARNs {
+					if lb := lbs[arn]; lb != nil {
+						addPorts(m&v4 != 0, m&v6 != 0, lb.Listeners)
+					}
+				}
+			}
+		}
+		return len(ports), nil
 	}
 	byEndpoint = map[string]int{}
 	for _, ep := range snap.Endpoints {
@@ -120,20 +153,6 @@ func listenerDemand(snap *snapshot.Snapshot, steered bool) (nodes int, byEndpoin
 		for _, eni := range ep.ENIs {
 			byEndpoint[ep.ID] += addrCount(eni.IPv4, eni.IPv6) * nports
 		}
-		if !steered {
-			continue
-		}
-		byEndpoint[ep.ID] = 0
-		for _, arn := range svc.LoadBalancerARNs {
-			if lb := lbs[arn]; lb != nil {
-				for _, eni := range ep.ENIs {
-					addPorts(eni.IPv4.Unmap(), eni.IPv6, lb.Listeners)
-				}
-			}
-		}
-	}
-	if steered {
-		nodes = len(ports)
 	}
 	return nodes, byEndpoint
 }
