@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/plink-dev/plink/internal/netstack"
@@ -58,4 +59,49 @@ func FuzzIndentJSON(f *testing.F) {
 			t.Fatalf("indentJSON(%s) = %s, want %s", compact.Bytes(), got, want.Bytes())
 		}
 	})
+}
+
+// appendReady writes what json.MarshalIndent writes, byte for byte: empty
+// and nil lists, omitted fields, strings that need escapes (quotes, HTML
+// characters, control characters, non-ASCII, invalid UTF-8).
+func TestAppendReadyMatchesMarshalIndent(t *testing.T) {
+	odd := []string{"", "plain", "q\"uote", `back\slash`, "<&>", "a&b", "x>y", "é", "\u2028", "\x01\x1f", "\xff\xfe", "tab\t", "127.17.0.4:80", "[fd00::1]:443"}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	pick := func() string { return odd[rnd.IntN(len(odd))] }
+	list := func() []string {
+		switch rnd.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return []string{}
+		}
+		var out []string
+		for range 1 + rnd.IntN(3) {
+			out = append(out, pick())
+		}
+		return out
+	}
+	cases := []ReadyInfo{{}, {DNS: []string{}, Errors: []string{}, Listeners: []netstack.ListenerInfo{}}}
+	for range 300 {
+		info := ReadyInfo{PID: rnd.IntN(1 << 22), Revision: rnd.Int64() - rnd.Int64(), DNS: list(), Unserved: list(), Errors: list()}
+		if rnd.IntN(2) == 0 {
+			info.Metrics, info.API = pick(), pick()
+		}
+		if n := rnd.IntN(4); n > 0 {
+			info.Listeners = []netstack.ListenerInfo{}
+			for range n - 1 {
+				info.Listeners = append(info.Listeners, netstack.ListenerInfo{Address: pick(), Endpoint: pick(), LoadBalancer: pick(), Kind: pick()})
+			}
+		}
+		cases = append(cases, info)
+	}
+	for _, info := range cases {
+		want, err := json.MarshalIndent(info, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendReady(nil, info); !bytes.Equal(got, want) {
+			t.Fatalf("appendReady(%+v):\n%s\nwant\n%s", info, got, want)
+		}
+	}
 }

@@ -80,12 +80,17 @@ func ClaimReadyFile(path string) (*ReadyFile, error) {
 
 // Write writes v as indented JSON through a temporary file and a rename.
 func (r *ReadyFile) Write(v any) error {
-	compact, err := json.Marshal(v)
-	if err != nil {
-		return err
+	var b []byte
+	if info, ok := v.(ReadyInfo); ok {
+		b = appendReady(make([]byte, 0, 64+160*len(info.Listeners)), info)
+	} else {
+		compact, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		// As json.MarshalIndent(v, "", "  "), faster (indent.go).
+		b = indentJSON(make([]byte, 0, 2*len(compact)), compact, "  ")
 	}
-	// As json.MarshalIndent(v, "", "  "), faster (indent.go).
-	b := indentJSON(make([]byte, 0, 2*len(compact)), compact, "  ")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	tmp, err := os.CreateTemp(filepath.Dir(r.path), "."+filepath.Base(r.path)+".*")
