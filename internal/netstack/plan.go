@@ -275,8 +275,7 @@ func (p *plan) sortOrder(prev *plan) {
 		}
 	}
 	slices.SortFunc(fresh, byText)
-	order := p.order[:0:0]
-	order = slices.Grow(order, len(p.order))
+	order := make([]netip.AddrPort, 0, len(p.order))
 	for _, a := range prev.order {
 		r, ok := p.routes[a]
 		if !ok {

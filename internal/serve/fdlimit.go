@@ -123,8 +123,8 @@ func listenerDemand(snap *snapshot.Snapshot, steered bool) (nodes int, byEndpoin
 					m |= v6
 				}
 			}
-			if fams[ep.ServiceID]|m != fams[ep.ServiceID] {
-				fams[ep.ServiceID] |= m
+			if f := fams[ep.ServiceID]; f|m != f {
+				fams[ep.ServiceID] = f | m
 			}
 		}
 		for id, m := range fams {
