@@ -412,6 +412,25 @@ func TestLogEndpointStates(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("unchanged states logged again:\n%s", logs.String())
 	}
+	// A change of state is logged, once.
+	snap.Endpoints[0].State = "rejected"
+	s.logEndpointStates(snap)
+	s.logEndpointStates(snap)
+	if n := strings.Count(logs.String(), "vpce-0 "); n != 1 {
+		t.Errorf("vpce-0 rejected: %d lines, want 1:\n%s", n, logs.String())
+	}
+	// Endpoints created and deleted for a long time: the states kept stay
+	// bounded, and an available endpoint that was never logged stays quiet.
+	for i := range 1000 {
+		snap.Endpoints[len(snap.Endpoints)-1] = snapshot.Endpoint{ID: fmt.Sprintf("vpce-new-%d", i), State: "available"}
+		s.logEndpointStates(snap)
+	}
+	if n, max := len(s.epStates), len(snap.Endpoints)*5/4+64; n > max {
+		t.Errorf("%d endpoint states kept for %d endpoints, want at most %d", n, len(snap.Endpoints), max)
+	}
+	if strings.Contains(logs.String(), "vpce-new-") {
+		t.Errorf("an available endpoint was logged:\n%s", logs.String())
+	}
 }
 
 // incSource is a fakeSource that loads incrementally too, and records
