@@ -317,13 +317,24 @@ func TestTCPConnectionCap(t *testing.T) {
 		}
 		return n
 	}
-	// All three in: A may still count busy for a moment after its
-	// answer arrived, and D must not come before C.
-	waitTCP("2 busy connections and A idle", func() bool {
+	// All three in, A idle and B and C busy, told apart by address: A
+	// counts busy for a moment after its answer arrived, and C idle until
+	// its first bytes are read, so "two busy of three" alone can be A and
+	// B, and D would then push C out.
+	aAddr := a.LocalAddr().String()
+	waitTCP("B and C busy and A idle", func() bool {
 		s.tcpMu.Lock()
-		n := len(s.tcpConns)
-		s.tcpMu.Unlock()
-		return busy() == 2 && n == 3
+		defer s.tcpMu.Unlock()
+		aIdle, others := false, 0
+		for c := range s.tcpConns {
+			switch idle := c.idleSince.Load() != 0; {
+			case c.c.RemoteAddr().String() == aAddr:
+				aIdle = idle
+			case !idle:
+				others++
+			}
+		}
+		return aIdle && others == 2 && len(s.tcpConns) == 3
 	})
 	// D takes A's place.
 	d := dialTCP()
