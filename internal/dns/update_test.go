@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -23,8 +24,8 @@ func zoneDiff(a, b *zone) string {
 	if a.serial != b.serial {
 		out = append(out, fmt.Sprintf("serial %d != %d", a.serial, b.serial))
 	}
-	if !slices.Equal(sortedKeys(a.apexes), sortedKeys(b.apexes)) {
-		out = append(out, fmt.Sprintf("apexes %v != %v", sortedKeys(a.apexes), sortedKeys(b.apexes)))
+	if !slices.Equal(slices.Sorted(maps.Keys(a.apexes)), slices.Sorted(maps.Keys(b.apexes))) {
+		out = append(out, fmt.Sprintf("apexes %v != %v", slices.Sorted(maps.Keys(a.apexes)), slices.Sorted(maps.Keys(b.apexes))))
 	}
 	if len(a.impaired) != len(b.impaired) {
 		out = append(out, "impaired zones differ")
@@ -46,11 +47,11 @@ func zoneDiff(a, b *zone) string {
 	} else {
 		for i, v := range a.views {
 			w := b.views[i]
-			if v.vpcID != w.vpcID || v.noPrivateDNS != w.noPrivateDNS || !slices.Equal(sortedKeys(v.apexes), sortedKeys(w.apexes)) {
+			if v.vpcID != w.vpcID || v.noPrivateDNS != w.noPrivateDNS || !slices.Equal(slices.Sorted(maps.Keys(v.apexes)), slices.Sorted(maps.Keys(w.apexes))) {
 				out = append(out, "view "+v.vpcID+" differs")
 			}
 			for _, m := range []struct{ x, y map[string]*node }{{v.exact, w.exact}, {v.wild, w.wild}} {
-				if !slices.Equal(sortedKeys(m.x), sortedKeys(m.y)) {
+				if !slices.Equal(slices.Sorted(maps.Keys(m.x)), slices.Sorted(maps.Keys(m.y))) {
 					out = append(out, "view "+v.vpcID+" names differ")
 					continue
 				}
@@ -89,15 +90,6 @@ func nodeDiff(n, m *node) string {
 		return "packed records differ"
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // cloneSnapshot copies what the mutations below change, so the previous

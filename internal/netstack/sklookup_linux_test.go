@@ -90,14 +90,6 @@ func skForwarder(t *testing.T, engine string) *Forwarder {
 	return f
 }
 
-func openFDCount(t *testing.T) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
 // In sk_lookup mode, hundreds of endpoint addresses cost one socket; each
 // address reaches its own route (the PROXY v2 header names it), addresses
 // not served are refused, and removing an endpoint refuses its address and
@@ -120,9 +112,9 @@ func TestSKLookupMode(t *testing.T) {
 		second.ID = "vpce-0000000000000second"
 		second.ENIs = many
 		tp.extraEndpoints = []snapshot.Endpoint{second}
-		before := openFDCount(t)
+		before := openFDs(t)
 		res := mustApply(t, f, tp.snap())
-		if got := openFDCount(t) - before; got > 8 {
+		if got := openFDs(t) - before; got > 8 {
 			t.Errorf("%d descriptors more for %d listeners, want about 1", got, len(res.Listeners))
 		}
 		if len(res.Listeners) != 4+len(many) || f.ListenSockets() != 1 {
@@ -167,17 +159,7 @@ func TestSKLookupMode(t *testing.T) {
 		// Closed, the forwarder detaches its program: another listener
 		// on an address it served gets the connections.
 		f.Close()
-		ln, err := net.Listen("tcp", tp.eni(tp.eniA))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			if c, err := ln.Accept(); err == nil {
-				c.Write([]byte("mine\n"))
-				c.Close()
-			}
-		}()
+		startBackend(t, "mine", netip.MustParseAddrPort(tp.eni(tp.eniA)), false)
 		if g, err := which(t, netip.Addr{}, tp.eni(tp.eniA)); err != nil || g != "mine" {
 			t.Fatalf("after close: %q %v, want the new listener", g, err)
 		}

@@ -39,25 +39,14 @@ func TestListenModeSKLookup(t *testing.T) {
 	if _, err := net.DialTimeout("tcp", dst, 2*time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("after kill -9: %v, want connection refused (no program left steering)", err)
 	}
-	ln, err := net.Listen("tcp", dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		if c, err := ln.Accept(); err == nil {
-			c.Write([]byte("mine\n"))
-			c.Close()
-		}
-	}()
+	startBackend(t, "mine", dst, false)
 	c2, err := dialFrom(netip.Addr{}, dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	c2.SetReadDeadline(time.Now().Add(3 * time.Second))
-	if line, err := c2.r.ReadString('\n'); err != nil || line != "mine\n" {
-		t.Fatalf("a listener bound after kill -9: %q %v, want its own greeting", line, err)
+	if name, _, err := c2.greeting(); err != nil || name != "mine" {
+		t.Fatalf("a listener bound after kill -9: %q %v, want its own greeting", name, err)
 	}
 }
 
